@@ -1,0 +1,79 @@
+"""The backend interface: what a backend provides beyond its array-API namespace."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._structure import Segments
+
+# Reduction kinds understood by ``segment_reduce``; identities for empty segments are filled by
+# the caller's ``initial`` (the kernels themselves fill the usual identity).
+KINDS = ("sum", "prod", "max", "min", "any", "all")
+
+
+class Backend:
+    """One array library. Generic code uses ``xp``; structure work uses the kernels below."""
+
+    name: str = ""
+    xp: Any = None
+
+    # ---- arrays -------------------------------------------------------------------------
+    def owns(self, array: Any) -> bool:
+        raise NotImplementedError
+
+    def asarray(self, obj: Any, dtype: Any = None, device: Any = None) -> Any:
+        raise NotImplementedError
+
+    def to_numpy(self, array: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    def device_of(self, array: Any) -> Any:
+        return "cpu"
+
+    def is_concrete(self, array: Any) -> bool:
+        """False for values being traced (jit, grad): they cannot be inspected on the host."""
+        return True
+
+    def default_float(self) -> Any:
+        return self.xp.float64
+
+    # ---- structure kernels --------------------------------------------------------------
+    def index(self, owner: Segments | Any, key: Any, host: np.ndarray, like: Any) -> Any:
+        """``host`` (an int array derived from structure) on ``like``'s device, cached on ``owner``."""
+        return host
+
+    def take(self, data: Any, index: np.ndarray, owner: Any, key: Any) -> Any:
+        """``data[index]`` along axis 0, ``index`` an int array derived from structure."""
+        return data[self.index(owner, key, index, data)]
+
+    def segment_reduce(self, kind: str, data: Any, segments: Segments) -> Any:
+        """Reduce axis 0 of ``data`` within each contiguous segment; empty segments get the identity."""
+        raise NotImplementedError
+
+    def scatter_reduce(self, kind: str, data: Any, ids: np.ndarray, n: int, owner: Any, key: Any) -> Any:
+        """Reduce axis 0 of ``data`` into ``n`` groups given by (unsorted) ``ids``."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"<raggrad backend {self.name!r}>"
+
+
+def identity(kind: str, dtype: np.dtype) -> Any:
+    """The identity of a reduction for ``dtype`` (NumPy dtype)."""
+    dtype = np.dtype(dtype)
+    if kind == "sum":
+        return 0
+    if kind == "prod":
+        return 1
+    if kind == "any":
+        return False
+    if kind == "all":
+        return True
+    if dtype.kind == "b":
+        return kind == "min"
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        return info.min if kind == "max" else info.max
+    return -np.inf if kind == "max" else np.inf

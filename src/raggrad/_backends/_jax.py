@@ -1,0 +1,114 @@
+"""JAX backend: ``array_api_compat`` over ``jax.numpy``, ``jax.ops.segment_*`` kernels, the pytree.
+
+Importing this module registers :class:`raggrad.RaggedArray` as a pytree: structure is the
+auxiliary data, the content buffer the only leaf, so ``jax.jit`` specialises on structure as it
+does on shapes. Derivative rules for reductions live in :mod:`._jax_rules`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from array_api_compat import array_namespace
+
+from .._array import RaggedArray
+from .._structure import Segments
+from ._base import Backend, identity
+
+xp = array_namespace(jnp.zeros(0))
+
+
+def _flatten(x: RaggedArray) -> tuple[tuple[Any], Any]:
+    return (x._content,), x._structure
+
+
+def _unflatten(structure: Any, leaves: Any) -> RaggedArray:
+    # never validate: JAX passes placeholders (object(), None, tracers) through unflatten
+    obj = object.__new__(RaggedArray)
+    obj._structure = structure
+    obj._content = leaves[0]
+    return obj
+
+
+jax.tree_util.register_pytree_node(RaggedArray, _flatten, _unflatten)
+
+
+def _on_gpu(array: Any) -> bool:
+    try:
+        return any(d.platform != "cpu" for d in array.devices())
+    except Exception:  # tracers have no devices; decide by the default backend
+        return jax.default_backend() != "cpu"
+
+
+class JaxBackend(Backend):
+    name = "jax"
+    xp = xp
+
+    def owns(self, array: Any) -> bool:
+        return isinstance(array, jax.Array)
+
+    def asarray(self, obj: Any, dtype: Any = None, device: Any = None) -> Any:
+        if device is not None:
+            return jax.device_put(jnp.asarray(obj, dtype=dtype), resolve_device(device))
+        return jnp.asarray(obj, dtype=dtype)
+
+    def to_numpy(self, array: Any) -> np.ndarray:
+        return np.asarray(array)
+
+    def device_of(self, array: Any) -> Any:
+        try:
+            devices = array.devices()
+        except Exception:  # a tracer: no concrete device
+            return None
+        return next(iter(devices)) if len(devices) == 1 else devices
+
+    def is_concrete(self, array: Any) -> bool:
+        return not isinstance(array, jax.core.Tracer)
+
+    def default_float(self) -> Any:
+        return jnp.zeros(0).dtype  # float32 unless the user enabled x64
+
+    def index(self, owner: Any, key: Any, host: np.ndarray, like: Any) -> Any:
+        device = self.device_of(like) if self.is_concrete(like) else None
+        if isinstance(device, set):
+            device = None
+
+        def make() -> Any:
+            # an explicit transfer, once per structure and device; inside jit a constant
+            return jax.device_put(host.astype(np.int32) if host.size < 2**31 else host, device)
+
+        return owner.cached((self.name, device, key), make)
+
+    def segment_reduce(self, kind: str, data: Any, segments: Segments) -> Any:
+        ids = self.index(segments, "ids", segments.ids, data)
+        return _segment(kind, data, ids, segments.n, sorted_ids=not _on_gpu(data))
+
+    def scatter_reduce(self, kind: str, data: Any, ids: np.ndarray, n: int, owner: Any, key: Any) -> Any:
+        return _segment(kind, data, self.index(owner, key, ids, data), n, sorted_ids=False)
+
+
+def resolve_device(device: Any) -> Any:
+    """``"cpu"``, ``"gpu"``, ``"cuda"``, a platform name or a ``jax.Device`` → a ``jax.Device``."""
+    if device is None or isinstance(device, jax.Device):
+        return device
+    if isinstance(device, str):
+        platform = {"cuda": "gpu"}.get(device, device)
+        try:
+            return jax.devices(platform)[0]
+        except RuntimeError as exc:
+            msg = f"no jax device for {device!r}; available: {jax.devices()}"
+            raise ValueError(msg) from exc
+    msg = f"device must be a string or a jax.Device, not {type(device).__name__}"
+    raise TypeError(msg)
+
+
+def _segment(kind: str, data: Any, ids: Any, n: int, *, sorted_ids: bool) -> Any:
+    from ._jax_rules import segment_reduce  # the rules module imports this one
+
+    return segment_reduce(kind, data, ids, n, sorted_ids, identity(kind, data.dtype))
+
+
+BACKEND = JaxBackend()

@@ -1,0 +1,1 @@
+"""Connections to other libraries' protocols (NumPy dispatch, awkward conversion)."""

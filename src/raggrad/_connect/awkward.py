@@ -1,0 +1,113 @@
+"""Conversion to and from awkward Arrays (awkward is optional and imported on use)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import _backends
+from .._array import RaggedArray
+from .._structure import Structure
+
+__all__ = ["from_awkward", "to_awkward"]
+
+
+def _ak() -> Any:
+    try:
+        import awkward as ak
+    except ImportError as exc:
+        msg = "awkward conversion needs the awkward package: pip install 'raggrad[awkward]'"
+        raise ImportError(msg) from exc
+    return ak
+
+
+def from_awkward(a: Any) -> RaggedArray:
+    """A RaggedArray from an awkward Array of numbers in lists (any depth, regular or var).
+
+    Supported layouts: NumpyArray, ListOffsetArray, ListArray, RegularArray. Option types, unions,
+    records and strings raise ``TypeError`` naming the layout. Regular dimensions above a ragged
+    one become ragged dimensions of equal lengths.
+
+    >>> import awkward as ak, raggrad as rg
+    >>> rg.from_awkward(ak.Array([[1.5, 2.5], []])).type
+    '2 * var * float64'
+    """
+    ak = _ak()
+    layout = a.layout if isinstance(a, ak.Array) else a
+    length = len(layout)
+    offsets: list[np.ndarray] = []
+    node = layout
+    while True:
+        cls = type(node).__name__
+        if cls == "RegularArray" and _all_regular_to_numpy(node):
+            break
+        if cls in ("ListOffsetArray", "ListArray", "RegularArray"):
+            node = node.to_ListOffsetArray64(True)
+            offs = np.asarray(node.offsets.data, dtype=np.int64)
+            offsets.append(offs)
+            node = node.content
+            continue
+        if cls == "NumpyArray":
+            break
+        msg = (
+            f"rg.from_awkward: layout {cls} is not supported (raggrad holds numbers in lists; "
+            "option types, unions, records and strings are not supported yet)"
+        )
+        raise TypeError(msg)
+    content = _regular_to_data(node)
+    backend_name = "jax" if type(content).__module__.startswith("jax") else None
+    if backend_name is None:
+        content = np.asarray(content)
+        if content.dtype.kind not in "biufc":
+            msg = f"rg.from_awkward: numeric data expected, not dtype {content.dtype}"
+            raise TypeError(msg)
+    structure = Structure(length, tuple(offsets), tuple(content.shape[1:]))
+    return RaggedArray._new(structure, content)
+
+
+def _all_regular_to_numpy(node: Any) -> bool:
+    while type(node).__name__ == "RegularArray":
+        node = node.content
+    return type(node).__name__ == "NumpyArray"
+
+
+def _regular_to_data(node: Any) -> Any:
+    sizes = []
+    length = len(node)
+    while type(node).__name__ == "RegularArray":
+        sizes.append(node.size)
+        node = node.content
+    data = node.data
+    if sizes:
+        data = data[: length * int(np.prod(sizes))].reshape((length, *sizes, *data.shape[1:]))
+    return data[:length]
+
+
+def to_awkward(x: RaggedArray) -> Any:
+    """An awkward Array (numpy backend) with the same lists and values; batched dims are regular.
+
+    >>> import raggrad as rg
+    >>> rg.to_awkward(rg.array([[1, 2], [3]])).tolist()
+    [[1, 2], [3]]
+    """
+    ak = _ak()
+    if not isinstance(x, RaggedArray):
+        msg = f"rg.to_awkward: expected a RaggedArray, not {type(x).__name__}"
+        raise TypeError(msg)
+    s = x._structure
+    host = x._backend.to_numpy(x._content)
+    batch = x._batch
+    rows = host.reshape((-1, *host.shape[len(batch) :]))
+    layouts = []
+    for row in rows:
+        node = ak.contents.NumpyArray(np.ascontiguousarray(row))
+        for level in reversed(s.levels):
+            node = ak.contents.ListOffsetArray(ak.index.Index64(level.offsets.copy()), node)
+        layouts.append(node)
+    if not batch:
+        return ak.Array(layouts[0])
+    flat = ak.concatenate([ak.Array(n)[np.newaxis] for n in layouts], axis=0)
+    for size in reversed(batch[:-1]):
+        flat = ak.unflatten(flat, size, axis=0)
+    return flat

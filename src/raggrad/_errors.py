@@ -1,0 +1,22 @@
+"""Named errors and the checks that raise them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class TracedStructureError(ValueError):
+    """An operation needs a concrete value (its output structure depends on it) but got a tracer."""
+
+
+def check_concrete(backend: Any, array: Any, where: str, what: str, alternative: str = "") -> None:
+    if not backend.is_concrete(array):
+        msg = (
+            f"{where}: {what} is being traced (inside jax.jit or another transformation), but "
+            "raggrad needs its concrete value because the output's list lengths depend on it."
+        )
+        if alternative:
+            msg += f" {alternative}"
+        else:
+            msg += " Compute it outside the transformation and pass it in as a static value."
+        raise TracedStructureError(msg)

@@ -1,0 +1,210 @@
+"""Concrete, immutable structure of a ragged array: offsets per ragged level and regular inner dims.
+
+A ragged array is *structure* plus *content*. The structure of ``n * var * var * 3 * float64`` is
+the outer length ``n``, two offsets arrays (one per ``var``) and the inner shape ``(3,)``; the
+content is one flat buffer of shape ``(m, 3)`` where ``m`` is the number of innermost elements.
+Structure is host-side NumPy, compared by value, hashed once; everything derived from it (segment
+ids, ancestor maps, device copies of those) is computed once and cached on it.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any, Callable
+
+import numpy as np
+
+__all__ = ["Segments", "Structure"]
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a = np.ascontiguousarray(a, dtype=np.int64)
+    a.flags.writeable = False
+    return a
+
+
+class Segments:
+    """``n`` contiguous, sorted segments of a flat axis, given by ``offsets`` (length ``n + 1``).
+
+    Derived index maps are computed lazily with NumPy and cached; backends cache their device
+    copies through :meth:`cached`.
+    """
+
+    __slots__ = ("_cache", "offsets")
+
+    def __init__(self, offsets: np.ndarray) -> None:
+        self.offsets = offsets if not offsets.flags.writeable else _frozen(offsets)
+        self._cache: dict[Any, Any] = {}
+
+    @property
+    def n(self) -> int:
+        return len(self.offsets) - 1
+
+    @property
+    def size(self) -> int:
+        return int(self.offsets[-1])
+
+    def cached(self, key: Any, make: Callable[[], Any]) -> Any:
+        try:
+            return self._cache[key]
+        except KeyError:
+            value = self._cache[key] = make()
+            return value
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return self.cached("lengths", lambda: _frozen(np.diff(self.offsets)))
+
+    @property
+    def ids(self) -> np.ndarray:
+        """Segment id of every element (sorted), length ``size``."""
+        return self.cached(
+            "ids", lambda: _frozen(np.repeat(np.arange(self.n, dtype=np.int64), self.lengths))
+        )
+
+    @property
+    def local(self) -> np.ndarray:
+        """Position of every element within its own segment."""
+
+        def make() -> np.ndarray:
+            return _frozen(np.arange(self.size, dtype=np.int64) - self.offsets[:-1][self.ids])
+
+        return self.cached("local", make)
+
+    @property
+    def max_length(self) -> int:
+        return self.cached("max_length", lambda: int(self.lengths.max(initial=0)))
+
+
+class Structure:
+    """Outer length, one offsets array per ragged level (outermost first), regular inner shape.
+
+    Immutable; ``==`` compares by value (identity first); the hash is computed once.
+    """
+
+    __slots__ = ("_cache", "_hash", "inner", "length", "levels")
+
+    def __init__(self, length: int, offsets: tuple[np.ndarray, ...] = (), inner: tuple[int, ...] = ()):
+        self.length = int(length)
+        self.levels = tuple(o if isinstance(o, Segments) else Segments(o) for o in offsets)
+        self.inner = tuple(int(d) for d in inner)
+        self._hash: int | None = None
+        self._cache: dict[Any, Any] = {}
+
+    # ---- derived sizes -------------------------------------------------------------------
+    @property
+    def nlevels(self) -> int:
+        return len(self.levels)
+
+    @property
+    def ndim(self) -> int:
+        return 1 + len(self.levels) + len(self.inner)
+
+    @property
+    def size(self) -> int:
+        """Number of innermost elements (the length of the content's element axis)."""
+        return self.levels[-1].size if self.levels else self.length
+
+    def count_at(self, depth: int) -> int:
+        """Number of items at ``depth`` (0: outer items; ``nlevels``: innermost elements)."""
+        return self.length if depth == 0 else self.levels[depth - 1].size
+
+    @property
+    def shape(self) -> tuple[int | None, ...]:
+        return (self.length, *([None] * len(self.levels)), *self.inner)
+
+    def type_str(self, dtype: Any, batch: tuple[int, ...] = ()) -> str:
+        dims = [str(d) for d in batch] + [str(self.length)]
+        dims += ["var"] * len(self.levels) + [str(d) for d in self.inner]
+        return " * ".join([*dims, str(np.dtype(dtype).name if dtype is not None else "unknown")])
+
+    # ---- cached index maps ---------------------------------------------------------------
+    def cached(self, key: Any, make: Callable[[], Any]) -> Any:
+        try:
+            return self._cache[key]
+        except KeyError:
+            value = self._cache[key] = make()
+            return value
+
+    def ancestors(self, depth: int) -> np.ndarray:
+        """Index, at ``depth``, of the ancestor of every innermost element."""
+        if depth >= self.nlevels:
+            return self.cached(("arange", self.size), lambda: _frozen(np.arange(self.size)))
+
+        def make() -> np.ndarray:
+            ids = self.levels[depth].ids
+            for level in self.levels[depth + 1 :]:
+                ids = ids[level.ids]
+            return _frozen(ids)
+
+        return self.cached(("ancestors", depth), make)
+
+    def segments_at(self, depth: int) -> Segments:
+        """Innermost elements grouped by their ancestor at ``depth`` (contiguous segments)."""
+        if depth == self.nlevels - 1:
+            return self.levels[-1]
+
+        def make() -> Segments:
+            offsets = np.arange(self.count_at(depth) + 1, dtype=np.int64)
+            for level in self.levels[depth:]:
+                offsets = level.offsets[offsets]
+            return Segments(_frozen(offsets))
+
+        return self.cached(("segments", depth), make)
+
+    def prefix(self, nlevels: int) -> Structure:
+        """The structure of the first ``nlevels`` ragged levels (no inner dims)."""
+        return Structure(self.length, self.levels[:nlevels])
+
+    def with_inner(self, inner: tuple[int, ...]) -> Structure:
+        if tuple(inner) == self.inner:
+            return self
+        s = Structure(self.length, self.levels, inner)
+        s._cache = self._cache  # index maps do not depend on the inner shape
+        return s
+
+    # ---- value semantics -----------------------------------------------------------------
+    def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = hash(
+                (self.length, self.inner, tuple((l.size, zlib.crc32(l.offsets)) for l in self.levels))
+            )
+        return self._hash
+
+    def same_levels(self, other: Structure) -> bool:
+        if self is other:
+            return True
+        if self.length != other.length or len(self.levels) != len(other.levels):
+            return False
+        return all(
+            a is b or np.array_equal(a.offsets, b.offsets)
+            for a, b in zip(self.levels, other.levels, strict=True)
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if not isinstance(other, Structure):
+            return NotImplemented
+        if self.inner != other.inner:
+            return False
+        if self._hash is not None and other._hash is not None and self._hash != other._hash:
+            return False
+        return self.same_levels(other)
+
+    def __repr__(self) -> str:
+        return f"Structure({self.type_str(None)})"
+
+    def first_difference(self, other: Structure) -> str:
+        """Describe where two structures first differ, for error messages."""
+        if self.length != other.length:
+            return f"outer lengths differ: {self.length} vs {other.length}"
+        for k, (a, b) in enumerate(zip(self.levels, other.levels)):
+            if a is b or np.array_equal(a.offsets, b.offsets):
+                continue
+            la, lb = a.lengths, b.lengths
+            if len(la) != len(lb):
+                return f"level {k + 1} has {len(la)} vs {len(lb)} lists"
+            i = int(np.flatnonzero(la != lb)[0])
+            return f"list {i} at axis {k + 1} has length {int(la[i])} vs {int(lb[i])}"
+        return "depths differ"
