@@ -164,10 +164,15 @@ class RaggedArray(NDArrayOperatorsMixin):
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        from ._construction import to_list
+        from ._construction import _slice_outer, to_list
 
-        text = _limited_repr(to_list(self), _REPR_WIDTH) if _is_concrete(self) else "??"
-        return f"<RaggedArray {text} type={self.type!r}>"
+        if not _is_concrete(self):
+            return f"<RaggedArray ?? type={self.type!r}>"
+        # convert only the outer items that can show: each takes at least two characters
+        head = self
+        if not self._nbatch and len(self) > _REPR_WIDTH:
+            head = _slice_outer(self, 0, _REPR_WIDTH)
+        return f"<RaggedArray {_limited_repr(to_list(head), _REPR_WIDTH)} type={self.type!r}>"
 
     __str__ = __repr__
 
@@ -188,7 +193,7 @@ def _is_concrete(x: RaggedArray) -> bool:
 
 
 def _limited_repr(obj: Any, width: int) -> str:
-    """Awkward-style repr truncated to about ``width`` characters with ``...``."""
+    """Awkward-style repr cut to about ``width`` characters: ``[[1, 2, ...], [3], ...]``."""
     out: list[str] = []
     budget = [width]
 
@@ -200,19 +205,19 @@ def _limited_repr(obj: Any, width: int) -> str:
         return True
 
     def walk(o: Any) -> bool:
-        if isinstance(o, list):
-            if not emit("["):
+        """Write ``o``; on running out of room, close every list opened and return False."""
+        if not isinstance(o, list):
+            return emit(repr(o))
+        if not emit("["):
+            return False
+        for i, item in enumerate(o):
+            if (i and not emit(", ")) or not walk(item):
+                if out[-1].endswith(("[", ", ")):
+                    out.append("...]")
+                else:  # the item was cut short and closed
+                    out.append(", ...]" if i + 1 < len(o) else "]")
                 return False
-            for i, item in enumerate(o):
-                if (i and not emit(", ")) or not walk(item):
-                    out.append("...")
-                    out.append("]")
-                    return False
-            return emit("]")
-        return emit(repr(o))
+        return emit("]")
 
-    if not walk(obj):
-        # close any lists left open
-        depth = sum(s.count("[") - s.count("]") for s in out)
-        out.append("]" * max(depth, 0))
+    walk(obj)
     return "".join(out)

@@ -10,6 +10,7 @@ used range is sliced (a view on numpy). Offsets are always copied into read-only
 from __future__ import annotations
 
 import itertools
+import math
 import sys
 from typing import Any
 
@@ -127,7 +128,7 @@ def array(obj: Any, *, dtype: Any = None, backend: str | None = None, device: An
     if source is not None or np.isscalar(obj) or isinstance(obj, (bool, int, float, complex)):
         if source is None:
             obj = np.asarray(obj, dtype=dtype)
-            _check_numeric(obj.dtype, "rg.array")
+        _check_numeric(_dtype(obj), "rg.array")
         content = _content_to(obj, dtype, backend, device)
         shape = tuple(content.shape)
         if len(shape) == 0:
@@ -275,7 +276,8 @@ def to_list(x: Any) -> Any:
     s = x._structure
     host = x._backend.to_numpy(x._content)
     batch = x._batch
-    rows = host.reshape((-1, *host.shape[len(batch) :]))
+    # math.prod, not -1: a reshape of an empty array cannot infer a dimension
+    rows = host.reshape((math.prod(batch), *host.shape[len(batch) :]))
     out = []
     for row in rows:
         values = row.tolist()
@@ -391,7 +393,9 @@ def to_padded(x: RaggedArray, *, fill_value: Any = 0, length: int | None = None)
         dense = xp.moveaxis(xp.moveaxis(dense, 0, nb), 1, nb + 1)
     mask_out = mask.reshape(s.length, width)
     if backend.name != "numpy":
+        # ``index`` moves int index maps (it may narrow them to int32); the mask is boolean again
         mask_out = backend.index(seg, ("to_padded_mask", width), mask_out, x._content)
+        mask_out = xp.astype(mask_out, xp.bool)
     return dense, mask_out
 
 

@@ -10,7 +10,8 @@ ids, ancestor maps, device copies of those) is computed once and cached on it.
 from __future__ import annotations
 
 import zlib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -157,11 +158,16 @@ class Structure:
         return Structure(self.length, self.levels[:nlevels])
 
     def with_inner(self, inner: tuple[int, ...]) -> Structure:
-        if tuple(inner) == self.inner:
+        inner = tuple(inner)
+        if inner == self.inner:
             return self
-        s = Structure(self.length, self.levels, inner)
-        s._cache = self._cache  # index maps do not depend on the inner shape
-        return s
+
+        def make() -> Structure:
+            s = Structure(self.length, self.levels, inner)
+            s._cache = self._cache  # index maps do not depend on the inner shape
+            return s
+
+        return self.cached(("with_inner", inner), make)
 
     # ---- value semantics -----------------------------------------------------------------
     def __hash__(self) -> int:

@@ -18,6 +18,8 @@ class Backend:
 
     name: str = ""
     xp: Any = None
+    #: the backend's NumPy-like module (``numpy``, ``jax.numpy``): NumPy ufunc names and signatures
+    np_like: Any = None
 
     # ---- arrays -------------------------------------------------------------------------
     def owns(self, array: Any) -> bool:

@@ -46,6 +46,7 @@ def _on_gpu(array: Any) -> bool:
 class JaxBackend(Backend):
     name = "jax"
     xp = xp
+    np_like = jnp
 
     def owns(self, array: Any) -> bool:
         return isinstance(array, jax.Array)

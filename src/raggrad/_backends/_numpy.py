@@ -23,6 +23,7 @@ _UFUNCS = {
 class NumpyBackend(Backend):
     name = "numpy"
     xp = xp
+    np_like = np
 
     def owns(self, array: Any) -> bool:
         return isinstance(array, (np.ndarray, np.generic))

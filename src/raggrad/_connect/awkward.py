@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
-from .. import _backends
 from .._array import RaggedArray
 from .._structure import Structure
 
@@ -40,6 +40,13 @@ def from_awkward(a: Any) -> RaggedArray:
     node = layout
     while True:
         cls = type(node).__name__
+        kind = node.parameter("__array__")
+        if kind in ("string", "bytestring", "char", "byte", "categorical"):
+            msg = (
+                f"rg.from_awkward: layout {cls} of {kind}s is not supported (raggrad holds numbers "
+                "in lists, not strings)"
+            )
+            raise TypeError(msg)
         if cls == "RegularArray" and _all_regular_to_numpy(node):
             break
         if cls in ("ListOffsetArray", "ListArray", "RegularArray"):
@@ -98,7 +105,7 @@ def to_awkward(x: RaggedArray) -> Any:
     s = x._structure
     host = x._backend.to_numpy(x._content)
     batch = x._batch
-    rows = host.reshape((-1, *host.shape[len(batch) :]))
+    rows = host.reshape((math.prod(batch), *host.shape[len(batch) :]))  # not -1: may be empty
     layouts = []
     for row in rows:
         node = ak.contents.NumpyArray(np.ascontiguousarray(row))

@@ -1,0 +1,1 @@
+"""Operations, one module per family: elementwise, reductions, indexing, manipulation, creation."""

@@ -1,0 +1,447 @@
+"""Elementwise functions: the array API's, every NumPy ufunc (NEP-13), where/clip/round/isclose.
+
+The public functions follow the array API (``rg.acos``, kernels from the backend's array-API
+namespace); ``np.<ufunc>(x)`` follows NumPy (kernels named like the ufunc in ``numpy`` or
+``jax.numpy``), so ``np.ceil`` of integers gives floats on numpy as NumPy does while ``rg.ceil``
+keeps integers as the standard says. Both go through one broadcasting path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .._array import RaggedArray
+from .._backends import Backend
+from .._broadcast import broadcast, common_backend, wrap
+from .._registry import register
+
+# (array API name or raggrad name, NumPy ufunc, arity); one row per distinct ufunc object
+_UNARY = [
+    ("abs", np.absolute), ("acos", np.arccos), ("acosh", np.arccosh), ("asin", np.arcsin),
+    ("asinh", np.arcsinh), ("atan", np.arctan), ("atanh", np.arctanh), ("bitwise_count", np.bitwise_count),
+    ("bitwise_invert", np.invert), ("cbrt", np.cbrt), ("ceil", np.ceil), ("conj", np.conjugate),
+    ("cos", np.cos), ("cosh", np.cosh), ("deg2rad", np.deg2rad), ("exp", np.exp), ("exp2", np.exp2),
+    ("expm1", np.expm1), ("fabs", np.fabs), ("floor", np.floor), ("isfinite", np.isfinite),
+    ("isinf", np.isinf), ("isnan", np.isnan), ("log", np.log), ("log10", np.log10),
+    ("log1p", np.log1p), ("log2", np.log2), ("logical_not", np.logical_not), ("negative", np.negative),
+    ("positive", np.positive), ("rad2deg", np.rad2deg), ("reciprocal", np.reciprocal),
+    ("rint", np.rint), ("sign", np.sign), ("signbit", np.signbit), ("sin", np.sin), ("sinh", np.sinh),
+    ("spacing", np.spacing), ("sqrt", np.sqrt), ("square", np.square), ("tan", np.tan),
+    ("tanh", np.tanh), ("trunc", np.trunc),
+]
+_BINARY = [
+    ("add", np.add), ("atan2", np.arctan2), ("bitwise_and", np.bitwise_and),
+    ("bitwise_left_shift", np.left_shift), ("bitwise_or", np.bitwise_or),
+    ("bitwise_right_shift", np.right_shift), ("bitwise_xor", np.bitwise_xor),
+    ("copysign", np.copysign), ("divide", np.divide), ("equal", np.equal),
+    ("float_power", np.float_power), ("floor_divide", np.floor_divide), ("fmax", np.fmax),
+    ("fmin", np.fmin), ("fmod", np.fmod), ("gcd", np.gcd), ("greater", np.greater),
+    ("greater_equal", np.greater_equal), ("heaviside", np.heaviside), ("hypot", np.hypot),
+    ("lcm", np.lcm), ("ldexp", np.ldexp), ("less", np.less), ("less_equal", np.less_equal),
+    ("logaddexp", np.logaddexp), ("logaddexp2", np.logaddexp2), ("logical_and", np.logical_and),
+    ("logical_or", np.logical_or), ("logical_xor", np.logical_xor), ("maximum", np.maximum),
+    ("minimum", np.minimum), ("multiply", np.multiply), ("nextafter", np.nextafter),
+    ("not_equal", np.not_equal), ("pow", np.power), ("remainder", np.remainder),
+    ("subtract", np.subtract),
+]
+# two outputs each
+_MULTI = [("divmod", np.divmod, 2), ("frexp", np.frexp, 1), ("modf", np.modf, 1)]
+#: left out of NEP-13, with the reason (reported by the docs' op table)
+UNSUPPORTED_UFUNCS = {"isnat": "datetime64/timedelta64 only; raggrad holds numbers and booleans"}
+
+_NONDIFF = {
+    "bitwise_count", "bitwise_invert", "ceil", "floor", "isfinite", "isinf", "isnan", "logical_not",
+    "rint", "sign", "signbit", "spacing", "trunc", "bitwise_and", "bitwise_left_shift", "bitwise_or",
+    "bitwise_right_shift", "bitwise_xor", "equal", "floor_divide", "gcd", "greater",
+    "greater_equal", "lcm", "less", "less_equal", "logical_and", "logical_or", "logical_xor",
+    "nextafter", "not_equal", "heaviside", "divmod", "frexp", "modf",
+}
+
+
+def _kernel_cache(getter: Callable[[Backend], Callable[..., Any]]) -> Callable[[Backend], Callable[..., Any]]:
+    cache: dict[str, Callable[..., Any]] = {}
+
+    def get(backend: Backend) -> Callable[..., Any]:
+        try:
+            return cache[backend.name]
+        except KeyError:
+            fn = cache[backend.name] = getter(backend)
+            return fn
+
+    return get
+
+
+def apply(kernel: Callable[[Backend], Callable[..., Any]], args: tuple[Any, ...], where: str,
+          nout: int = 1, **kwargs: Any) -> Any:
+    """Broadcast ``args`` and apply the backend kernel to their contents."""
+    structure, backend, contents, nb = broadcast(args, where)
+    out = kernel(backend)(*contents, **kwargs)
+    if nout == 1:
+        return wrap(structure, out, nb)
+    return tuple(wrap(structure, o, nb) for o in out)
+
+
+def _xp_kernel(api_name: str, ufunc: np.ufunc) -> Callable[[Backend], Callable[..., Any]]:
+    # the array-API spelling where the backend's namespace has it, else the NumPy-like one
+    return _kernel_cache(lambda b: getattr(b.xp, api_name, None) or getattr(b.np_like, ufunc.__name__))
+
+
+def _np_kernel(ufunc: np.ufunc) -> Callable[[Backend], Callable[..., Any]]:
+    return _kernel_cache(lambda b: ufunc if b.name == "numpy" else getattr(b.np_like, ufunc.__name__))
+
+
+def apply_ufunc(ufunc: np.ufunc, inputs: tuple[Any, ...]) -> Any:
+    """``ufunc(*inputs)`` with NumPy's semantics on the backend of the inputs (the NEP-13 path)."""
+    return apply(_UFUNC_KERNELS[ufunc], inputs, f"np.{ufunc.__name__}", ufunc.nout)
+
+
+_UFUNC_KERNELS: dict[np.ufunc, Callable[[Backend], Callable[..., Any]]] = {}
+
+
+def _make(name: str, ufunc: np.ufunc, arity: int, nout: int = 1) -> Callable[..., Any]:
+    kernel = _xp_kernel(name, ufunc)
+    _UFUNC_KERNELS[ufunc] = _np_kernel(ufunc)
+    where = f"rg.{name}"
+    if arity == 1:
+
+        def fn(x: Any, /) -> Any:
+            return apply(kernel, (x,), where, nout)
+
+        fn.__doc__ = f"Elementwise ``{name}``; ``np.{ufunc.__name__}`` dispatches here."
+    else:
+
+        def fn(x1: Any, x2: Any, /) -> Any:  # type: ignore[misc]
+            return apply(kernel, (x1, x2), where, nout)
+
+        fn.__doc__ = f"Elementwise ``{name}`` with awkward broadcasting; ``np.{ufunc.__name__}`` dispatches here."
+    fn.__name__ = fn.__qualname__ = name
+    kind = "elementwise-unary" if arity == 1 else "elementwise-binary"
+    return register(name, kind, ufuncs=(ufunc,), differentiable=name not in _NONDIFF)(fn)
+
+
+_U = dict(_UNARY)
+_B = dict(_BINARY)
+
+# explicit bindings, one per public name (see STYLE.md)
+abs = _make("abs", _U["abs"], 1)  # noqa: A001
+acos = _make("acos", _U["acos"], 1)
+acosh = _make("acosh", _U["acosh"], 1)
+asin = _make("asin", _U["asin"], 1)
+asinh = _make("asinh", _U["asinh"], 1)
+atan = _make("atan", _U["atan"], 1)
+atanh = _make("atanh", _U["atanh"], 1)
+bitwise_count = _make("bitwise_count", _U["bitwise_count"], 1)
+bitwise_invert = _make("bitwise_invert", _U["bitwise_invert"], 1)
+cbrt = _make("cbrt", _U["cbrt"], 1)
+ceil = _make("ceil", _U["ceil"], 1)
+conj = _make("conj", _U["conj"], 1)
+cos = _make("cos", _U["cos"], 1)
+cosh = _make("cosh", _U["cosh"], 1)
+deg2rad = _make("deg2rad", _U["deg2rad"], 1)
+exp = _make("exp", _U["exp"], 1)
+exp2 = _make("exp2", _U["exp2"], 1)
+expm1 = _make("expm1", _U["expm1"], 1)
+fabs = _make("fabs", _U["fabs"], 1)
+floor = _make("floor", _U["floor"], 1)
+isfinite = _make("isfinite", _U["isfinite"], 1)
+isinf = _make("isinf", _U["isinf"], 1)
+isnan = _make("isnan", _U["isnan"], 1)
+log = _make("log", _U["log"], 1)
+log10 = _make("log10", _U["log10"], 1)
+log1p = _make("log1p", _U["log1p"], 1)
+log2 = _make("log2", _U["log2"], 1)
+logical_not = _make("logical_not", _U["logical_not"], 1)
+negative = _make("negative", _U["negative"], 1)
+positive = _make("positive", _U["positive"], 1)
+rad2deg = _make("rad2deg", _U["rad2deg"], 1)
+reciprocal = _make("reciprocal", _U["reciprocal"], 1)
+rint = _make("rint", _U["rint"], 1)
+sign = _make("sign", _U["sign"], 1)
+signbit = _make("signbit", _U["signbit"], 1)
+sin = _make("sin", _U["sin"], 1)
+sinh = _make("sinh", _U["sinh"], 1)
+spacing = _make("spacing", _U["spacing"], 1)
+sqrt = _make("sqrt", _U["sqrt"], 1)
+square = _make("square", _U["square"], 1)
+tan = _make("tan", _U["tan"], 1)
+tanh = _make("tanh", _U["tanh"], 1)
+trunc = _make("trunc", _U["trunc"], 1)
+
+add = _make("add", _B["add"], 2)
+atan2 = _make("atan2", _B["atan2"], 2)
+bitwise_and = _make("bitwise_and", _B["bitwise_and"], 2)
+bitwise_left_shift = _make("bitwise_left_shift", _B["bitwise_left_shift"], 2)
+bitwise_or = _make("bitwise_or", _B["bitwise_or"], 2)
+bitwise_right_shift = _make("bitwise_right_shift", _B["bitwise_right_shift"], 2)
+bitwise_xor = _make("bitwise_xor", _B["bitwise_xor"], 2)
+copysign = _make("copysign", _B["copysign"], 2)
+divide = _make("divide", _B["divide"], 2)
+equal = _make("equal", _B["equal"], 2)
+float_power = _make("float_power", _B["float_power"], 2)
+floor_divide = _make("floor_divide", _B["floor_divide"], 2)
+fmax = _make("fmax", _B["fmax"], 2)
+fmin = _make("fmin", _B["fmin"], 2)
+fmod = _make("fmod", _B["fmod"], 2)
+gcd = _make("gcd", _B["gcd"], 2)
+greater = _make("greater", _B["greater"], 2)
+greater_equal = _make("greater_equal", _B["greater_equal"], 2)
+heaviside = _make("heaviside", _B["heaviside"], 2)
+hypot = _make("hypot", _B["hypot"], 2)
+lcm = _make("lcm", _B["lcm"], 2)
+ldexp = _make("ldexp", _B["ldexp"], 2)
+less = _make("less", _B["less"], 2)
+less_equal = _make("less_equal", _B["less_equal"], 2)
+logaddexp = _make("logaddexp", _B["logaddexp"], 2)
+logaddexp2 = _make("logaddexp2", _B["logaddexp2"], 2)
+logical_and = _make("logical_and", _B["logical_and"], 2)
+logical_or = _make("logical_or", _B["logical_or"], 2)
+logical_xor = _make("logical_xor", _B["logical_xor"], 2)
+maximum = _make("maximum", _B["maximum"], 2)
+minimum = _make("minimum", _B["minimum"], 2)
+multiply = _make("multiply", _B["multiply"], 2)
+nextafter = _make("nextafter", _B["nextafter"], 2)
+not_equal = _make("not_equal", _B["not_equal"], 2)
+pow = _make("pow", _B["pow"], 2)  # noqa: A001
+remainder = _make("remainder", _B["remainder"], 2)
+subtract = _make("subtract", _B["subtract"], 2)
+
+divmod = _make("divmod", np.divmod, 2, nout=2)  # noqa: A001
+frexp = _make("frexp", np.frexp, 1, nout=2)
+modf = _make("modf", np.modf, 1, nout=2)
+
+_CHECK = {n for n, _ in _UNARY} | {n for n, _ in _BINARY} | {n for n, _, _ in _MULTI}
+assert set(globals()) >= _CHECK, sorted(_CHECK - set(globals()))  # every table row is bound
+
+
+# ---- gufuncs on regular inner dims -----------------------------------------------------
+def _core_ok(x: Any, core: int, where: str) -> None:
+    if isinstance(x, RaggedArray) and len(x._structure.inner) < core:
+        msg = (
+            f"{where}: the last {core} dimension(s) must be regular, but the array has type "
+            f"{x.type!r}; the contraction runs over regular inner dimensions only"
+        )
+        raise ValueError(msg)
+
+
+def _gufunc(name: str, x1: Any, x2: Any, core1: int, core2: int) -> Any:
+    where = f"rg.{name}"
+    _core_ok(x1, core1, where)
+    _core_ok(x2, core2, where)
+    r1, r2 = isinstance(x1, RaggedArray), isinstance(x2, RaggedArray)
+    backend = common_backend((x1, x2), where)
+    fn = getattr(backend.np_like, name)
+    if r1 and r2:
+        structure, backend, (c1, c2), nb = broadcast((x1, x2), where)
+        return wrap(structure, fn(c1, c2), nb)
+    ragged = x1 if r1 else x2
+    content = ragged._content
+    other = x2 if r1 else x1
+    if _backend_of_or_none(other) is None:
+        other = np.asarray(other)
+    out = fn(content, other) if r1 else fn(other, content)
+    if r2 and not r1 and len(ragged._structure.inner) < core2 + 1 and name == "matmul":
+        msg = f"{where}: dense @ ragged needs two regular inner dims on the ragged operand"
+        raise ValueError(msg)
+    return wrap(ragged._structure, out, ragged._nbatch)
+
+
+def _backend_of_or_none(x: Any) -> Any:
+    from .._backends import backend_of
+
+    return backend_of(x)
+
+
+@register("matmul", "elementwise", ufuncs=(np.matmul,))
+def matmul(x1: Any, x2: Any, /) -> Any:
+    """Matrix product over regular inner dims: ``(n * var * k) @ (k, m)`` is ``n * var * m``.
+
+    >>> import numpy as np, raggrad as rg
+    >>> x = rg.array([[[1.0, 2.0]], [], [[3.0, 4.0], [5.0, 6.0]]])
+    >>> (x.type, (x @ np.eye(2)[:, :1]).to_list())
+    ('3 * var * var * float64', [[[1.0]], [], [[3.0], [5.0]]])
+    """
+    if isinstance(x1, RaggedArray) and not x1._structure.inner and not isinstance(x2, RaggedArray):
+        # ``n * var * var`` @ (k, m): the innermost ragged level is the contracted one when
+        # lists are regular in practice; require a regular dim instead
+        _core_ok(x1, 1, "rg.matmul")
+    return _gufunc("matmul", x1, x2, 1, 1)
+
+
+@register("vecdot", "elementwise", ufuncs=(np.vecdot,))
+def vecdot(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
+    """Dot product over the last (regular) dimension.
+
+    >>> import numpy as np, raggrad as rg
+    >>> x = rg.from_offsets([0, 2, 2], np.arange(4.0).reshape(2, 2))
+    >>> rg.vecdot(x, np.array([1.0, 1.0])).to_list()
+    [[1.0, 5.0], []]
+    """
+    if axis != -1:
+        msg = f"rg.vecdot: only axis=-1 is supported, got {axis=}"
+        raise NotImplementedError(msg)
+    return _gufunc("vecdot", x1, x2, 1, 1)
+
+
+@register("matvec", "elementwise", ufuncs=(np.matvec,))
+def matvec(x1: Any, x2: Any, /) -> Any:
+    """Matrix-vector product over regular inner dims."""
+    return _gufunc("matvec", x1, x2, 2, 1)
+
+
+@register("vecmat", "elementwise", ufuncs=(np.vecmat,))
+def vecmat(x1: Any, x2: Any, /) -> Any:
+    """Vector-matrix product over regular inner dims."""
+    return _gufunc("vecmat", x1, x2, 1, 2)
+
+
+# ---- other elementwise functions (NEP-18) ----------------------------------------------
+def _np_func(name: str) -> Callable[[Backend], Callable[..., Any]]:
+    return _kernel_cache(lambda b: getattr(b.np_like, name))
+
+
+_WHERE = _np_func("where")
+
+
+def _where_numpy(condition: Any, x: Any = None, y: Any = None) -> Any:
+    if x is None or y is None:
+        msg = "np.where(condition) with one argument (nonzero) is not supported; use rg.local_index"
+        raise NotImplementedError(msg)
+    return where(condition, x, y)
+
+
+@register("where", "elementwise", numpy=(np.where,), numpy_impl=_where_numpy)
+def where(condition: Any, x1: Any, x2: Any, /) -> Any:
+    """``x1`` where ``condition`` is true, else ``x2``, with awkward broadcasting.
+
+    Derivatives flow only into the selected branch, so ``where`` guards reductions of empty lists.
+
+    >>> import raggrad as rg
+    >>> x = rg.array([[1.0, -2.0], [], [3.0]])
+    >>> rg.where(x > 0, x, 0.0).to_list()
+    [[1.0, 0.0], [], [3.0]]
+    """
+    return apply(_WHERE, (condition, x1, x2), "rg.where")
+
+
+_CLIP = _np_func("clip")
+
+
+def _clip_numpy(a: Any, a_min: Any = None, a_max: Any = None, out: Any = None, **kwargs: Any) -> Any:
+    if out is not None:
+        msg = "np.clip: out= is not supported on RaggedArrays"
+        raise NotImplementedError(msg)
+    a_min = kwargs.pop("min", a_min)
+    a_max = kwargs.pop("max", a_max)
+    if kwargs:
+        msg = f"np.clip: keyword arguments {sorted(kwargs)} are not supported on RaggedArrays"
+        raise NotImplementedError(msg)
+    return clip(a, a_min, a_max)
+
+
+@register("clip", "elementwise", numpy=(np.clip,), numpy_impl=_clip_numpy)
+def clip(x: Any, /, min: Any = None, max: Any = None) -> Any:  # noqa: A002
+    """Clamp every element to ``[min, max]`` (either may be None or an array that broadcasts).
+
+    >>> import raggrad as rg
+    >>> rg.clip(rg.array([[1, 5], [9]]), 2, 6).to_list()
+    [[2, 5], [6]]
+    """
+    if min is None and max is None:
+        return apply(_kernel_cache(lambda b: lambda c: c), (x,), "rg.clip")
+    if min is None:
+        return minimum(x, max)
+    if max is None:
+        return maximum(x, min)
+    return minimum(maximum(x, min), max)
+
+
+_ROUND = _np_func("round")
+
+
+def _round_numpy(a: Any, decimals: int = 0, out: Any = None) -> Any:
+    if out is not None:
+        msg = "np.round: out= is not supported on RaggedArrays"
+        raise NotImplementedError(msg)
+    return apply(_ROUND, (a,), "np.round", decimals=decimals)
+
+
+@register("round", "elementwise-unary", numpy=(np.round, np.around), numpy_impl=_round_numpy,
+          differentiable=False)
+def round(x: Any, /) -> Any:  # noqa: A001
+    """Round to the nearest integer, ties to even.
+
+    >>> import raggrad as rg
+    >>> rg.round(rg.array([[0.5, 1.5], [2.6]])).to_list()
+    [[0.0, 2.0], [3.0]]
+    """
+    return apply(_kernel_cache(lambda b: b.xp.round), (x,), "rg.round")
+
+
+_ISCLOSE = _np_func("isclose")
+
+
+@register("isclose", "elementwise", numpy=(np.isclose,), differentiable=False)
+def isclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Any:
+    """Elementwise ``|a - b| <= atol + rtol * |b|`` with awkward broadcasting.
+
+    >>> import raggrad as rg
+    >>> rg.isclose(rg.array([[1.0], [2.0]]), rg.array([[1.0 + 1e-10], [2.1]])).to_list()
+    [[True], [False]]
+    """
+    return apply(_ISCLOSE, (a, b), "rg.isclose", rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+@register("allclose", "elementwise", numpy=(np.allclose,), differentiable=False)
+def allclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    """True when every element of ``a`` is close to the one of ``b`` (same structure required).
+
+    >>> import raggrad as rg
+    >>> rg.allclose(rg.array([[1.0], []]), rg.array([[1.0], []]))
+    True
+    """
+    close = isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
+    content = close._content if isinstance(close, RaggedArray) else close
+    from .._backends import backend_of
+
+    backend = backend_of(content)
+    return bool(backend.xp.all(content)) if backend is not None else bool(np.all(content))
+
+
+_NAN_TO_NUM = _np_func("nan_to_num")
+
+
+@register("nan_to_num", "elementwise-unary", numpy=(np.nan_to_num,))
+def nan_to_num(x: Any, copy: bool = True, nan: float = 0.0, posinf: float | None = None,
+               neginf: float | None = None) -> Any:
+    """Replace NaN by ``nan`` and infinities by ``posinf``/``neginf`` (largest finite by default).
+
+    >>> import raggrad as rg
+    >>> rg.nan_to_num(rg.array([[float("nan"), 1.0], []])).to_list()
+    [[0.0, 1.0], []]
+    """
+    return apply(_NAN_TO_NUM, (x,), "rg.nan_to_num", nan=nan, posinf=posinf, neginf=neginf)
+
+
+@register("real", "elementwise-unary", numpy=(np.real,))
+def real(x: Any, /) -> Any:
+    """Real part.
+
+    >>> import raggrad as rg
+    >>> rg.real(rg.array([[1 + 2j], []])).to_list()
+    [[1.0], []]
+    """
+    return apply(_kernel_cache(lambda b: b.xp.real), (x,), "rg.real")
+
+
+@register("imag", "elementwise-unary", numpy=(np.imag,))
+def imag(x: Any, /) -> Any:
+    """Imaginary part.
+
+    >>> import raggrad as rg
+    >>> rg.imag(rg.array([[1 + 2j], []])).to_list()
+    [[2.0], []]
+    """
+    return apply(_kernel_cache(lambda b: b.xp.imag), (x,), "rg.imag")

@@ -1,0 +1,128 @@
+"""The op registry: every public op registered once (DESIGN.md, principle 2).
+
+An :class:`Op` records the op's public name, its NumPy counterparts (ufuncs for NEP-13, functions
+for NEP-18), its awkward alias, its kind, whether it is differentiable, and its conformance spec.
+The NumPy dispatch tables, the public namespace and the docs' op table are derived from, or
+checked against, :data:`REGISTRY` (``tests/test_registry.py``). Registration checks itself when
+the decorator runs, so a mistake fails at import.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+__all__ = ["KINDS", "REGISTRY", "Op", "Spec", "attach_spec", "numpy_functions", "register", "ufuncs"]
+
+KINDS = (
+    "elementwise-unary",
+    "elementwise-binary",
+    "elementwise",  # other arities (clip, where, ...)
+    "reduction",
+    "structural",
+    "indexing",
+    "creation",
+    "conversion",
+    "dtype",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Spec:
+    """How the conformance suite exercises an op (interpreted by ``conformance/``).
+
+    ``reference`` computes the expected value with NumPy on a per-list (dense) basis; ``domain``
+    bounds generated floats; ``smooth`` enables second-order derivative checks; ``extra`` holds
+    op-specific settings (argument strategies, axes, awkward counterpart).
+    """
+
+    reference: Callable[..., Any] | None = None
+    domain: tuple[float, float] = (-3.0, 3.0)
+    smooth: bool = True
+    dtypes: tuple[str, ...] = ("float64",)
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass
+class Op:
+    name: str
+    kind: str
+    func: Callable[..., Any]
+    ufuncs: tuple[np.ufunc, ...] = ()
+    numpy: tuple[Callable[..., Any], ...] = ()
+    numpy_impl: Callable[..., Any] | None = None
+    awkward: str | None = None
+    differentiable: bool = True
+    doc: str = ""
+    spec: Spec | None = None
+
+
+REGISTRY: dict[str, Op] = {}
+_UFUNCS: dict[np.ufunc, Op] = {}
+_NUMPY: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+
+def register(
+    name: str,
+    kind: str,
+    *,
+    ufuncs: tuple[np.ufunc, ...] = (),
+    numpy: tuple[Callable[..., Any], ...] = (),
+    numpy_impl: Callable[..., Any] | None = None,
+    awkward: str | None = None,
+    differentiable: bool = True,
+    spec: Spec | None = None,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register ``func`` as public op ``name``; returns ``func`` unchanged.
+
+    ``ufuncs`` dispatch through NEP-13, ``numpy`` functions through NEP-18 (to ``numpy_impl`` if
+    given, for NumPy's signature, else to ``func``).
+    """
+    if kind not in KINDS:
+        msg = f"register({name!r}): kind {kind!r} is not one of {KINDS}"
+        raise ValueError(msg)
+    if name in REGISTRY:
+        msg = f"register: op {name!r} is registered twice"
+        raise ValueError(msg)
+
+    def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+        op = Op(name, kind, func, tuple(ufuncs), tuple(numpy), numpy_impl, awkward, differentiable,
+                (func.__doc__ or "").strip().split("\n")[0], spec)
+        for u in op.ufuncs:
+            if not isinstance(u, np.ufunc):
+                msg = f"register({name!r}): {u!r} is not a NumPy ufunc"
+                raise TypeError(msg)
+            if u in _UFUNCS:
+                msg = f"register({name!r}): ufunc {u.__name__} already belongs to {_UFUNCS[u].name!r}"
+                raise ValueError(msg)
+        for f in op.numpy:
+            if isinstance(f, np.ufunc) or not hasattr(f, "_implementation"):
+                msg = f"register({name!r}): {f!r} is not a NumPy function that dispatches via NEP-18"
+                raise TypeError(msg)
+            if f in _NUMPY:
+                msg = f"register({name!r}): {f.__name__} is already dispatched"
+                raise ValueError(msg)
+        REGISTRY[name] = op
+        for u in op.ufuncs:
+            _UFUNCS[u] = op
+        for f in op.numpy:
+            _NUMPY[f] = numpy_impl or func
+        return func
+
+    return decorator
+
+
+def attach_spec(name: str, spec: Spec) -> None:
+    """Give a registered op its conformance spec (used where the spec needs test-only helpers)."""
+    REGISTRY[name].spec = spec
+
+
+def ufuncs() -> dict[np.ufunc, Op]:
+    return _UFUNCS
+
+
+def numpy_functions() -> dict[Callable[..., Any], Callable[..., Any]]:
+    return _NUMPY
