@@ -34,16 +34,32 @@ KINDS = (
 class Spec:
     """How the conformance suite exercises an op (interpreted by ``conformance/``).
 
-    ``reference`` computes the expected value with NumPy on a per-list (dense) basis; ``domain``
-    bounds generated floats; ``smooth`` enables second-order derivative checks; ``extra`` holds
-    op-specific settings (argument strategies, axes, awkward counterpart).
+    ``reference`` is a NumPy function applied to each innermost list (dense) of the inputs: the
+    expected value. ``domain`` bounds generated values, one ``(low, high)`` pair for every
+    argument or one for all; ``dtypes`` likewise. ``arity`` is the number of array arguments.
+    ``awkward`` computes the same result from awkward Arrays (or is None where awkward has no
+    counterpart). ``derivative`` is the differentiation contract: ``"exact"`` (checked against
+    finite differences), ``"zero"`` (piecewise constant: zero almost everywhere), ``"raises"``
+    (integer/bool outputs or no rule: differentiation is refused) or ``"none"`` (not checked, with
+    the reason in ``exempt``). ``kink`` marks, for numpy inputs, the output elements too close to
+    a point where the op is not differentiable for finite differences to be meaningful. ``smooth``
+    enables second-order checks. ``inputs`` replaces the default input generator: a function of a
+    hypothesis ``draw`` returning ``(args, kwargs)``. ``exempt`` explains why an op is not
+    exercised at all. ``extra`` holds op-specific settings (``rtol``, ``atol``, ``broadcast``,
+    ``depths``, ``fd_rtol``).
     """
 
     reference: Callable[..., Any] | None = None
-    domain: tuple[float, float] = (-3.0, 3.0)
+    domain: tuple[Any, ...] = (-3.0, 3.0)
     smooth: bool = True
     dtypes: tuple[str, ...] = ("float64",)
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)
+    arity: int = 1
+    awkward: Callable[..., Any] | None = None
+    derivative: str = "exact"
+    kink: Callable[..., Any] | None = None
+    inputs: Callable[..., Any] | None = None
+    exempt: str | None = None
 
 
 @dataclasses.dataclass
