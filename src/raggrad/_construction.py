@@ -203,7 +203,10 @@ def from_offsets(offsets: Any, content: Any, *, validate: bool = True) -> Ragged
     if isinstance(content, (list, tuple)):
         content = np.asarray(content)
     if not isinstance(content, RaggedArray) and _backends.backend_of(content) is None:
-        msg = f"rg.from_offsets: content must be a backend array or a RaggedArray, not {type(content).__name__}"
+        msg = (
+            "rg.from_offsets: content must be a backend array or a RaggedArray, "
+            f"not {type(content).__name__}"
+        )
         raise TypeError(msg)
     if not isinstance(content, RaggedArray) and len(content.shape) == 0:
         msg = "rg.from_offsets: content must have at least one dimension, got a 0-d array"
@@ -283,7 +286,7 @@ def to_list(x: Any) -> Any:
         values = row.tolist()
         for level in reversed(s.levels):
             o = level.offsets.tolist()
-            values = [values[a:b] for a, b in zip(o[:-1], o[1:])]
+            values = [values[a:b] for a, b in itertools.pairwise(o)]
         out.append(values)
     if not batch:
         return out[0]
@@ -343,16 +346,6 @@ def to_backend(x: Any, name: str, *, device: Any = None) -> Any:
     return _content_to(x, None, name, device)
 
 
-def _content_positions(s: Structure, length: int) -> tuple[np.ndarray, np.ndarray]:
-    """For one ragged level padded to ``length``: padded slot of each kept element, and the mask."""
-    seg = s.levels[0]
-    keep = seg.local < length
-    slots = seg.ids * length + seg.local
-    mask = np.zeros(s.length * length, dtype=bool)
-    mask[slots[keep]] = True
-    return keep, mask
-
-
 def to_padded(x: RaggedArray, *, fill_value: Any = 0, length: int | None = None) -> tuple[Any, Any]:
     """``(dense, mask)`` of an array with one ragged dimension, lists padded (or cut) to ``length``.
 
@@ -376,10 +369,16 @@ def to_padded(x: RaggedArray, *, fill_value: Any = 0, length: int | None = None)
     backend, xp = x._backend, x._backend.xp
 
     def make() -> tuple[np.ndarray, np.ndarray]:
-        keep, mask = _content_positions(s, width)
         # gather index per padded slot: its element, or the extra fill slot at the end
+        slots = seg.ids * width + seg.local
+        kept: Any = slice(None)
+        if width < seg.max_length:  # lists are cut: keep the first ``width`` of each
+            kept = np.flatnonzero(seg.local < width)
+            slots = slots[kept]
         gather = np.full(s.length * width, s.size, dtype=np.int64)
-        gather[(seg.ids * width + seg.local)[keep]] = np.flatnonzero(keep)
+        gather[slots] = np.arange(s.size, dtype=np.int64)[kept]
+        mask = np.zeros(s.length * width, dtype=bool)
+        mask[slots] = True
         return gather, mask
 
     gather, mask = seg.cached(("to_padded", width), make)
@@ -390,7 +389,7 @@ def to_padded(x: RaggedArray, *, fill_value: Any = 0, length: int | None = None)
     dense = backend.take(ext, gather, seg, ("to_padded", width))
     dense = xp.reshape(dense, (s.length, width, *dense.shape[1:]))
     if nb:
-        dense = xp.moveaxis(xp.moveaxis(dense, 0, nb), 1, nb + 1)
+        dense = xp.moveaxis(dense, (0, 1), (nb, nb + 1))  # (n, width, *batch) -> (*batch, n, width)
     mask_out = mask.reshape(s.length, width)
     if backend.name != "numpy":
         # ``index`` moves int index maps (it may narrow them to int32); the mask is boolean again

@@ -25,9 +25,9 @@ def _ak() -> Any:
 def from_awkward(a: Any) -> RaggedArray:
     """A RaggedArray from an awkward Array of numbers in lists (any depth, regular or var).
 
-    Supported layouts: NumpyArray, ListOffsetArray, ListArray, RegularArray. Option types, unions,
-    records and strings raise ``TypeError`` naming the layout. Regular dimensions above a ragged
-    one become ragged dimensions of equal lengths.
+    Supported layouts: NumpyArray, ListOffsetArray, ListArray, RegularArray, and EmptyArray (as
+    float64). Option types, unions, records and strings raise ``TypeError`` naming the layout.
+    Regular dimensions above a ragged one become ragged dimensions of equal lengths.
 
     >>> import awkward as ak, raggrad as rg
     >>> rg.from_awkward(ak.Array([[1.5, 2.5], []])).type
@@ -56,6 +56,9 @@ def from_awkward(a: Any) -> RaggedArray:
             node = node.content
             continue
         if cls == "NumpyArray":
+            break
+        if cls == "EmptyArray":  # lists that are all empty: float64, as rg.array([[], []])
+            node = node.to_NumpyArray(np.float64)
             break
         msg = (
             f"rg.from_awkward: layout {cls} is not supported (raggrad holds numbers in lists; "

@@ -1,0 +1,27 @@
+"""Collection rules for the whole repository, doctests of ``src/raggrad`` included.
+
+jax and awkward are optional. Without them, the modules that import them at the top are not
+collected, and doctest examples that use them are skipped, so ``pytest`` passes on an install
+with numpy alone (``tox -e nojax``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+_MISSING = tuple(name for name in ("jax", "awkward") if importlib.util.find_spec(name) is None)
+
+collect_ignore_glob = ["src/raggrad/_backends/_jax*.py"] if "jax" in _MISSING else []
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        dtest = getattr(item, "dtest", None)  # only doctest items carry one
+        if dtest is None:
+            continue
+        source = "".join(example.source for example in dtest.examples)
+        needed = [name for name in _MISSING if name in source]
+        if needed:
+            item.add_marker(pytest.mark.skip(reason=f"the example needs {', '.join(needed)}"))

@@ -1,0 +1,16 @@
+"""Shared test settings: hypothesis profiles chosen by ``HYPOTHESIS_PROFILE`` (default ``ci``).
+
+``ci`` is quick enough for every push; ``thorough`` is for the nightly and conformance runs.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("ci", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "thorough", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

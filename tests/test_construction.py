@@ -1,0 +1,520 @@
+"""Construction and conversion: rg.array, from_offsets, from_lengths, padded arrays, to_list,
+to_numpy, to_backend; bad input; batched content; round trips."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import raggrad as rg
+
+# ---- strategies --------------------------------------------------------------------------------
+
+_values = st.floats(allow_nan=False, allow_infinity=False, width=32)
+
+
+def _nested(depth: int) -> st.SearchStrategy[list]:
+    """Lists nested exactly ``depth`` deep (empty lists included) with float leaves."""
+    strategy = st.lists(_values, max_size=5)
+    for _ in range(depth - 1):
+        strategy = st.lists(strategy, max_size=4)
+    return strategy
+
+
+nested_lists = st.integers(1, 4).flatmap(_nested)
+lengths_lists = st.lists(st.integers(0, 6), max_size=12)
+
+
+def _offsets(lengths: list[int]) -> np.ndarray:
+    return np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)]).astype(np.int64)
+
+
+def _split(values: list, lengths: list[int]) -> list:
+    offsets = _offsets(lengths).tolist()
+    return [values[a:b] for a, b in itertools.pairwise(offsets)]
+
+
+# ---- rg.array / rg.asarray ---------------------------------------------------------------------
+
+
+def test_asarray_is_array():
+    assert rg.asarray is rg.array
+
+
+def test_array_from_nested_lists():
+    x = rg.array([[1, 2, 3], [], [4, 5]])
+    assert x.type == "3 * var * int64"
+    assert x.to_list() == [[1, 2, 3], [], [4, 5]]
+    assert x.backend == "numpy"
+
+
+def test_array_from_tuples_and_numpy_rows():
+    x = rg.array([(1.0, 2.0), np.array([3.0])])
+    assert x.type == "2 * var * float64"
+    assert x.to_list() == [[1.0, 2.0], [3.0]]
+
+
+def test_array_from_numpy_array_shares_memory():
+    a = np.arange(6.0).reshape(2, 3)
+    x = rg.array(a)
+    assert x.type == "2 * 3 * float64"
+    assert np.shares_memory(x.values, a)
+
+
+def test_array_of_a_scalar_is_0d():
+    out = rg.array(3.5)
+    assert isinstance(out, np.ndarray)
+    assert out.ndim == 0
+    assert float(out) == 3.5
+
+
+def test_array_from_ragged_array_keeps_structure():
+    x = rg.array([[1, 2], [3]])
+    y = rg.array(x)
+    assert y._structure is x._structure
+    assert y.values is x.values
+    z = rg.array(x, dtype=np.float32)
+    assert z.type == "2 * var * float32"
+    assert z._structure is x._structure
+
+
+@pytest.mark.parametrize("dtype", [np.float32, "float32", rg.float32])
+def test_array_dtype(dtype):
+    x = rg.array([[1, 2], [3]], dtype=dtype)
+    assert x.dtype == np.float32
+    assert x.to_list() == [[1.0, 2.0], [3.0]]
+
+
+@pytest.mark.parametrize(
+    ("data", "dtype"),
+    [([[True], []], "bool"), ([[1 + 2j], []], "complex128"), ([[1], [2, 3]], "int64")],
+)
+def test_array_infers_dtype_like_numpy(data, dtype):
+    assert rg.array(data).dtype == np.dtype(dtype)
+
+
+def test_array_empty_lists_are_float64():
+    assert rg.array([[], []]).dtype == np.float64
+    assert rg.array([[], []], dtype=np.int32).type == "2 * var * int32"
+
+
+def test_array_device_cpu_on_numpy():
+    assert rg.array([[1.0], []], device="cpu").device == "cpu"
+
+
+def test_array_unknown_device_on_numpy():
+    with pytest.raises(ValueError, match="'gpu'"):
+        rg.array([[1.0], []], device="gpu")
+
+
+def test_array_unknown_backend():
+    with pytest.raises(ValueError, match="unknown backend 'nope'"):
+        rg.array([[1.0]], backend="nope")
+
+
+# ---- from_offsets ------------------------------------------------------------------------------
+
+
+def test_from_offsets_shares_content_when_offsets_cover_it():
+    content = np.arange(5.0)
+    x = rg.from_offsets([0, 3, 3, 5], content)
+    assert x.to_list() == [[0.0, 1.0, 2.0], [], [3.0, 4.0]]
+    assert x.values is content
+
+
+def test_from_offsets_normalises_offsets_not_starting_at_zero():
+    content = np.arange(10)
+    x = rg.from_offsets(np.array([3, 5, 5, 8]), content)
+    assert x.to_list() == [[3, 4], [], [5, 6, 7]]
+    assert rg.offsets(x).tolist() == [0, 2, 2, 5]
+    assert x.values.tolist() == [3, 4, 5, 6, 7]
+    assert np.shares_memory(x.values, content)  # a view, not a copy
+
+
+def test_from_offsets_normalises_offsets_ending_before_the_content():
+    x = rg.from_offsets([0, 1, 2], np.arange(5))
+    assert x.values.tolist() == [0, 1]
+    assert x.to_list() == [[0], [1]]
+
+
+def test_from_offsets_nests_over_a_ragged_array():
+    inner = rg.array([[1, 2], [3], [], [4, 5, 6]])
+    x = rg.from_offsets([0, 2, 2, 4], inner)
+    assert x.type == "3 * var * var * int64"
+    assert x.to_list() == [[[1, 2], [3]], [], [[], [4, 5, 6]]]
+    assert rg.offsets(x, axis=1).tolist() == [0, 2, 2, 4]
+    assert rg.offsets(x, axis=2).tolist() == [0, 2, 3, 3, 6]
+
+
+def test_from_offsets_nested_normalises_a_partial_ragged_content():
+    inner = rg.array([[1, 2], [3], [], [4, 5, 6]])
+    x = rg.from_offsets([1, 2, 4], inner)
+    assert x.to_list() == [[[3]], [[], [4, 5, 6]]]
+    assert rg.offsets(x, axis=2).tolist() == [0, 1, 1, 4]
+    assert x.values.tolist() == [3, 4, 5, 6]
+
+
+def test_from_offsets_with_regular_inner_dims():
+    x = rg.from_offsets([0, 1, 3], np.arange(6.0).reshape(3, 2))
+    assert x.type == "2 * var * 2 * float64"
+
+
+def test_from_offsets_accepts_list_content():
+    assert rg.from_offsets([0, 1, 2], [1.0, 2.0]).to_list() == [[1.0], [2.0]]
+
+
+def test_from_offsets_validate_false_trusts_the_offsets():
+    x = rg.from_offsets(np.array([0, 2, 3]), np.arange(3), validate=False)
+    assert x.to_list() == [[0, 1], [2]]
+
+
+def test_from_offsets_of_a_large_array_is_vectorised():
+    # a Python loop per list would take seconds here; the whole construction is a few NumPy calls
+    rng = np.random.default_rng(0)
+    lengths = rng.poisson(5, 200_000)
+    offsets = _offsets(lengths.tolist())
+    x = rg.from_offsets(offsets, rng.standard_normal(int(offsets[-1])))
+    assert len(x) == 200_000
+    assert hash(x._structure) == hash(rg.from_lengths(lengths, x.values)._structure)
+
+
+# ---- from_lengths, from_padded, to_padded -----------------------------------------------------
+
+
+def test_from_lengths():
+    x = rg.from_lengths([2, 0, 1], np.array([1, 2, 3]))
+    assert x.to_list() == [[1, 2], [], [3]]
+    assert rg.from_lengths(np.array([1, 1]), [5.0, 6.0]).to_list() == [[5.0], [6.0]]
+
+
+def test_from_lengths_nests():
+    inner = rg.from_lengths([1, 2], np.arange(3))
+    assert rg.from_lengths([0, 2], inner).to_list() == [[], [[0], [1, 2]]]
+
+
+def test_from_padded():
+    padded = np.array([[1, 2, 9], [3, 9, 9], [9, 9, 9]])
+    x = rg.from_padded(padded, [2, 1, 0])
+    assert x.to_list() == [[1, 2], [3], []]
+    assert x.type == "3 * var * int64"
+
+
+def test_from_padded_with_inner_dims():
+    padded = np.arange(12.0).reshape(2, 3, 2)
+    x = rg.from_padded(padded, [1, 3])
+    assert x.type == "2 * var * 2 * float64"
+    assert x.to_list() == [[[0.0, 1.0]], [[6.0, 7.0], [8.0, 9.0], [10.0, 11.0]]]
+
+
+def test_to_padded_defaults():
+    dense, mask = rg.to_padded(rg.array([[1, 2], [], [3]]))
+    assert dense.tolist() == [[1, 2], [0, 0], [3, 0]]
+    assert mask.tolist() == [[True, True], [False, False], [True, False]]
+    assert mask.dtype == np.bool_
+
+
+def test_to_padded_fill_value_and_length():
+    x = rg.array([[1.0, 2.0, 3.0], [], [4.0]])
+    dense, mask = rg.to_padded(x, fill_value=-1.0, length=2)
+    assert dense.tolist() == [[1.0, 2.0], [-1.0, -1.0], [4.0, -1.0]]
+    assert mask.tolist() == [[True, True], [False, False], [True, False]]
+    dense, mask = rg.to_padded(x, fill_value=np.nan, length=4)
+    assert dense.shape == (3, 4)
+    assert np.isnan(dense[1]).all()
+    assert mask.sum() == 4
+
+
+def test_to_padded_of_no_lists():
+    dense, mask = rg.to_padded(rg.from_offsets([0], np.zeros(0)))
+    assert dense.shape == (0, 0)
+    assert mask.shape == (0, 0)
+
+
+def test_to_padded_needs_one_ragged_dim():
+    with pytest.raises(ValueError, match="exactly one ragged dimension"):
+        rg.to_padded(rg.array([[[1]]]))
+    with pytest.raises(TypeError, match="expected a RaggedArray"):
+        rg.to_padded(np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="length must be non-negative"):
+        rg.to_padded(rg.array([[1]]), length=-1)
+
+
+@given(lengths_lists, st.integers(0, 3))
+def test_padded_round_trip(lengths, extra):
+    values = np.arange(sum(lengths), dtype=np.float64)
+    x = rg.from_lengths(lengths, values)
+    dense, mask = rg.to_padded(x, length=max(lengths, default=0) + extra)
+    assert mask.sum(axis=1).tolist() == lengths
+    y = rg.from_padded(dense, mask.sum(axis=1))
+    assert y._structure == x._structure
+    assert y.to_list() == x.to_list()
+
+
+# ---- to_list, to_numpy, np.asarray ---------------------------------------------------------
+
+
+def test_to_list_function_and_method_agree():
+    x = rg.array([[1, 2], [3]])
+    assert rg.to_list(x) == x.to_list() == [[1, 2], [3]]
+    assert rg.to_list(np.array([1, 2])) == [1, 2]
+
+
+def test_to_numpy_without_ragged_dims():
+    x = rg.array(np.arange(6).reshape(2, 3))
+    out = rg.to_numpy(x)
+    assert isinstance(out, np.ndarray)
+    assert out.tolist() == [[0, 1, 2], [3, 4, 5]]
+    np.testing.assert_array_equal(np.asarray(x), out)
+    assert np.asarray(x, dtype=np.float32).dtype == np.float32
+
+
+def test_to_numpy_with_ragged_dims_is_an_error():
+    x = rg.array([[1, 2], [3]])
+    with pytest.raises(ValueError, match=r"rg.to_numpy: .*'2 \* var \* int64' has ragged dimensions"):
+        rg.to_numpy(x)
+    with pytest.raises(ValueError, match="ragged dimensions"):
+        np.asarray(x)
+
+
+# ---- bad input: named errors, nothing mutated ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("offsets", "error", "match"),
+    [
+        ([0, 3, 2, 5], ValueError, r"must not decrease, but offsets\[1\]=3 > offsets\[2\]=2"),
+        ([-1, 2, 5], ValueError, "non-negative"),
+        ([0, 3, 6], ValueError, r"offsets\[-1\]=6 points past the content \(length 5\)"),
+        ([0.0, 2.0, 5.0], TypeError, "must be integers, not dtype float64"),
+        ([[0, 2, 5]], ValueError, r"1-d array, got shape \(1, 3\)"),
+        ([True, False], TypeError, "must be integers"),
+    ],
+)
+def test_from_offsets_rejects_bad_offsets(offsets, error, match):
+    offsets = np.array(offsets)
+    content = np.arange(5.0)
+    offsets_before, content_before = offsets.copy(), content.copy()
+    with pytest.raises(error, match=r"rg\.from_offsets: ") as info:
+        rg.from_offsets(offsets, content)
+    info.match(match)
+    np.testing.assert_array_equal(offsets, offsets_before)
+    np.testing.assert_array_equal(content, content_before)
+    assert offsets.flags.writeable and content.flags.writeable
+
+
+def test_from_offsets_rejects_bad_content():
+    with pytest.raises(TypeError, match="holds numbers and booleans only"):
+        rg.from_offsets([0, 1], np.array(["a"]))
+    with pytest.raises(ValueError, match="0-d array"):
+        rg.from_offsets([0, 1], np.float64(1.0))
+    with pytest.raises(TypeError, match="content must be a backend array"):
+        rg.from_offsets([0, 1], "a")
+    with pytest.raises(TypeError, match="not a RaggedArray"):
+        rg.from_offsets(rg.array([0, 1]), np.zeros(1))
+
+
+@pytest.mark.parametrize(
+    ("data", "match"),
+    [
+        ([[1], [[2]]], r"mix depths: at depth 2, item 1 is \[2\] while item 0 is 1"),
+        ([[[2]], [1]], "mix depths"),
+        ([1, [2]], "mix depths"),
+    ],
+)
+def test_array_rejects_lists_mixing_depths(data, match):
+    with pytest.raises(ValueError, match=match):
+        rg.array(data)
+    assert data[0] in ([1], [[2]], 1)  # the input lists are unchanged
+
+
+@pytest.mark.parametrize(
+    "data",
+    [[["a"], ["b"]], [[None], [1.0]], [[1.0, None]], np.array(["a", "b"]), "abc", None, {1: 2}],
+)
+def test_array_rejects_non_numeric_data(data):
+    with pytest.raises(TypeError, match=r"rg\.array: "):
+        rg.array(data)
+
+
+def test_from_lengths_whose_sum_disagrees_with_the_content():
+    lengths = np.array([2, 2])
+    content = np.arange(5)
+    with pytest.raises(ValueError, match="lengths sum to 4 but the content has 5 items"):
+        rg.from_lengths(lengths, content)
+    with pytest.raises(ValueError, match="lengths must be non-negative, got -1"):
+        rg.from_lengths([2, -1, 4], content)
+    with pytest.raises(TypeError, match="integers"):
+        rg.from_lengths([2.5, 2.5], content)
+    assert lengths.tolist() == [2, 2]
+    assert content.tolist() == [0, 1, 2, 3, 4]
+
+
+def test_from_padded_whose_sizes_disagree():
+    padded = np.zeros((3, 2))
+    with pytest.raises(ValueError, match="2 lengths for 3 rows"):
+        rg.from_padded(padded, [1, 2])
+    with pytest.raises(ValueError, match=r"lengths must lie in \[0, 2\]"):
+        rg.from_padded(padded, [1, 2, 3])
+    with pytest.raises(ValueError, match="at least 2 dimensions"):
+        rg.from_padded(np.zeros(3), [1, 1, 1])
+    assert not padded.any()
+
+
+# ---- round trips -------------------------------------------------------------------------------
+
+
+@given(nested_lists)
+def test_lists_round_trip(data):
+    x = rg.array(data)
+    assert x.to_list() == data
+    assert rg.array(x.to_list())._structure == x._structure
+
+
+@given(_nested(2))
+def test_lists_give_the_offsets_of_their_lengths(data):
+    x = rg.array(data)
+    if data:
+        assert rg.offsets(x).tolist() == _offsets([len(row) for row in data]).tolist()
+    assert x.values.tolist() == [v for row in data for v in row]
+
+
+@given(lengths_lists, st.integers(0, 4), st.integers(0, 4))
+def test_offsets_round_trip(lengths, start, tail):
+    offsets = _offsets(lengths) + start
+    content = np.arange(int(offsets[-1]) + tail)
+    x = rg.from_offsets(offsets, content)
+    assert rg.offsets(x).tolist() == (offsets - start).tolist()
+    assert x.to_list() == _split(content[start:].tolist(), lengths)
+    assert rg.from_offsets(rg.offsets(x), x.values)._structure == x._structure
+
+
+# ---- JAX arrays, backends and batched content ------------------------------------------------
+
+
+def test_array_from_jax_array():
+    jnp = pytest.importorskip("jax.numpy")
+    x = rg.array(jnp.arange(6.0).reshape(3, 2))
+    assert x.backend == "jax"
+    assert x.type == "3 * 2 * float32"
+    assert rg.array(jnp.arange(3), backend="numpy").backend == "numpy"
+
+
+def test_array_backend_jax_device_cpu():
+    jax = pytest.importorskip("jax")
+    x = rg.array([[0.5], [1.5, 2.5]], backend="jax", device="cpu")
+    assert x.backend == "jax"
+    assert x.type == "2 * var * float32"
+    assert x.device == jax.devices("cpu")[0]
+    assert isinstance(x.values, jax.Array)
+    assert rg.offsets(x).tolist() == [0, 1, 3]
+    assert isinstance(rg.offsets(x), jax.Array)
+
+
+def test_array_backend_jax_keeps_float64_under_x64():
+    jax = pytest.importorskip("jax")
+    with jax.enable_x64(True):
+        x = rg.array([[0.5], []], backend="jax")
+        assert x.type == "2 * var * float64"
+
+
+def test_from_offsets_over_jax_content():
+    jnp = pytest.importorskip("jax.numpy")
+    x = rg.from_offsets(np.array([1, 2, 4]), jnp.arange(5))
+    assert x.backend == "jax"
+    assert x.to_list() == [[1], [2, 3]]
+    assert rg.from_lengths(jnp.array([1, 0]), jnp.ones(1)).to_list() == [[1.0], []]
+
+
+def test_from_offsets_rejects_traced_offsets():
+    jax = pytest.importorskip("jax")
+    content = jax.numpy.arange(3.0)
+    with pytest.raises(rg.TracedStructureError, match="offsets is being traced"):
+        jax.jit(lambda o: rg.from_offsets(o, content).values)(jax.numpy.array([0, 1, 3]))
+
+
+def test_from_padded_and_to_padded_on_jax():
+    jax = pytest.importorskip("jax")
+    padded = jax.numpy.array([[1.0, 2.0], [3.0, 0.0]])
+    x = rg.from_padded(padded, [2, 1])
+    assert x.backend == "jax"
+    assert x.to_list() == [[1.0, 2.0], [3.0]]
+    dense, mask = rg.to_padded(x, fill_value=-1.0, length=3)
+    assert isinstance(dense, jax.Array)
+    assert dense.tolist() == [[1.0, 2.0, -1.0], [3.0, -1.0, -1.0]]
+    assert mask.dtype == jax.numpy.bool_
+    assert mask.tolist() == [[True, True, False], [True, False, False]]
+
+
+def test_to_backend_numpy_jax_numpy():
+    jax = pytest.importorskip("jax")
+    x = rg.array([[1.0, 2.0], [], [3.0]], dtype=np.float32)
+    j = rg.to_backend(x, "jax", device="cpu")
+    assert j.backend == "jax"
+    assert j.device == jax.devices("cpu")[0]
+    assert j._structure is x._structure
+    back = j.to_backend("numpy")
+    assert back.backend == "numpy"
+    assert isinstance(back.values, np.ndarray)
+    assert back.to_list() == x.to_list()
+    assert back.dtype == np.float32
+
+
+def test_jax_array_to_numpy():
+    jax = pytest.importorskip("jax")
+    x = rg.array(jax.numpy.ones((2, 3)))
+    assert isinstance(rg.to_numpy(x), np.ndarray)
+    assert np.asarray(x).shape == (2, 3)
+
+
+@given(nested_lists)
+def test_numpy_jax_round_trip(data):
+    jax = pytest.importorskip("jax")
+    x = rg.array(data, dtype=np.float32)
+    j = x.to_backend("jax")
+    assert j.backend == "jax"
+    assert j.to_list() == x.to_list()
+    back = j.to_backend("numpy")
+    assert back._structure == x._structure
+    np.testing.assert_array_equal(back.values, x.values)
+    with jax.enable_x64(True):
+        y = rg.array(data)  # float64 survives the trip when jax has x64 on
+        assert rg.to_backend(rg.to_backend(y, "jax"), "numpy").to_list() == data
+
+
+def test_vmap_of_from_offsets_gives_batched_content():
+    jax = pytest.importorskip("jax")
+    offsets = np.array([0, 2, 2, 3])
+    batch = jax.numpy.arange(6.0).reshape(2, 3)
+    x = jax.vmap(lambda v: rg.from_offsets(offsets, v))(batch)
+    assert isinstance(x, rg.RaggedArray)
+    assert x.values.shape == (2, 3)
+    assert x.type == "2 * 3 * var * float32"
+    assert x.shape == (2, 3, None)
+    assert x.ndim == 3
+    assert len(x) == 2
+    assert x.to_list() == [[[0.0, 1.0], [], [2.0]], [[3.0, 4.0], [], [5.0]]]
+    assert "type='2 * 3 * var * float32'" in repr(x)
+
+
+@pytest.mark.parametrize("batch_shape", [(2,), (2, 3)])
+@pytest.mark.parametrize("inner", [(), (2,)])
+def test_to_padded_of_batched_content_pads_each_batch_element(batch_shape, inner):
+    jax = pytest.importorskip("jax")
+    offsets = np.array([0, 1, 1, 4])
+    batch = jax.numpy.arange(np.prod(batch_shape) * 4 * np.prod(inner, dtype=int), dtype=float)
+    batch = batch.reshape(*batch_shape, 4, *inner)
+    build = lambda v: rg.from_offsets(offsets, v)  # noqa: E731
+    for _ in batch_shape:
+        build = jax.vmap(build)
+    x = build(batch)
+    assert x.shape == (*batch_shape, 3, None, *inner)
+    dense, mask = rg.to_padded(x, fill_value=-1.0)
+    assert dense.shape == (*batch_shape, 3, 3, *inner)
+    assert mask.shape == (3, 3)  # the mask belongs to the shared structure
+    for index in np.ndindex(*batch_shape):
+        expected, _ = rg.to_padded(rg.from_offsets(offsets, batch[index]), fill_value=-1.0)
+        np.testing.assert_array_equal(dense[index], expected)
