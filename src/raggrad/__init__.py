@@ -122,6 +122,20 @@ from ._ops.elementwise import trunc as trunc
 from ._ops.elementwise import vecdot as vecdot
 from ._ops.elementwise import vecmat as vecmat
 from ._ops.elementwise import where as where
+from ._ops.manipulation import argcombinations as argcombinations
+from ._ops.manipulation import argsort as argsort
+from ._ops.manipulation import broadcast_arrays as broadcast_arrays
+from ._ops.manipulation import cartesian as cartesian
+from ._ops.manipulation import combinations as combinations
+from ._ops.manipulation import concat as concat
+from ._ops.manipulation import firsts as firsts
+from ._ops.manipulation import flatten as flatten
+from ._ops.manipulation import flip as flip
+from ._ops.manipulation import lasts as lasts
+from ._ops.manipulation import local_index as local_index
+from ._ops.manipulation import num as num
+from ._ops.manipulation import sort as sort
+from ._ops.manipulation import unflatten as unflatten
 
 __array_api_version__ = "2024.12"
 __version__ = "0.1.0"
