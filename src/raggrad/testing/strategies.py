@@ -158,8 +158,10 @@ def layouts(
 
 # ---- values ------------------------------------------------------------------------------------
 def elements(dtype: Any = "float64", *, min_value: float | None = None,
-             max_value: float | None = None) -> st.SearchStrategy[Any]:
+             max_value: float | None = None, allow_subnormal: bool = True) -> st.SearchStrategy[Any]:
     """Finite scalars of ``dtype`` in ``[min_value, max_value]`` (defaults: -3..3 for floats).
+
+    ``allow_subnormal=False`` leaves out subnormal floats (XLA flushes them to zero on CPU).
 
     >>> from hypothesis import find
     >>> find(elements("int64", min_value=5, max_value=9), lambda v: True)
@@ -179,7 +181,8 @@ def elements(dtype: Any = "float64", *, min_value: float | None = None,
     lo = -3.0 if min_value is None else float(min_value)
     hi = 3.0 if max_value is None else float(max_value)
     width = 32 if dt.itemsize <= (4 if dt.kind == "f" else 8) else 64
-    real = st.floats(lo, hi, allow_nan=False, allow_infinity=False, width=width)
+    real = st.floats(lo, hi, allow_nan=False, allow_infinity=False, width=width,
+                     allow_subnormal=allow_subnormal)
     if dt.kind == "c":
         return st.builds(complex, real, real)
     return real

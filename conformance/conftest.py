@@ -1,0 +1,74 @@
+"""Conformance suite setup: hypothesis profiles, op specs, devices and the xfails files.
+
+Profiles come from ``HYPOTHESIS_PROFILE`` (``ci`` by default, ``thorough`` for long runs); the
+examples per op and checker are in ``_harness.EXAMPLES``. Importing :mod:`conformance.specs`
+attaches a spec to every op it knows. Known failures live in ``xfails-<backend>.txt``, one
+``test_name[op]  # reason`` per line; they are strict, so an entry that starts passing fails the
+run until it is removed.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import sys
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis.errors import InvalidArgument
+
+_HERE = pathlib.Path(__file__).parent
+if str(_HERE.parent) not in sys.path:  # --import-mode=importlib does not add the rootdir
+    sys.path.insert(0, str(_HERE.parent))
+
+for _name, _n in (("ci", 25), ("thorough", 2000)):
+    try:
+        settings.get_profile(_name)
+    except InvalidArgument:  # tests/conftest.py registers the same names when it is collected
+        settings.register_profile(_name, max_examples=_n, deadline=None,
+                                  suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+import conformance.specs  # noqa: E402, F401  (attaches the specs)
+
+
+def read_xfails(backend: str) -> dict[str, str]:
+    """``{test_id: reason}`` from ``xfails-<backend>.txt``; a line without a reason is an error."""
+    out = {}
+    path = _HERE / f"xfails-{backend}.txt"
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        test_id, sep, reason = line.partition("#")
+        if not sep or not reason.strip():
+            msg = f"{path.name}:{number}: entry {test_id.strip()!r} has no '# reason'"
+            raise ValueError(msg)
+        out[test_id.strip()] = reason.strip()
+    return out
+
+
+XFAILS = {backend: read_xfails(backend) for backend in ("numpy", "jax")}
+
+
+def item_backend(item: pytest.Item) -> str:
+    """The backend a conformance item runs on: ``jax`` when it is parametrized by a jax device."""
+    params = getattr(item, "callspec", None)
+    device = params.params.get("device") if params is not None else None
+    return "numpy" if device in (None, "numpy") else "jax"
+
+
+def item_key(item: pytest.Item) -> str:
+    """``test_name[op]``: the xfails-file key of an item (device left out)."""
+    params = getattr(item, "callspec", None)
+    op = params.params.get("name") if params is not None else None
+    return f"{item.originalname}[{op}]" if op is not None else item.originalname
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if _HERE not in pathlib.Path(item.path).parents:
+            continue
+        reason = XFAILS[item_backend(item)].get(item_key(item))
+        if reason is not None:
+            item.add_marker(pytest.mark.xfail(reason=reason, strict=True))

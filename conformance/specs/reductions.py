@@ -1,0 +1,3 @@
+"""Specs of the reductions (filled in as they are registered)."""
+from __future__ import annotations
+SPECS: dict = {}

@@ -1,0 +1,96 @@
+"""Forward values: each op against its dense per-list reference, awkward, and the numpy backend
+(the jax backend in float64 on every device must give the numpy backend's result)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import raggrad as rg
+from raggrad._array import RaggedArray
+from raggrad._registry import REGISTRY
+
+from . import _harness as h
+from ._devices import DEVICES, on_device
+
+
+def _has_expected(op: Any, spec: Any) -> bool:
+    return spec.reference is not None or "expected" in spec.extra
+
+
+def check_reference(name: str, func: Any, data: Any) -> None:
+    spec = REGISTRY[name].spec
+    args, kwargs = h.draw_inputs(data.draw, spec)
+    snippet = h.record(name, args, kwargs)
+    out = func(*args, **kwargs)
+    if "expected" in spec.extra:
+        expected = spec.extra["expected"](args, kwargs)
+    elif spec.extra.get("nout", 1) > 1:
+        expected = [h.nested_reference(lambda *a, k=k: spec.reference(*a)[k], args, kwargs)
+                    for k in range(spec.extra["nout"])]
+    else:
+        expected = h.nested_reference(spec.reference, args, kwargs)
+    actual = h.to_lists(out)
+    rtol, atol = spec.extra.get("rtol", 1e-12), spec.extra.get("atol", 1e-12)
+    h.assert_nested_close(actual, expected, rtol, atol, f"rg.{name} vs its per-list NumPy reference", snippet)
+
+
+@pytest.mark.parametrize("name", h.specced(_has_expected))
+@h.checker_settings()
+@given(data=st.data())
+def test_forward_matches_reference(name: str, data: Any) -> None:
+    check_reference(name, REGISTRY[name].func, data)
+
+
+def _to_awkward(a: Any) -> Any:
+    return rg.to_awkward(a) if isinstance(a, RaggedArray) else a
+
+
+@pytest.mark.parametrize("name", h.specced(lambda op, spec: spec.awkward is not None))
+@h.checker_settings()
+@given(data=st.data())
+def test_forward_matches_awkward(name: str, data: Any) -> None:
+    if not h.HAS_AWKWARD:
+        pytest.skip("awkward is not installed")
+    import awkward as ak
+
+    spec = REGISTRY[name].spec
+    args, kwargs = h.draw_inputs(data.draw, spec)
+    snippet = h.record(name, args, kwargs)
+    out = REGISTRY[name].func(*args, **kwargs)
+    expected = spec.awkward(*[_to_awkward(a) for a in args], **kwargs)
+    expected = [ak.to_list(e) for e in expected] if isinstance(expected, tuple) else ak.to_list(expected)
+    rtol, atol = spec.extra.get("rtol", 1e-12), spec.extra.get("atol", 1e-12)
+    h.assert_nested_close(h.to_lists(out), expected, rtol, atol, f"rg.{name} vs awkward", snippet)
+
+
+def check_backends(name: str, func: Any, device: str, data: Any) -> None:
+    import jax
+
+    spec = REGISTRY[name].spec
+    args, kwargs = h.draw_inputs(data.draw, spec)
+    snippet = h.record(name, args, kwargs)
+    expected = REGISTRY[name].func(*args, **kwargs)
+    with jax.enable_x64(True):
+        jargs, jkwargs = h.to_device(args, kwargs, on_device(device))
+        out = func(*jargs, **jkwargs)
+        assert h.types(out) == h.types(expected), (
+            f"rg.{name} on jax gives types {h.types(out)}, numpy {h.types(expected)}\n{snippet}")
+        what = f"rg.{name} on jax ({device}) vs the numpy backend"
+        for a, e in zip(h.leaves(out), h.leaves(expected), strict=True):
+            assert np.dtype(a.dtype).kind == np.dtype(e.dtype).kind, (
+                f"{what}: dtype {a.dtype} vs {e.dtype}\n{snippet}")
+            h.assert_values_close(a, e, spec.extra.get("rtol", 1e-9), spec.extra.get("atol", 1e-12),
+                                  what, snippet)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("name", h.specced())
+@h.checker_settings()
+@given(data=st.data())
+def test_forward_matches_numpy_backend(name: str, device: str, data: Any) -> None:
+    check_backends(name, REGISTRY[name].func, device, data)
