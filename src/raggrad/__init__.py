@@ -136,6 +136,24 @@ from ._ops.manipulation import local_index as local_index
 from ._ops.manipulation import num as num
 from ._ops.manipulation import sort as sort
 from ._ops.manipulation import unflatten as unflatten
+from ._ops.reductions import all as all  # noqa: A004
+from ._ops.reductions import any as any  # noqa: A004
+from ._ops.reductions import argmax as argmax
+from ._ops.reductions import argmin as argmin
+from ._ops.reductions import count as count
+from ._ops.reductions import count_nonzero as count_nonzero
+from ._ops.reductions import cumulative_prod as cumulative_prod
+from ._ops.reductions import cumulative_sum as cumulative_sum
+from ._ops.reductions import log_softmax as log_softmax
+from ._ops.reductions import logsumexp as logsumexp
+from ._ops.reductions import max as max  # noqa: A004
+from ._ops.reductions import mean as mean
+from ._ops.reductions import min as min  # noqa: A004
+from ._ops.reductions import prod as prod
+from ._ops.reductions import softmax as softmax
+from ._ops.reductions import std as std
+from ._ops.reductions import sum as sum  # noqa: A004
+from ._ops.reductions import var as var
 
 __array_api_version__ = "2024.12"
 __version__ = "0.1.0"

@@ -8,9 +8,10 @@ import numpy as np
 
 from .._structure import Segments
 
-# Reduction kinds understood by ``segment_reduce``; identities for empty segments are filled by
-# the caller's ``initial`` (the kernels themselves fill the usual identity).
+# Reduction kinds understood by ``segment_reduce``/``scatter_reduce``: empty segments get the
+# identity of :func:`identity`. Scan kinds understood by ``segment_scan``.
 KINDS = ("sum", "prod", "max", "min", "any", "all")
+SCAN_KINDS = ("sum", "prod")
 
 
 class Backend:
@@ -41,6 +42,22 @@ class Backend:
     def default_float(self) -> Any:
         return self.xp.float64
 
+    def result_dtype(self, fname: str, dtype: Any) -> Any:
+        """dtype of ``np_like.<fname>`` applied to an array of ``dtype`` (the backend's own rule)."""
+        key = (self.name, fname, dtype)
+        try:
+            return self._dtype_cache[key]
+        except KeyError:
+            out = getattr(self.np_like, fname)(self.np_like.ones(1, dtype=dtype)).dtype
+            self._dtype_cache[key] = out
+            return out
+
+    _dtype_cache: dict[Any, Any] = {}  # noqa: RUF012 - shared on purpose: keys start with the backend name
+
+    def stop_gradient(self, array: Any) -> Any:
+        """``array`` treated as a constant by automatic differentiation (identity without autodiff)."""
+        return array
+
     # ---- structure kernels --------------------------------------------------------------
     def index(self, owner: Segments | Any, key: Any, host: np.ndarray, like: Any) -> Any:
         """``host`` (an int array derived from structure) on ``like``'s device, cached on ``owner``."""
@@ -55,7 +72,15 @@ class Backend:
         raise NotImplementedError
 
     def scatter_reduce(self, kind: str, data: Any, ids: np.ndarray, n: int, owner: Any, key: Any) -> Any:
-        """Reduce axis 0 of ``data`` into ``n`` groups given by (unsorted) ``ids``."""
+        """Reduce axis 0 of ``data`` into ``n`` groups given by (unsorted) ``ids``.
+
+        ``owner.cached`` holds whatever the backend derives from ``ids`` (device copies, a sort),
+        under keys that start with ``key``.
+        """
+        raise NotImplementedError
+
+    def segment_scan(self, kind: str, data: Any, segments: Segments) -> Any:
+        """Inclusive cumulative ``kind`` ("sum" or "prod") along axis 0 within each segment."""
         raise NotImplementedError
 
     def __repr__(self) -> str:

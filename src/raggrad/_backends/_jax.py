@@ -73,15 +73,32 @@ class JaxBackend(Backend):
         return jnp.zeros(0).dtype  # float32 unless the user enabled x64
 
     def index(self, owner: Any, key: Any, host: np.ndarray, like: Any) -> Any:
-        device = self.device_of(like) if self.is_concrete(like) else None
+        if not self.is_concrete(like):
+            # inside a trace: a host constant. A device_put here would be staged into the trace and
+            # caching its result would leak a tracer into the next trace.
+            return owner.cached((self.name, "host", key), lambda: _narrow(host))
+        device = self.device_of(like)
         if isinstance(device, set):
             device = None
 
         def make() -> Any:
-            # an explicit transfer, once per structure and device; inside jit a constant
-            return jax.device_put(host.astype(np.int32) if host.size < 2**31 else host, device)
+            # an explicit transfer, once per structure and device
+            return jax.device_put(_narrow(host), device)
 
         return owner.cached((self.name, device, key), make)
+
+    def result_dtype(self, fname: str, dtype: Any) -> Any:
+        # the rule depends on x64 (jnp.sum of int8 is int32 without it, int64 with it)
+        key = (self.name, fname, dtype, jax.dtypes.canonicalize_dtype(np.int64))
+        try:
+            return self._dtype_cache[key]
+        except KeyError:
+            spec = jax.ShapeDtypeStruct((1,), dtype)
+            out = self._dtype_cache[key] = jax.eval_shape(getattr(jnp, fname), spec).dtype
+            return out
+
+    def stop_gradient(self, array: Any) -> Any:
+        return jax.lax.stop_gradient(array)
 
     def segment_reduce(self, kind: str, data: Any, segments: Segments) -> Any:
         ids = self.index(segments, "ids", segments.ids, data)
@@ -89,6 +106,19 @@ class JaxBackend(Backend):
 
     def scatter_reduce(self, kind: str, data: Any, ids: np.ndarray, n: int, owner: Any, key: Any) -> Any:
         return _segment(kind, data, self.index(owner, key, ids, data), n, sorted_ids=False)
+
+    def segment_scan(self, kind: str, data: Any, segments: Segments) -> Any:
+        from ._jax_rules import segment_scan
+
+        starts = segments.cached("starts", lambda: segments.local == 0)
+        return segment_scan(kind, data, self.index(segments, "starts", starts, data))
+
+
+def _narrow(host: np.ndarray) -> np.ndarray:
+    # int32 indices where they fit (what jax uses without x64); booleans stay as they are
+    if host.dtype.kind in "iu" and (host.size == 0 or int(np.abs(host).max()) < 2**31):
+        return host.astype(np.int32)
+    return host
 
 
 def resolve_device(device: Any) -> Any:

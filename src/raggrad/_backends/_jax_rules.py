@@ -1,18 +1,25 @@
-"""Segment reductions on JAX with exact derivatives at the edges.
+"""Segment reductions and scans on JAX, with exact derivatives at the edges.
 
-``jax.ops.segment_sum`` is linear and differentiates correctly by itself. The others need rules:
-``prod`` with zeros, ``max``/``min`` with ties (split evenly, as ``jnp.max`` does).
+``jax.ops.segment_sum`` is linear and differentiates correctly by itself. ``segment_prod`` has no
+derivative in JAX (``scatter_mul`` differentiates only with unique indices) and ``segment_max`` /
+``segment_min`` must split ties evenly as ``jnp.max`` does, so those carry ``custom_jvp`` rules,
+each right below its function. Scans are ``lax.associative_scan`` over (start flag, value) pairs,
+which plain autodiff differentiates exactly (also through zeros of a cumulative product).
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 
+__all__ = ["segment_reduce", "segment_scan"]
+
 
 def segment_reduce(kind: str, data: Any, ids: Any, n: int, sorted_ids: bool, ident: Any) -> Any:
+    """Reduce axis 0 of ``data`` into ``n`` segments given by ``ids``; empty segments get ``ident``."""
     if kind == "sum":
         return jax.ops.segment_sum(data, ids, num_segments=n, indices_are_sorted=sorted_ids)
     if kind in ("any", "all"):
@@ -21,5 +28,86 @@ def segment_reduce(kind: str, data: Any, ids: Any, n: int, sorted_ids: bool, ide
         fn = jax.ops.segment_max if kind == "any" else jax.ops.segment_min
         flags = (data != 0).astype(jnp.int8)
         return fn(flags, ids, num_segments=n, indices_are_sorted=sorted_ids) > 0
-    fn = {"prod": jax.ops.segment_prod, "max": jax.ops.segment_max, "min": jax.ops.segment_min}[kind]
+    inexact = jnp.issubdtype(data.dtype, jnp.inexact)
+    if kind == "prod":
+        if inexact:
+            return _segment_prod(data, ids, n, sorted_ids)
+        return jax.ops.segment_prod(data, ids, num_segments=n, indices_are_sorted=sorted_ids)
+    if inexact:
+        return _segment_extremum(data, ids, n, sorted_ids, kind)
+    fn = jax.ops.segment_max if kind == "max" else jax.ops.segment_min
+    # integer identities: segment_max fills empty segments with the dtype's minimum already
     return fn(data, ids, num_segments=n, indices_are_sorted=sorted_ids)
+
+
+def _expand(a: Any, like: Any) -> Any:
+    """``a`` of shape ``(m,)`` reshaped to broadcast against ``like`` of shape ``(m, ...)``."""
+    return a.reshape(a.shape + (1,) * (like.ndim - a.ndim))
+
+
+# ---- product ---------------------------------------------------------------------------
+@partial(jax.custom_jvp, nondiff_argnums=(2, 3))
+def _segment_prod(data: Any, ids: Any, n: int, sorted_ids: bool) -> Any:
+    return jax.ops.segment_prod(data, ids, num_segments=n, indices_are_sorted=sorted_ids)
+
+
+@_segment_prod.defjvp
+def _segment_prod_jvp(n: int, sorted_ids: bool, primals: Any, tangents: Any) -> Any:
+    # d prod = Σ_i t_i · Π_{j≠i} x_j. With z_i zeros among the others (j ≠ i) and Q the product of
+    # the non-zero elements: Π_{j≠i} x_j = Q / x_i when z_i = 0; when z_i = 1 it is 0 but its
+    # derivative along the one other zero x_k is Q / y_i, so write it as (Q / y_i) · x_k (value 0);
+    # when z_i ≥ 2 it and its first derivatives vanish. Exact to second order (Hessian entries
+    # Π_{k≠a,b} x_k), without dividing by zero.
+    data, ids = primals
+    t, _ = tangents
+    out = _segment_prod(data, ids, n, sorted_ids)
+    is_zero = data == 0
+    y = jnp.where(is_zero, jnp.ones_like(data), data)
+    q = _segment_prod(y, ids, n, sorted_ids)
+    zeros = jax.ops.segment_sum(is_zero.astype(jnp.int32), ids, num_segments=n, indices_are_sorted=sorted_ids)
+    zero_values = jnp.where(is_zero, data, jnp.zeros_like(data))  # 0, with derivative 1 at the zeros
+    zero_sum = jax.ops.segment_sum(zero_values, ids, num_segments=n, indices_are_sorted=sorted_ids)
+    others_zeros = zeros[ids] - is_zero.astype(jnp.int32)
+    factor = jnp.where(
+        others_zeros == 0,
+        jnp.ones_like(data),
+        jnp.where(others_zeros == 1, zero_sum[ids] - zero_values, jnp.zeros_like(data)),
+    )
+    others = q[ids] / y * factor
+    tangent_out = jax.ops.segment_sum(t * others, ids, num_segments=n, indices_are_sorted=sorted_ids)
+    return out, tangent_out
+
+
+# ---- maximum and minimum ---------------------------------------------------------------
+@partial(jax.custom_jvp, nondiff_argnums=(2, 3, 4))
+def _segment_extremum(data: Any, ids: Any, n: int, sorted_ids: bool, kind: str) -> Any:
+    fn = jax.ops.segment_max if kind == "max" else jax.ops.segment_min
+    return fn(data, ids, num_segments=n, indices_are_sorted=sorted_ids)
+
+
+@_segment_extremum.defjvp
+def _segment_extremum_jvp(n: int, sorted_ids: bool, kind: str, primals: Any, tangents: Any) -> Any:
+    # ties share the derivative evenly, as jnp.max does; empty segments get a zero tangent
+    data, ids = primals
+    t, _ = tangents
+    out = _segment_extremum(data, ids, n, sorted_ids, kind)
+    hit = (data == out[ids]).astype(data.dtype)
+    count = jax.ops.segment_sum(hit, ids, num_segments=n, indices_are_sorted=sorted_ids)
+    total = jax.ops.segment_sum(t * hit, ids, num_segments=n, indices_are_sorted=sorted_ids)
+    return out, total / jnp.where(count > 0, count, jnp.ones_like(count))
+
+
+# ---- scans -----------------------------------------------------------------------------
+def segment_scan(kind: str, data: Any, starts: Any) -> Any:
+    """Inclusive cumulative sum/product along axis 0, restarting where ``starts`` is true."""
+    op = jnp.add if kind == "sum" else jnp.multiply
+    flags = _expand(jnp.asarray(starts), data) if data.ndim else jnp.asarray(starts)
+    flags = jnp.broadcast_to(flags, data.shape)
+
+    def combine(a: Any, b: Any) -> Any:
+        (fa, va), (fb, vb) = a, b
+        return fa | fb, jnp.where(fb, vb, op(va, vb))
+
+    _, out = jax.lax.associative_scan(combine, (flags, data), axis=0)
+    return out
+

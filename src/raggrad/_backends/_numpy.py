@@ -39,32 +39,56 @@ class NumpyBackend(Backend):
 
     def segment_reduce(self, kind: str, data: Any, segments: Segments) -> Any:
         ufunc = _UFUNCS[kind]
-        if kind in ("any", "all"):
-            data = data.astype(bool, copy=False)
-        lengths = segments.lengths
-        out_shape = (segments.n, *data.shape[1:])
-        if segments.n and lengths.min() > 0:
+        if kind in ("any", "all") and data.dtype != np.bool_:
+            data = data != 0
+        n = segments.n
+        if segments.cached("all-nonempty", lambda: bool(n) and int(segments.lengths.min()) > 0):
             # every segment is non-empty: reduceat is exact and needs no fix-up
-            return ufunc.reduceat(data, segments.offsets[:-1], axis=0) if data.shape[0] else np.empty(
-                out_shape, data.dtype
-            )
-        out = np.full(out_shape, identity(kind, data.dtype), dtype=data.dtype)
-        nonempty = segments.cached("nonempty", lambda: np.flatnonzero(lengths))
+            return ufunc.reduceat(data, segments.offsets[:-1], axis=0)
+        out = np.full((n, *data.shape[1:]), identity(kind, data.dtype), dtype=data.dtype)
+        nonempty = segments.cached("nonempty", lambda: np.flatnonzero(segments.lengths))
         if len(nonempty):
+            # reduceat over the starts of the non-empty segments: each reduces up to the next start,
+            # and empty segments in between add no elements
             out[nonempty] = ufunc.reduceat(data, segments.offsets[:-1][nonempty], axis=0)
         return out
 
     def scatter_reduce(self, kind: str, data: Any, ids: np.ndarray, n: int, owner: Any, key: Any) -> Any:
-        # sort the ids once per structure, then reduce contiguous runs with reduceat
-        def make() -> tuple[np.ndarray, Segments]:
-            order = np.argsort(ids, kind="stable")
-            counts = np.bincount(ids, minlength=n)
-            offsets = np.zeros(n + 1, dtype=np.int64)
-            np.cumsum(counts, out=offsets[1:])
-            return order, Segments(offsets)
-
-        order, segments = owner.cached(("numpy-scatter", key), make)
+        order, segments = _sorted_groups(ids, n, owner, key)
         return self.segment_reduce(kind, data[order], segments)
+
+    def segment_scan(self, kind: str, data: Any, segments: Segments) -> Any:
+        # one vectorised step per position within the lists: exact (no prefix-sum cancellation),
+        # and the number of steps is the longest list
+        ufunc = _UFUNCS[kind]
+        out = np.array(data, copy=True)
+        for index in _by_position(segments)[1:]:
+            out[index] = ufunc(out[index - 1], data[index])
+        return out
+
+
+def _sorted_groups(ids: np.ndarray, n: int, owner: Any, key: Any) -> tuple[np.ndarray, Segments]:
+    """A stable sort of ``ids`` and the contiguous segments it makes, once per ``owner``."""
+
+    def make() -> tuple[np.ndarray, Segments]:
+        order = np.argsort(ids, kind="stable")
+        offsets = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(ids, minlength=n), out=offsets[1:])
+        return order, Segments(offsets)
+
+    return owner.cached(("numpy-scatter", key), make)
+
+
+def _by_position(segments: Segments) -> list[np.ndarray]:
+    """Element indices grouped by their position within their segment (position 0 first)."""
+
+    def make() -> list[np.ndarray]:
+        local = segments.local
+        order = np.argsort(local, kind="stable")
+        bounds = np.cumsum(np.bincount(local, minlength=segments.max_length))
+        return np.split(order, bounds[:-1]) if len(order) else []
+
+    return segments.cached("by-position", make)
 
 
 BACKEND = NumpyBackend()
