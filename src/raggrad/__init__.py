@@ -27,6 +27,22 @@ from ._dtypes import uint16 as uint16
 from ._dtypes import uint32 as uint32
 from ._dtypes import uint64 as uint64
 from ._errors import TracedStructureError as TracedStructureError
+from ._ops.creation import arange as arange
+from ._ops.creation import astype as astype
+from ._ops.creation import broadcast_to as broadcast_to
+from ._ops.creation import empty as empty
+from ._ops.creation import finfo as finfo
+from ._ops.creation import full as full
+from ._ops.creation import full_like as full_like
+from ._ops.creation import iinfo as iinfo
+from ._ops.creation import isdtype as isdtype
+from ._ops.creation import linspace as linspace
+from ._ops.creation import ones as ones
+from ._ops.creation import ones_like as ones_like
+from ._ops.creation import reshape as reshape
+from ._ops.creation import result_type as result_type
+from ._ops.creation import zeros as zeros
+from ._ops.creation import zeros_like as zeros_like
 from ._ops.elementwise import abs as abs  # noqa: A004
 from ._ops.elementwise import acos as acos
 from ._ops.elementwise import acosh as acosh
@@ -52,6 +68,7 @@ from ._ops.elementwise import copysign as copysign
 from ._ops.elementwise import cos as cos
 from ._ops.elementwise import cosh as cosh
 from ._ops.elementwise import deg2rad as deg2rad
+from ._ops.elementwise import degrees as degrees
 from ._ops.elementwise import divide as divide
 from ._ops.elementwise import divmod as divmod  # noqa: A004
 from ._ops.elementwise import equal as equal
@@ -103,6 +120,7 @@ from ._ops.elementwise import not_equal as not_equal
 from ._ops.elementwise import positive as positive
 from ._ops.elementwise import pow as pow  # noqa: A004
 from ._ops.elementwise import rad2deg as rad2deg
+from ._ops.elementwise import radians as radians
 from ._ops.elementwise import real as real
 from ._ops.elementwise import reciprocal as reciprocal
 from ._ops.elementwise import remainder as remainder

@@ -61,13 +61,19 @@ def wrap(structure: Structure | None, content: Any, nbatch: int = 0) -> Any:
     return RaggedArray._new(structure.with_inner(inner), content)
 
 
-def _mismatch(a: Any, b: Any, sa: Structure, sb: Structure, where: str, detail: str) -> ValueError:
-    ta = a.type if isinstance(a, RaggedArray) else f"array of shape {tuple(a.shape)}"
-    tb = b.type if isinstance(b, RaggedArray) else f"array of shape {tuple(b.shape)}"
-    return ValueError(f"{where}: cannot broadcast {ta!r} with {tb!r}: {detail}")
+def _describe(a: Any) -> str:
+    if isinstance(a, RaggedArray):
+        return repr(a.type)
+    return f"an array of shape {tuple(np.shape(a)) if not hasattr(a, 'shape') else tuple(a.shape)}"
 
 
-def broadcast(args: tuple[Any, ...], where: str) -> tuple[Structure | None, _backends.Backend, list[Any], int]:
+def _mismatch(a: Any, b: Any, where: str, detail: str) -> ValueError:
+    return ValueError(f"{where}: cannot broadcast {_describe(a)} with {_describe(b)}: {detail}")
+
+
+def broadcast(
+    args: tuple[Any, ...], where: str
+) -> tuple[Structure | None, _backends.Backend, list[Any], int]:
     """Align the operands of an elementwise op.
 
     Returns ``(structure, backend, contents, nbatch)``: ``contents[i]`` broadcasts with the others
@@ -107,7 +113,9 @@ def _to(backend: _backends.Backend, content: Any) -> Any:
     return backend.asarray(src.to_numpy(content))
 
 
-def _general(args: tuple[Any, ...], backend: _backends.Backend, where: str) -> tuple[Any, Any, list[Any], int]:
+def _general(
+    args: tuple[Any, ...], backend: _backends.Backend, where: str
+) -> tuple[Any, Any, list[Any], int]:
     # describe every non-scalar operand as (structure, nbatch, content)
     described: list[tuple[Any, Structure, int, Any] | None] = []
     for a in args:
@@ -132,7 +140,11 @@ def _general(args: tuple[Any, ...], backend: _backends.Backend, where: str) -> t
         # no ragged level: NumPy broadcasting of whole shapes (batch dims included)
         contents = [args[i] if d is None else d[3] for i, d in enumerate(described)]
         nb = max(d[2] for d in present)
-        shape = np.broadcast_shapes(*(tuple(c.shape) for c in contents if not _is_scalar(c)))
+        try:
+            shape = np.broadcast_shapes(*(tuple(c.shape) for c in contents if not _is_scalar(c)))
+        except ValueError:
+            a, b = (d[0] for d in present[:2])
+            raise _mismatch(a, b, where, "regular dimensions do not broadcast (NumPy's rules)") from None
         return Structure(shape[nb], (), ()), backend, contents, nb
     aligned: list[Any] = []
     shapes: list[tuple[tuple[int, ...], tuple[int, ...]]] = []  # (batch, inner) per operand
@@ -145,17 +157,18 @@ def _general(args: tuple[Any, ...], backend: _backends.Backend, where: str) -> t
         k = s.nlevels
         inner = s.inner
         if s.length != target.length and not (k == 0 and s.length == 1):
-            raise _mismatch(a, target_arg, s, target, where,
+            raise _mismatch(a, target_arg, where,
                             f"outer lengths differ ({s.length} vs {target.length})")
         for j in range(k):
-            if not (s.levels[j] is target.levels[j] or np.array_equal(s.levels[j].offsets, target.levels[j].offsets)):
-                raise _mismatch(a, target_arg, s, target, where, s.first_difference(target))
+            mine, theirs = s.levels[j], target.levels[j]
+            if not (mine is theirs or np.array_equal(mine.offsets, theirs.offsets)):
+                raise _mismatch(a, target_arg, where, s.first_difference(target))
         xp = backend.xp
         if k < k_t:
             # inner dims of ``a`` that face ragged levels of the target must have length 1
             facing = inner[: k_t - k]
             if any(n != 1 for n in facing):
-                raise _mismatch(a, target_arg, s, target, where,
+                raise _mismatch(a, target_arg, where,
                                 f"a regular dimension of length {max(facing)} cannot broadcast "
                                 "against a ragged dimension")
             if facing:
@@ -174,6 +187,14 @@ def _general(args: tuple[Any, ...], backend: _backends.Backend, where: str) -> t
         shapes.append((tuple(content.shape[:nb]), tuple(inner)))
     nb_max = max(len(b) for b, _ in shapes)
     ni_max = max(len(n) for _, n in shapes)
+    try:  # batch dims and regular inner dims follow NumPy's (right-aligned) rules
+        np.broadcast_shapes(*(b for b, _ in shapes))
+        np.broadcast_shapes(*(n for _, n in shapes))
+    except ValueError:
+        others = [d[0] for d in present if d[0] is not target_arg]
+        raise _mismatch(others[0] if others else target_arg, target_arg, where,
+                        "regular dimensions do not broadcast (NumPy's rules): batch/inner shapes "
+                        f"{[b for b, _ in shapes if b]} / {[n for _, n in shapes if n]}") from None
     contents = []
     for c, (b, n) in zip(aligned, shapes):
         if _is_scalar(c):

@@ -19,6 +19,7 @@ import numpy as np
 from . import _backends
 from ._array import RaggedArray
 from ._errors import check_concrete
+from ._registry import register
 from ._structure import Segments, Structure
 
 __all__ = [
@@ -105,6 +106,7 @@ def _backend_dtype(backend: Any, dtype: Any) -> Any:
     return to_backend_dtype(backend, dtype)
 
 
+@register("array", "creation")
 def array(obj: Any, *, dtype: Any = None, backend: str | None = None, device: Any = None) -> Any:
     """A RaggedArray from nested lists, a NumPy/JAX/torch array, an awkward Array or a RaggedArray.
 
@@ -142,7 +144,7 @@ def array(obj: Any, *, dtype: Any = None, backend: str | None = None, device: An
     return RaggedArray._new(structure, content)
 
 
-asarray = array
+asarray = register("asarray", "creation")(array)
 asarray.__doc__ = array.__doc__
 
 
@@ -189,6 +191,7 @@ def _outer_length(content: Any) -> int:
     return len(content) if isinstance(content, RaggedArray) else int(content.shape[0])
 
 
+@register("from_offsets", "creation")
 def from_offsets(offsets: Any, content: Any, *, validate: bool = True) -> RaggedArray:
     """One ragged level over ``content`` (a backend array, or a RaggedArray to nest levels).
 
@@ -246,6 +249,7 @@ def _dtype(content: Any) -> Any:
     return _dtype_of(content)
 
 
+@register("from_lengths", "creation")
 def from_lengths(lengths: Any, content: Any) -> RaggedArray:
     """One ragged level over ``content``, list ``i`` having ``lengths[i]`` elements.
 
@@ -266,6 +270,7 @@ def from_lengths(lengths: Any, content: Any) -> RaggedArray:
     return from_offsets(offs, content, validate=False)
 
 
+@register("to_list", "conversion", differentiable=False)
 def to_list(x: Any) -> Any:
     """Nested Python lists; batched content gives one row per batch element.
 
@@ -295,6 +300,7 @@ def to_list(x: Any) -> Any:
     return result.reshape(batch).tolist()
 
 
+@register("to_numpy", "conversion", differentiable=False)
 def to_numpy(x: Any) -> np.ndarray:
     """A NumPy array of an array with no ragged dimension (``ValueError`` otherwise)."""
     if not isinstance(x, RaggedArray):
@@ -309,6 +315,7 @@ def to_numpy(x: Any) -> np.ndarray:
     return x._backend.to_numpy(x._content)
 
 
+@register("offsets", "structural", differentiable=False)
 def offsets(x: RaggedArray, axis: int = 1) -> Any:
     """Offsets of the ragged dimension ``axis`` as a backend int64 array starting at 0.
 
@@ -332,6 +339,7 @@ def offsets(x: RaggedArray, axis: int = 1) -> Any:
     return backend.index(x._structure.levels[k], "offsets", host, x._content)
 
 
+@register("to_backend", "conversion")
 def to_backend(x: Any, name: str, *, device: Any = None) -> Any:
     """The same array on backend ``name`` (``"numpy"``, ``"jax"``), optionally on ``device``.
 
@@ -347,6 +355,7 @@ def to_backend(x: Any, name: str, *, device: Any = None) -> Any:
 
 
 def to_padded(x: RaggedArray, *, fill_value: Any = 0, length: int | None = None) -> tuple[Any, Any]:
+@register("to_padded", "conversion")
     """``(dense, mask)`` of an array with one ragged dimension, lists padded (or cut) to ``length``.
 
     >>> import raggrad as rg
@@ -399,6 +408,7 @@ def to_padded(x: RaggedArray, *, fill_value: Any = 0, length: int | None = None)
 
 
 def from_padded(padded: Any, lengths: Any) -> RaggedArray:
+@register("from_padded", "creation")
     """The ragged array of the first ``lengths[i]`` entries of each row of ``padded``.
 
     >>> import numpy as np, raggrad as rg

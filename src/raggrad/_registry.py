@@ -100,11 +100,15 @@ def register(
     if kind not in KINDS:
         msg = f"register({name!r}): kind {kind!r} is not one of {KINDS}"
         raise ValueError(msg)
-    if name in REGISTRY:
-        msg = f"register: op {name!r} is registered twice"
-        raise ValueError(msg)
 
     def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+        old = REGISTRY.get(name)
+        if old is not None:
+            if not _same_source(old.func, func):
+                msg = f"register: op {name!r} is registered twice"
+                raise ValueError(msg)
+            # the defining module ran again (pytest's doctest import, importlib.reload): replace
+            _forget(old)
         op = Op(name, kind, func, tuple(ufuncs), tuple(numpy), numpy_impl, awkward, differentiable,
                 (func.__doc__ or "").strip().split("\n")[0], spec)
         for u in op.ufuncs:
@@ -129,6 +133,19 @@ def register(
         return func
 
     return decorator
+
+
+def _same_source(a: Callable[..., Any], b: Callable[..., Any]) -> bool:
+    key = ("__module__", "__qualname__")
+    return a is b or all(getattr(a, k, None) == getattr(b, k, None) for k in key)
+
+
+def _forget(op: Op) -> None:
+    del REGISTRY[op.name]
+    for u in op.ufuncs:
+        _UFUNCS.pop(u, None)
+    for f in op.numpy:
+        _NUMPY.pop(f, None)
 
 
 def attach_spec(name: str, spec: Spec) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from .._array import RaggedArray
+from .._registry import register
 from .._structure import Structure
 
 __all__ = ["from_awkward", "to_awkward"]
@@ -22,6 +23,7 @@ def _ak() -> Any:
     return ak
 
 
+@register("from_awkward", "creation")
 def from_awkward(a: Any) -> RaggedArray:
     """A RaggedArray from an awkward Array of numbers in lists (any depth, regular or var).
 
@@ -94,6 +96,7 @@ def _regular_to_data(node: Any) -> Any:
     return data[:length]
 
 
+@register("to_awkward", "conversion", differentiable=False)
 def to_awkward(x: RaggedArray) -> Any:
     """An awkward Array (numpy backend) with the same lists and values; batched dims are regular.
 

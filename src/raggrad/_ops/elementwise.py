@@ -23,11 +23,13 @@ _UNARY = [
     ("abs", np.absolute), ("acos", np.arccos), ("acosh", np.arccosh), ("asin", np.arcsin),
     ("asinh", np.arcsinh), ("atan", np.arctan), ("atanh", np.arctanh), ("bitwise_count", np.bitwise_count),
     ("bitwise_invert", np.invert), ("cbrt", np.cbrt), ("ceil", np.ceil), ("conj", np.conjugate),
-    ("cos", np.cos), ("cosh", np.cosh), ("deg2rad", np.deg2rad), ("exp", np.exp), ("exp2", np.exp2),
+    ("cos", np.cos), ("cosh", np.cosh), ("deg2rad", np.deg2rad), ("degrees", np.degrees),
+    ("exp", np.exp), ("exp2", np.exp2),
     ("expm1", np.expm1), ("fabs", np.fabs), ("floor", np.floor), ("isfinite", np.isfinite),
     ("isinf", np.isinf), ("isnan", np.isnan), ("log", np.log), ("log10", np.log10),
     ("log1p", np.log1p), ("log2", np.log2), ("logical_not", np.logical_not), ("negative", np.negative),
-    ("positive", np.positive), ("rad2deg", np.rad2deg), ("reciprocal", np.reciprocal),
+    ("positive", np.positive), ("rad2deg", np.rad2deg), ("radians", np.radians),
+    ("reciprocal", np.reciprocal),
     ("rint", np.rint), ("sign", np.sign), ("signbit", np.signbit), ("sin", np.sin), ("sinh", np.sinh),
     ("spacing", np.spacing), ("sqrt", np.sqrt), ("square", np.square), ("tan", np.tan),
     ("tanh", np.tanh), ("trunc", np.trunc),
@@ -95,15 +97,27 @@ def _np_kernel(ufunc: np.ufunc) -> Callable[[Backend], Callable[..., Any]]:
 
 def apply_ufunc(ufunc: np.ufunc, inputs: tuple[Any, ...]) -> Any:
     """``ufunc(*inputs)`` with NumPy's semantics on the backend of the inputs (the NEP-13 path)."""
-    return apply(_UFUNC_KERNELS[ufunc], inputs, f"np.{ufunc.__name__}", ufunc.nout)
+    return UFUNC_IMPLS[ufunc](*inputs)
 
 
 _UFUNC_KERNELS: dict[np.ufunc, Callable[[Backend], Callable[..., Any]]] = {}
+#: the NEP-13 implementation of every ufunc registered here, taking the ufunc's inputs
+UFUNC_IMPLS: dict[np.ufunc, Callable[..., Any]] = {}
+
+
+def _ufunc_impl(ufunc: np.ufunc) -> Callable[..., Any]:
+    kernel, where, nout = _np_kernel(ufunc), f"np.{ufunc.__name__}", ufunc.nout
+
+    def impl(*inputs: Any) -> Any:
+        return apply(kernel, inputs, where, nout)
+
+    return impl
 
 
 def _make(name: str, ufunc: np.ufunc, arity: int, nout: int = 1) -> Callable[..., Any]:
     kernel = _xp_kernel(name, ufunc)
     _UFUNC_KERNELS[ufunc] = _np_kernel(ufunc)
+    UFUNC_IMPLS[ufunc] = _ufunc_impl(ufunc)
     where = f"rg.{name}"
     if arity == 1:
 
@@ -116,7 +130,9 @@ def _make(name: str, ufunc: np.ufunc, arity: int, nout: int = 1) -> Callable[...
         def fn(x1: Any, x2: Any, /) -> Any:  # type: ignore[misc]
             return apply(kernel, (x1, x2), where, nout)
 
-        fn.__doc__ = f"Elementwise ``{name}`` with awkward broadcasting; ``np.{ufunc.__name__}`` dispatches here."
+        fn.__doc__ = (
+            f"Elementwise ``{name}`` with awkward broadcasting; ``np.{ufunc.__name__}`` dispatches here."
+        )
     fn.__name__ = fn.__qualname__ = name
     kind = "elementwise-unary" if arity == 1 else "elementwise-binary"
     return register(name, kind, ufuncs=(ufunc,), differentiable=name not in _NONDIFF)(fn)
@@ -141,6 +157,7 @@ conj = _make("conj", _U["conj"], 1)
 cos = _make("cos", _U["cos"], 1)
 cosh = _make("cosh", _U["cosh"], 1)
 deg2rad = _make("deg2rad", _U["deg2rad"], 1)
+degrees = _make("degrees", _U["degrees"], 1)
 exp = _make("exp", _U["exp"], 1)
 exp2 = _make("exp2", _U["exp2"], 1)
 expm1 = _make("expm1", _U["expm1"], 1)
@@ -157,6 +174,7 @@ logical_not = _make("logical_not", _U["logical_not"], 1)
 negative = _make("negative", _U["negative"], 1)
 positive = _make("positive", _U["positive"], 1)
 rad2deg = _make("rad2deg", _U["rad2deg"], 1)
+radians = _make("radians", _U["radians"], 1)
 reciprocal = _make("reciprocal", _U["reciprocal"], 1)
 rint = _make("rint", _U["rint"], 1)
 sign = _make("sign", _U["sign"], 1)
@@ -216,6 +234,25 @@ _CHECK = {n for n, _ in _UNARY} | {n for n, _ in _BINARY} | {n for n, _, _ in _M
 assert set(globals()) >= _CHECK, sorted(_CHECK - set(globals()))  # every table row is bound
 
 
+def ufunc_support() -> tuple[list[str], dict[str, str]]:
+    """The NumPy ufuncs that dispatch to raggrad, and those left out with the reason.
+
+    Computed from the registry and NumPy's namespace, so the docs' count cannot drift.
+
+    >>> supported, left_out = ufunc_support()
+    >>> "sin" in supported, left_out
+    (True, {'isnat': 'datetime64/timedelta64 only; raggrad holds numbers and booleans'})
+    """
+    from .._registry import ufuncs
+
+    every = {id(u): u for u in vars(np).values() if isinstance(u, np.ufunc)}.values()
+    registered = ufuncs()
+    supported = sorted(u.__name__ for u in every if u in registered)
+    left_out = {u.__name__: UNSUPPORTED_UFUNCS.get(u.__name__, "not registered")
+                for u in every if u not in registered}
+    return supported, dict(sorted(left_out.items()))
+
+
 # ---- gufuncs on regular inner dims -----------------------------------------------------
 def _core_ok(x: Any, core: int, where: str) -> None:
     if isinstance(x, RaggedArray) and len(x._structure.inner) < core:
@@ -259,14 +296,11 @@ def matmul(x1: Any, x2: Any, /) -> Any:
     """Matrix product over regular inner dims: ``(n * var * k) @ (k, m)`` is ``n * var * m``.
 
     >>> import numpy as np, raggrad as rg
-    >>> x = rg.array([[[1.0, 2.0]], [], [[3.0, 4.0], [5.0, 6.0]]])
-    >>> (x.type, (x @ np.eye(2)[:, :1]).to_list())
-    ('3 * var * var * float64', [[[1.0]], [], [[3.0], [5.0]]])
+    >>> x = rg.from_offsets([0, 2, 2, 3], np.arange(6.0).reshape(3, 2))
+    >>> y = x @ np.ones((2, 4))
+    >>> y.type, y.to_list()[0]
+    ('3 * var * 4 * float64', [[1.0, 1.0, 1.0, 1.0], [5.0, 5.0, 5.0, 5.0]])
     """
-    if isinstance(x1, RaggedArray) and not x1._structure.inner and not isinstance(x2, RaggedArray):
-        # ``n * var * var`` @ (k, m): the innermost ragged level is the contracted one when
-        # lists are regular in practice; require a regular dim instead
-        _core_ok(x1, 1, "rg.matmul")
     return _gufunc("matmul", x1, x2, 1, 1)
 
 

@@ -406,13 +406,13 @@ def concat(arrays: Sequence[Any], /, *, axis: int | None = 0) -> RaggedArray:
             raise ValueError(msg)
     kind, k = normalize_axis(first, axis, "rg.concat")
     structures = tuple(a._structure for a in xs)
-    if kind == "inner" or (kind == "batch"):
+    if kind in ("inner", "batch"):
         for a in xs[1:]:
             if not a._structure.same_levels(first._structure):
                 detail = a._structure.first_difference(first._structure)
                 msg = f"rg.concat: axis={axis} needs equal lists, but {detail}"
                 raise ValueError(msg)
-        content = xp.concat(contents, axis=axis % first.ndim)
+        content = xp.concat(contents, axis=k if kind == "batch" else nb + 1 + k)
         return _new(first._structure, content, nb)
     for a in xs[1:]:
         if a._structure.inner != first._structure.inner:
@@ -485,8 +485,10 @@ def _sort_order(x: RaggedArray, descending: bool, where: str) -> tuple[Any, Any,
 def _sort_axis(x: RaggedArray, axis: int, where: str) -> tuple[str, int]:
     kind, k = normalize_axis(x, axis, where)
     s = x._structure
-    if kind == "inner" or (kind == "outer" and not s.nlevels):
-        return "dense", axis % x.ndim
+    if kind == "inner":
+        return "dense", x._nbatch + 1 + k  # the content axis of that regular dim
+    if kind == "outer" and not s.nlevels:
+        return "dense", x._nbatch
     if kind == "level" and k == s.nlevels - 1:
         return "ragged", k
     msg = (

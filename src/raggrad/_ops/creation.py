@@ -1,0 +1,448 @@
+"""Creation and dtype functions of the array API, and ``zeros_like``/``ones_like``/``full_like``.
+
+``*_like`` keep the structure of a RaggedArray (ragged dims included). The shape-based creation
+functions (``zeros``, ``arange``, ...) and ``reshape``/``broadcast_to`` make arrays without ragged
+dims: results with ``ndim >= 1`` are RaggedArrays (type ``"3 * float64"``), 0-d results are 0-d
+backend arrays. They take ``backend=`` as ``rg.array`` does (default ``"numpy"``); dtypes default
+to the backend's (float32 on jax unless x64 is enabled).
+"""
+
+from __future__ import annotations
+
+import builtins
+import dataclasses
+import math
+from typing import Any
+
+import array_api_compat.numpy as _npx
+import numpy as np
+
+from .. import _backends
+from .._array import RaggedArray
+from .._broadcast import common_backend, wrap
+from .._dtypes import to_backend_dtype
+from .._registry import register
+
+__all__ = [
+    "arange",
+    "astype",
+    "broadcast_to",
+    "empty",
+    "finfo",
+    "full",
+    "full_like",
+    "iinfo",
+    "isdtype",
+    "linspace",
+    "ones",
+    "ones_like",
+    "reshape",
+    "result_type",
+    "zeros",
+    "zeros_like",
+]
+
+
+def _backend(backend: str | None, device: Any) -> _backends.Backend:
+    if backend is None and device is not None and not isinstance(device, str):
+        found = _backends.backend_of(device) if hasattr(device, "shape") else None
+        if found is None and type(device).__module__.startswith("jax"):
+            return _backends.get_backend("jax")
+        if found is not None:
+            return found
+    return _backends.get_backend(backend or "numpy")
+
+
+def _shape(shape: Any) -> tuple[int, ...]:
+    return (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(d) for d in shape)
+
+
+def _on(backend: _backends.Backend, content: Any, device: Any) -> Any:
+    if device is None or (backend.name == "numpy" and device == "cpu"):
+        return content
+    return backend.asarray(content, device=device)
+
+
+# ---- *_like ---------------------------------------------------------------------------------
+def _like(x: Any, fill: Any, dtype: Any, device: Any, where: str) -> Any:
+    if isinstance(x, RaggedArray):
+        backend, content, structure, nb = x._backend, x._content, x._structure, x._nbatch
+    else:
+        backend = _backends.backend_of(x) or _backends.get_backend("numpy")
+        content = x if _backends.backend_of(x) is not None else np.asarray(x)
+        structure, nb = None, 0
+    dt = to_backend_dtype(backend, dtype) if dtype is not None else content.dtype
+    out = _on(backend, backend.xp.full(tuple(content.shape), fill, dtype=dt), device)
+    if structure is None:
+        return wrap(None, out)
+    return RaggedArray._new(structure, out) if nb == 0 else wrap(structure, out, nb)
+
+
+def _like_numpy(name: str, fill: Any = None) -> Any:
+    def impl(
+        a: Any,
+        *args: Any,
+        dtype: Any = None,
+        order: str = "K",
+        subok: bool = True,
+        shape: Any = None,
+        device: Any = None,
+    ) -> Any:
+        value = args[0] if name == "full_like" and args else fill
+        if name == "full_like" and not args:
+            msg = "np.full_like: missing the fill_value argument"
+            raise TypeError(msg)
+        if len(args) > (1 if name == "full_like" else 0):
+            msg = f"np.{name}: pass dtype, order, subok and shape by keyword"
+            raise TypeError(msg)
+        if shape is not None or order not in ("K", "C", "A"):
+            msg = f"np.{name}: shape= and order={order!r} are not supported on RaggedArrays"
+            raise NotImplementedError(msg)
+        return _like(a, value, dtype, device, f"np.{name}")
+
+    return impl
+
+
+@register(
+    "zeros_like",
+    "creation",
+    numpy=(np.zeros_like,),
+    numpy_impl=_like_numpy("zeros_like", 0),
+    differentiable=False,
+)
+def zeros_like(x: Any, /, *, dtype: Any = None, device: Any = None) -> Any:
+    """Zeros with the structure (and by default the dtype and backend) of ``x``.
+
+    >>> import raggrad as rg
+    >>> rg.zeros_like(rg.array([[1.5, 2.5], [], [3.5]])).to_list()
+    [[0.0, 0.0], [], [0.0]]
+    """
+    return _like(x, 0, dtype, device, "rg.zeros_like")
+
+
+@register(
+    "ones_like",
+    "creation",
+    numpy=(np.ones_like,),
+    numpy_impl=_like_numpy("ones_like", 1),
+    differentiable=False,
+)
+def ones_like(x: Any, /, *, dtype: Any = None, device: Any = None) -> Any:
+    """Ones with the structure of ``x``.
+
+    >>> import raggrad as rg
+    >>> rg.ones_like(rg.array([[1, 2], []]), dtype=rg.float32).type
+    '2 * var * float32'
+    """
+    return _like(x, 1, dtype, device, "rg.ones_like")
+
+
+@register(
+    "full_like", "creation", numpy=(np.full_like,), numpy_impl=_like_numpy("full_like"), differentiable=False
+)
+def full_like(x: Any, /, fill_value: Any, *, dtype: Any = None, device: Any = None) -> Any:
+    """``fill_value`` everywhere, with the structure of ``x``.
+
+    >>> import raggrad as rg
+    >>> rg.full_like(rg.array([[1, 2], [], [3]]), 7).to_list()
+    [[7, 7], [], [7]]
+    """
+    return _like(x, fill_value, dtype, device, "rg.full_like")
+
+
+# ---- shape-based creation --------------------------------------------------------------------
+def _full(shape: Any, fill: Any, dtype: Any, device: Any, backend: str | None) -> Any:
+    # zeros/ones/empty default to the backend's floating dtype, as the array API says
+    b = _backend(backend, device)
+    dt = to_backend_dtype(b, dtype) if dtype is not None else b.default_float()
+    return wrap(None, _on(b, b.xp.full(_shape(shape), fill, dtype=dt), device))
+
+
+@register("zeros", "creation", differentiable=False)
+def zeros(shape: Any, *, dtype: Any = None, device: Any = None, backend: str | None = None) -> Any:
+    """Zeros of a regular ``shape`` (an int or a tuple); ``shape=()`` gives a 0-d backend array.
+
+    >>> import raggrad as rg
+    >>> rg.zeros((2, 3)).type
+    '2 * 3 * float64'
+    """
+    return _full(shape, 0, dtype, device, backend)
+
+
+@register("ones", "creation", differentiable=False)
+def ones(shape: Any, *, dtype: Any = None, device: Any = None, backend: str | None = None) -> Any:
+    """Ones of a regular ``shape``.
+
+    >>> import raggrad as rg
+    >>> rg.ones(3, dtype=rg.int32).to_list()
+    [1, 1, 1]
+    """
+    return _full(shape, 1, dtype, device, backend)
+
+
+@register("empty", "creation", differentiable=False)
+def empty(shape: Any, *, dtype: Any = None, device: Any = None, backend: str | None = None) -> Any:
+    """An array of a regular ``shape`` (its values are zeros; raggrad never hands out garbage).
+
+    >>> import raggrad as rg
+    >>> rg.empty((0, 2)).shape
+    (0, 2)
+    """
+    return _full(shape, 0, dtype, device, backend)
+
+
+@register("full", "creation", differentiable=False)
+def full(
+    shape: Any, fill_value: Any, *, dtype: Any = None, device: Any = None, backend: str | None = None
+) -> Any:
+    """``fill_value`` everywhere in a regular ``shape``; the dtype follows ``fill_value``.
+
+    >>> import raggrad as rg
+    >>> rg.full(2, 1.5).to_list(), rg.full(2, True).dtype
+    ([1.5, 1.5], dtype('bool'))
+    """
+    b = _backend(backend, device)
+    dt = to_backend_dtype(b, dtype)
+    if dt is None and isinstance(fill_value, float):
+        dt = b.default_float()
+    elif dt is None and isinstance(fill_value, complex):
+        dt = b.xp.complex128 if b.default_float() == b.xp.float64 else b.xp.complex64
+    return wrap(None, _on(b, b.xp.full(_shape(shape), fill_value, dtype=dt), device))
+
+
+@register("arange", "creation", differentiable=False)
+def arange(
+    start: Any,
+    /,
+    stop: Any = None,
+    step: Any = 1,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    backend: str | None = None,
+) -> Any:
+    """Evenly spaced values in ``[start, stop)``, as NumPy's ``arange``.
+
+    >>> import raggrad as rg
+    >>> rg.arange(4).to_list(), rg.arange(1.0, 2.0, 0.5).to_list()
+    ([0, 1, 2, 3], [1.0, 1.5])
+    """
+    b = _backend(backend, device)
+    out = b.xp.arange(start, stop, step, dtype=to_backend_dtype(b, dtype))
+    return wrap(None, _on(b, out, device))
+
+
+@register("linspace", "creation", differentiable=False)
+def linspace(
+    start: Any,
+    stop: Any,
+    /,
+    num: int,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    endpoint: bool = True,
+    backend: str | None = None,
+) -> Any:
+    """``num`` evenly spaced values from ``start`` to ``stop``.
+
+    >>> import raggrad as rg
+    >>> rg.linspace(0.0, 1.0, 3).to_list()
+    [0.0, 0.5, 1.0]
+    """
+    b = _backend(backend, device)
+    dt = to_backend_dtype(b, dtype)
+    if dt is None and not isinstance(start, complex) and not isinstance(stop, complex):
+        dt = b.default_float()
+    out = b.xp.linspace(start, stop, num, dtype=dt, endpoint=endpoint)
+    return wrap(None, _on(b, out, device))
+
+
+# ---- reshape / broadcast_to (arrays without ragged dims) ------------------------------------
+def _dense(x: Any, where: str) -> tuple[_backends.Backend, Any]:
+    if isinstance(x, RaggedArray):
+        if x._structure.nlevels:
+            msg = (
+                f"{where}: an array of type {x.type!r} has ragged dimensions; {where} works on "
+                "arrays without them (use rg.to_padded for a dense copy, or rg.flatten)"
+            )
+            raise ValueError(msg)
+        return x._backend, x._content
+    backend = _backends.backend_of(x)
+    if backend is None:
+        return _backends.get_backend("numpy"), np.asarray(x)
+    return backend, x
+
+
+@register("reshape", "structural")
+def reshape(x: Any, /, shape: Any, *, copy: bool | None = None) -> Any:
+    """Reshape an array without ragged dims (``ValueError`` for ragged ones).
+
+    >>> import raggrad as rg
+    >>> rg.reshape(rg.arange(6), (2, 3)).type
+    '2 * 3 * int64'
+    """
+    backend, content = _dense(x, "rg.reshape")
+    shape = _shape(shape)
+    if -1 not in shape and math.prod(shape) != math.prod(content.shape):
+        msg = f"rg.reshape: cannot reshape an array of shape {tuple(content.shape)} to {shape}"
+        raise ValueError(msg)
+    if copy is False and backend.name == "numpy" and not content.flags.c_contiguous:
+        msg = "rg.reshape: copy=False but the reshape needs a copy"
+        raise ValueError(msg)
+    out = backend.xp.reshape(content, shape)
+    if copy and backend.name == "numpy":
+        out = out.copy()
+    return wrap(None, out)
+
+
+@register("broadcast_to", "structural")
+def broadcast_to(x: Any, /, shape: Any) -> Any:
+    """Broadcast an array without ragged dims to a regular ``shape`` (NumPy's rules).
+
+    >>> import raggrad as rg
+    >>> rg.broadcast_to(rg.asarray([1, 2]), (2, 2)).to_list()
+    [[1, 2], [1, 2]]
+    """
+    backend, content = _dense(x, "rg.broadcast_to")
+    shape = _shape(shape)
+    try:
+        np.broadcast_shapes(tuple(content.shape), shape)
+    except ValueError:
+        msg = f"rg.broadcast_to: cannot broadcast an array of shape {tuple(content.shape)} to {shape}"
+        raise ValueError(msg) from None
+    if np.broadcast_shapes(tuple(content.shape), shape) != shape:
+        msg = f"rg.broadcast_to: cannot broadcast an array of shape {tuple(content.shape)} to {shape}"
+        raise ValueError(msg)
+    return wrap(None, backend.xp.broadcast_to(content, shape))
+
+
+# ---- dtypes --------------------------------------------------------------------------------
+@register("astype", "dtype")
+def astype(x: Any, dtype: Any, /, *, copy: bool = True, device: Any = None) -> Any:
+    """``x`` converted to ``dtype``; the structure is kept.
+
+    >>> import raggrad as rg
+    >>> rg.astype(rg.array([[1.7], [], [-2.2]]), rg.int32).to_list()
+    [[1], [], [-2]]
+    """
+    if not isinstance(x, RaggedArray):
+        backend, content = _dense(x, "rg.astype")
+        out = backend.xp.astype(content, to_backend_dtype(backend, dtype), copy=copy)
+        return wrap(None, _on(backend, out, device))
+    backend = x._backend
+    out = backend.xp.astype(x._content, to_backend_dtype(backend, dtype), copy=copy)
+    return RaggedArray._new(x._structure, _on(backend, out, device))
+
+
+@register("result_type", "dtype", differentiable=False)
+def result_type(*arrays_and_dtypes: Any) -> Any:
+    """The dtype that the backend's promotion rules give (NumPy's on numpy, jax.numpy's on jax).
+
+    >>> import raggrad as rg
+    >>> rg.result_type(rg.array([[1], []]), rg.float32)
+    dtype('float64')
+    """
+    if not arrays_and_dtypes:
+        msg = "rg.result_type: needs at least one array or dtype"
+        raise ValueError(msg)
+    arrays = tuple(a for a in arrays_and_dtypes if isinstance(a, RaggedArray) or not _is_dtype(a))
+    backend = common_backend(arrays, "rg.result_type")
+    items = [a._content if isinstance(a, RaggedArray) else a for a in arrays_and_dtypes]
+    items = [to_backend_dtype(backend, a) if _is_dtype(a) else a for a in items]
+    return backend.xp.result_type(*items)
+
+
+def _is_dtype(a: Any) -> bool:
+    if isinstance(a, (np.dtype, type)):
+        return True
+    return type(a).__name__ in ("dtype", "DType") or (hasattr(a, "kind") and not hasattr(a, "shape"))
+
+
+@register("isdtype", "dtype", differentiable=False)
+def isdtype(dtype: Any, kind: Any) -> builtins.bool:
+    """Whether ``dtype`` is of ``kind`` (a dtype, a kind name like ``"real floating"``, or a tuple).
+
+    >>> import raggrad as rg
+    >>> rg.isdtype(rg.float32, "real floating"), rg.isdtype(rg.int8, ("bool", "unsigned integer"))
+    (True, False)
+    """
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = np.dtype(str(dtype).removeprefix("torch."))
+    if isinstance(kind, tuple):
+        return builtins.any(isdtype(dt, k) for k in kind)
+    if not isinstance(kind, str):
+        return dt == np.dtype(kind)
+    return builtins.bool(_npx.isdtype(dt, kind))
+
+
+@dataclasses.dataclass(frozen=True)
+class finfo_object:
+    """Machine limits of a floating dtype; attributes are Python floats."""
+
+    bits: int
+    eps: float
+    max: float
+    min: float
+    smallest_normal: float
+    dtype: Any
+
+
+@dataclasses.dataclass(frozen=True)
+class iinfo_object:
+    """Machine limits of an integer dtype; attributes are Python ints."""
+
+    bits: int
+    max: int
+    min: int
+    dtype: Any
+
+
+def _np_dtype(obj: Any) -> np.dtype:
+    if isinstance(obj, RaggedArray) or (hasattr(obj, "shape") and not _is_dtype(obj)):
+        obj = obj.dtype
+    try:
+        return np.dtype(obj)
+    except TypeError:
+        return np.dtype(str(obj).removeprefix("torch."))
+
+
+@register("finfo", "dtype", differentiable=False)
+def finfo(type: Any, /) -> finfo_object:  # noqa: A002
+    """Limits of a floating dtype (or of an array's dtype), as Python floats.
+
+    >>> import raggrad as rg
+    >>> rg.finfo(rg.float32).bits, rg.finfo(rg.float64).eps
+    (32, 2.220446049250313e-16)
+    """
+    dt = _np_dtype(type)
+    if dt.kind not in "fc":
+        msg = f"rg.finfo: {dt} is not a floating dtype; use rg.iinfo for integers"
+        raise ValueError(msg)
+    info = np.finfo(dt)
+    return finfo_object(
+        int(info.bits),
+        float(info.eps),
+        float(info.max),
+        float(info.min),
+        float(info.smallest_normal),
+        info.dtype,
+    )
+
+
+@register("iinfo", "dtype", differentiable=False)
+def iinfo(type: Any, /) -> iinfo_object:  # noqa: A002
+    """Limits of an integer dtype (or of an array's dtype), as Python ints.
+
+    >>> import raggrad as rg
+    >>> rg.iinfo(rg.int8).min, rg.iinfo(rg.uint16).max
+    (-128, 65535)
+    """
+    dt = _np_dtype(type)
+    if dt.kind not in "iu":
+        msg = f"rg.iinfo: {dt} is not an integer dtype; use rg.finfo for floats"
+        raise ValueError(msg)
+    info = np.iinfo(dt)
+    return iinfo_object(int(info.bits), int(info.max), int(info.min), dt)

@@ -1,0 +1,207 @@
+"""Awkward's broadcasting rules, one table row per rule and per mismatch error."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import raggrad as rg
+
+X = [[1.0, 2.0], [], [3.0]]  # 3 * var * float64
+XX = [[[1.0], [2.0, 3.0]], [], [[4.0]]]  # 3 * var * var * float64
+
+
+def _inner3():  # 3 * var * 3 * float64
+    return rg.from_offsets([0, 2, 2, 3], np.arange(9.0).reshape(3, 3))
+
+
+RULES = [
+    # (name, left, right, expected to_list)
+    ("python scalar", lambda: rg.array(X), lambda: 10, [[11.0, 12.0], [], [13.0]]),
+    ("numpy scalar", lambda: rg.array(X), lambda: np.float64(10), [[11.0, 12.0], [], [13.0]]),
+    ("0-d array", lambda: rg.array(X), lambda: np.array(10.0), [[11.0, 12.0], [], [13.0]]),
+    ("equal structure", lambda: rg.array(X), lambda: rg.array(X), [[2.0, 4.0], [], [6.0]]),
+    ("dense length n", lambda: rg.array(X), lambda: np.array([10.0, 20.0, 30.0]), [[11.0, 12.0], [], [33.0]]),
+    (
+        "dense length n, left",
+        lambda: np.array([10.0, 20.0, 30.0]),
+        lambda: rg.array(X),
+        [[11.0, 12.0], [], [33.0]],
+    ),
+    (
+        "ragged array without ragged dims",
+        lambda: rg.array(X),
+        lambda: rg.asarray([10.0, 20.0, 30.0]),
+        [[11.0, 12.0], [], [33.0]],
+    ),
+    ("dense length 1", lambda: rg.array(X), lambda: np.array([10.0]), [[11.0, 12.0], [], [13.0]]),
+    (
+        "keepdims n * 1",
+        lambda: rg.array(X),
+        lambda: rg.asarray(np.array([[10.0], [20.0], [30.0]])),
+        [[11.0, 12.0], [], [33.0]],
+    ),
+    (
+        "keepdims numpy (n, 1)",
+        lambda: rg.array(X),
+        lambda: np.array([[10.0], [20.0], [30.0]]),
+        [[11.0, 12.0], [], [33.0]],
+    ),
+    (
+        "depth: n * var against n * var * var",
+        lambda: rg.array(XX),
+        lambda: rg.array([[10.0, 20.0], [], [30.0]]),
+        [[[11.0], [22.0, 23.0]], [], [[34.0]]],
+    ),
+    (
+        "depth, left",
+        lambda: rg.array([[10.0, 20.0], [], [30.0]]),
+        lambda: rg.array(XX),
+        [[[11.0], [22.0, 23.0]], [], [[34.0]]],
+    ),
+    (
+        "depth: dense n against n * var * var",
+        lambda: rg.array(XX),
+        lambda: np.array([1.0, 2.0, 3.0]),
+        [[[2.0], [3.0, 4.0]], [], [[7.0]]],
+    ),
+    (
+        "regular inner dims, NumPy rules",
+        _inner3,
+        lambda: rg.from_offsets([0, 2, 2, 3], np.ones((3, 1))),
+        [[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], [], [[7.0, 8.0, 9.0]]],
+    ),
+    (
+        "one value per regular row",
+        _inner3,
+        lambda: rg.array([[1.0, 2.0], [], [3.0]]),
+        [[[1.0, 2.0, 3.0], [5.0, 6.0, 7.0]], [], [[9.0, 10.0, 11.0]]],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "left", "right", "expected"), RULES, ids=[r[0] for r in RULES])
+def test_broadcasting_rule(name, left, right, expected):
+    out = left() + right()
+    assert isinstance(out, rg.RaggedArray)
+    assert out.to_list() == expected
+
+
+@pytest.mark.parametrize(("name", "left", "right", "expected"), RULES, ids=[r[0] for r in RULES])
+def test_broadcasting_rule_matches_awkward(name, left, right, expected):
+    ak = pytest.importorskip("awkward")
+
+    def conv(v):
+        # from lists, regular dims as RegularArrays: awkward broadcasts a NumpyArray's inner dims
+        # right-aligned, a RegularArray's left-aligned (its documented rules)
+        if not isinstance(v, rg.RaggedArray):
+            return v
+        a = ak.from_iter(v.to_list())
+        for axis in range(v.ndim - len(v._structure.inner), v.ndim):
+            a = ak.to_regular(a, axis=axis)
+        return a
+
+    want = np.add(conv(left()), conv(right()))
+    assert want.tolist() == expected
+
+
+@pytest.mark.parametrize(("name", "left", "right", "expected"), RULES[3:9], ids=[r[0] for r in RULES[3:9]])
+def test_broadcasting_rule_on_jax(name, left, right, expected):
+    pytest.importorskip("jax")
+    a, b = (v.to_backend("jax") if isinstance(v, rg.RaggedArray) else v for v in (left(), right()))
+    out = a + b
+    assert out.backend == "jax"
+    assert out.to_list() == expected
+
+
+def test_zero_d_result_of_scalars_is_a_backend_array():
+    out = rg.add(np.float64(1.0), np.array(2.0))
+    assert not isinstance(out, rg.RaggedArray) and out.shape == ()
+
+
+MISMATCHES = [
+    ("outer lengths", lambda: rg.array(X), lambda: rg.array([[1.0], [2.0]]), "outer lengths differ"),
+    (
+        "list lengths",
+        lambda: rg.array(X),
+        lambda: rg.array([[1.0], [], [2.0]]),
+        "list 0 at axis 1 has length",
+    ),
+    (
+        "inner list lengths",
+        lambda: rg.array(XX),
+        lambda: rg.array([[[1.0], [2.0, 3.0]], [], [[4.0, 5.0]]]),
+        "list 2 at axis 2",
+    ),
+    (
+        "var length-1 lists do not broadcast",
+        lambda: rg.array(X),
+        lambda: rg.array([[10.0], [20.0], [30.0]]),
+        "list 0 at axis 1 has length",
+    ),
+    ("dense length", lambda: rg.array(X), lambda: np.array([1.0, 2.0]), "outer lengths differ"),
+    (
+        "regular dim against ragged",
+        lambda: rg.array(X),
+        lambda: np.ones((3, 2)),
+        "regular dimension of length 2 cannot broadcast against a ragged dimension",
+    ),
+    (
+        "regular inner dims",
+        _inner3,
+        lambda: rg.from_offsets([0, 2, 2, 3], np.ones((3, 2))),
+        "regular dimensions do not broadcast",
+    ),
+    (
+        "dense shapes",
+        lambda: rg.asarray(np.ones((3, 4))),
+        lambda: rg.asarray(np.ones((3, 5))),
+        "regular dimensions do not broadcast",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "left", "right", "detail"), MISMATCHES, ids=[m[0] for m in MISMATCHES])
+def test_mismatch_raises_value_error_with_both_types(name, left, right, detail):
+    a, b = left(), right()
+    with pytest.raises(ValueError, match=r"np\.add: cannot broadcast") as info:
+        np.add(a, b)
+    message = str(info.value)
+    assert detail in message
+    for v in (a, b):
+        assert (v.type if isinstance(v, rg.RaggedArray) else f"shape {v.shape}") in message
+
+
+def test_mixing_backends_raises_type_error_naming_to_backend():
+    pytest.importorskip("jax")
+    x = rg.array(X)
+    with pytest.raises(TypeError, match=r"to_backend"):
+        x + x.to_backend("jax")
+    with pytest.raises(TypeError, match=r"'numpy' and 'jax'"):
+        rg.where(x > 0, x, x.to_backend("jax"))
+
+
+def test_jax_parameter_lifts_a_numpy_ragged_array():
+    jnp = pytest.importorskip("jax.numpy")
+    out = rg.array(X) * jnp.float32(2.0)
+    assert out.backend == "jax" and out.to_list() == [[2.0, 4.0], [], [6.0]]
+
+
+def test_batched_content_from_vmap():
+    jax = pytest.importorskip("jax")
+    jnp = jax.numpy
+    offsets = np.array([0, 2, 2, 3])
+    batch = jnp.arange(6.0).reshape(2, 3)
+    out = jax.vmap(lambda v: np.sin(rg.from_offsets(offsets, v)))(batch)
+    assert out.type == "2 * 3 * var * float32"
+    np.testing.assert_allclose(np.asarray(out.values), np.sin(np.arange(6.0).reshape(2, 3)), rtol=1e-6)
+    # batched ragged against an unbatched dense per-list value, and against a batched one
+    dense = jnp.array([10.0, 20.0, 30.0])
+    out = jax.vmap(lambda v: rg.from_offsets(offsets, v) + dense)(batch)
+    assert out.to_list() == [[[10.0, 11.0], [], [32.0]], [[13.0, 14.0], [], [35.0]]]
+    out = jax.vmap(lambda v, w: rg.from_offsets(offsets, v) * w)(batch, jnp.array([[1.0, 1, 1], [2, 2, 2]]))
+    assert out.to_list() == [[[0.0, 1.0], [], [2.0]], [[6.0, 8.0], [], [10.0]]]
+    # batched against unbatched ragged of the same structure
+    x = rg.from_offsets(offsets, jnp.array([1.0, 1.0, 1.0]))
+    out = jax.vmap(lambda v: rg.from_offsets(offsets, v) - x)(batch)
+    assert out.to_list() == [[[-1.0, 0.0], [], [1.0]], [[2.0, 3.0], [], [4.0]]]

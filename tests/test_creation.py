@@ -1,0 +1,72 @@
+"""Creation functions, *_like, reshape/broadcast_to."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import raggrad as rg
+
+BACKENDS = ["numpy", pytest.param("jax", marks=pytest.mark.jax)]
+
+
+def _b(name):
+    if name == "jax":
+        pytest.importorskip("jax")
+    return name
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_like_functions_keep_structure_dtype_and_backend(backend):
+    x = rg.array([[1.5, 2.5], [], [3.5]], backend=_b(backend))
+    for f, value in ((rg.zeros_like, 0), (rg.ones_like, 1), (lambda a: rg.full_like(a, 7.0), 7)):
+        out = f(x)
+        assert out.type == x.type and out.backend == backend
+        assert out.to_list() == [[value] * 2, [], [value]]
+    assert rg.ones_like(x, dtype=rg.int32).type == "3 * var * int32"
+
+
+def test_like_numpy_signatures():
+    x = rg.array([[1, 2], []])
+    assert np.zeros_like(x, dtype=np.float32).type == "2 * var * float32"
+    assert np.full_like(x, 4).to_list() == [[4, 4], []]
+    with pytest.raises(NotImplementedError, match="shape="):
+        np.ones_like(x, shape=(3,))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_shape_creation(backend):
+    b = _b(backend)
+    z = rg.zeros((2, 3), backend=b)
+    assert isinstance(z, rg.RaggedArray) and z.shape == (2, 3) and z.backend == backend
+    assert rg.ones(3, dtype=rg.int8, backend=b).to_list() == [1, 1, 1]
+    assert rg.full((2,), 2.5, backend=b).to_list() == [2.5, 2.5]
+    assert rg.empty((0, 2), backend=b).shape == (0, 2)
+    assert rg.arange(1, 7, 2, backend=b).to_list() == [1, 3, 5]
+    assert rg.linspace(0, 1, 5, backend=b).to_list() == [0.0, 0.25, 0.5, 0.75, 1.0]
+    scalar = rg.zeros((), backend=b)
+    assert not isinstance(scalar, rg.RaggedArray) and scalar.shape == ()
+
+
+def test_default_float_follows_the_backend():
+    assert rg.zeros(2).dtype == rg.float64
+    pytest.importorskip("jax")
+    assert rg.zeros(2, backend="jax").type == "2 * float32"
+
+
+def test_reshape_and_broadcast_to_regular_arrays():
+    x = rg.arange(6)
+    assert rg.reshape(x, (2, 3)).to_list() == [[0, 1, 2], [3, 4, 5]]
+    assert rg.reshape(x, (3, -1)).shape == (3, 2)
+    assert rg.reshape(rg.arange(1), ()).shape == ()
+    assert rg.broadcast_to(rg.asarray([1, 2]), (3, 2)).shape == (3, 2)
+    with pytest.raises(ValueError, match="cannot reshape"):
+        rg.reshape(x, (4, 2))
+    with pytest.raises(ValueError, match="cannot broadcast"):
+        rg.broadcast_to(x, (2, 3))
+
+
+@pytest.mark.parametrize("func", [lambda x: rg.reshape(x, (3,)), lambda x: rg.broadcast_to(x, (3, 2))])
+def test_reshape_and_broadcast_to_reject_ragged_arrays(func):
+    with pytest.raises(ValueError, match="ragged dimensions"):
+        func(rg.array([[1, 2], [], [3]]))
