@@ -354,8 +354,8 @@ def to_backend(x: Any, name: str, *, device: Any = None) -> Any:
     return _content_to(x, None, name, device)
 
 
-def to_padded(x: RaggedArray, *, fill_value: Any = 0, length: int | None = None) -> tuple[Any, Any]:
 @register("to_padded", "conversion")
+def to_padded(x: RaggedArray, *, fill_value: Any = 0, length: int | None = None) -> tuple[Any, Any]:
     """``(dense, mask)`` of an array with one ragged dimension, lists padded (or cut) to ``length``.
 
     >>> import raggrad as rg
@@ -407,8 +407,8 @@ def to_padded(x: RaggedArray, *, fill_value: Any = 0, length: int | None = None)
     return dense, mask_out
 
 
-def from_padded(padded: Any, lengths: Any) -> RaggedArray:
 @register("from_padded", "creation")
+def from_padded(padded: Any, lengths: Any) -> RaggedArray:
     """The ragged array of the first ``lengths[i]`` entries of each row of ``padded``.
 
     >>> import numpy as np, raggrad as rg
