@@ -56,7 +56,8 @@ def test_index_forms_match_awkward(where):
 
 @pytest.mark.parametrize(
     "where",
-    [1, (0, 2), (0, 2, 0), (slice(None), slice(None), 0), (slice(None), -1), (Ellipsis, slice(None, None, -1)),
+    [1, (0, 2), (0, 2, 0), (slice(None), slice(None), 0), (slice(None), -1),
+     (Ellipsis, slice(None, None, -1)),
      (slice(None), slice(None, None, -1), slice(1, None)), (0, slice(None), -1), (Ellipsis, 0)],
     ids=repr,
 )
@@ -207,7 +208,8 @@ def test_gradient_accumulates_over_repeated_selections():
 
 @pytest.mark.parametrize(
     "where",
-    [(slice(None), slice(None, None, -1)), (slice(1, None), 0), (Ellipsis, -1), np.array([3, 0, 0]), (None, 2)],
+    [(slice(None), slice(None, None, -1)), (slice(1, None), 0), (Ellipsis, -1), np.array([3, 0, 0]),
+     (None, 2)],
     ids=repr,
 )
 def test_jit_matches_eager(where):

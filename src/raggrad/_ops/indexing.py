@@ -398,10 +398,7 @@ def getitem(x: RaggedArray, where: Any) -> Any:
             content = backend.asarray(_backends.backend_of(content).to_numpy(content))
         content = backend.np_like.take(content, sel, axis=0)
     elif sel is not None:
-        if cache is not None:
-            content = backend.take(content, sel, s, cache)
-        else:
-            content = _take(backend, content, sel)
+        content = backend.take(content, sel, s, cache) if cache is not None else _take(backend, content, sel)
     if inner:
         content = content[(slice(None),) * (1 + nb) + tuple(_inner_item(c) for c in inner)]
     if out_structure is None:  # no structured dimension left

@@ -192,8 +192,8 @@ def flatten(x: RaggedArray, /, axis: int | None = 1) -> RaggedArray:
     a = nb + 1 + k  # content axis of the inner dim
     content = backend.xp.reshape(content, (*shape[: a - 1], shape[a - 1] * shape[a], *shape[a + 1 :]))
     if k:
-        return RaggedArray._new(s.with_inner((*s.inner[: k - 1], s.inner[k - 1] * s.inner[k], *s.inner[k + 1 :])),
-                                content)
+        merged = (*s.inner[: k - 1], s.inner[k - 1] * s.inner[k], *s.inner[k + 1 :])
+        return RaggedArray._new(s.with_inner(merged), content)
     width = s.inner[0]
     if s.nlevels:
         last = Segments(s.levels[-1].offsets * width)
@@ -276,7 +276,8 @@ def _first_or_last(x: RaggedArray, axis: int, fill_value: Any, which: int, where
             if kind == "level" and fill_value is not None:
                 msg = f"{where}: fill_value is supported only at the innermost ragged dimension"
                 raise NotImplementedError(msg) from exc
-            raise ValueError(f"{where}: {exc}; pass fill_value=... to fill empty lists") from None
+            msg_0 = f"{where}: {exc}; pass fill_value=... to fill empty lists"
+            raise ValueError(msg_0) from None
     seg = s.levels[-1]
 
     def make() -> tuple[np.ndarray, int]:
@@ -421,7 +422,8 @@ def concat(arrays: Sequence[Any], /, *, axis: int | None = 0) -> RaggedArray:
     moved = [xp.moveaxis(c, nb, 0) if nb else c for c in contents]
     joined = xp.concat(moved, axis=0)
     if kind == "outer":
-        levels = tuple(_concat_offsets([s.levels[j] for s in structures]) for j in range(first._structure.nlevels))
+        nlevels = first._structure.nlevels
+        levels = tuple(_concat_offsets([s.levels[j] for s in structures]) for j in range(nlevels))
         structure = Structure(sum(s.length for s in structures), levels)
         return _new(structure, _back(backend, joined, nb), nb)
     for a in xs[1:]:
@@ -543,7 +545,8 @@ def _argsort_numpy(a: Any, axis: int | None = -1, kind: str | None = None, order
 
 @register("argsort", "structural", numpy=(np.argsort,), numpy_impl=_argsort_numpy, awkward="ak.argsort",
           differentiable=False)
-def argsort(x: RaggedArray, /, *, axis: int = -1, descending: bool = False, stable: bool = True) -> RaggedArray:
+def argsort(x: RaggedArray, /, *, axis: int = -1, descending: bool = False,
+            stable: bool = True) -> RaggedArray:
     """Local indices that sort every innermost list (stable), as ``ak.argsort``.
 
     ``x[rg.argsort(x)]`` is ``rg.sort(x)``.
@@ -598,24 +601,35 @@ def _expand(rows_list: np.ndarray, cols: list[np.ndarray], counts: np.ndarray,
     return rows_list[rep], [c[rep] for c in cols] + [new]
 
 
-def _combinations_plan(s: Structure, n: int, d: int) -> tuple[list[Any], list[np.ndarray], list[np.ndarray]]:
-    """Levels of the result's lists, and per member: local indices and gathered elements/levels."""
+def _combinations_plan(s: Structure, n: int, d: int) -> tuple[list[Any], list[np.ndarray]]:
+    """Levels of the result's lists, and per member the items it picks (global indices at ``d + 1``)."""
     ext = _ext(s)
     seg = ext[d]
     L = seg.lengths
-    first = np.maximum(L - n + 1, 0)
-    offsets, col = ranges(np.zeros(len(L), dtype=np.int64), first)
-    rows = np.repeat(np.arange(len(L), dtype=np.int64), first)
+    if n == 1:
+        return [*ext[:d], seg.offsets], [np.arange(seg.size, dtype=np.int64)]
+    if n == 2:
+        # element p of list j is the first member of (stop_j - 1 - p) pairs, whose second members
+        # run from p + 1 to the list's end: two repeats, no per-pair gathers
+        ends = np.repeat(seg.offsets[1:] - 1, L)
+        ends -= np.arange(seg.size, dtype=np.int64)
+        first = np.repeat(np.arange(seg.size, dtype=np.int64), ends)
+        _, second = ranges(np.arange(1, seg.size + 1, dtype=np.int64), ends)
+        offsets = np.zeros(len(L) + 1, dtype=np.int64)
+        np.cumsum(L * (L - 1) // 2, out=offsets[1:])
+        return [*ext[:d], offsets], [first, second]
+    first_counts = np.maximum(L - n + 1, 0)
+    _, col = ranges(np.zeros(len(L), dtype=np.int64), first_counts)
+    rows = np.repeat(np.arange(len(L), dtype=np.int64), first_counts)
     cols = [col]
     for t in range(1, n):
         # the next member runs from the previous one + 1 up to leaving room for the rest
-        counts = L[rows] - (n - t) - cols[-1]
-        rows, cols = _expand(rows, cols, counts, cols[-1] + 1)
-    counts = np.bincount(rows, minlength=len(L)) if n else np.ones(len(L), dtype=np.int64)
+        more = L[rows] - (n - t) - cols[-1]
+        rows, cols = _expand(rows, cols, more, cols[-1] + 1)
     offsets = np.zeros(len(L) + 1, dtype=np.int64)
-    np.cumsum(counts, out=offsets[1:])
+    np.cumsum(np.bincount(rows, minlength=len(L)), out=offsets[1:])
     starts = seg.offsets[:-1][rows]
-    return [*ext[:d], offsets], cols, [starts + c for c in cols]
+    return [*ext[:d], offsets], [starts + c for c in cols]
 
 
 def _check_n(n: Any, where: str) -> int:
@@ -646,11 +660,13 @@ def combinations(x: RaggedArray, n: int, /, *, axis: int = 1) -> tuple[RaggedArr
     ext = _ext(s)
 
     def make() -> list[tuple[Structure, np.ndarray]]:
-        levels, _, picked = _combinations_plan(s, n, d)
+        levels, picked = _combinations_plan(s, n, d)
+        shared = _structure(levels)
         out = []
         for g in picked:
             below, sel = descend(ext, d + 1, g)
-            out.append((_structure([*levels, *below]), sel))
+            # one structure object for members with equal lists keeps broadcasting on its fast path
+            out.append((_structure([*levels, *below]) if below else shared, sel))
         return out
 
     key = ("combinations", n, d)
@@ -677,8 +693,11 @@ def argcombinations(x: RaggedArray, n: int, /, *, axis: int = 1) -> tuple[Ragged
     d = _depth(x, axis, "rg.argcombinations")
 
     def make() -> tuple[Structure, list[np.ndarray]]:
-        levels, cols, _ = _combinations_plan(s, n, d)
-        return _structure(levels), cols
+        levels, picked = _combinations_plan(s, n, d)
+        new = levels[-1]
+        # local index = picked item - the start of its list
+        starts = np.repeat(_ext(s)[d].offsets[:-1], np.diff(new))
+        return _structure(levels), [g - starts for g in picked]
 
     key = ("argcombinations", n, d)
     structure, cols = s.cached(key, make)
@@ -752,7 +771,8 @@ def cartesian(arrays: Sequence[RaggedArray], /, *, axis: int = 1) -> tuple[Ragge
     plan = structures[0].cached(key, make)
     nb = first._nbatch
     return tuple(
-        _new(structure, _back(backend, backend.take(_to_backend(backend, _moved(a)), sel, structures[0], (*key, i)), nb), nb)
+        _new(structure, _back(backend, backend.take(_to_backend(backend, _moved(a)), sel, structures[0],
+                                                    (*key, i)), nb), nb)
         for i, (a, (structure, sel)) in enumerate(zip(xs, plan))
     )
 
