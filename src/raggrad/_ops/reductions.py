@@ -14,6 +14,7 @@ id per element) is computed once per structure and axis with NumPy and cached on
 
 from __future__ import annotations
 
+import builtins
 import math
 from collections.abc import Callable
 from typing import Any
@@ -171,7 +172,7 @@ def _classify(x: RaggedArray, axis: Any, name: str) -> tuple[str, Any]:
             axis = axis[0]
         else:
             parts = [_classify(x, a, name) for a in axis]
-            if any(kind != "dense" for kind, _ in parts):
+            if builtins.any(kind != "dense" for kind, _ in parts):
                 msg = f"{name}: a tuple axis={axis!r} may name regular dimensions only; reduce ragged axes one at a time"
                 raise NotImplementedError(msg)
             axes = tuple(sorted(a for _, (a,) in parts))
@@ -231,7 +232,7 @@ def _reduction(
                 return np_like.reshape(out, ())
             ones = Structure(1, tuple(Segments(np.array([0, 1])) for _ in s.levels))
             return wrap(ones, out, nb)
-        removed_batch = sum(1 for i in axes if i < nb)
+        removed_batch = builtins.sum(1 for i in axes if i < nb)
         outer = s if s.nlevels or nb not in axes else Structure(1)
         if keepdims:
             return wrap(outer, out, nb)
