@@ -73,17 +73,17 @@ class JaxBackend(Backend):
         return jnp.zeros(0).dtype  # float32 unless the user enabled x64
 
     def index(self, owner: Any, key: Any, host: np.ndarray, like: Any) -> Any:
-        if not self.is_concrete(like):
-            # inside a trace: a host constant. A device_put here would be staged into the trace and
-            # caching its result would leak a tracer into the next trace.
-            return owner.cached((self.name, "host", key), lambda: _narrow(host))
-        device = self.device_of(like)
+        device = self.device_of(like) if self.is_concrete(like) else None
         if isinstance(device, set):
             device = None
 
         def make() -> Any:
-            # an explicit transfer, once per structure and device
-            return jax.device_put(_narrow(host), device)
+            # an explicit transfer, once per structure and device. Inside a trace it must run
+            # eagerly: a staged device_put would cache a tracer and leak it into the next trace.
+            # A concrete device array closed over by jit also compiles about twice as fast as
+            # the same NumPy constant (measured at 1e7 elements on CPU).
+            with jax.ensure_compile_time_eval():
+                return jax.device_put(_narrow(host), device)
 
         return owner.cached((self.name, device, key), make)
 

@@ -45,12 +45,16 @@ class NumpyBackend(Backend):
         if segments.cached("all-nonempty", lambda: bool(n) and int(segments.lengths.min()) > 0):
             # every segment is non-empty: reduceat is exact and needs no fix-up
             return ufunc.reduceat(data, segments.offsets[:-1], axis=0)
-        out = np.full((n, *data.shape[1:]), identity(kind, data.dtype), dtype=data.dtype)
-        nonempty = segments.cached("nonempty", lambda: np.flatnonzero(segments.lengths))
-        if len(nonempty):
-            # reduceat over the starts of the non-empty segments: each reduces up to the next start,
-            # and empty segments in between add no elements
-            out[nonempty] = ufunc.reduceat(data, segments.offsets[:-1][nonempty], axis=0)
+        # Empty segments: reduceat gives data[start] for a segment whose start equals the next
+        # one, so reduce over the starts up to the last non-empty segment (all in range) and
+        # overwrite the few empty ones with the identity.
+        last, empty = segments.cached("empty-fixup", lambda: _empty_fixup(segments))
+        out = np.empty((n, *data.shape[1:]), dtype=data.dtype)
+        if last:
+            out[:last] = ufunc.reduceat(data, segments.offsets[:last], axis=0)
+        ident = identity(kind, data.dtype)
+        out[last:] = ident
+        out[empty] = ident
         return out
 
     def scatter_reduce(self, kind: str, data: Any, ids: np.ndarray, n: int, owner: Any, key: Any) -> Any:
@@ -65,6 +69,13 @@ class NumpyBackend(Backend):
         for index in _by_position(segments)[1:]:
             out[index] = ufunc(out[index - 1], data[index])
         return out
+
+
+def _empty_fixup(segments: Segments) -> tuple[int, np.ndarray]:
+    """(1 + the last non-empty segment, the empty segments before it)."""
+    nonempty = np.flatnonzero(segments.lengths)
+    last = int(nonempty[-1]) + 1 if len(nonempty) else 0
+    return last, np.flatnonzero(segments.lengths[:last] == 0)
 
 
 def _sorted_groups(ids: np.ndarray, n: int, owner: Any, key: Any) -> tuple[np.ndarray, Segments]:
