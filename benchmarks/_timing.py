@@ -68,7 +68,9 @@ def measure(fn: Callable[[], Any], budget: Budget) -> Timing:
         elapsed = time.perf_counter() - start
         timing.times.append(elapsed)
         spent += elapsed
-        if spent >= 4 * budget.seconds or (spent >= budget.seconds and len(timing.times) >= budget.min_repeats):
+        if spent >= 4 * budget.seconds or (
+            spent >= budget.seconds and len(timing.times) >= budget.min_repeats
+        ):
             break
     return timing
 
@@ -124,8 +126,9 @@ def memory_stats(compiled: Any) -> dict[str, int]:
     return out
 
 
-def overhead(ours: Callable[[], Any], raw: Callable[[], Any], seconds: float = 0.4,
-             batch: int = 100) -> tuple[float, float, float]:
+def overhead(
+    ours: Callable[[], Any], raw: Callable[[], Any], seconds: float = 0.4, batch: int = 100
+) -> tuple[float, float, float]:
     """Seconds per call of ``ours`` and ``raw`` and their difference, for fast (µs) calls.
 
     Batches of the two alternate and the difference is the median of per-round differences, so

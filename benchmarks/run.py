@@ -46,7 +46,9 @@ RTOL = 2e-3
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--quick", action="store_const", dest="mode", const="quick", help="small sizes (default)")
+    mode.add_argument(
+        "--quick", action="store_const", dest="mode", const="quick", help="small sizes (default)"
+    )
     mode.add_argument("--full", action="store_const", dest="mode", const="full", help="all sizes")
     parser.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent, help="where results go")
@@ -70,13 +72,15 @@ def main(argv: list[str] | None = None) -> int:
 
     machine = _report.machine_info(args.device, device)
     print(f"raggrad benchmarks ({mode}) on {machine['name']}, {machine['cores']} cores, {machine['date']}")
-    if machine["load_at_start"] > 0.5:
+    if machine["busy"]:
         print(f"note: load average {machine['load_at_start']:.1f} at start: other processes are running")
     started = time.perf_counter()
     with jax.default_device(device):
         rows = []
         for workload in only:
-            sizes = SIZES[mode][workload] + (GPU_FULL_EXTRA.get(workload, []) if mode == "full" and args.device == "gpu" else [])
+            sizes = SIZES[mode][workload] + (
+                GPU_FULL_EXTRA.get(workload, []) if mode == "full" and args.device == "gpu" else []
+            )
             for dist in DISTS[workload]:
                 rows += run_workload(workload, dist, sizes, mode, args.device, device)
         overhead = eager_overhead(device)
@@ -103,17 +107,22 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nfinished in {elapsed:.0f} s; wrote " + ", ".join(str(p) for p in written))
     mismatches = [r for r in rows if r["status"] == "MISMATCH"]
     if mismatches:
-        print(f"\n!!! {len(mismatches)} row(s) gave different numbers from hand-written JAX: "
-              + ", ".join(f"{r['case']} {r['size']:.0e} {r['alt']}" for r in mismatches))
+        print(
+            f"\n!!! {len(mismatches)} row(s) gave different numbers from hand-written JAX: "
+            + ", ".join(f"{r['case']} {r['size']:.0e} {r['alt']}" for r in mismatches)
+        )
     return 1 if mismatches else 0
 
 
-def run_workload(workload: str, dist: str, sizes: list[int], mode: str, device_kind: str, device: Any) -> list[dict[str, Any]]:
+def run_workload(
+    workload: str, dist: str, sizes: list[int], mode: str, device_kind: str, device: Any
+) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     last_eager: dict[str, tuple[int, float]] = {}
     for size in sizes:
         case = wl.make_case(workload, dist, size)
-        print(f"\n{case.label}: size {size:.0e}, {case.n:,} lists, {case.m:,} elements, longest {case.max_length}")
+        shape = f"{case.n:,} lists, {case.m:,} elements, longest {case.max_length}"
+        print(f"\n{case.label}: size {size:.0e}, {shape}")
         reference: dict[str, Any] | None = None
         case_rows = []
         for alt in wl.ALTERNATIVES:
@@ -121,13 +130,20 @@ def run_workload(workload: str, dist: str, sizes: list[int], mode: str, device_k
             case_rows.append(row)
             reason = _skip_reason(case, alt, mode, device_kind, last_eager)
             if reason:
-                row.update(status="skipped" if reason.startswith("est.") or "padded" in reason else "n/a", reason=reason)
+                row.update(
+                    status="skipped" if reason.startswith("est.") or "padded" in reason else "n/a",
+                    reason=reason,
+                )
             else:
                 reference = _run_one(case, alt, row, mode, device, reference)
                 if alt in EAGER and row["median_s"] is not None:
                     last_eager[alt] = (size, row["median_s"])
             print("  " + _report.progress_line(row), flush=True)
-        best = [r["median_s"] for r in case_rows if r["alt"] in wl.HANDWRITTEN and r["median_s"] and r["status"] == "ok"]
+        best = [
+            r["median_s"]
+            for r in case_rows
+            if r["alt"] in wl.HANDWRITTEN and r["median_s"] and r["status"] == "ok"
+        ]
         for row in case_rows:
             if best and row["median_s"]:
                 row["ratio"] = row["median_s"] / min(best)
@@ -137,15 +153,37 @@ def run_workload(workload: str, dist: str, sizes: list[int], mode: str, device_k
 
 def _base_row(case: wl.Case, alt: str) -> dict[str, Any]:
     return {
-        "workload": case.workload, "dist": case.dist, "case": case.label, "size": case.size, "alt": alt,
-        "lists": case.n, "elements": case.m, "longest": case.max_length, "content_bytes": case.content_bytes,
-        "status": "ok", "reason": "", "median_s": None, "q25_s": None, "q75_s": None, "min_s": None,
-        "max_s": None, "repeats": 0, "first_call_s": None, "compile_s": None, "memory": {},
-        "peak_x": None, "temp_x": None, "padded_x": None, "ratio": None, "max_rel_err": None,
+        "workload": case.workload,
+        "dist": case.dist,
+        "case": case.label,
+        "size": case.size,
+        "alt": alt,
+        "lists": case.n,
+        "elements": case.m,
+        "longest": case.max_length,
+        "content_bytes": case.content_bytes,
+        "status": "ok",
+        "reason": "",
+        "median_s": None,
+        "q25_s": None,
+        "q75_s": None,
+        "min_s": None,
+        "max_s": None,
+        "repeats": 0,
+        "first_call_s": None,
+        "compile_s": None,
+        "memory": {},
+        "peak_x": None,
+        "temp_x": None,
+        "padded_x": None,
+        "ratio": None,
+        "max_rel_err": None,
     }
 
 
-def _skip_reason(case: wl.Case, alt: str, mode: str, device_kind: str, last_eager: dict[str, tuple[int, float]]) -> str:
+def _skip_reason(
+    case: wl.Case, alt: str, mode: str, device_kind: str, last_eager: dict[str, tuple[int, float]]
+) -> str:
     if alt.startswith("awkward") and device_kind != "cpu":
         return "awkward runs on CPU only"
     if alt.startswith("awkward") and not wl.have_awkward():
@@ -164,8 +202,9 @@ def _skip_reason(case: wl.Case, alt: str, mode: str, device_kind: str, last_eage
     return ""
 
 
-def _run_one(case: wl.Case, alt: str, row: dict[str, Any], mode: str, device: Any,
-             reference: dict[str, Any] | None) -> dict[str, Any] | None:
+def _run_one(
+    case: wl.Case, alt: str, row: dict[str, Any], mode: str, device: Any, reference: dict[str, Any] | None
+) -> dict[str, Any] | None:
     """Prepare, compile, check and time one alternative; fills ``row``; returns the reference."""
     try:
         prepared = wl.IMPLEMENTATIONS[case.workload][alt](case, device)
@@ -179,7 +218,9 @@ def _run_one(case: wl.Case, alt: str, row: dict[str, Any], mode: str, device: An
         row["padded_x"] = prepared.padded_bytes / case.content_bytes
     try:
         if alt in wl.JITTED:
-            compiled = _timing.aot_compile(prepared.fn, *prepared.args, static_argnums=prepared.static_argnums)
+            compiled = _timing.aot_compile(
+                prepared.fn, *prepared.args, static_argnums=prepared.static_argnums
+            )
             call = compiled.call
             row["compile_s"] = compiled.compile_seconds
             row["memory"] = compiled.memory
@@ -207,8 +248,14 @@ def _run_one(case: wl.Case, alt: str, row: dict[str, Any], mode: str, device: An
     if not np.isfinite(loss):
         row.update(status="MISMATCH", reason=f"loss is {loss}")
     timing = _timing.measure(call, BUDGETS[mode])
-    row.update(median_s=timing.median, q25_s=timing.q25, q75_s=timing.q75, min_s=timing.min,
-               max_s=timing.max, repeats=len(timing.times))
+    row.update(
+        median_s=timing.median,
+        q25_s=timing.q25,
+        q75_s=timing.q75,
+        min_s=timing.min,
+        max_s=timing.max,
+        repeats=len(timing.times),
+    )
     return reference
 
 
@@ -237,38 +284,59 @@ def _error_text(exc: BaseException) -> str:
 
 def eager_overhead(device: Any) -> list[dict[str, Any]]:
     """Eager cost of one raggrad op on 1,000 elements minus the raw backend op on ``x.values``."""
+    import raggrad as rg
+
+    case = wl.make_case("A", "poisson", 1000)
+    out: list[dict[str, Any]] = []
+    for backend in ("numpy", "jax"):
+        for op, ours, raw in _overhead_ops(case, backend, device):
+            entry = {"backend": backend, "op": op, "raggrad_us": None, "raw_us": None, "overhead_us": None}
+            # the last jax entry compares with a precompiled kernel: what an eager op could cost at best
+            entry.update(reason="", informational="jitted" in op)
+            try:
+                mine, theirs, diff = _timing.overhead(ours, raw)
+                entry.update(raggrad_us=mine * 1e6, raw_us=theirs * 1e6, overhead_us=diff * 1e6)
+            except Exception as exc:
+                missing = op.startswith("rg.sum") and not hasattr(rg, "sum")
+                entry["reason"] = "op missing: rg.sum" if missing else _error_text(exc)
+            out.append(entry)
+    return out
+
+
+def _overhead_ops(case: wl.Case, backend: str, device: Any) -> list[tuple[str, Any, Any]]:
+    """``(name, raggrad call, raw call on x.values)`` for one elementwise op and one reduction."""
     import jax
     import jax.numpy as jnp
 
     import raggrad as rg
 
-    case = wl.make_case("A", "poisson", 1000)
-    values, offsets = case.data["values"], case.offsets
-    out: list[dict[str, Any]] = []
-    for backend in ("numpy", "jax"):
-        x = rg.from_offsets(offsets, values)
-        if backend == "jax":
-            x = rg.to_backend(x, "jax", device=device)
-            ids = jax.device_put(case.ids, device)
-            raw_sin = lambda: jnp.sin(x.values).block_until_ready()  # noqa: E731
-            ours_sin = lambda: np.sin(x).values.block_until_ready()  # noqa: E731
-            raw_sum = lambda: jax.ops.segment_sum(x.values, ids, case.n).block_until_ready()  # noqa: E731
-            ours_sum = lambda: rg.sum(x, axis=1).values.block_until_ready()  # noqa: E731
-        else:
-            starts = offsets[:-1]
-            raw_sin = lambda: np.sin(x.values)  # noqa: E731
-            ours_sin = lambda: np.sin(x)  # noqa: E731
-            raw_sum = lambda: np.add.reduceat(x.values, starts)  # noqa: E731
-            ours_sum = lambda: rg.sum(x, axis=1)  # noqa: E731
-        for op, ours, raw in (("np.sin(x)", ours_sin, raw_sin), ("rg.sum(x, axis=1)", ours_sum, raw_sum)):
-            entry = {"backend": backend, "op": op, "raggrad_us": None, "raw_us": None, "overhead_us": None, "reason": ""}
-            try:
-                mine, theirs, diff = _timing.overhead(ours, raw)
-                entry.update(raggrad_us=mine * 1e6, raw_us=theirs * 1e6, overhead_us=diff * 1e6)
-            except Exception as exc:
-                entry["reason"] = "op missing: rg.sum" if op.startswith("rg.sum") and not hasattr(rg, "sum") else _error_text(exc)
-            out.append(entry)
-    return out
+    x = rg.from_offsets(case.offsets, case.data["values"])
+    if backend == "numpy":
+        starts = case.offsets[:-1]
+        return [
+            ("np.sin(x)", lambda: np.sin(x), lambda: np.sin(x.values)),
+            ("rg.sum(x, axis=1)", lambda: rg.sum(x, axis=1), lambda: np.add.reduceat(x.values, starts)),
+        ]
+    x = rg.to_backend(x, "jax", device=device)
+    ids = jax.device_put(case.ids, device)
+    kernel = jax.jit(lambda v, i: jax.ops.segment_sum(v, i, case.n))
+    return [
+        (
+            "np.sin(x)",
+            lambda: np.sin(x).values.block_until_ready(),
+            lambda: jnp.sin(x.values).block_until_ready(),
+        ),
+        (
+            "rg.sum(x, axis=1)",
+            lambda: rg.sum(x, axis=1).values.block_until_ready(),
+            lambda: jax.ops.segment_sum(x.values, ids, case.n).block_until_ready(),
+        ),
+        (
+            "rg.sum(x, axis=1) vs jitted segment_sum",
+            lambda: rg.sum(x, axis=1).values.block_until_ready(),
+            lambda: kernel(x.values, ids).block_until_ready(),
+        ),
+    ]
 
 
 if __name__ == "__main__":

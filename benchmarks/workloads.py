@@ -54,7 +54,7 @@ RAGGRAD_OPS: dict[str, tuple[str, ...]] = {
 }
 
 
-class Unavailable(Exception):  # noqa: N818 - a reason to skip, not an error
+class Unavailable(Exception):
     """The alternative cannot run here; the message says why (shown as ``n/a (...)``)."""
 
 
@@ -68,7 +68,8 @@ def have_awkward() -> bool:
 
 def _awkward() -> Any:
     if not have_awkward():
-        raise Unavailable("awkward not installed")
+        msg = "awkward not installed"
+        raise Unavailable(msg)
     import awkward as ak
 
     # awkward installs a "default" filter for its own modules on import; this one goes in front
@@ -232,7 +233,9 @@ def _sigmoid(xp: Any, z: Any) -> Any:
 
 def b_weight(xp: Any, pt: Any, eta: Any, theta: Any) -> Any:
     """Soft selection weight of every muon: pt above ``theta[0]``, |eta| below ``theta[1]``."""
-    return _sigmoid(xp, (pt - theta[0]) / B_PT_SOFTNESS) * _sigmoid(xp, (theta[1] - xp.abs(eta)) / B_ETA_SOFTNESS)
+    return _sigmoid(xp, (pt - theta[0]) / B_PT_SOFTNESS) * _sigmoid(
+        xp, (theta[1] - xp.abs(eta)) / B_ETA_SOFTNESS
+    )
 
 
 def b_pair_mass(xp: Any, first: tuple[Any, ...], second: tuple[Any, ...]) -> Any:
@@ -242,7 +245,11 @@ def b_pair_mass(xp: Any, first: tuple[Any, ...], second: tuple[Any, ...]) -> Any
     """
     pt1, eta1, phi1, mass1, mt1 = first
     pt2, eta2, phi2, mass2, mt2 = second
-    m2 = mass1 * mass1 + mass2 * mass2 + 2 * (mt1 * mt2 * xp.cosh(eta1 - eta2) - pt1 * pt2 * xp.cos(phi1 - phi2))
+    m2 = (
+        mass1 * mass1
+        + mass2 * mass2
+        + 2 * (mt1 * mt2 * xp.cosh(eta1 - eta2) - pt1 * pt2 * xp.cos(phi1 - phi2))
+    )
     return xp.sqrt(m2)
 
 
@@ -264,7 +271,9 @@ def _b_target(data: dict[str, Any], nevents: int) -> np.ndarray:
     w = b_weight(np, pt, eta, theta)
     mt = np.sqrt(pt * pt + mass * mass)
     i1, i2 = data["i1"], data["i2"]
-    m = b_pair_mass(np, (pt[i1], eta[i1], phi[i1], mass[i1], mt[i1]), (pt[i2], eta[i2], phi[i2], mass[i2], mt[i2]))
+    m = b_pair_mass(
+        np, (pt[i1], eta[i1], phi[i1], mass[i1], mt[i1]), (pt[i2], eta[i2], phi[i2], mass[i2], mt[i2])
+    )
     return b_histogram(np, m, w[i1] * w[i2], data["centers"], nevents).astype(np.float32)
 
 
@@ -365,8 +374,12 @@ def a_padded(case: Case, device: Any) -> Prepared:
         loss_value, grad = out
         return float(loss_value), [_np(np.asarray(grad)[mask])]  # row-major = list order
 
-    return Prepared(jax.value_and_grad(loss), tuple(_put(device, dense, mask)), check,
-                    padded_bytes=dense.nbytes + mask.nbytes)
+    return Prepared(
+        jax.value_and_grad(loss),
+        tuple(_put(device, dense, mask)),
+        check,
+        padded_bytes=dense.nbytes + mask.nbytes,
+    )
 
 
 def _a_awkward_loss(x: Any) -> Any:
@@ -416,8 +429,18 @@ def _raggrad_a(case: Case, device: Any) -> Prepared:
 # B: muon pairs, invariant mass, soft cuts, soft histogram
 
 
-def _b_flat_loss(theta: Any, pt: Any, eta: Any, phi: Any, mass: Any, i1: Any, i2: Any,
-                 centers: Any, target: Any, nevents: int) -> Any:
+def _b_flat_loss(
+    theta: Any,
+    pt: Any,
+    eta: Any,
+    phi: Any,
+    mass: Any,
+    i1: Any,
+    i2: Any,
+    centers: Any,
+    target: Any,
+    nevents: int,
+) -> Any:
     w = b_weight(jnp, pt, eta, theta)
     mt = jnp.sqrt(pt * pt + mass * mass)
     muon = (pt, eta, phi, mass, mt)
@@ -427,9 +450,12 @@ def _b_flat_loss(theta: Any, pt: Any, eta: Any, phi: Any, mass: Any, i1: Any, i2
 
 def b_handwritten(case: Case, device: Any, sorted_ids: bool) -> Prepared:
     if not sorted_ids:
-        raise Unavailable("B has no segment reduction: the pair gather is the same code")
+        msg = "B has no segment reduction: the pair gather is the same code"
+        raise Unavailable(msg)
     d = case.data
-    args = _put(device, *(d[k] for k in ("theta", "pt", "eta", "phi", "mass", "i1", "i2", "centers", "target")))
+    args = _put(
+        device, *(d[k] for k in ("theta", "pt", "eta", "phi", "mass", "i1", "i2", "centers", "target"))
+    )
     return Prepared(jax.value_and_grad(_b_flat_loss), (*args, case.n), _plain_check, static_argnums=(9,))
 
 
@@ -453,12 +479,15 @@ def b_padded(case: Case, device: Any) -> Prepared:
     return Prepared(jax.value_and_grad(loss), tuple(args), _plain_check, padded_bytes=nbytes)
 
 
-def _b_awkward_loss(theta: Any, events: Any, centers: Any, target: Any, nevents: int, xp: Any,
-                    to_flat: Callable[[Any], Any]) -> Any:
+def _b_awkward_loss(
+    theta: Any, events: Any, centers: Any, target: Any, nevents: int, xp: Any, to_flat: Callable[[Any], Any]
+) -> Any:
     ak = _awkward()
     w = b_weight(np, events.pt, events.eta, theta)
     mt = np.sqrt(events.pt * events.pt + events.mass * events.mass)
-    muons = ak.zip({"pt": events.pt, "eta": events.eta, "phi": events.phi, "mass": events.mass, "mt": mt, "w": w})
+    muons = ak.zip(
+        {"pt": events.pt, "eta": events.eta, "phi": events.phi, "mass": events.mass, "mt": mt, "w": w}
+    )
     first, second = ak.unzip(ak.combinations(muons, 2, axis=1))
     fields = ("pt", "eta", "phi", "mass", "mt")
     m = b_pair_mass(np, tuple(first[f] for f in fields), tuple(second[f] for f in fields))
