@@ -20,3 +20,8 @@ def test_demo_main_prints_the_walkthrough(capsys: pytest.CaptureFixture[str]) ->
     else:
         assert "backend 'jax', type '5 * var * float32'" in out
         assert "same lists: True" in out
+        assert "jax.grad(sum of leading pT) -> [[1.0, 0.0], [1.0, 0.0, 0.0], [], [1.0], [1.0, 0.0]]" in out
+        assert "reverse_sum(x) = [5.0, 7.0, 3.0]; jvp tangent -> [1.0, 1.0, 0.0]" in out
+        assert "vjp of cotangent [1, 10, 100] -> [[1.0, 10.0, 100.0], [], [1.0, 10.0]]" in out
+        assert "jit(mean pT per event, 0 for none) -> [42.95, 36.8, 0.0, 41.0, 24.05]" in out
+        assert "vmap over 3 energy scales -> type '3 * 5 * float32'" in out

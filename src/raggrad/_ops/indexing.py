@@ -437,9 +437,18 @@ def _inner_item(c: Any) -> Any:
     return c[1]
 
 
+class _Uncached:
+    """An owner for :meth:`Backend.index` that caches nothing (``sel`` depends on values)."""
+
+    @staticmethod
+    def cached(key: Any, make: Any) -> Any:
+        return make()
+
+
 def _take(backend: Any, content: Any, sel: np.ndarray) -> Any:
     """``content[sel]`` for a value-dependent ``sel`` (not cached on the structure)."""
     if backend.name == "numpy":
         return content[sel]
-    small = sel.astype(np.int32) if len(sel) < 2**31 else sel
-    return backend.np_like.take(content, backend.asarray(small), axis=0)
+    # Backend.index moves ``sel`` to the content's device explicitly (jax.device_put), so this runs
+    # under jax.transfer_guard("disallow"); jnp.asarray(sel) would be an implicit transfer
+    return backend.np_like.take(content, backend.index(_Uncached, "take", sel, content), axis=0)
