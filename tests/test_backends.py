@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -210,3 +211,33 @@ def test_repr_of_a_traced_array():
 
     f(rg.array([[1.0], []], backend="jax"))
     assert seen == ["<RaggedArray ?? type='2 * var * float32'>"]
+
+
+@pytest.mark.parametrize("lengths", [[3, 0, 2], [0, 0, 4, 1, 0], [0], [2, 2]])
+def test_device_built_segment_ids_match_the_constant_route(monkeypatch, lengths):
+    # the GPU route (ids rebuilt on the device from offsets inside a trace) forced on the CPU
+    jax = pytest.importorskip("jax")
+    from raggrad._backends import get_backend
+
+    backend = get_backend("jax")
+    values = np.linspace(-1.0, 2.0, sum(lengths), dtype=np.float32)
+    x = rg.from_lengths(lengths, jax.numpy.asarray(values))
+
+    def f(x):
+        s = rg.sum(np.sin(x) * x * x, axis=1)
+        return rg.sum(s * s, axis=None)
+
+    expected_value = jax.jit(f)(x)
+    expected_grad = jax.jit(jax.grad(f))(x)
+    monkeypatch.setattr(backend, "ids_route", "device")
+    value = jax.jit(f)(x)
+    grad = jax.jit(jax.grad(f))(x)
+    np.testing.assert_allclose(np.asarray(value), np.asarray(expected_value), rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(grad.values), np.asarray(expected_grad.values), rtol=1e-6)
+    assert grad._structure == x._structure
+    means = jax.jit(lambda x: rg.mean(x, axis=1))(x)
+    np.testing.assert_allclose(
+        np.asarray(means.values),
+        [np.mean(values[a:b]) if b > a else np.nan for a, b in pairwise(np.cumsum([0, *lengths]))],
+        rtol=1e-6,
+    )

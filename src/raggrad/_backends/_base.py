@@ -67,6 +67,10 @@ class Backend:
         """``data[index]`` along axis 0, ``index`` an int array derived from structure."""
         return data[self.index(owner, key, index, data)]
 
+    def segment_ids(self, segments: Segments, like: Any) -> Any:
+        """The segment id of every element of ``segments`` as a backend int array."""
+        return self.index(segments, "ids", segments.ids, like)
+
     def segment_reduce(self, kind: str, data: Any, segments: Segments) -> Any:
         """Reduce axis 0 of ``data`` within each contiguous segment; empty segments get the identity."""
         raise NotImplementedError

@@ -137,7 +137,9 @@ class _Ragged:
 
     def gather(self, values: Any) -> Any:
         p = self.plan
-        return values[self.backend.index(p.owner, "ids" if p.segments else "targets", p.targets, values)]
+        if p.segments is not None:
+            return values[self.backend.segment_ids(p.segments, values)]
+        return values[self.backend.index(p.owner, "targets", p.targets, values)]
 
     def _column(self, key: str, host: np.ndarray, like: Any) -> Any:
         a = self.backend.index(self.plan, key, host, like)
