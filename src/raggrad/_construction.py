@@ -343,7 +343,8 @@ def offsets(x: RaggedArray, axis: int = 1) -> Any:
 def to_backend(x: Any, name: str, *, device: Any = None) -> Any:
     """The same array on backend ``name`` (``"numpy"``, ``"jax"``), optionally on ``device``.
 
-    The structure is shared; the content is copied.
+    The structure is shared. The content is copied between backends and devices, except that a
+    CPU jax array viewed as NumPy may share its (read-only) memory.
 
     >>> import raggrad as rg
     >>> rg.to_backend(rg.array([[1.0], []]), "jax").backend
