@@ -21,6 +21,11 @@ from ._base import Backend, identity
 
 xp = array_namespace(jnp.zeros(0))
 
+#: from this many elements on, traced code on a GPU rebuilds segment ids from the offsets instead
+#: of embedding them: on an H200 an embedded id array compiles in ~13 s at 1e8 elements (about
+#: 0.1 s per million) while the rebuild costs ~1 ms per call at 1e8
+DEVICE_IDS_MIN = 1 << 22
+
 
 def _flatten(x: RaggedArray) -> tuple[tuple[Any], Any]:
     return (x._content,), x._structure
@@ -102,12 +107,16 @@ class JaxBackend(Backend):
         return jax.lax.stop_gradient(array)
 
     #: where traced code gets per-element segment ids: "auto" builds them on the device from
-    #: the offsets on GPUs and embeds them as constants on CPUs; "device" / "constant" force one
+    #: the offsets on GPUs for large arrays and embeds them as constants otherwise;
+    #: "device" / "constant" force one (benchmarks/GPU-NOTES.md has the measurements)
     ids_route = "auto"
 
     def segment_ids(self, segments: Segments, like: Any) -> Any:
         route = self.ids_route
-        if self.is_concrete(like) or route == "constant" or (route == "auto" and not _on_gpu(like)):
+        on_device = route == "device" or (
+            route == "auto" and segments.size >= DEVICE_IDS_MIN and _on_gpu(like)
+        )
+        if self.is_concrete(like) or not on_device:
             return self.index(segments, "ids", segments.ids, like)
         # A size-m constant costs compile time (15 s at 1e8 elements on an H200); a size-n one
         # plus a scatter and a cumsum on the device costs a fraction of a millisecond there.
