@@ -199,7 +199,9 @@ class Structure:
         return self.same_levels(other)
 
     def __repr__(self) -> str:
-        return f"Structure({self.type_str(None)})"
+        lengths = [np.array2string(l.lengths, threshold=12, separator=", ") for l in self.levels]
+        shown = "; ".join(f"lengths at axis {k + 1}: {t}" for k, t in enumerate(lengths))
+        return f"Structure({self.type_str(None)}{'; ' + shown if shown else ''})"
 
     def first_difference(self, other: Structure) -> str:
         """Describe where two structures first differ, for error messages."""
