@@ -63,6 +63,24 @@ def section_padding() -> None:
     print(f"rg.from_padded(dense, lengths) -> {back.to_list()}")
 
 
+def section_numpy() -> None:
+    """NumPy ufuncs and reducers act list by list; per-event values broadcast into the lists."""
+    _title("numpy functions and broadcasting")
+    pt = rg.array(MUON_PT)
+    eta = rg.array([[0.3, -1.2], [2.1, 0.0, -0.4], [], [1.1], [-0.7, 0.9]])
+    pz = pt * np.sinh(eta)
+    print(f"pt * np.sinh(eta)        -> {np.round(pz, 1).to_list()}")
+    print(f"  np.sinh dispatches to raggrad (NEP-13); the result keeps the lists: {pz.type!r}")
+    scale = np.array([1.0, 1.02, 0.98, 1.0, 1.01])  # one calibration factor per event
+    print(f"pt * scale (one per event) -> {np.round(pt * scale, 2).to_list()}")
+    total = np.sum(pt, axis=1)
+    print(f"np.sum(pt, axis=1)       -> {np.round(total, 2).to_list()}  (empty event: 0)")
+    centred = pt - rg.mean(pt, axis=1, keepdims=True)
+    print(f"pt - rg.mean(pt, axis=1, keepdims=True) -> {np.round(centred, 2).to_list()}")
+    print(f"rg.max(pt, axis=1)       -> {rg.max(pt, axis=1).to_list()}  (empty event: -inf)")
+    print(f"np.sum(pt[::-1], axis=0) -> {np.round(np.sum(pt[::-1], axis=0), 2).to_list()}  (column-wise)")
+
+
 def section_backends() -> None:
     """The same array on the jax backend and back; skipped when jax is not installed."""
     _title("backends")
@@ -159,6 +177,7 @@ SECTIONS = [
     section_construction,
     section_types,
     section_padding,
+    section_numpy,
     section_backends,
     section_grad,
     section_jvp_vjp,
