@@ -41,10 +41,11 @@ ALTERNATIVES: dict[str, str] = {
     "awkward-np": "awkward, numpy backend (forward only)",
     "raggrad-eager": "raggrad, jax backend, no jit",
     "raggrad-jit": "raggrad, jax.jit(jax.value_and_grad(f))",
+    "raggrad-records": "raggrad, jit, muons as one record array (rg.zip), B only",
 }
 HANDWRITTEN = ("jax-sorted", "jax-unsorted")
 #: alternatives that are compiled with jax.jit (AOT: compile time and memory are reported)
-JITTED = ("jax-sorted", "jax-unsorted", "padded", "raggrad-jit")
+JITTED = ("jax-sorted", "jax-unsorted", "padded", "raggrad-jit", "raggrad-records")
 
 #: raggrad functions each workload calls; a variant reports "n/a (op missing)" until they exist
 RAGGRAD_OPS: dict[str, tuple[str, ...]] = {
@@ -542,6 +543,25 @@ def _raggrad_b(case: Case, device: Any) -> Prepared:
     return Prepared(jax.value_and_grad(_b_raggrad_loss), (theta, muons, centers, target), _plain_check)
 
 
+def _b_records_loss(theta: Any, muons: rg.RecordArray, centers: Any, target: Any) -> Any:
+    """B written with records, as the awkward version is: one zip, one combinations call."""
+    w = b_weight(np, muons.pt, muons.eta, theta)
+    mt = np.sqrt(muons.pt * muons.pt + muons.mass * muons.mass)
+    muons = rg.zip({"pt": muons.pt, "eta": muons.eta, "phi": muons.phi, "mass": muons.mass, "mt": mt, "w": w})
+    first, second = rg.combinations(muons, 2, axis=1)
+    fields = ("pt", "eta", "phi", "mass", "mt")
+    m = b_pair_mass(np, tuple(first[f] for f in fields), tuple(second[f] for f in fields))
+    return b_histogram_loss(jnp, m.values, (first.w * second.w).values, centers, target, len(muons))
+
+
+def _raggrad_b_records(case: Case, device: Any) -> Prepared:
+    _need_ops(case)
+    d = case.data
+    muons = rg.zip({k: _ragged(case, device, d[k]) for k in ("pt", "eta", "phi", "mass")})
+    theta, centers, target = _put(device, d["theta"], d["centers"], d["target"])
+    return Prepared(jax.value_and_grad(_b_records_loss), (theta, muons, centers, target), _plain_check)
+
+
 # ---------------------------------------------------------------------------------------------
 # C: attention pooling over variable-length sequences of 64-dim embeddings
 
@@ -642,6 +662,7 @@ IMPLEMENTATIONS: dict[str, dict[str, Callable[[Case, Any], Prepared]]] = {
         "awkward-np": b_awkward_np,
         "raggrad-eager": _raggrad_b,
         "raggrad-jit": _raggrad_b,
+        "raggrad-records": _raggrad_b_records,
     },
     "C": {
         "jax-sorted": lambda c, d: c_handwritten(c, d, sorted_ids=True),

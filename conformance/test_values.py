@@ -63,6 +63,8 @@ def test_forward_matches_awkward(name: str, data: Any) -> None:
     snippet = h.record(name, args, kwargs)
     out = REGISTRY[name].func(*args, **kwargs)
     expected = spec.awkward(*[_to_awkward(a) for a in args], **kwargs)
+    if expected is h.NO_COUNTERPART:
+        return
     expected = [ak.to_list(e) for e in expected] if isinstance(expected, tuple) else ak.to_list(expected)
     rtol, atol = spec.extra.get("rtol", 1e-12), spec.extra.get("atol", 1e-12)
     h.assert_nested_close(h.to_lists(out), expected, rtol, atol, f"rg.{name} vs awkward", snippet)

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from raggrad._registry import REGISTRY, Spec, attach_spec
 
-from . import elementwise, reductions, structure
+from . import elementwise, records, reductions, structure
 
-ALL: dict[str, Spec] = {**elementwise.SPECS, **reductions.SPECS, **structure.SPECS}
+ALL: dict[str, Spec] = {**elementwise.SPECS, **reductions.SPECS, **structure.SPECS, **records.SPECS}
 
 for _name, _spec in ALL.items():
     if _name in REGISTRY:

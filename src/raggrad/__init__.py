@@ -172,6 +172,10 @@ from ._ops.reductions import softmax as softmax
 from ._ops.reductions import std as std
 from ._ops.reductions import sum as sum  # noqa: A004
 from ._ops.reductions import var as var
+from ._records import RecordArray as RecordArray
+from ._records import fields as fields
+from ._records import unzip as unzip
+from ._records import zip as zip  # noqa: A004
 
 __array_api_version__ = "2024.12"
 __version__ = "0.1.0"

@@ -16,6 +16,7 @@ import numpy as np
 
 from . import _backends
 from ._array import RaggedArray
+from ._records import reject
 from ._structure import Structure
 
 __all__ = ["broadcast", "common_backend", "wrap"]
@@ -35,6 +36,7 @@ def common_backend(args: tuple[Any, ...], where: str) -> _backends.Backend:
                 raise TypeError(msg)
             ragged = b
         else:
+            reject(a, where)
             b = _backends.backend_of(a)
             if b is not None and b.name != "numpy":
                 if other is not None and b is not other:

@@ -19,6 +19,7 @@ import numpy as np
 from . import _backends
 from ._array import RaggedArray
 from ._errors import check_concrete
+from ._records import RecordArray, fieldwise
 from ._registry import register
 from ._structure import Segments, Structure
 
@@ -107,6 +108,7 @@ def _backend_dtype(backend: Any, dtype: Any) -> Any:
 
 
 @register("array", "creation")
+@fieldwise("each")
 def array(obj: Any, *, dtype: Any = None, backend: str | None = None, device: Any = None) -> Any:
     """A RaggedArray from nested lists, a NumPy/JAX/torch array, an awkward Array or a RaggedArray.
 
@@ -278,6 +280,8 @@ def to_list(x: Any) -> Any:
     >>> rg.to_list(rg.array([[1, 2], [3]]))
     [[1, 2], [3]]
     """
+    if isinstance(x, RecordArray):
+        return x.to_list()
     if not isinstance(x, RaggedArray):
         backend = _backends.backend_of(x)
         return (backend.to_numpy(x) if backend else np.asarray(x)).tolist()
@@ -340,6 +344,7 @@ def offsets(x: RaggedArray, axis: int = 1) -> Any:
 
 
 @register("to_backend", "conversion")
+@fieldwise("each")
 def to_backend(x: Any, name: str, *, device: Any = None) -> Any:
     """The same array on backend ``name`` (``"numpy"``, ``"jax"``), optionally on ``device``.
 

@@ -16,6 +16,7 @@ import numpy as np
 from array_api_compat import array_namespace
 
 from .._array import RaggedArray
+from .._records import RecordArray
 from .._structure import Segments
 from ._base import Backend, identity
 
@@ -40,6 +41,28 @@ def _unflatten(structure: Any, leaves: Any) -> RaggedArray:
 
 
 jax.tree_util.register_pytree_node(RaggedArray, _flatten, _unflatten)
+
+
+# a record: field names and the shared structure are auxiliary data, one leaf per field
+def _flatten_record(x: RecordArray) -> tuple[tuple[Any, ...], Any]:
+    return x._contents, (x._names, x._structure)
+
+
+def _flatten_record_with_keys(x: RecordArray) -> tuple[tuple[Any, ...], Any]:
+    keys = tuple(jax.tree_util.DictKey(name) for name in x._names)
+    return tuple(zip(keys, x._contents, strict=True)), (x._names, x._structure)
+
+
+def _unflatten_record(aux: Any, leaves: Any) -> RecordArray:
+    obj = object.__new__(RecordArray)  # never validate, as for RaggedArray
+    obj._names, obj._structure = aux
+    obj._contents = tuple(leaves)
+    return obj
+
+
+jax.tree_util.register_pytree_with_keys(
+    RecordArray, _flatten_record_with_keys, _unflatten_record, _flatten_record
+)
 
 
 def _on_gpu(array: Any) -> bool:

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from .._array import RaggedArray
+from .._records import RecordArray, _from_fields
 from .._registry import register
 from .._structure import Structure
 
@@ -24,12 +25,13 @@ def _ak() -> Any:
 
 
 @register("from_awkward", "creation")
-def from_awkward(a: Any) -> RaggedArray:
+def from_awkward(a: Any) -> RaggedArray | RecordArray:
     """A RaggedArray from an awkward Array of numbers in lists (any depth, regular or var).
 
-    Supported layouts: NumpyArray, ListOffsetArray, ListArray, RegularArray, and EmptyArray (as
-    float64). Option types, unions, records and strings raise ``TypeError`` naming the layout.
-    Regular dimensions above a ragged one become ragged dimensions of equal lengths.
+    Supported layouts: NumpyArray, ListOffsetArray, ListArray, RegularArray, EmptyArray (as
+    float64), and RecordArray whose fields have the same lists (a :class:`raggrad.RecordArray`).
+    Option types, unions, tuples and strings raise ``TypeError`` naming the layout. Regular
+    dimensions above a ragged one (or above a record) become ragged dimensions of equal lengths.
 
     >>> import awkward as ak, raggrad as rg
     >>> rg.from_awkward(ak.Array([[1.5, 2.5], []])).type
@@ -59,12 +61,14 @@ def from_awkward(a: Any) -> RaggedArray:
             continue
         if cls == "NumpyArray":
             break
+        if cls == "RecordArray":  # each field converts on its own, below the offsets seen so far
+            return _record_from_awkward(node, length, offsets)
         if cls == "EmptyArray":  # lists that are all empty: float64, as rg.array([[], []])
             node = node.to_NumpyArray(np.float64)
             break
         msg = (
             f"rg.from_awkward: layout {cls} is not supported (raggrad holds numbers in lists; "
-            "option types, unions, records and strings are not supported yet)"
+            "option types, unions and strings are not supported yet)"
         )
         raise TypeError(msg)
     content = _regular_to_data(node)
@@ -76,6 +80,32 @@ def from_awkward(a: Any) -> RaggedArray:
             raise TypeError(msg)
     structure = Structure(length, tuple(offsets), tuple(content.shape[1:]))
     return RaggedArray._new(structure, content)
+
+
+def _record_from_awkward(node: Any, length: int, offsets: list[np.ndarray]) -> RecordArray:
+    if node.is_tuple:
+        msg = "rg.from_awkward: tuples (records without field names) are not supported; give them names"
+        raise TypeError(msg)
+    arrays = {name: from_awkward(node.content(name)) for name in node.fields}
+    if not arrays:
+        msg = "rg.from_awkward: a record without fields is not supported"
+        raise TypeError(msg)
+    names = list(arrays)
+    first = arrays[names[0]]._structure
+    for name in names[1:]:
+        s = arrays[name]._structure
+        if s != first:
+            msg = (
+                f"rg.from_awkward: record fields {names[0]!r} and {name!r} have different lists "
+                f"({first.first_difference(s)}); raggrad records need fields of one structure "
+                "(ak.zip them to full depth)"
+            )
+            raise TypeError(msg)
+    fields = {}
+    for name, a in arrays.items():
+        s = a._structure
+        fields[name] = RaggedArray._new(Structure(length, (*offsets, *s.levels), s.inner), a._content)
+    return _from_fields(fields, "rg.from_awkward")
 
 
 def _all_regular_to_numpy(node: Any) -> bool:
@@ -97,7 +127,7 @@ def _regular_to_data(node: Any) -> Any:
 
 
 @register("to_awkward", "conversion", differentiable=False)
-def to_awkward(x: RaggedArray) -> Any:
+def to_awkward(x: RaggedArray | RecordArray) -> Any:
     """An awkward Array (numpy backend) with the same lists and values; batched dims are regular.
 
     >>> import raggrad as rg
@@ -105,16 +135,25 @@ def to_awkward(x: RaggedArray) -> Any:
     [[1, 2], [3]]
     """
     ak = _ak()
-    if not isinstance(x, RaggedArray):
-        msg = f"rg.to_awkward: expected a RaggedArray, not {type(x).__name__}"
+    if isinstance(x, RecordArray):
+        names, arrays = x.fields, [x[name] for name in x.fields]
+    elif isinstance(x, RaggedArray):
+        names, arrays = None, [x]
+    else:
+        msg = f"rg.to_awkward: expected a RaggedArray or RecordArray, not {type(x).__name__}"
         raise TypeError(msg)
+    x = arrays[0]
     s = x._structure
-    host = x._backend.to_numpy(x._content)
     batch = x._batch
-    rows = host.reshape((math.prod(batch), *host.shape[len(batch) :]))  # not -1: may be empty
+    columns = []
+    for a in arrays:
+        host = a._backend.to_numpy(a._content)
+        columns.append(host.reshape((math.prod(batch), *host.shape[len(batch) :])))  # not -1: may be empty
     layouts = []
-    for row in rows:
-        node = ak.contents.NumpyArray(np.ascontiguousarray(row))
+    for row in zip(*columns, strict=True):
+        leaves = [ak.contents.NumpyArray(np.ascontiguousarray(c)) for c in row]
+        # a record's regular inner dims stay with each field: {x: 3 * float64}
+        node = leaves[0] if names is None else ak.contents.RecordArray(leaves, names, length=s.size)
         for level in reversed(s.levels):
             node = ak.contents.ListOffsetArray(ak.index.Index64(level.offsets.copy()), node)
         layouts.append(node)

@@ -59,7 +59,7 @@ _NONDIFF = {
     "rint", "sign", "signbit", "spacing", "trunc", "bitwise_and", "bitwise_left_shift", "bitwise_or",
     "bitwise_right_shift", "bitwise_xor", "equal", "floor_divide", "gcd", "greater",
     "greater_equal", "lcm", "less", "less_equal", "logical_and", "logical_or", "logical_xor",
-    "nextafter", "not_equal", "heaviside", "divmod", "frexp", "modf",
+    "nextafter", "not_equal", "heaviside",
 }
 
 

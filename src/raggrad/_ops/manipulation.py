@@ -21,6 +21,7 @@ from .._array import RaggedArray
 from .._axes import normalize_axis
 from .._broadcast import broadcast, common_backend, wrap
 from .._errors import check_concrete
+from .._records import fieldwise, reject
 from .._registry import register
 from .._structure import Segments, Structure
 from .indexing import _ext, _structure, descend, getitem, ranges
@@ -46,6 +47,7 @@ __all__ = [
 # ---- helpers ----------------------------------------------------------------------------------
 def _ragged(x: Any, where: str) -> RaggedArray:
     if not isinstance(x, RaggedArray):
+        reject(x, where)
         msg = f"{where}: expected a RaggedArray, not {type(x).__name__}; convert with rg.array(x)"
         raise TypeError(msg)
     return x
@@ -96,6 +98,7 @@ def _depth(x: RaggedArray, axis: Any, where: str) -> int:
 
 # ---- num, local_index -------------------------------------------------------------------------
 @register("num", "structural", awkward="ak.num", differentiable=False)
+@fieldwise("one")
 def num(x: RaggedArray, /, axis: int = 1) -> Any:
     """Number of items of every list at ``axis`` (``axis=0``: ``len(x)``), as ``ak.num``.
 
@@ -124,6 +127,7 @@ def num(x: RaggedArray, /, axis: int = 1) -> Any:
 
 
 @register("local_index", "structural", awkward="ak.local_index", differentiable=False)
+@fieldwise("one")
 def local_index(x: RaggedArray, /, axis: int = -1) -> RaggedArray:
     """Position of every item within its list at ``axis``, as ``ak.local_index``.
 
@@ -151,6 +155,7 @@ def local_index(x: RaggedArray, /, axis: int = -1) -> RaggedArray:
 
 # ---- flatten, unflatten -----------------------------------------------------------------------
 @register("flatten", "structural", awkward="ak.flatten")
+@fieldwise("each")
 def flatten(x: RaggedArray, /, axis: int | None = 1) -> RaggedArray:
     """Merge dimension ``axis`` into the one outside it (``axis=None``: all values, 1-d).
 
@@ -204,6 +209,7 @@ def flatten(x: RaggedArray, /, axis: int | None = 1) -> RaggedArray:
 
 
 @register("unflatten", "structural", awkward="ak.unflatten")
+@fieldwise("each")
 def unflatten(x: RaggedArray, counts: Any, /, axis: int = 0) -> RaggedArray:
     """Split the items at ``axis`` into consecutive lists of ``counts`` items, as ``ak.unflatten``.
 
@@ -304,6 +310,7 @@ def _first_or_last(x: RaggedArray, axis: int, fill_value: Any, which: int, where
 
 
 @register("firsts", "structural", awkward="ak.firsts")
+@fieldwise("each")
 def firsts(x: RaggedArray, /, axis: int = 1, fill_value: Any = None) -> Any:
     """The first item of every list at ``axis``, as ``ak.firsts``.
 
@@ -319,6 +326,7 @@ def firsts(x: RaggedArray, /, axis: int = 1, fill_value: Any = None) -> Any:
 
 
 @register("lasts", "structural")
+@fieldwise("each")
 def lasts(x: RaggedArray, /, axis: int = 1, fill_value: Any = None) -> Any:
     """The last item of every list at ``axis``; empty lists as in :func:`firsts`.
 
@@ -373,6 +381,7 @@ def _concatenate_numpy(arrays: Any, axis: int | None = 0, out: Any = None, *, dt
 
 @register("concat", "structural", numpy=(np.concatenate,), numpy_impl=_concatenate_numpy,
           awkward="ak.concatenate")
+@fieldwise("sequence")
 def concat(arrays: Sequence[Any], /, *, axis: int | None = 0) -> RaggedArray:
     """Join arrays along ``axis``, as ``ak.concatenate``.
 
@@ -573,6 +582,7 @@ def _flip_numpy(m: Any, axis: Any = None) -> Any:
 
 
 @register("flip", "structural", numpy=(np.flip,), numpy_impl=_flip_numpy)
+@fieldwise("each")
 def flip(x: RaggedArray, /, *, axis: int | tuple[int, ...] | None = None) -> RaggedArray:
     """Reverse the order along ``axis`` (None: every axis): ``axis=-1`` reverses within lists.
 
@@ -640,6 +650,7 @@ def _check_n(n: Any, where: str) -> int:
 
 
 @register("combinations", "structural", awkward="ak.combinations")
+@fieldwise("each")
 def combinations(x: RaggedArray, n: int, /, *, axis: int = 1) -> tuple[RaggedArray, ...]:
     """All ``n``-element combinations of the items of every list at ``axis`` (no replacement).
 
@@ -679,6 +690,7 @@ def combinations(x: RaggedArray, n: int, /, *, axis: int = 1) -> tuple[RaggedArr
 
 
 @register("argcombinations", "structural", awkward="ak.argcombinations", differentiable=False)
+@fieldwise("one")
 def argcombinations(x: RaggedArray, n: int, /, *, axis: int = 1) -> tuple[RaggedArray, ...]:
     """Local indices of the members of the combinations of :func:`combinations`.
 
@@ -725,6 +737,7 @@ def _cartesian_plan(structures: tuple[Structure, ...], d: int) -> tuple[list[Any
 
 
 @register("cartesian", "structural", awkward="ak.cartesian")
+@fieldwise("sequence")
 def cartesian(arrays: Sequence[RaggedArray], /, *, axis: int = 1) -> tuple[RaggedArray, ...]:
     """Every tuple of one item from each array's list at ``axis``, as ``ak.cartesian``.
 
@@ -779,6 +792,7 @@ def cartesian(arrays: Sequence[RaggedArray], /, *, axis: int = 1) -> tuple[Ragge
 
 # ---- broadcast_arrays -------------------------------------------------------------------------
 @register("broadcast_arrays", "structural", awkward="ak.broadcast_arrays")
+@fieldwise("varargs")
 def broadcast_arrays(*arrays: Any) -> tuple[Any, ...]:
     """The arrays broadcast against each other with awkward's rules (one value per list, ...).
 

@@ -26,6 +26,8 @@ from .._axes import normalize_axis
 from .._backends import Backend
 from .._backends._base import identity
 from .._broadcast import broadcast, wrap
+from .._dtypes import np_dtype
+from .._records import reject
 from .._registry import register
 from .._structure import Segments, Structure
 
@@ -155,6 +157,7 @@ Context = _Dense | _Ragged
 def _as_ragged(x: Any, name: str) -> RaggedArray:
     if isinstance(x, RaggedArray):
         return x
+    reject(x, name, "reduce")
     from .._construction import array
 
     try:
@@ -200,7 +203,7 @@ def _mask(x: RaggedArray, where: Any, name: str) -> Any:
     np_like = x._backend.np_like
     shape = tuple(x._content.shape)
     mask = np_like.asarray(mask)
-    if mask.dtype != np.bool_:
+    if np_dtype(mask.dtype) != np.bool_:
         msg = f"{name}: where= must be a boolean array, got dtype {mask.dtype}"
         raise TypeError(msg)
     ok = structure is not None and structure.same_levels(x._structure) and content is x._content
@@ -272,8 +275,8 @@ def _where(np_like: Any, mask: Any, data: Any, fill: Any) -> Any:
 def _count(ctx: Context, data: Any, mask: Any, dtype: Any) -> Any:
     if mask is None:
         n = ctx.count(data)
-        return n if isinstance(n, int) else n.astype(dtype)
-    return ctx.reduce("sum", mask.astype(dtype))
+        return n if isinstance(n, int) else _astype(ctx.backend, n, dtype)
+    return ctx.reduce("sum", _astype(ctx.backend, mask, dtype))
 
 
 def _safe_divide(np_like: Any, num: Any, den: Any, fill: Any = math.nan) -> Any:
@@ -323,7 +326,12 @@ def _cast(backend: Backend, content: Any, fname: str, dtype: Any) -> Any:
     from .._dtypes import to_backend_dtype
 
     target = to_backend_dtype(backend, dtype) if dtype is not None else backend.result_dtype(fname, content.dtype)
-    return content if content.dtype == target else content.astype(target)
+    return content if content.dtype == target else _astype(backend, content, target)
+
+
+def _astype(backend: Backend, a: Any, dtype: Any) -> Any:
+    # the array API spelling: torch tensors have no ``astype`` method
+    return backend.xp.astype(a, dtype)
 
 
 # ---- sum and prod -----------------------------------------------------------------------
@@ -538,15 +546,15 @@ def _arg(name: str, kind: str, x: Any, axis: Any, keepdims: bool) -> Any:
     x = _as_ragged(x, name)
     backend = x._backend
     out_dtype = backend.result_dtype("argmax", x._content.dtype)
-    if x._content.dtype == np.bool_:
-        x = _with_content(x, x._content.astype(np.int8))
-    inexact = np.dtype(x._content.dtype).kind in "fc"
+    if np_dtype(x._content.dtype) == np.bool_:
+        x = _with_content(x, _astype(backend, x._content, backend.xp.int8))
+    inexact = np_dtype(x._content.dtype).kind in "fc"
     if axis is None:
         flat = backend.np_like.reshape(x._content, (-1,))
         out = getattr(backend.np_like, "arg" + kind)(flat)
         if keepdims:
             ones = Structure(1, tuple(Segments(np.array([0, 1])) for _ in x._structure.levels))
-            return wrap(ones, backend.np_like.reshape(out, (1,) * x.ndim), x._nbatch)
+            return wrap(ones, backend.np_like.reshape(out, (1,) * len(x._content.shape)), x._nbatch)
         return out
 
     def compute(ctx: Context, data: Any, mask: Any) -> Any:
@@ -560,10 +568,10 @@ def _arg(name: str, kind: str, x: Any, axis: Any, keepdims: bool) -> Any:
             nan = np_like.isnan(data)
             hit = np_like.where(ctx.gather(ctx.reduce("any", nan)), nan, hit)
         local = ctx._column("local", ctx.plan.local, data)
-        big = np.iinfo(local.dtype).max
+        big = np.iinfo(np_dtype(local.dtype)).max
         first = ctx.reduce("min", np_like.where(hit, local, big))
         first = np_like.where(ctx.count(data) > 0, first, -1)
-        return first.astype(out_dtype)
+        return _astype(ctx.backend, first, out_dtype)
 
     return _reduction(name, x, axis, keepdims, None, compute, arg=True)
 
@@ -611,7 +619,7 @@ def argmin(x: Any, /, *, axis: Any = None, keepdims: bool = False) -> Any:
 def _logical(name: str, kind: str, x: Any, axis: Any, keepdims: bool, where: Any) -> Any:
     x = _as_ragged(x, name)
     content = x._content
-    if content.dtype != np.bool_:
+    if np_dtype(content.dtype) != np.bool_:
         x = _with_content(x, content != 0)
 
     def compute(ctx: Context, data: Any, mask: Any) -> Any:
@@ -666,11 +674,11 @@ def count(x: Any, /, *, axis: Any = None, keepdims: bool = False, where: Any = N
 
     def compute(ctx: Context, data: Any, mask: Any) -> Any:
         if mask is not None:
-            return ctx.reduce("sum", mask.astype(dtype))
+            return ctx.reduce("sum", _astype(ctx.backend, mask, dtype))
         shape = tuple(1 if i in ctx.axes else d for i, d in enumerate(data.shape)) if isinstance(
             ctx, _Dense) else (ctx.plan.n, *data.shape[1:])
         n = ctx.count(data)
-        return ctx.np.broadcast_to(ctx.np.asarray(n, dtype=dtype) if isinstance(n, int) else n.astype(dtype), shape)
+        return ctx.np.broadcast_to(ctx.np.asarray(n, dtype=dtype) if isinstance(n, int) else _astype(ctx.backend, n, dtype), shape)
 
     return _reduction("rg.count", x, axis, keepdims, where, compute)
 
@@ -692,7 +700,7 @@ def count_nonzero(x: Any, /, *, axis: Any = None, keepdims: bool = False, where:
     dtype = x._backend.result_dtype("sum", np.dtype(np.bool_))
 
     def compute(ctx: Context, data: Any, mask: Any) -> Any:
-        return ctx.reduce("sum", _where(ctx.np, mask, data != 0, False).astype(dtype))
+        return ctx.reduce("sum", _astype(ctx.backend, _where(ctx.np, mask, data != 0, False), dtype))
 
     return _reduction("rg.count_nonzero", x, axis, keepdims, where, compute)
 

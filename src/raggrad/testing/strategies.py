@@ -399,6 +399,8 @@ def reproduction(x: Any) -> str:
         return repr(x)
     host = np.asarray(x.values) if x.backend == "numpy" else np.asarray(to_backend(x, "numpy").values)
     code = f'np.array({host.tolist()!r}, dtype="{host.dtype}")'
+    if host.size == 0 and host.ndim > 1:  # tolist() drops the inner dims of an empty array
+        code = f"{code}.reshape({host.shape!r})"
     if x.ndim == x._structure.ndim:  # no batch dims: rebuild level by level
         levels = x._structure.levels
         if not levels:

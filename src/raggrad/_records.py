@@ -1,0 +1,427 @@
+"""Records: named fields that share one structure, as awkward's ``ak.zip`` makes them.
+
+A :class:`RecordArray` is an ordered set of fields, each a content buffer over *one* shared
+:class:`Structure` (and the same batch dims). A field read out (``x["pt"]``, ``x.pt``) is an
+ordinary :class:`RaggedArray` over that structure, so every op works on it and its index maps are
+the ones cached on the shared structure. Structure operations (indexing, ``flatten``, ``firsts``,
+``concat``, ``combinations`` ...) act on all fields at once through :func:`fieldwise`, which runs
+the op on each field and zips the results back. Arithmetic and reductions of a whole record are
+ambiguous and raise ``TypeError`` asking for a field.
+
+In the JAX pytree the field names and the structure are auxiliary data and the field contents are
+the leaves, so ``jax.grad`` of a function of a record returns a record of per-field gradients.
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+import itertools
+import json
+import keyword
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.lib.mixins import NDArrayOperatorsMixin
+
+from . import _backends
+from ._array import RaggedArray, _dtype_of, _is_concrete, _limited_repr
+from ._registry import register
+from ._structure import Structure
+
+__all__ = ["RecordArray", "fields", "fieldwise", "reject", "unzip", "zip"]
+
+
+class RecordArray(NDArrayOperatorsMixin):
+    """Named fields of one structure: ``n * var * {pt: float32, eta: float32}``.
+
+    Create one with :func:`raggrad.zip`; read a field with ``x["pt"]`` or ``x.pt`` (attributes
+    of the class, such as ``x.type``, take precedence over fields of the same name).
+
+    >>> import raggrad as rg
+    >>> mu = rg.zip({"pt": rg.array([[30.0, 15.0], []]), "q": rg.array([[1, -1], []])})
+    >>> mu
+    <RecordArray [[{pt: 30.0, q: 1}, {pt: 15.0, q: -1}], []] type='2 * var * {pt: float64, q: int64}'>
+    >>> mu[mu.pt > 20].to_list()
+    [[{'pt': 30.0, 'q': 1}], []]
+    """
+
+    __slots__ = ("__weakref__", "_contents", "_names", "_structure")
+    __array_priority__ = 1000
+
+    _structure: Structure
+    _names: tuple[str, ...]
+    _contents: tuple[Any, ...]
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> RecordArray:
+        msg = "RecordArray() is private; create records with rg.zip({'name': array, ...})"
+        raise TypeError(msg)
+
+    @classmethod
+    def _new(cls, structure: Structure, names: tuple[str, ...], contents: tuple[Any, ...]) -> RecordArray:
+        _backends.maybe_register_pytrees()
+        obj = object.__new__(cls)
+        obj._structure = structure
+        obj._names = names
+        obj._contents = contents
+        return obj
+
+    # ---- fields -------------------------------------------------------------------------
+    @property
+    def fields(self) -> list[str]:
+        """The field names, in order."""
+        return list(self._names)
+
+    def _field(self, i: int) -> RaggedArray:
+        return RaggedArray._new(self._structure, self._contents[i])
+
+    def _arrays(self) -> list[RaggedArray]:
+        return [self._field(i) for i in range(len(self._names))]
+
+    def __getattr__(self, name: str) -> Any:
+        # only reached when ordinary lookup fails, so class attributes win over field names
+        if name.startswith("__"):
+            raise AttributeError(name)
+        try:
+            names = object.__getattribute__(self, "_names")
+        except AttributeError:  # not initialised (copy, pickle): no fields yet
+            raise AttributeError(name) from None
+        if name in names:
+            return self._field(names.index(name))
+        msg = f"'RecordArray' object has no attribute {name!r}; its fields are {list(names)}"
+        raise AttributeError(msg)
+
+    def __dir__(self) -> list[str]:
+        return sorted({*super().__dir__(), *(n for n in self._names if n.isidentifier())})
+
+    def __getitem__(self, where: Any) -> Any:
+        if isinstance(where, str):
+            if where not in self._names:
+                msg = f"x[{where!r}]: no field {where!r}; the fields are {list(self._names)}"
+                raise KeyError(msg)
+            return self._field(self._names.index(where))
+        if isinstance(where, list) and where and builtins.all(isinstance(w, str) for w in where):
+            return _from_fields({w: self[w] for w in where}, "x[[...]]")
+        from ._ops.indexing import getitem
+
+        return _zip_back(self._names, [getitem(a, where) for a in self._arrays()], "x[...]")
+
+    # ---- attributes ---------------------------------------------------------------------
+    @property
+    def backend(self) -> str:
+        return self._field(0).backend
+
+    @property
+    def device(self) -> Any:
+        return self._field(0).device
+
+    @property
+    def ndim(self) -> int:
+        return self._field(0).ndim
+
+    @property
+    def shape(self) -> tuple[int | None, ...]:
+        """Shape with ``None`` for ragged dimensions, e.g. ``(3, None)`` (records add no dimension)."""
+        return self._field(0).shape
+
+    @property
+    def type(self) -> str:
+        """Awkward's type string, e.g. ``"3 * var * {pt: float32, eta: float32}"``."""
+        first = self._field(0)
+        dims = first.type.split(" * ")[:-1]
+        record = ", ".join(f"{_type_name(n)}: {_dtype_of(c).name}" for n, c in builtins.zip(self._names, self._contents))
+        return " * ".join([*dims, "{" + record + "}"])
+
+    def __len__(self) -> int:
+        return len(self._field(0))
+
+    # ---- conversion ---------------------------------------------------------------------
+    def to_list(self) -> list[Any]:
+        """Nested Python lists of dicts, one dict per innermost element."""
+        columns = [a.to_list() for a in self._arrays()]
+        return _zip_lists(self._names, columns, self.ndim, dict)
+
+    def to_backend(self, name: str, *, device: Any = None) -> RecordArray:
+        """The same record on another backend (or device); see :func:`raggrad.to_backend`."""
+        from ._construction import to_backend
+
+        return to_backend(self, name, device=device)
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        msg = (
+            f"cannot convert a record array of fields {list(self._names)} to a NumPy array; "
+            f"select a field, e.g. np.asarray(x[{self._names[0]!r}])"
+        )
+        raise TypeError(msg)
+
+    # ---- NumPy protocols: structure ops work field by field, the rest needs a field -----
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        raise _record_error(f"np.{ufunc.__name__}", self, "apply an elementwise function to")
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        from ._connect.numpy import HANDLED_FUNCTIONS
+
+        impl = HANDLED_FUNCTIONS.get(func)
+        if impl is None:
+            raise _record_error(f"np.{func.__name__}", self, "apply")
+        return impl(*args, **kwargs)  # structure ops handle records; the others raise TypeError
+
+    def __iter__(self) -> Any:
+        for i in range(len(self)):
+            yield self[i]
+
+    def __bool__(self) -> bool:
+        msg = f"the truth value of a record array of type {self.type!r} is ambiguous"
+        raise ValueError(msg)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        from ._array import _REPR_WIDTH
+        from ._construction import _slice_outer
+
+        if not builtins.all(_is_concrete(a) for a in self._arrays()):
+            return f"<RecordArray ?? type={self.type!r}>"
+        arrays = self._arrays()
+        if not arrays[0]._nbatch and len(self) > _REPR_WIDTH:
+            arrays = [_slice_outer(a, 0, _REPR_WIDTH) for a in arrays]
+        rows = _zip_lists(self._names, [a.to_list() for a in arrays], arrays[0].ndim, _ShownRecord)
+        return f"<RecordArray {_limited_repr(rows, _REPR_WIDTH)} type={self.type!r}>"
+
+    __str__ = __repr__
+
+
+class _ShownRecord(dict):
+    """A dict shown the way awkward shows a record: ``{pt: 1.0, eta: 0.5}``."""
+
+    def __repr__(self) -> str:
+        return "{" + ", ".join(f"{_type_name(k)}: {v!r}" for k, v in self.items()) + "}"
+
+
+def _type_name(name: str) -> str:
+    # awkward quotes field names that are not identifiers, JSON style
+    return name if name.isidentifier() and not keyword.iskeyword(name) else json.dumps(name)
+
+
+def _zip_lists(names: tuple[str, ...], columns: list[Any], depth: int, make: Callable[..., Any]) -> Any:
+    if depth == 0:
+        return make(builtins.zip(names, columns))
+    return [_zip_lists(names, list(items), depth - 1, make) for items in builtins.zip(*columns)]
+
+
+# ---- errors for whole records ------------------------------------------------------------------
+def _record_error(where: str, x: RecordArray, verb: str) -> TypeError:
+    example = x._names[0]
+    return TypeError(
+        f"{where}: cannot {verb} a record array of fields {list(x._names)}; select a field, "
+        f"e.g. x[{example!r}]"
+    )
+
+
+def reject(x: Any, where: str, verb: str = "apply to") -> None:
+    """Raise ``TypeError`` if ``x`` is a record: ``where`` needs one field (reducers, arithmetic)."""
+    if isinstance(x, RecordArray):
+        raise _record_error(where, x, verb)
+
+
+# ---- building records --------------------------------------------------------------------------
+def _from_fields(arrays: Mapping[str, Any], where: str) -> RecordArray:
+    """A record of RaggedArrays that already share one structure (equal by value) and batch dims."""
+    names = tuple(arrays)
+    values = list(arrays.values())
+    first = values[0]
+    structure = first._structure
+    for name, a in builtins.zip(names, values):
+        if a._structure is not structure and a._structure != structure or a._batch != first._batch:
+            msg = (
+                f"{where}: fields {names[0]!r} and {name!r} have different structures "
+                f"({first.type!r} vs {a.type!r})"
+            )
+            raise ValueError(msg)
+    return RecordArray._new(structure, names, tuple(a._content for a in values))
+
+
+def _zip_back(names: tuple[str, ...], results: list[Any], where: str) -> Any:
+    """Per-field results of one op as a record; 0-d results (one element) as a dict of scalars."""
+    if builtins.all(isinstance(r, RaggedArray) for r in results):
+        return _from_fields(dict(builtins.zip(names, results)), where)
+    return dict(builtins.zip(names, results))
+
+
+@register("zip", "structural", awkward="ak.zip")
+def zip(arrays: Mapping[str, Any], /) -> RecordArray:  # noqa: A001
+    """Fields broadcast to one structure and joined as a record array, as ``ak.zip``.
+
+    Values broadcast with the usual rules, so a per-event field (one value per list) is repeated
+    into the lists. Fields whose lists differ raise ``ValueError`` naming them.
+
+    >>> import raggrad as rg
+    >>> mu = rg.zip({"pt": rg.array([[30.0, 15.0], [7.0]]), "run": rg.array([1, 2])})
+    >>> mu.type
+    '2 * var * {pt: float64, run: int64}'
+    >>> mu.run.to_list()
+    [[1, 1], [2]]
+    """
+    if isinstance(arrays, RecordArray):
+        return arrays
+    if not isinstance(arrays, Mapping):
+        msg = f"rg.zip: expected a mapping of field names to arrays, not {type(arrays).__name__}"
+        raise TypeError(msg)
+    if not arrays:
+        msg = "rg.zip: a record needs at least one field"
+        raise ValueError(msg)
+    names = tuple(arrays)
+    bad = [n for n in names if not isinstance(n, str)]
+    if bad:
+        msg = f"rg.zip: field names must be strings, got {bad[0]!r}"
+        raise TypeError(msg)
+    for name, a in arrays.items():
+        if isinstance(a, RecordArray):
+            msg = f"rg.zip: field {name!r} is a record array; records of records are not supported"
+            raise TypeError(msg)
+    from ._ops.manipulation import broadcast_arrays
+
+    values = list(arrays.values())
+    try:
+        out = broadcast_arrays(*values)
+    except ValueError as exc:
+        raise _name_mismatch(names, values, exc) from None
+    if not builtins.any(isinstance(a, RaggedArray) for a in out):
+        msg = "rg.zip: every field is a scalar; at least one must be an array"
+        raise ValueError(msg)
+    return _from_fields(dict(builtins.zip(names, out)), "rg.zip")
+
+
+def _name_mismatch(names: tuple[str, ...], values: list[Any], exc: ValueError) -> ValueError:
+    from ._ops.manipulation import broadcast_arrays
+
+    for i, j in itertools.combinations(range(len(values)), 2):
+        try:
+            broadcast_arrays(values[i], values[j])
+        except ValueError as pair:
+            detail = str(pair).removeprefix("rg.broadcast_arrays: ")
+            return ValueError(f"rg.zip: fields {names[i]!r} and {names[j]!r} do not broadcast: {detail}")
+    return ValueError(f"rg.zip: the fields {list(names)} do not broadcast: {exc}")
+
+
+@register("unzip", "structural", awkward="ak.unzip")
+def unzip(x: RecordArray, /) -> tuple[RaggedArray, ...]:
+    """The fields of a record array, in order, as a tuple of arrays (``ak.unzip``).
+
+    >>> import raggrad as rg
+    >>> pt, q = rg.unzip(rg.zip({"pt": rg.array([[1.0], []]), "q": rg.array([[1], []])}))
+    >>> pt.to_list(), q.type
+    ([[1.0], []], '2 * var * int64')
+    """
+    if isinstance(x, RaggedArray):
+        return (x,)
+    if not isinstance(x, RecordArray):
+        msg = f"rg.unzip: expected a record array, not {type(x).__name__}"
+        raise TypeError(msg)
+    return tuple(x._arrays())
+
+
+@register("fields", "structural", differentiable=False)
+def fields(x: RecordArray, /) -> list[str]:
+    """The field names of a record array (``[]`` for a plain array), as ``ak.fields``.
+
+    >>> import raggrad as rg
+    >>> rg.fields(rg.zip({"pt": rg.array([[1.0]]), "eta": rg.array([[0.5]])}))
+    ['pt', 'eta']
+    """
+    if isinstance(x, RecordArray):
+        return list(x._names)
+    if isinstance(x, RaggedArray):
+        return []
+    msg = f"rg.fields: expected a record array, not {type(x).__name__}"
+    raise TypeError(msg)
+
+
+# ---- structure ops on every field ----------------------------------------------------------------
+def fieldwise(mode: str = "each") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Make a structure op accept records, applying it to every field and zipping the results.
+
+    ``mode``: ``"each"`` (the first argument may be a record: the op runs once per field; tuple
+    results become tuples of records), ``"one"`` (the result depends on the structure alone:
+    ``num``, ``local_index``; the op runs on one field), ``"sequence"`` (the first argument is a
+    sequence of arrays: ``concat``, ``cartesian``), ``"varargs"`` (every positional argument may
+    be a record: ``broadcast_arrays``). The wrapped op is unchanged for plain arrays.
+    """
+    if mode not in ("each", "one", "sequence", "varargs"):
+        msg = f"fieldwise: unknown mode {mode!r}"
+        raise ValueError(msg)
+
+    def decorator(op: Callable[..., Any]) -> Callable[..., Any]:
+        name = f"rg.{op.__name__}"
+
+        if mode in ("each", "one"):
+
+            @functools.wraps(op)
+            def wrapper(x: Any, /, *args: Any, **kwargs: Any) -> Any:
+                if not isinstance(x, RecordArray):
+                    return op(x, *args, **kwargs)
+                if mode == "one":
+                    return op(x._field(0), *args, **kwargs)
+                return _collect(x._names, [op(a, *args, **kwargs) for a in x._arrays()], name)
+
+        elif mode == "sequence":
+
+            @functools.wraps(op)
+            def wrapper(arrays: Any, /, *args: Any, **kwargs: Any) -> Any:
+                if isinstance(arrays, RecordArray) or not isinstance(arrays, Sequence) or not builtins.any(
+                    isinstance(a, RecordArray) for a in arrays
+                ):
+                    return op(arrays, *args, **kwargs)
+                return _by_columns(op, list(arrays), name, lambda xs: op(xs, *args, **kwargs))
+
+        else:
+
+            @functools.wraps(op)
+            def wrapper(*arrays: Any, **kwargs: Any) -> Any:
+                if not builtins.any(isinstance(a, RecordArray) for a in arrays):
+                    return op(*arrays, **kwargs)
+                return _by_columns(op, list(arrays), name, lambda xs: op(*xs, **kwargs))
+
+        return wrapper
+
+    return decorator
+
+
+def _collect(names: tuple[str, ...], results: list[Any], where: str) -> Any:
+    if isinstance(results[0], tuple):  # combinations: n members, each a record
+        return tuple(_zip_back(names, list(member), where) for member in builtins.zip(*results))
+    return _zip_back(names, results, where)
+
+
+def _by_columns(op: Callable[..., Any], arrays: list[Any], where: str, call: Callable[[list[Any]], Any]) -> Any:
+    """Run ``call`` once per field "column": call ``j`` takes field ``j`` of every record.
+
+    For ``concat`` every argument must be a record with the same fields (joined field by field);
+    for ``cartesian`` and ``broadcast_arrays`` result ``i`` depends on the values of argument
+    ``i`` only (and on the structure of all), so records of different fields mix with plain arrays.
+    """
+    records = [a for a in arrays if isinstance(a, RecordArray)]
+    if op.__name__ == "concat":
+        names = records[0]._names
+        for a in arrays:
+            if not isinstance(a, RecordArray) or a._names != names:
+                got = list(a._names) if isinstance(a, RecordArray) else type(a).__name__
+                msg = f"{where}: cannot join a record array of fields {list(names)} with {got}"
+                raise TypeError(msg)
+        columns = [call([a._field(j) for a in arrays]) for j in range(len(names))]
+        return _zip_back(names, columns, where)
+    width = builtins.max(len(r._names) for r in records)
+    columns = []
+    for j in range(width):
+        picked = [a._field(builtins.min(j, len(a._names) - 1)) if isinstance(a, RecordArray) else a
+                  for a in arrays]
+        columns.append(call(picked))
+    out = []
+    for i, a in enumerate(arrays):
+        if isinstance(a, RecordArray):
+            out.append(_zip_back(a._names, [columns[j][i] for j in range(len(a._names))], where))
+        else:
+            out.append(columns[0][i])
+    return tuple(out)
+
