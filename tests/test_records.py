@@ -22,7 +22,7 @@ def _muons(backend: str = "numpy") -> RecordArray:
 
 
 def ak_type_of(x: Any) -> str:
-    ak = pytest.importorskip("awkward")
+    pytest.importorskip("awkward")
     return str(rg.to_awkward(x).type)
 
 
@@ -96,7 +96,7 @@ def test_field_access_errors():
     with pytest.raises(KeyError, match="no field 'phi'"):
         mu["phi"]
     with pytest.raises(AttributeError, match=r"fields are \['pt', 'eta', 'charge'\]"):
-        mu.phi
+        _ = mu.phi
     assert "pt" in dir(mu)
     _same(mu[["eta", "pt"]], {"eta": mu.eta, "pt": mu.pt})
 
@@ -105,7 +105,8 @@ def test_to_list_gives_dicts_and_repr_is_awkward_style():
     mu = _muons()
     expected = [[{"pt": p, "eta": e, "charge": c} for p, e, c in zip(*row)] for row in zip(PT, ETA, CHARGE)]
     assert mu.to_list() == expected == rg.to_list(mu)
-    assert repr(rg.zip({"x": rg.array([[1, 2], []])})) == "<RecordArray [[{x: 1}, {x: 2}], []] type='2 * var * {x: int64}'>"
+    shown = "<RecordArray [[{x: 1}, {x: 2}], []] type='2 * var * {x: int64}'>"
+    assert repr(rg.zip({"x": rg.array([[1, 2], []])})) == shown
     many = rg.zip({"x": rg.array(np.arange(500.0))})
     assert repr(many).endswith("...] type='500 * {x: float64}'>")
 
@@ -167,8 +168,12 @@ def test_mask_from_a_field_selects_every_field():
     mu = _muons()
     mask = mu.pt > 20
     _same(mu[mask], {n: mu[n][mask] for n in rg.fields(mu)})
-    assert mu[mask].to_list() == [[{"pt": 30.0, "eta": 0.1, "charge": 1}, {"pt": 25.0, "eta": 0.3, "charge": 1}],
-                                  [], [{"pt": 40.0, "eta": -1.5, "charge": 1}], []]
+    assert mu[mask].to_list() == [
+        [{"pt": 30.0, "eta": 0.1, "charge": 1}, {"pt": 25.0, "eta": 0.3, "charge": 1}],
+        [],
+        [{"pt": 40.0, "eta": -1.5, "charge": 1}],
+        [],
+    ]
 
 
 def test_ragged_integer_index_sorts_every_field_by_one():
@@ -332,9 +337,11 @@ def test_vmap_over_batched_record_content():
     offsets = np.array([0, 3, 3, 5])
     pt = jnp.arange(10.0).reshape(2, 5)
     eta = jnp.ones((2, 5))
-    batched = jax.vmap(lambda p, e: rg.zip({"pt": rg.from_offsets(offsets, p), "eta": rg.from_offsets(offsets, e)}))(
-        pt, eta
-    )
+
+    def build(p, e):
+        return rg.zip({"pt": rg.from_offsets(offsets, p), "eta": rg.from_offsets(offsets, e)})
+
+    batched = jax.vmap(build)(pt, eta)
     assert batched.type == "2 * 3 * var * {pt: float32, eta: float32}"
     summed = jax.vmap(lambda m: rg.sum(m.pt * m.eta, axis=1))(batched)
     assert summed.to_list() == [[3.0, 0.0, 7.0], [18.0, 0.0, 17.0]]

@@ -130,7 +130,8 @@ class RecordArray(NDArrayOperatorsMixin):
         """Awkward's type string, e.g. ``"3 * var * {pt: float32, eta: float32}"``."""
         first = self._field(0)
         dims = first.type.split(" * ")[:-1]
-        record = ", ".join(f"{_type_name(n)}: {_dtype_of(c).name}" for n, c in builtins.zip(self._names, self._contents))
+        pairs = builtins.zip(self._names, self._contents)
+        record = ", ".join(f"{_type_name(n)}: {_dtype_of(c).name}" for n, c in pairs)
         return " * ".join([*dims, "{" + record + "}"])
 
     def __len__(self) -> int:
@@ -157,14 +158,16 @@ class RecordArray(NDArrayOperatorsMixin):
 
     # ---- NumPy protocols: structure ops work field by field, the rest needs a field -----
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        raise _record_error(f"np.{ufunc.__name__}", self, "apply an elementwise function to")
+        error = _record_error(f"np.{ufunc.__name__}", self, "apply an elementwise function to")
+        raise error
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         from ._connect.numpy import HANDLED_FUNCTIONS
 
         impl = HANDLED_FUNCTIONS.get(func)
         if impl is None:
-            raise _record_error(f"np.{func.__name__}", self, "apply")
+            error = _record_error(f"np.{func.__name__}", self, "apply to")
+            raise error
         return impl(*args, **kwargs)  # structure ops handle records; the others raise TypeError
 
     def __iter__(self) -> Any:
@@ -233,7 +236,8 @@ def _from_fields(arrays: Mapping[str, Any], where: str) -> RecordArray:
     first = values[0]
     structure = first._structure
     for name, a in builtins.zip(names, values):
-        if a._structure is not structure and a._structure != structure or a._batch != first._batch:
+        same = a._structure is structure or a._structure == structure
+        if not same or a._batch != first._batch:
             msg = (
                 f"{where}: fields {names[0]!r} and {name!r} have different structures "
                 f"({first.type!r} vs {a.type!r})"
@@ -394,7 +398,9 @@ def _collect(names: tuple[str, ...], results: list[Any], where: str) -> Any:
     return _zip_back(names, results, where)
 
 
-def _by_columns(op: Callable[..., Any], arrays: list[Any], where: str, call: Callable[[list[Any]], Any]) -> Any:
+def _by_columns(
+    op: Callable[..., Any], arrays: list[Any], where: str, call: Callable[[list[Any]], Any]
+) -> Any:
     """Run ``call`` once per field "column": call ``j`` takes field ``j`` of every record.
 
     For ``concat`` every argument must be a record with the same fields (joined field by field);
