@@ -37,11 +37,28 @@ def checker_settings(scale: float = 1.0) -> settings:
 
 
 # ---- which ops each checker exercises ---------------------------------------------------------
+#: ops checked like registered ones that are not public functions (``x[...]``); filled by the specs
+EXTRA_OPS: dict[str, Op] = {}
+
+
+def op(name: str) -> Op:
+    """The registered op ``name``, or the conformance-only one."""
+    return REGISTRY[name] if name in REGISTRY else EXTRA_OPS[name]
+
+
+def call(name: str) -> Any:
+    """The function the checkers call: the op's, adapted by ``spec.extra["call"]`` where the op
+    takes its arrays in a list (``concat``, ``cartesian``), so that every array is an argument."""
+    o = op(name)
+    adapt = o.spec.extra.get("call") if o.spec is not None else None
+    return adapt(o.func) if adapt is not None else o.func
+
+
 def specced(pred: Any = lambda op, spec: True) -> list[Any]:
     """pytest params (one per op, id = op name) of registered ops with a spec that pass ``pred``."""
     out = []
-    for name in sorted(REGISTRY):
-        op = REGISTRY[name]
+    for name in sorted({*REGISTRY, *EXTRA_OPS}):
+        op = REGISTRY[name] if name in REGISTRY else EXTRA_OPS[name]
         spec = op.spec
         if spec is None or spec.exempt is not None or not pred(op, spec):
             continue
@@ -178,8 +195,11 @@ def reproduction(name: str, args: list[Any], kwargs: dict[str, Any]) -> str:
     parts = [rst.reproduction(a) for a in args]
     parts += [f"{k}={rst.reproduction(v)}" for k, v in kwargs.items()]
     lines = [f"x{i} = {p}" for i, p in enumerate(parts[: len(args)])]
-    call = ", ".join([f"x{i}" for i in range(len(args))] + parts[len(args):])
-    return "\n".join(["import numpy as np, raggrad as rg", *lines, f"out = rg.{name}({call})"])
+    names = [f"x{i}" for i in range(len(args))]
+    spec = op(name).spec if name in REGISTRY or name in EXTRA_OPS else None
+    form = spec.extra.get("repro") if spec is not None else None
+    line = form(names, parts[len(args):]) if form else f"rg.{name}({', '.join(names + parts[len(args):])})"
+    return "\n".join(["import numpy as np, raggrad as rg", *lines, f"out = {line}"])
 
 
 def record(name: str, args: list[Any], kwargs: dict[str, Any]) -> str:

@@ -14,8 +14,6 @@ import jax.numpy as jnp  # noqa: E402
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from raggrad._registry import REGISTRY  # noqa: E402
-
 from . import _harness as h  # noqa: E402
 from ._autodiff import H, Problem, flat, vdot  # noqa: E402
 from ._devices import DEVICES, on_device  # noqa: E402
@@ -27,7 +25,7 @@ SMOOTH = h.specced(lambda op, spec: h.differentiated(op, spec) and spec.smooth a
 
 
 def _problem(name: str, func: Any, device: str, data: Any) -> tuple[Problem, np.random.Generator, str]:
-    spec = REGISTRY[name].spec
+    spec = h.op(name).spec
     args, kwargs = h.draw_inputs(data.draw, spec)
     snippet = h.record(name, args, kwargs)
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
@@ -62,7 +60,7 @@ def check_jvp(name: str, func: Any, device: str, data: Any) -> None:
 @h.checker_settings(DERIVATIVE_SCALE)
 @given(data=st.data())
 def test_jvp_matches_finite_differences(name: str, device: str, data: Any) -> None:
-    check_jvp(name, REGISTRY[name].func, device, data)
+    check_jvp(name, h.call(name), device, data)
 
 
 def assert_transpose(jvp_fn: Any, vjp_fn: Any, t: Any, ct: Any, what: str, snippet: str) -> None:
@@ -95,7 +93,7 @@ def check_transpose(name: str, func: Any, device: str, data: Any) -> None:
 @h.checker_settings(DERIVATIVE_SCALE)
 @given(data=st.data())
 def test_vjp_is_transpose_of_jvp(name: str, device: str, data: Any) -> None:
-    check_transpose(name, REGISTRY[name].func, device, data)
+    check_transpose(name, h.call(name), device, data)
 
 
 def check_grad(name: str, func: Any, device: str, data: Any) -> None:
@@ -117,7 +115,7 @@ def check_grad(name: str, func: Any, device: str, data: Any) -> None:
 @h.checker_settings(DERIVATIVE_SCALE)
 @given(data=st.data())
 def test_grad_matches_finite_differences(name: str, device: str, data: Any) -> None:
-    check_grad(name, REGISTRY[name].func, device, data)
+    check_grad(name, h.call(name), device, data)
 
 
 def check_second_order(name: str, func: Any, device: str, data: Any) -> None:
@@ -140,7 +138,7 @@ def check_second_order(name: str, func: Any, device: str, data: Any) -> None:
 @h.checker_settings(DERIVATIVE_SCALE)
 @given(data=st.data())
 def test_second_order_matches_finite_differences(name: str, device: str, data: Any) -> None:
-    check_second_order(name, REGISTRY[name].func, device, data)
+    check_second_order(name, h.call(name), device, data)
 
 
 def _refuses(op: Any, spec: Any) -> bool:
@@ -152,7 +150,7 @@ def _refuses(op: Any, spec: Any) -> bool:
 @h.checker_settings(DERIVATIVE_SCALE)
 @given(data=st.data())
 def test_nondifferentiable_op_refuses_grad(name: str, device: str, data: Any) -> None:
-    spec = REGISTRY[name].spec
+    spec = h.op(name).spec
     args, kwargs = h.draw_inputs(data.draw, spec)
     snippet = h.record(name, args, kwargs)
     with jax.enable_x64(True):
@@ -165,7 +163,7 @@ def test_nondifferentiable_op_refuses_grad(name: str, device: str, data: Any) ->
             call = list(jargs)
             for i, x in zip(ragged, xs, strict=True):
                 call[i] = _cast(x, jargs[i])
-            out = REGISTRY[name].func(*call, **jkwargs)
+            out = h.call(name)(*call, **jkwargs)
             return sum(jnp.sum(jnp.asarray(leaf)) for leaf in jax.tree.leaves(out))
 
         with pytest.raises((TypeError, ValueError, NotImplementedError)):

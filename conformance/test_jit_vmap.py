@@ -13,7 +13,6 @@ from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from raggrad._array import RaggedArray  # noqa: E402
-from raggrad._registry import REGISTRY  # noqa: E402
 
 from . import _harness as h  # noqa: E402
 from ._devices import DEVICES, on_device  # noqa: E402
@@ -22,7 +21,7 @@ SCALE = 1 / 3  # each example compiles anew
 
 
 def check_jit(name: str, func: Any, device: str, data: Any) -> None:
-    spec = REGISTRY[name].spec
+    spec = h.op(name).spec
     args, kwargs = h.draw_inputs(data.draw, spec)
     snippet = h.record(name, args, kwargs)
     with jax.enable_x64(True):
@@ -35,7 +34,7 @@ def check_jit(name: str, func: Any, device: str, data: Any) -> None:
                 call[i] = x
             return func(*call, **jkwargs)
 
-        eager = REGISTRY[name].func(*jargs, **jkwargs)
+        eager = h.call(name)(*jargs, **jkwargs)
         jitted = jax.jit(f)(*[jargs[i] for i in arrays])
         assert h.types(jitted) == h.types(eager), f"jit changes the types of rg.{name}\n{snippet}"
         for a, e in zip(h.leaves(jitted), h.leaves(eager), strict=True):
@@ -47,11 +46,11 @@ def check_jit(name: str, func: Any, device: str, data: Any) -> None:
 @h.checker_settings(SCALE)
 @given(data=st.data())
 def test_jit_matches_eager(name: str, device: str, data: Any) -> None:
-    check_jit(name, REGISTRY[name].func, device, data)
+    check_jit(name, h.call(name), device, data)
 
 
 def check_vmap(name: str, func: Any, device: str, data: Any) -> None:
-    spec = REGISTRY[name].spec
+    spec = h.op(name).spec
     args, kwargs = h.draw_inputs(data.draw, spec)
     snippet = h.record(name, args, kwargs)
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
@@ -86,4 +85,4 @@ def check_vmap(name: str, func: Any, device: str, data: Any) -> None:
 @h.checker_settings(SCALE)
 @given(data=st.data())
 def test_vmap_matches_loop(name: str, device: str, data: Any) -> None:
-    check_vmap(name, REGISTRY[name].func, device, data)
+    check_vmap(name, h.call(name), device, data)

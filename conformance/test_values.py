@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 import raggrad as rg
 from raggrad._array import RaggedArray
-from raggrad._registry import REGISTRY
 
 from . import _harness as h
 from ._devices import DEVICES, on_device
@@ -23,7 +22,7 @@ def _has_expected(op: Any, spec: Any) -> bool:
 
 
 def check_reference(name: str, func: Any, data: Any) -> None:
-    spec = REGISTRY[name].spec
+    spec = h.op(name).spec
     args, kwargs = h.draw_inputs(data.draw, spec)
     snippet = h.record(name, args, kwargs)
     out = func(*args, **kwargs)
@@ -43,7 +42,7 @@ def check_reference(name: str, func: Any, data: Any) -> None:
 @h.checker_settings()
 @given(data=st.data())
 def test_forward_matches_reference(name: str, data: Any) -> None:
-    check_reference(name, REGISTRY[name].func, data)
+    check_reference(name, h.call(name), data)
 
 
 def _to_awkward(a: Any) -> Any:
@@ -58,10 +57,10 @@ def test_forward_matches_awkward(name: str, data: Any) -> None:
         pytest.skip("awkward is not installed")
     import awkward as ak
 
-    spec = REGISTRY[name].spec
+    spec = h.op(name).spec
     args, kwargs = h.draw_inputs(data.draw, spec)
     snippet = h.record(name, args, kwargs)
-    out = REGISTRY[name].func(*args, **kwargs)
+    out = h.call(name)(*args, **kwargs)
     expected = spec.awkward(*[_to_awkward(a) for a in args], **kwargs)
     if expected is h.NO_COUNTERPART:
         return
@@ -73,10 +72,10 @@ def test_forward_matches_awkward(name: str, data: Any) -> None:
 def check_backends(name: str, func: Any, device: str, data: Any) -> None:
     import jax
 
-    spec = REGISTRY[name].spec
+    spec = h.op(name).spec
     args, kwargs = h.draw_inputs(data.draw, spec)
     snippet = h.record(name, args, kwargs)
-    expected = REGISTRY[name].func(*args, **kwargs)
+    expected = h.call(name)(*args, **kwargs)
     with jax.enable_x64(True):
         jargs, jkwargs = h.to_device(args, kwargs, on_device(device))
         out = func(*jargs, **jkwargs)
@@ -95,4 +94,4 @@ def check_backends(name: str, func: Any, device: str, data: Any) -> None:
 @h.checker_settings()
 @given(data=st.data())
 def test_forward_matches_numpy_backend(name: str, device: str, data: Any) -> None:
-    check_backends(name, REGISTRY[name].func, device, data)
+    check_backends(name, h.call(name), device, data)
