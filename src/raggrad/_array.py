@@ -102,6 +102,28 @@ class RaggedArray(NDArrayOperatorsMixin):
         """The flat content as a backend array (no copy)."""
         return self._content
 
+    # ---- torch.autograd ------------------------------------------------------------------
+    def _torch_only(self, what: str) -> None:
+        if self.backend != "torch":
+            msg = (
+                f"x.{what} needs content on the torch backend, not {self.backend!r}; convert with "
+                "x.to_backend('torch') (on jax, differentiate with jax.grad instead)"
+            )
+            raise TypeError(msg)
+
+    def requires_grad_(self, requires_grad: bool = True) -> RaggedArray:
+        """Make torch autograd record operations on the content (in place); returns ``x``."""
+        self._torch_only("requires_grad_()")
+        self._content.requires_grad_(requires_grad)
+        return self
+
+    @property
+    def grad(self) -> RaggedArray | None:
+        """The gradient that ``backward()`` accumulated into the content, as a RaggedArray (or None)."""
+        self._torch_only("grad")
+        g = self._content.grad
+        return None if g is None else RaggedArray._new(self._structure, g)
+
     def __len__(self) -> int:
         return self.shape[0]  # type: ignore[return-value]
 

@@ -91,7 +91,12 @@ def _content_to(content: Any, dtype: Any, backend: Any, device: Any) -> Any:
     if target is None:
         target = _backends.get_backend("numpy")
     if source is not None and source is not target:
-        content = source.to_numpy(content)
+        # DLPack where the two backends can share the buffer, else through a NumPy array
+        shared = target.convert_from(content, source)
+        if shared is None:
+            shared = source.convert_to(content, target)
+        content = source.to_numpy(content) if shared is None else shared
+        source = target if shared is not None else source
     if source is target and dtype is None and device is None:
         return content
     if source is target and device is None:

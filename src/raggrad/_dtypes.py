@@ -25,6 +25,14 @@ complex64 = np.complex64
 complex128 = np.complex128
 
 
+def np_dtype(dtype: Any) -> np.dtype:
+    """The NumPy dtype of a NumPy, JAX or torch dtype (torch dtypes are matched by name)."""
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        return np.dtype(str(dtype).removeprefix("torch."))
+
+
 def to_backend_dtype(backend: Any, dtype: Any) -> Any:
     """The dtype called like ``dtype`` in ``backend``'s namespace."""
     if dtype is None:

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from .._dtypes import np_dtype
 from .._structure import Segments
 
 # Reduction kinds understood by ``segment_reduce``/``scatter_reduce``: empty segments get the
@@ -58,6 +59,14 @@ class Backend:
         """``array`` treated as a constant by automatic differentiation (identity without autodiff)."""
         return array
 
+    def convert_from(self, array: Any, source: Backend) -> Any:
+        """``array`` of backend ``source`` as this backend's array without a copy, or None."""
+        return None
+
+    def convert_to(self, array: Any, target: Backend) -> Any:
+        """``array`` (this backend's) as ``target``'s array without a copy, or None."""
+        return None
+
     # ---- structure kernels --------------------------------------------------------------
     def index(self, owner: Segments | Any, key: Any, host: np.ndarray, like: Any) -> Any:
         """``host`` (an int array derived from structure) on ``like``'s device, cached on ``owner``."""
@@ -92,8 +101,8 @@ class Backend:
 
 
 def identity(kind: str, dtype: np.dtype) -> Any:
-    """The identity of a reduction for ``dtype`` (NumPy dtype)."""
-    dtype = np.dtype(dtype)
+    """The identity of a reduction for ``dtype`` (a NumPy, JAX or torch dtype)."""
+    dtype = np_dtype(dtype)
     if kind == "sum":
         return 0
     if kind == "prod":

@@ -28,6 +28,7 @@ import numpy as np
 
 from .. import _backends
 from .._array import RaggedArray
+from .._dtypes import np_dtype
 from .._errors import check_concrete
 from .._structure import Segments, Structure
 
@@ -86,7 +87,7 @@ def _as_int(item: Any, backend: Any) -> int | None:
     if isinstance(item, (int, np.integer)):
         return int(item)
     b = _backends.backend_of(item)
-    if b is not None and len(item.shape) == 0 and np.dtype(str(item.dtype)).kind in "iu":
+    if b is not None and len(item.shape) == 0 and np_dtype(item.dtype).kind in "iu":
         check_concrete(b, item, _WHERE, "an integer index")
         return int(b.to_numpy(item))
     return None
@@ -266,7 +267,7 @@ def _ragged(s: Structure, index: RaggedArray, backend: Any) -> tuple[list[Any], 
     """
     si = index._structure
     k = si.nlevels
-    dtype = np.dtype(str(index.dtype))
+    dtype = np_dtype(index.dtype)
     if index._nbatch or si.inner:
         msg = f"{_WHERE}: a ragged index must have no regular dimensions, got type {index.type!r}"
         raise IndexError(msg)

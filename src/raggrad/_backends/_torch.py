@@ -1,0 +1,133 @@
+"""torch backend: ``array_api_compat.torch``, a NumPy-like shim, and torch structure kernels.
+
+Content is a ``torch.Tensor`` (CPU or CUDA) that may require grad: every op is written with
+differentiable torch operations, so ``loss.backward()`` fills ``values.grad``. Structure kernels:
+``index_add`` for sums, ``scatter_reduce`` (with the exact rules of :mod:`._torch_rules`) for
+products and extrema, ``index_select`` for gathers, a padded ``cumsum``/``cumprod`` for scans. The
+index maps come from the host-side structure and are cached per device as int64 tensors, so under
+``torch.compile`` they are constants of the graph, never computed inside it.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import numpy as np
+import torch
+
+from .._structure import Segments
+from ._base import Backend, identity
+from ._torch_np import NP, XP, to_torch_dtype
+from ._torch_rules import segment_reduce
+
+
+def _on_device(host: np.ndarray, device: Any) -> Any:
+    # index maps are int64 (what index_select/index_add expect); masks stay boolean
+    if host.dtype.kind in "iu":
+        host = host.astype(np.int64, copy=False)
+    t = torch.from_numpy(np.array(host, copy=True) if not host.flags.writeable else host)
+    return t if device is None or t.device == device else t.to(device)
+
+
+class TorchBackend(Backend):
+    name = "torch"
+    xp = XP
+    np_like = NP
+
+    def owns(self, array: Any) -> bool:
+        return isinstance(array, torch.Tensor)
+
+    def asarray(self, obj: Any, dtype: Any = None, device: Any = None) -> Any:
+        dtype = to_torch_dtype(dtype)
+        if isinstance(obj, torch.Tensor):
+            return obj.to(device=device, dtype=dtype) if (device is not None or dtype is not None) else obj
+        if isinstance(obj, np.ndarray | np.generic):
+            arr = np.asarray(obj)
+            # torch.from_numpy shares memory with the array; a read-only one (a jax buffer viewed as
+            # NumPy) is copied, since torch tensors are writable
+            t = torch.from_numpy(arr if arr.flags.writeable else arr.copy())
+            return t.to(device=device, dtype=dtype) if (device is not None or dtype is not None) else t
+        return torch.as_tensor(obj, dtype=dtype, device=device)
+
+    def to_numpy(self, array: Any) -> np.ndarray:
+        # a CPU tensor's NumPy view shares memory; a CUDA one is copied explicitly
+        return array.detach().cpu().resolve_conj().resolve_neg().numpy()
+
+    def device_of(self, array: Any) -> Any:
+        return array.device
+
+    def is_concrete(self, array: Any) -> bool:
+        # inside torch.compile's trace values are symbolic: structure cannot depend on them
+        return not torch.compiler.is_compiling()
+
+    def default_float(self) -> Any:
+        return torch.get_default_dtype()
+
+    def stop_gradient(self, array: Any) -> Any:
+        return array.detach()
+
+    # ---- conversion between backends without a copy (DLPack) --------------------------------
+    def convert_from(self, array: Any, source: Backend) -> Any:
+        """A tensor sharing ``array``'s memory when ``source`` is jax (DLPack), else None."""
+        if source.name != "jax":
+            return None
+        try:
+            return torch.from_dlpack(array)
+        except Exception:  # noqa: BLE001 - layouts or devices DLPack cannot share: copy instead
+            return None
+
+    def convert_to(self, array: Any, target: Backend) -> Any:
+        """A jax array sharing ``array``'s memory (DLPack) where jax can hold its dtype, else None."""
+        if target.name != "jax" or "jax" not in sys.modules:
+            return None
+        import jax
+
+        dtype = np.dtype(str(array.dtype).removeprefix("torch."))
+        if jax.dtypes.canonicalize_dtype(dtype) != dtype or array.requires_grad:
+            return None  # jax would narrow it (x64 off), or the tensor is part of a graph: copy
+        try:
+            return jax.dlpack.from_dlpack(array.contiguous())
+        except Exception:  # noqa: BLE001 - unsupported device or layout: copy instead
+            return None
+
+    # ---- structure kernels ------------------------------------------------------------------
+    def index(self, owner: Segments | Any, key: Any, host: np.ndarray, like: Any) -> Any:
+        device = like.device if isinstance(like, torch.Tensor) else None
+        return owner.cached((self.name, str(device), key), lambda: _on_device(host, device))
+
+    def take(self, data: Any, index: np.ndarray, owner: Any, key: Any) -> Any:
+        return torch.index_select(data, 0, self.index(owner, key, index, data))
+
+    def segment_reduce(self, kind: str, data: Any, segments: Segments) -> Any:
+        ids = self.segment_ids(segments, data)
+        return segment_reduce(kind, data, ids, segments.n, identity(kind, data.dtype))
+
+    def scatter_reduce(self, kind: str, data: Any, ids: np.ndarray, n: int, owner: Any, key: Any) -> Any:
+        ids_d = self.index(owner, key, ids, data)
+        return segment_reduce(kind, data, ids_d, n, identity(kind, data.dtype))
+
+    def segment_scan(self, kind: str, data: Any, segments: Segments) -> Any:
+        # pad the lists to the longest one, scan along the padded axis, gather back: exact (no
+        # prefix-sum cancellation), and torch's cumprod differentiates exactly through zeros
+        n, width = segments.n, segments.max_length
+        if segments.size == 0:
+            return data
+
+        def make() -> tuple[np.ndarray, np.ndarray]:
+            slots = segments.ids * width + segments.local
+            dense = np.full(n * width, segments.size, dtype=np.int64)
+            dense[slots] = np.arange(segments.size, dtype=np.int64)
+            return dense, slots
+
+        dense, slots = segments.cached(("torch-scan", width), make)
+        fill = torch.full((1, *data.shape[1:]), 0 if kind == "sum" else 1, dtype=data.dtype, device=data.device)
+        ext = torch.cat([data, fill])
+        padded = torch.index_select(ext, 0, self.index(segments, ("scan-dense", width), dense, data))
+        padded = padded.reshape(n, width, *data.shape[1:])
+        scanned = torch.cumsum(padded, dim=1) if kind == "sum" else torch.cumprod(padded, dim=1)
+        flat = scanned.reshape(n * width, *data.shape[1:])
+        return torch.index_select(flat, 0, self.index(segments, ("scan-slots", width), slots, data))
+
+
+BACKEND = TorchBackend()
