@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Segments", "Structure"]
+__all__ = ["Cached", "Segments", "Structure"]
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:
@@ -24,7 +24,21 @@ def _frozen(a: np.ndarray) -> np.ndarray:
     return a
 
 
-class Segments:
+class Cached:
+    """A per-object cache of derived values: ``obj.cached(key, make)`` runs ``make`` once per key."""
+
+    __slots__ = ()
+    _cache: dict[Any, Any]
+
+    def cached(self, key: Any, make: Callable[[], Any]) -> Any:
+        try:
+            return self._cache[key]
+        except KeyError:
+            value = self._cache[key] = make()
+            return value
+
+
+class Segments(Cached):
     """``n`` contiguous, sorted segments of a flat axis, given by ``offsets`` (length ``n + 1``).
 
     Derived index maps are computed lazily with NumPy and cached; backends cache their device
@@ -44,13 +58,6 @@ class Segments:
     @property
     def size(self) -> int:
         return int(self.offsets[-1])
-
-    def cached(self, key: Any, make: Callable[[], Any]) -> Any:
-        try:
-            return self._cache[key]
-        except KeyError:
-            value = self._cache[key] = make()
-            return value
 
     @property
     def lengths(self) -> np.ndarray:
@@ -77,7 +84,7 @@ class Segments:
         return self.cached("max_length", lambda: int(self.lengths.max(initial=0)))
 
 
-class Structure:
+class Structure(Cached):
     """Outer length, one offsets array per ragged level (outermost first), regular inner shape.
 
     Immutable; ``==`` compares by value (identity first); the hash is computed once.
@@ -120,13 +127,6 @@ class Structure:
         return " * ".join([*dims, str(np.dtype(dtype).name if dtype is not None else "unknown")])
 
     # ---- cached index maps ---------------------------------------------------------------
-    def cached(self, key: Any, make: Callable[[], Any]) -> Any:
-        try:
-            return self._cache[key]
-        except KeyError:
-            value = self._cache[key] = make()
-            return value
-
     def ancestors(self, depth: int) -> np.ndarray:
         """Index, at ``depth``, of the ancestor of every innermost element."""
         if depth >= self.nlevels:

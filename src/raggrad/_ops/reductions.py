@@ -29,7 +29,7 @@ from .._broadcast import broadcast, wrap
 from .._dtypes import np_dtype
 from .._records import reject
 from .._registry import register
-from .._structure import Segments, Structure
+from .._structure import Cached, Segments, Structure
 
 __all__ = [
     "all", "any", "argmax", "argmin", "count", "count_nonzero", "cumulative_prod", "cumulative_sum",
@@ -38,7 +38,7 @@ __all__ = [
 
 
 # ---- index maps: once per structure and ragged axis ------------------------------------
-class _Plan:
+class _Plan(Cached):
     """Where the innermost elements go when ragged axis ``a`` is reduced.
 
     ``result``: the result's structure (no inner dims); ``keep``: the same with the reduced axis
@@ -52,13 +52,6 @@ class _Plan:
 
     def __init__(self) -> None:
         self._cache: dict[Any, Any] = {}
-
-    def cached(self, key: Any, make: Callable[[], Any]) -> Any:
-        try:
-            return self._cache[key]
-        except KeyError:
-            value = self._cache[key] = make()
-            return value
 
 
 def _plan(s: Structure, a: int) -> _Plan:
