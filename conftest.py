@@ -1,8 +1,8 @@
 """Collection rules for the whole repository, doctests of ``src/raggrad`` included.
 
-jax and awkward are optional. Without them, the modules that import them at the top are not
-collected, and doctest examples that use them are skipped, so ``pytest`` passes on an install
-with numpy alone (``tox -e nojax``).
+jax, torch and awkward are optional. Without them, the backend modules that import them at the
+top are not collected, and doctest examples that use them are skipped, so ``pytest`` passes on an
+install with numpy alone (``tox -e nojax``).
 """
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ import importlib.util
 
 import pytest
 
-_MISSING = tuple(name for name in ("jax", "awkward") if importlib.util.find_spec(name) is None)
+_MISSING = tuple(
+    name for name in ("jax", "torch", "awkward") if importlib.util.find_spec(name) is None
+)
 
-collect_ignore_glob = ["src/raggrad/_backends/_jax*.py"] if "jax" in _MISSING else []
+collect_ignore_glob = [f"src/raggrad/_backends/_{name}*.py" for name in ("jax", "torch") if name in _MISSING]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
