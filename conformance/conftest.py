@@ -48,13 +48,16 @@ def read_xfails(backend: str) -> dict[str, str]:
     return out
 
 
-XFAILS = {backend: read_xfails(backend) for backend in ("numpy", "jax")}
+XFAILS = {backend: read_xfails(backend) for backend in ("numpy", "jax", "torch")}
 
 
 def item_backend(item: pytest.Item) -> str:
-    """The backend a conformance item runs on: ``jax`` when it is parametrized by a jax device."""
+    """The backend a conformance item runs on: ``jax`` when it is parametrized by a jax device,
+    ``torch`` by a torch one (``torch:cpu``)."""
     params = getattr(item, "callspec", None)
     device = params.params.get("device") if params is not None else None
+    if isinstance(device, str) and device.startswith("torch"):
+        return "torch"
     return "numpy" if device in (None, "numpy") else "jax"
 
 

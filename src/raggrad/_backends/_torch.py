@@ -17,9 +17,12 @@ import numpy as np
 import torch
 
 from .._structure import Segments
-from ._base import Backend, identity
-from ._torch_np import NP, XP, to_torch_dtype
+from ._base import KINDS, Backend, identity
+from ._torch_np import _BY_NAME, NP, XP, to_torch_dtype
 from ._torch_rules import segment_reduce
+
+#: reduction identities per (kind, torch dtype), looked up without NumPy so torch.compile traces it
+_IDENTITIES = {(kind, dtype): identity(kind, dtype) for kind in KINDS for dtype in _BY_NAME.values()}
 
 
 def _on_device(host: np.ndarray, device: Any) -> Any:
@@ -42,13 +45,14 @@ class TorchBackend(Backend):
         dtype = to_torch_dtype(dtype)
         if isinstance(obj, torch.Tensor):
             return obj.to(device=device, dtype=dtype) if (device is not None or dtype is not None) else obj
-        if isinstance(obj, np.ndarray | np.generic):
-            arr = np.asarray(obj)
-            # torch.from_numpy shares memory with the array; a read-only one (a jax buffer viewed as
-            # NumPy) is copied, since torch tensors are writable
-            t = torch.from_numpy(arr if arr.flags.writeable else arr.copy())
-            return t.to(device=device, dtype=dtype) if (device is not None or dtype is not None) else t
-        return torch.as_tensor(obj, dtype=dtype, device=device)
+        # Python scalars and lists convert as NumPy converts them (1.5 is float64), as
+        # rg.array(..., backend="torch") parses nested lists
+        arr = np.asarray(obj)
+        # torch.from_numpy shares memory with the array; a read-only one (a jax buffer viewed as
+        # NumPy) is copied, since torch tensors are writable
+        t = torch.from_numpy(arr if arr.flags.writeable else arr.copy())
+        return t.to(device=device, dtype=dtype) if (device is not None or dtype is not None) else t
+
 
     def to_numpy(self, array: Any) -> np.ndarray:
         # a CPU tensor's NumPy view shares memory; a CUDA one is copied explicitly
@@ -74,7 +78,7 @@ class TorchBackend(Backend):
             return None
         try:
             return torch.from_dlpack(array)
-        except Exception:  # noqa: BLE001 - layouts or devices DLPack cannot share: copy instead
+        except Exception:
             return None
 
     def convert_to(self, array: Any, target: Backend) -> Any:
@@ -88,7 +92,7 @@ class TorchBackend(Backend):
             return None  # jax would narrow it (x64 off), or the tensor is part of a graph: copy
         try:
             return jax.dlpack.from_dlpack(array.contiguous())
-        except Exception:  # noqa: BLE001 - unsupported device or layout: copy instead
+        except Exception:
             return None
 
     # ---- structure kernels ------------------------------------------------------------------
@@ -101,11 +105,11 @@ class TorchBackend(Backend):
 
     def segment_reduce(self, kind: str, data: Any, segments: Segments) -> Any:
         ids = self.segment_ids(segments, data)
-        return segment_reduce(kind, data, ids, segments.n, identity(kind, data.dtype))
+        return segment_reduce(kind, data, ids, segments.n, _IDENTITIES[kind, data.dtype])
 
     def scatter_reduce(self, kind: str, data: Any, ids: np.ndarray, n: int, owner: Any, key: Any) -> Any:
         ids_d = self.index(owner, key, ids, data)
-        return segment_reduce(kind, data, ids_d, n, identity(kind, data.dtype))
+        return segment_reduce(kind, data, ids_d, n, _IDENTITIES[kind, data.dtype])
 
     def segment_scan(self, kind: str, data: Any, segments: Segments) -> Any:
         # pad the lists to the longest one, scan along the padded axis, gather back: exact (no
@@ -121,7 +125,8 @@ class TorchBackend(Backend):
             return dense, slots
 
         dense, slots = segments.cached(("torch-scan", width), make)
-        fill = torch.full((1, *data.shape[1:]), 0 if kind == "sum" else 1, dtype=data.dtype, device=data.device)
+        fill = torch.full((1, *data.shape[1:]), 0 if kind == "sum" else 1, dtype=data.dtype,
+                          device=data.device)
         ext = torch.cat([data, fill])
         padded = torch.index_select(ext, 0, self.index(segments, ("scan-dense", width), dense, data))
         padded = padded.reshape(n, width, *data.shape[1:])

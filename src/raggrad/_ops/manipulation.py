@@ -234,6 +234,8 @@ def unflatten(x: RaggedArray, counts: Any, /, axis: int = 0) -> RaggedArray:
         check_concrete(b, counts, "rg.unflatten", "counts")
         counts = b.to_numpy(counts)
     counts = np.asarray(counts)
+    if counts.size == 0 and counts.ndim == 1:  # np.asarray([]) is float64: no counts, no lists
+        counts = counts.astype(np.int64)
     if counts.ndim == 0:
         size = int(counts)
         if size <= 0 or total % size:

@@ -103,7 +103,7 @@ class _Dense:
 
     def __init__(self, backend: Backend, axes: tuple[int, ...], shape: tuple[int, ...]) -> None:
         self.backend, self.np, self.axes = backend, backend.np_like, axes
-        self.size = math.prod(shape[i] for i in axes)
+        self.size = math.prod([shape[i] for i in axes])  # a list: torch.compile traces it, not a generator
 
     def reduce(self, kind: str, data: Any) -> Any:
         if kind in ("max", "min") and self.size == 0:

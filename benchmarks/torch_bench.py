@@ -1,0 +1,125 @@
+"""Workload A's gradient on the torch backend against hand-written torch, eager and compiled.
+
+``f(x) = sum_i (sum_j sin(x_ij) * x_ij**2)**2``; one step is ``loss.backward()`` into the values.
+The hand-written version is what a torch user writes without raggrad: segment ids built once with
+``repeat_interleave``, per-list sums with ``index_add``, autograd for the gradient. Both run eager
+and under ``torch.compile(fullgraph=True)`` in one process, timed as interleaved pairs so that
+machine noise hits both alike; the target is raggrad / hand-written <= 1.2.
+
+    python -m benchmarks.torch_bench [--size 1000000] [--device cpu] [--dtype float32] [--no-compile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+
+import raggrad as rg
+
+TARGET = 1.2
+
+
+def make_data(size: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Poisson(10) list lengths summing to about ``size`` elements, and normal values."""
+    rng = np.random.default_rng(seed)
+    lengths = rng.poisson(10, size=max(1, size // 10)).astype(np.int64)
+    values = rng.standard_normal(int(lengths.sum()))
+    return lengths, values
+
+
+def raggrad_loss(x: Any) -> Any:
+    # rg.* spellings rather than operators: torch.compile skips NumPy's operator mixin
+    return rg.sum(rg.square(rg.sum(rg.multiply(rg.sin(x), rg.square(x)), axis=1)))
+
+
+def handwritten_loss(values: Any, ids: Any, n: int) -> Any:
+    terms = torch.sin(values) * values**2
+    per_list = torch.zeros(n, dtype=values.dtype, device=values.device).index_add(0, ids, terms)
+    return torch.sum(per_list**2)
+
+
+def _sync(device: str) -> None:
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def _step(loss_fn: Callable[[], Any], values: Any) -> Callable[[], None]:
+    def step() -> None:
+        values.grad = None
+        loss_fn().backward()
+
+    return step
+
+
+def time_pair(a: Callable[[], None], b: Callable[[], None], device: str, seconds: float = 2.0,
+              min_repeats: int = 5) -> tuple[float, float]:
+    """Median seconds per call of ``a`` and ``b``, run alternately."""
+    ta: list[float] = []
+    tb: list[float] = []
+    start = time.perf_counter()
+    while len(ta) < min_repeats or time.perf_counter() - start < seconds:
+        for fn, out in ((a, ta), (b, tb)):
+            _sync(device)
+            t0 = time.perf_counter()
+            fn()
+            _sync(device)
+            out.append(time.perf_counter() - t0)
+    return float(np.median(ta)), float(np.median(tb))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--size", type=int, default=1_000_000)
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--dtype", default="float32", choices=("float32", "float64"))
+    parser.add_argument("--seconds", type=float, default=2.0)
+    parser.add_argument("--no-compile", action="store_true")
+    args = parser.parse_args(argv)
+    dtype = getattr(torch, args.dtype)
+    lengths, host = make_data(args.size)
+    n = len(lengths)
+
+    values = torch.tensor(host, dtype=dtype, device=args.device, requires_grad=True)
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    x = rg.from_offsets(offsets, values)
+    counts = torch.from_numpy(lengths).to(args.device)
+    ids = torch.repeat_interleave(torch.arange(n, device=args.device), counts)
+
+    # check that both compute the same gradient (this also builds raggrad's cached index maps)
+    grads = []
+    for loss in (lambda: raggrad_loss(x), lambda: handwritten_loss(values, ids, n)):
+        _step(loss, values)()
+        grads.append(values.grad.clone())
+    tol = 1e-4 if dtype == torch.float32 else 1e-10
+    torch.testing.assert_close(grads[0], grads[1], rtol=tol, atol=tol)
+
+    print(f"workload A gradient, torch {torch.__version__}, {args.device}, {args.dtype}, "
+          f"{int(lengths.sum()):,} elements in {n:,} lists (Poisson(10))")
+    print(f"{'mode':<10} {'raggrad ms':>11} {'hand-written ms':>16} {'ratio':>7} {'compile s (rg / hw)':>20}")
+    rows = [("eager", lambda: raggrad_loss(x), lambda: handwritten_loss(values, ids, n), None)]
+    if not args.no_compile:
+        rg_c = torch.compile(raggrad_loss, fullgraph=True)
+        hw_c = torch.compile(handwritten_loss, fullgraph=True)
+        compile_s = []
+        for fn in (lambda: rg_c(x), lambda: hw_c(values, ids, n)):
+            t0 = time.perf_counter()
+            _step(fn, values)()  # first call: trace and compile forward and backward
+            _sync(args.device)
+            compile_s.append(time.perf_counter() - t0)
+        torch.testing.assert_close(values.grad, grads[1], rtol=tol, atol=tol)
+        rows.append(("compiled", lambda: rg_c(x), lambda: hw_c(values, ids, n), compile_s))
+    for mode, rg_fn, hw_fn, compile_s in rows:
+        t_rg, t_hw = time_pair(_step(rg_fn, values), _step(hw_fn, values), args.device, args.seconds)
+        ratio = t_rg / t_hw
+        comp = f"{compile_s[0]:.1f} / {compile_s[1]:.1f}" if compile_s else "-"
+        flag = "" if ratio <= TARGET else f"  (target <= {TARGET})"
+        print(f"{mode:<10} {t_rg * 1e3:>11.2f} {t_hw * 1e3:>16.2f} {ratio:>7.2f} {comp:>20}{flag}")
+
+
+if __name__ == "__main__":
+    main()
