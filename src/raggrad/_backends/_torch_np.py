@@ -239,9 +239,7 @@ class _NumpyLike:
     def where(condition: Any, x: Any, y: Any) -> Any:
         condition = _tensor(condition, _device((x, y)))
         tensors = [v for v in (x, y) if isinstance(v, torch.Tensor)]
-        if len(tensors) == 2 and x.dtype != y.dtype:
-            x, y = _promoted(x, y)
-        elif not tensors:
+        if (len(tensors) == 2 and x.dtype != y.dtype) or not tensors:
             x, y = _promoted(x, y)
         return torch.where(condition, x, y)
 
