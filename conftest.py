@@ -11,9 +11,7 @@ import importlib.util
 
 import pytest
 
-_MISSING = tuple(
-    name for name in ("jax", "torch", "awkward") if importlib.util.find_spec(name) is None
-)
+_MISSING = tuple(name for name in ("jax", "torch", "awkward") if importlib.util.find_spec(name) is None)
 
 collect_ignore_glob = [f"src/raggrad/_backends/_{name}*.py" for name in ("jax", "torch") if name in _MISSING]
 

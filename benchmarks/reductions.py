@@ -57,8 +57,10 @@ def bench_jax(m, rng, repeats):
         return jnp.sum(inner * inner)
 
     rows = []
-    for label, a, b in (("f", jax.jit(ours), jax.jit(hand)),
-                        ("grad f", jax.jit(jax.grad(ours)), jax.jit(jax.grad(hand)))):
+    for label, a, b in (
+        ("f", jax.jit(ours), jax.jit(hand)),
+        ("grad f", jax.jit(jax.grad(ours)), jax.jit(jax.grad(hand))),
+    ):
         first_ours = _first_call(a, x)
         first_hand = _first_call(b, v, ids)
         got, want = a(x), b(v, ids)
@@ -95,14 +97,19 @@ def main(argv=None):
     args = parser.parse_args(argv)
     rng = np.random.default_rng(0)
     print(f"device: {jax.devices()[0]}")
-    print(f"{'case':<20}{'elements':>11}{'raggrad ms':>12}{'hand ms':>10}{'ratio':>7}"
-          f"{'1st raggrad s':>15}{'1st hand s':>12}")
+    print(
+        f"{'case':<20}{'elements':>11}{'raggrad ms':>12}{'hand ms':>10}{'ratio':>7}"
+        f"{'1st raggrad s':>15}{'1st hand s':>12}"
+    )
     for size in args.sizes:
         m = int(size)
         for row in bench_jax(m, rng, args.repeats) + bench_numpy(m, rng, args.repeats):
             case, elements, t_ours, t_hand, f_ours, f_hand = row
-            print(f"{case:<20}{elements:>11}{t_ours * 1e3:>12.3f}{t_hand * 1e3:>10.3f}"
-                  f"{t_ours / t_hand:>7.2f}{f_ours:>15.3f}{f_hand:>12.3f}", flush=True)
+            print(
+                f"{case:<20}{elements:>11}{t_ours * 1e3:>12.3f}{t_hand * 1e3:>10.3f}"
+                f"{t_ours / t_hand:>7.2f}{f_ours:>15.3f}{f_hand:>12.3f}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -56,8 +56,9 @@ def _step(loss_fn: Callable[[], Any], values: Any) -> Callable[[], None]:
     return step
 
 
-def time_pair(a: Callable[[], None], b: Callable[[], None], device: str, seconds: float = 2.0,
-              min_repeats: int = 5) -> tuple[float, float]:
+def time_pair(
+    a: Callable[[], None], b: Callable[[], None], device: str, seconds: float = 2.0, min_repeats: int = 5
+) -> tuple[float, float]:
     """Median seconds per call of ``a`` and ``b``, run alternately."""
     ta: list[float] = []
     tb: list[float] = []
@@ -98,8 +99,10 @@ def main(argv: list[str] | None = None) -> None:
     tol = 1e-4 if dtype == torch.float32 else 1e-10
     torch.testing.assert_close(grads[0], grads[1], rtol=tol, atol=tol)
 
-    print(f"workload A gradient, torch {torch.__version__}, {args.device}, {args.dtype}, "
-          f"{int(lengths.sum()):,} elements in {n:,} lists (Poisson(10))")
+    print(
+        f"workload A gradient, torch {torch.__version__}, {args.device}, {args.dtype}, "
+        f"{int(lengths.sum()):,} elements in {n:,} lists (Poisson(10))"
+    )
     print(f"{'mode':<10} {'raggrad ms':>11} {'hand-written ms':>16} {'ratio':>7} {'compile s (rg / hw)':>20}")
     rows = [("eager", lambda: raggrad_loss(x), lambda: handwritten_loss(values, ids, n), None)]
     if not args.no_compile:

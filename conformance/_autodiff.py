@@ -23,13 +23,15 @@ class Problem:
         self.np_args, self.kwargs_np = args, kwargs
         jargs, self.kwargs = h.to_device(args, kwargs, device)
         self.args = jargs
-        self.diff = [i for i, a in enumerate(jargs)
-                     if isinstance(a, RaggedArray) and np.dtype(a.dtype).kind == "f"]
+        self.diff = [
+            i for i, a in enumerate(jargs) if isinstance(a, RaggedArray) and np.dtype(a.dtype).kind == "f"
+        ]
         self.func = func
         self.primals = tuple(jargs[i] for i in self.diff)
         out = self.f(*self.primals)
-        self.out_float = [i for i, leaf in enumerate(jax.tree.leaves(out))
-                          if jnp.issubdtype(leaf.dtype, jnp.floating)]
+        self.out_float = [
+            i for i, leaf in enumerate(jax.tree.leaves(out)) if jnp.issubdtype(leaf.dtype, jnp.floating)
+        ]
         self.mask = self._kink_mask(out)
 
     def f(self, *diff: Any) -> Any:
@@ -49,19 +51,25 @@ class Problem:
         if self.spec.kink is not None:
             kink = h.leaves(self.spec.kink(*self.np_args, **self.kwargs_np))
             kink = kink * len(masks) if len(kink) == 1 else kink
-            masks = [m | np.broadcast_to(np.asarray(k, bool), m.shape) for m, k in zip(masks, kink, strict=True)]
+            masks = [
+                m | np.broadcast_to(np.asarray(k, bool), m.shape) for m, k in zip(masks, kink, strict=True)
+            ]
         return masks
 
     def random_like(self, tree: Any, rng: np.random.Generator) -> Any:
         return jax.tree.map(lambda a: jnp.asarray(rng.standard_normal(np.shape(a)), dtype=a.dtype), tree)
 
     def shift(self, t: Any, eps: float) -> tuple[Any, ...]:
-        return tuple(jax.tree.map(lambda a, b: a + eps * b, p, d) for p, d in zip(self.primals, t, strict=True))
+        return tuple(
+            jax.tree.map(lambda a, b: a + eps * b, p, d) for p, d in zip(self.primals, t, strict=True)
+        )
 
     def scalarisation(self, rng: np.random.Generator) -> Any:
         out = self.f(*self.primals)
-        weights = [jnp.where(m, 0.0, jnp.asarray(rng.standard_normal(np.shape(v))))
-                   for v, m in zip(self.float_leaves(out), self.mask, strict=True)]
+        weights = [
+            jnp.where(m, 0.0, jnp.asarray(rng.standard_normal(np.shape(v))))
+            for v, m in zip(self.float_leaves(out), self.mask, strict=True)
+        ]
         masks = [jnp.asarray(m) for m in self.mask]
 
         def g(*diff: Any) -> Any:
@@ -75,8 +83,10 @@ class Problem:
     def scale(self) -> float:
         """Size and magnitude of the problem, for finite-difference tolerances."""
         n = sum(int(np.size(p.values)) for p in self.primals)
-        mags = [float(np.max(np.abs(np.where(m, 0, np.asarray(v))), initial=0.0))
-                for v, m in zip(self.float_leaves(self.f(*self.primals)), self.mask, strict=True)]
+        mags = [
+            float(np.max(np.abs(np.where(m, 0, np.asarray(v))), initial=0.0))
+            for v, m in zip(self.float_leaves(self.f(*self.primals)), self.mask, strict=True)
+        ]
         return (1.0 + max(mags, default=0.0)) * np.sqrt(1.0 + n)
 
 

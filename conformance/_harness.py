@@ -31,9 +31,12 @@ NO_COUNTERPART = object()
 
 def checker_settings(scale: float = 1.0) -> settings:
     n = max(1, int(EXAMPLES.get(PROFILE, EXAMPLES["ci"]) * scale))
-    return settings(max_examples=n, deadline=None, derandomize=PROFILE == "ci",
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                           HealthCheck.filter_too_much])
+    return settings(
+        max_examples=n,
+        deadline=None,
+        derandomize=PROFILE == "ci",
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+    )
 
 
 # ---- which ops each checker exercises ---------------------------------------------------------
@@ -96,9 +99,17 @@ def draw_inputs(draw: Any, spec: Spec) -> tuple[list[Any], dict[str, Any]]:
         lo, hi = _per_arg(spec.domain, i, True)
         dtype = _per_arg(spec.dtypes, i, False)
         if first is None:
-            first = draw(rst.ragged_arrays(depth=depth, dtype=dtype, values=_elements(dtype, lo, hi),
-                                           inner_shape=inner, max_outer=5, max_list_length=4,
-                                           huge_length=60))
+            first = draw(
+                rst.ragged_arrays(
+                    depth=depth,
+                    dtype=dtype,
+                    values=_elements(dtype, lo, hi),
+                    inner_shape=inner,
+                    max_outer=5,
+                    max_list_length=4,
+                    huge_length=60,
+                )
+            )
             args.append(first)
             continue
         kind = "same"
@@ -110,8 +121,7 @@ def draw_inputs(draw: Any, spec: Spec) -> tuple[list[Any], dict[str, Any]]:
             v = draw(_elements(dtype, lo, hi))
             args.append(v.item() if hasattr(v, "item") else v)
         else:
-            content = draw(st.lists(_elements(dtype, lo, hi),
-                                    min_size=len(first), max_size=len(first)))
+            content = draw(st.lists(_elements(dtype, lo, hi), min_size=len(first), max_size=len(first)))
             args.append(rg.array(np.asarray(content, dtype=dtype)))
     if spec.extra.get("swap") and len(args) == 2 and draw(st.booleans()):
         args.reverse()
@@ -180,7 +190,9 @@ def nested_reference(ref: Any, args: list[Any], kwargs: dict[str, Any]) -> Any:
         return [walk([i[k] if isinstance(i, list) else i for i in items], depth + 1) for k in range(n)]
 
     if levels == 0:  # no ragged dimension: the whole array is one list
-        return _tolist(ref(*[np.asarray(a.values) if isinstance(a, RaggedArray) else a for a in args], **kwargs))
+        return _tolist(
+            ref(*[np.asarray(a.values) if isinstance(a, RaggedArray) else a for a in args], **kwargs)
+        )
     return walk(lists, 1)
 
 
@@ -198,7 +210,7 @@ def reproduction(name: str, args: list[Any], kwargs: dict[str, Any]) -> str:
     names = [f"x{i}" for i in range(len(args))]
     spec = op(name).spec if name in REGISTRY or name in EXTRA_OPS else None
     form = spec.extra.get("repro") if spec is not None else None
-    line = form(names, parts[len(args):]) if form else f"rg.{name}({', '.join(names + parts[len(args):])})"
+    line = form(names, parts[len(args) :]) if form else f"rg.{name}({', '.join(names + parts[len(args) :])})"
     return "\n".join(["import numpy as np, raggrad as rg", *lines, f"out = {line}"])
 
 
@@ -220,7 +232,9 @@ def _shape(nested: Any) -> Any:
     return None
 
 
-def assert_nested_close(actual: Any, expected: Any, rtol: float, atol: float, what: str, snippet: str) -> None:
+def assert_nested_close(
+    actual: Any, expected: Any, rtol: float, atol: float, what: str, snippet: str
+) -> None:
     assert _shape(actual) == _shape(expected), (
         f"{what}: list structure differs\n  actual:   {actual}\n  expected: {expected}\n{snippet}"
     )
@@ -228,8 +242,9 @@ def assert_nested_close(actual: Any, expected: Any, rtol: float, atol: float, wh
     assert_values_close(a, e, rtol, atol, what, snippet)
 
 
-def assert_values_close(a: Any, e: Any, rtol: float, atol: Any, what: str, snippet: str,
-                        mask: Any = None) -> None:
+def assert_values_close(
+    a: Any, e: Any, rtol: float, atol: Any, what: str, snippet: str, mask: Any = None
+) -> None:
     a, e = np.asarray(a), np.asarray(e)
     assert a.shape == e.shape, f"{what}: shape {a.shape} vs expected {e.shape}\n{snippet}"
     if a.dtype.kind in "bOU" or e.dtype.kind in "bOU" or (a.dtype.kind in "iu" and e.dtype.kind in "iu"):
@@ -245,6 +260,8 @@ def assert_values_close(a: Any, e: Any, rtol: float, atol: Any, what: str, snipp
         bad = bad & ~np.broadcast_to(mask, bad.shape)
     if np.any(bad):
         i = tuple(np.argwhere(bad)[0])
-        msg = (f"{what}: {int(np.sum(bad))} of {bad.size} elements differ; first at {i}: "
-               f"{a[i]!r} vs expected {e[i]!r} (rtol={rtol}, atol={np.max(atol)})\n{snippet}")
+        msg = (
+            f"{what}: {int(np.sum(bad))} of {bad.size} elements differ; first at {i}: "
+            f"{a[i]!r} vs expected {e[i]!r} (rtol={rtol}, atol={np.max(atol)})\n{snippet}"
+        )
         raise AssertionError(msg)

@@ -25,8 +25,9 @@ for _name, _n in (("ci", 25), ("thorough", 2000)):
     try:
         settings.get_profile(_name)
     except InvalidArgument:  # tests/conftest.py registers the same names when it is collected
-        settings.register_profile(_name, max_examples=_n, deadline=None,
-                                  suppress_health_check=[HealthCheck.too_slow])
+        settings.register_profile(
+            _name, max_examples=_n, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+        )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 import conformance.specs  # noqa: E402, F401  (attaches the specs)

@@ -43,16 +43,30 @@ def check_jvp(name: str, func: Any, device: str, data: Any) -> None:
         t = p.random_like(p.primals, rng)
         _, tangent = jax.jvp(p.f, p.primals, t)
         plus, minus = p.f(*p.shift(t, H)), p.f(*p.shift(t, -H))
-        for k, (tan, a, b, m) in enumerate(zip(p.float_leaves(tangent), p.float_leaves(plus),
-                                               p.float_leaves(minus), p.mask, strict=True)):
+        for k, (tan, a, b, m) in enumerate(
+            zip(p.float_leaves(tangent), p.float_leaves(plus), p.float_leaves(minus), p.mask, strict=True)
+        ):
             with np.errstate(invalid="ignore"):  # inf - inf at masked (non-finite) outputs
                 fd = (np.asarray(a) - np.asarray(b)) / (2 * H)
             fd = np.where(m, 0.0, fd)
             if p.spec.derivative == "zero":
-                h.assert_values_close(tan, np.zeros_like(fd), 0, 0, f"jvp of rg.{name} (output {k}) "
-                                      "must be exactly zero", snippet)
-            h.assert_values_close(tan, fd, 0, _tolerance(p, 1e-5, fd), f"jvp of rg.{name} (output {k}) "
-                                  "vs central finite differences", snippet, mask=m)
+                h.assert_values_close(
+                    tan,
+                    np.zeros_like(fd),
+                    0,
+                    0,
+                    f"jvp of rg.{name} (output {k}) must be exactly zero",
+                    snippet,
+                )
+            h.assert_values_close(
+                tan,
+                fd,
+                0,
+                _tolerance(p, 1e-5, fd),
+                f"jvp of rg.{name} (output {k}) vs central finite differences",
+                snippet,
+                mask=m,
+            )
 
 
 @pytest.mark.parametrize("device", DEVICES)
@@ -77,8 +91,12 @@ def check_transpose(name: str, func: Any, device: str, data: Any) -> None:
         out, vjp = jax.vjp(p.f, *p.primals)
         t = p.random_like(p.primals, rng)
         leaves, treedef = jax.tree.flatten(out)
-        ct_leaves = [jnp.asarray(rng.standard_normal(np.shape(l)), l.dtype) if i in p.out_float
-                     else np.zeros(np.shape(l), jax.dtypes.float0) for i, l in enumerate(leaves)]
+        ct_leaves = [
+            jnp.asarray(rng.standard_normal(np.shape(l)), l.dtype)
+            if i in p.out_float
+            else np.zeros(np.shape(l), jax.dtypes.float0)
+            for i, l in enumerate(leaves)
+        ]
         ct = jax.tree.unflatten(treedef, ct_leaves)
         float_ct = [ct_leaves[i] for i in p.out_float]
 
@@ -107,7 +125,8 @@ def check_grad(name: str, func: Any, device: str, data: Any) -> None:
         tol = 1e-5 * abs(fd) + 1e-7 * (1 + scale) * p.scale()
         assert abs(directional - fd) <= tol, (
             f"grad of a random scalarisation of rg.{name}: <grad, t> = {directional!r}, "
-            f"finite differences {fd!r} (tol {tol:.3g})\n{snippet}")
+            f"finite differences {fd!r} (tol {tol:.3g})\n{snippet}"
+        )
 
 
 @pytest.mark.parametrize("device", DEVICES)
@@ -129,8 +148,9 @@ def check_second_order(name: str, func: Any, device: str, data: Any) -> None:
         eps = 1e-5
         fd = (flat(grad(*p.shift(t, eps))) - flat(grad(*p.shift(t, -eps)))) / (2 * eps)
         tol = 1e-4 * np.abs(fd) + 1e-6 * p.scale() * (1 + np.max(np.abs(fd), initial=0))
-        h.assert_values_close(flat(hvp), fd, 0, tol, f"jvp of grad of rg.{name} vs finite differences "
-                              "of grad", snippet)
+        h.assert_values_close(
+            flat(hvp), fd, 0, tol, f"jvp of grad of rg.{name} vs finite differences of grad", snippet
+        )
 
 
 @pytest.mark.parametrize("device", DEVICES)

@@ -76,12 +76,15 @@ def check_vmap(name: str, func: Any, device: str, data: Any) -> None:
         for b in range(batch):
             one = f(*[s[b] for s in stacks])
             for a, e in zip(h.leaves(batched), h.leaves(one), strict=True):
-                h.assert_values_close(a[b], e, 1e-10, 1e-12, f"jax.vmap(rg.{name}) member {b} vs a loop",
-                                      snippet)
+                h.assert_values_close(
+                    a[b], e, 1e-10, 1e-12, f"jax.vmap(rg.{name}) member {b} vs a loop", snippet
+                )
 
 
 @pytest.mark.parametrize("device", DEVICES)
-@pytest.mark.parametrize("name", h.specced(lambda op, spec: "no_vmap" not in spec.extra and spec.exempt is None))
+@pytest.mark.parametrize(
+    "name", h.specced(lambda op, spec: "no_vmap" not in spec.extra and spec.exempt is None)
+)
 @h.checker_settings(SCALE)
 @given(data=st.data())
 def test_vmap_matches_loop(name: str, device: str, data: Any) -> None:

@@ -29,11 +29,14 @@ DERIVATIVES = ("exact", "zero", "raises", "none")
 @pytest.mark.parametrize("name", sorted(REGISTRY))
 def test_every_op_has_a_spec(name: str) -> None:
     spec = REGISTRY[name].spec
-    assert spec is not None, f"op {name!r} ({REGISTRY[name].kind}) has no conformance spec; add one in conformance/specs/"
+    assert spec is not None, (
+        f"op {name!r} ({REGISTRY[name].kind}) has no conformance spec; add one in conformance/specs/"
+    )
     assert spec.derivative in DERIVATIVES, f"{name}: derivative={spec.derivative!r} not in {DERIVATIVES}"
     if spec.exempt is None:
         assert spec.reference is not None or "expected" in spec.extra or spec.awkward is not None, (
-            f"{name}: a spec needs an oracle (reference, expected or awkward), or an exempt reason")
+            f"{name}: a spec needs an oracle (reference, expected or awkward), or an exempt reason"
+        )
 
 
 @pytest.mark.parametrize("name", h.specced())
@@ -42,20 +45,31 @@ def test_derivative_contract_matches_registry(name: str) -> None:
     op = h.op(name)
     spec = op.spec
     if op.differentiable:
-        assert spec.derivative in ("exact", "raises"), f"{name}: differentiable but spec says {spec.derivative}"
+        assert spec.derivative in ("exact", "raises"), (
+            f"{name}: differentiable but spec says {spec.derivative}"
+        )
     else:
         assert spec.derivative in ("zero", "raises"), (
             f"{name}: the registry marks it non-differentiable, yet its derivative is {spec.derivative!r} "
-            "(JAX differentiates it, and correctly): the registry flag and the behaviour disagree")
+            "(JAX differentiates it, and correctly): the registry flag and the behaviour disagree"
+        )
 
 
 def test_xfail_entries_name_registered_ops() -> None:
-    tests = {"test_forward_matches_reference", "test_forward_matches_awkward",
-             "test_forward_matches_numpy_backend", "test_jvp_matches_finite_differences",
-             "test_vjp_is_transpose_of_jvp", "test_grad_matches_finite_differences",
-             "test_second_order_matches_finite_differences", "test_nondifferentiable_op_refuses_grad",
-             "test_jit_matches_eager", "test_vmap_matches_loop", "test_derivative_contract_matches_registry",
-             "test_every_op_has_a_spec"}
+    tests = {
+        "test_forward_matches_reference",
+        "test_forward_matches_awkward",
+        "test_forward_matches_numpy_backend",
+        "test_jvp_matches_finite_differences",
+        "test_vjp_is_transpose_of_jvp",
+        "test_grad_matches_finite_differences",
+        "test_second_order_matches_finite_differences",
+        "test_nondifferentiable_op_refuses_grad",
+        "test_jit_matches_eager",
+        "test_vmap_matches_loop",
+        "test_derivative_contract_matches_registry",
+        "test_every_op_has_a_spec",
+    }
     for backend, entries in XFAILS.items():
         for key in entries:
             test, _, rest = key.partition("[")

@@ -76,13 +76,17 @@ def check_torch_values(name: str, func: Any, device: str, data: Any) -> None:
     targs, tkwargs = to_torch(args, kwargs, device)
     out = func(*targs, **tkwargs)
     assert types(out) == h.types(expected), (
-        f"rg.{name} on torch gives types {types(out)}, numpy {h.types(expected)}\n{snippet}")
+        f"rg.{name} on torch gives types {types(out)}, numpy {h.types(expected)}\n{snippet}"
+    )
     what = f"rg.{name} on torch ({device}) vs the numpy backend"
-    actual = [rg.to_backend(leaf, "numpy") if isinstance(leaf, torch.Tensor) else np.asarray(leaf)
-              for leaf in tensor_leaves(out)]
+    actual = [
+        rg.to_backend(leaf, "numpy") if isinstance(leaf, torch.Tensor) else np.asarray(leaf)
+        for leaf in tensor_leaves(out)
+    ]
     for a, e in zip(actual, h.leaves(expected), strict=True):
         assert np.dtype(a.dtype).kind == np.dtype(e.dtype).kind, (
-            f"{what}: dtype {a.dtype} vs {e.dtype}\n{snippet}")
+            f"{what}: dtype {a.dtype} vs {e.dtype}\n{snippet}"
+        )
         rtol, atol = spec.extra.get("rtol", 1e-9), spec.extra.get("atol", 1e-12)
         h.assert_values_close(a, e, rtol, atol, what, snippet)
 
@@ -105,8 +109,10 @@ def check_torch_grad(name: str, func: Any, device: str, data: Any) -> None:
         try:
             p = Problem(func, spec, args, kwargs, jax.devices("cpu")[0])
             values = [np.asarray(v) for v in p.float_leaves(p.f(*p.primals))]
-            weights = [np.where(m, 0.0, rng.standard_normal(np.shape(v)))
-                       for v, m in zip(values, p.mask, strict=True)]
+            weights = [
+                np.where(m, 0.0, rng.standard_normal(np.shape(v)))
+                for v, m in zip(values, p.mask, strict=True)
+            ]
 
             def g(*diff: Any) -> Any:
                 total = jnp.zeros((), jnp.float64)
@@ -134,15 +140,40 @@ def check_torch_grad(name: str, func: Any, device: str, data: Any) -> None:
         grad = targs[i].grad
         shape = np.shape(expected[k].values)
         actual = np.zeros(shape) if grad is None else rg.to_backend(grad.values, "numpy")
-        h.assert_values_close(actual, np.asarray(expected[k].values), 1e-9, atol,
-                              f"torch gradient of rg.{name} (argument {i}) vs jax.grad", snippet)
+        h.assert_values_close(
+            actual,
+            np.asarray(expected[k].values),
+            1e-9,
+            atol,
+            f"torch gradient of rg.{name} (argument {i}) vs jax.grad",
+            snippet,
+        )
 
 
 #: ops whose gradients are compared in the ci profile, one or more per family (every
 #: differentiated op in the thorough profile): each example traces jax, which dominates the runtime
-CI_GRADIENT_OPS = {"sin", "multiply", "divide", "where", "sum", "prod", "max", "min", "mean", "var", "std",
-                   "logsumexp", "softmax", "cumulative_prod", "sort", "combinations", "firsts", "concat",
-                   "flatten", "matmul"}
+CI_GRADIENT_OPS = {
+    "sin",
+    "multiply",
+    "divide",
+    "where",
+    "sum",
+    "prod",
+    "max",
+    "min",
+    "mean",
+    "var",
+    "std",
+    "logsumexp",
+    "softmax",
+    "cumulative_prod",
+    "sort",
+    "combinations",
+    "firsts",
+    "concat",
+    "flatten",
+    "matmul",
+}
 
 
 def _gradient_ops() -> list[Any]:
@@ -178,8 +209,9 @@ def _gradcheck_cases() -> dict[str, Any]:
         "softmax": lambda v: rg.softmax(ragged(v)).values,
         "cumulative_prod": lambda v: rg.cumulative_prod(ragged(v), axis=1).values,
         "sort": lambda v: rg.sort(ragged(v) * 2.0).values,
-        "combinations": lambda v: rg.sum(rg.combinations(ragged(v), 2)[0] * rg.combinations(ragged(v), 2)[1],
-                                         axis=1).values,
+        "combinations": lambda v: (
+            rg.sum(rg.combinations(ragged(v), 2)[0] * rg.combinations(ragged(v), 2)[1], axis=1).values
+        ),
         "sum_axis0": lambda v: rg.sum(ragged(v), axis=0).values,
     }
 

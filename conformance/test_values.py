@@ -29,8 +29,10 @@ def check_reference(name: str, func: Any, data: Any) -> None:
     if "expected" in spec.extra:
         expected = spec.extra["expected"](args, kwargs)
     elif spec.extra.get("nout", 1) > 1:
-        expected = [h.nested_reference(lambda *a, k=k: spec.reference(*a)[k], args, kwargs)
-                    for k in range(spec.extra["nout"])]
+        expected = [
+            h.nested_reference(lambda *a, k=k: spec.reference(*a)[k], args, kwargs)
+            for k in range(spec.extra["nout"])
+        ]
     else:
         expected = h.nested_reference(spec.reference, args, kwargs)
     actual = h.to_lists(out)
@@ -80,13 +82,16 @@ def check_backends(name: str, func: Any, device: str, data: Any) -> None:
         jargs, jkwargs = h.to_device(args, kwargs, on_device(device))
         out = func(*jargs, **jkwargs)
         assert h.types(out) == h.types(expected), (
-            f"rg.{name} on jax gives types {h.types(out)}, numpy {h.types(expected)}\n{snippet}")
+            f"rg.{name} on jax gives types {h.types(out)}, numpy {h.types(expected)}\n{snippet}"
+        )
         what = f"rg.{name} on jax ({device}) vs the numpy backend"
         for a, e in zip(h.leaves(out), h.leaves(expected), strict=True):
             assert np.dtype(a.dtype).kind == np.dtype(e.dtype).kind, (
-                f"{what}: dtype {a.dtype} vs {e.dtype}\n{snippet}")
-            h.assert_values_close(a, e, spec.extra.get("rtol", 1e-9), spec.extra.get("atol", 1e-12),
-                                  what, snippet)
+                f"{what}: dtype {a.dtype} vs {e.dtype}\n{snippet}"
+            )
+            h.assert_values_close(
+                a, e, spec.extra.get("rtol", 1e-9), spec.extra.get("atol", 1e-12), what, snippet
+            )
 
 
 @pytest.mark.parametrize("device", DEVICES)

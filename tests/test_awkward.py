@@ -150,7 +150,9 @@ def test_to_awkward_from_jax_and_batched():
 
 
 def test_to_awkward_rejects_other_types():
-    with pytest.raises(TypeError, match=r"rg\.to_awkward: expected a RaggedArray or RecordArray, not ndarray"):
+    with pytest.raises(
+        TypeError, match=r"rg\.to_awkward: expected a RaggedArray or RecordArray, not ndarray"
+    ):
         rg.to_awkward(np.ones(3))
 
 

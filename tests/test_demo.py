@@ -16,7 +16,10 @@ def test_demo_main_prints_the_walkthrough(capsys: pytest.CaptureFixture[str]) ->
     assert "(5, None)" in out
     assert "'5 * var * 3 * float64'" in out
     assert "pt * np.sinh(eta)        -> [[16.5, -47.8], [354.3, 0.0, -4.1], [], [54.8], [-19.2, 23.4]]" in out
-    assert "pt * scale (one per event) -> [[54.2, 31.7], [89.86, 12.65, 10.1], [], [41.0], [25.55, 23.03]]" in out
+    assert (
+        "pt * scale (one per event) -> [[54.2, 31.7], [89.86, 12.65, 10.1], [], [41.0], [25.55, 23.03]]"
+        in out
+    )
     assert "np.sum(pt, axis=1)       -> [85.9, 110.4, 0.0, 41.0, 48.1]" in out
     if importlib.util.find_spec("jax") is None:
         assert "jax is not installed; skipping" in out

@@ -16,12 +16,31 @@ NESTED = [[[1.0, 2.0], [], [3.0]], [], [[4.0], [5.0, 6.0, 7.0]]]
 
 #: (index, array) pairs whose result awkward defines; compared value for value
 CASES = [
-    1, -1, 0, slice(1, None), slice(None, None, -1), slice(None, None, 2), slice(-1, 0, -2),
-    (slice(None), slice(1, None)), (slice(None), slice(None, None, -1)), (slice(None), slice(None, -1)),
-    (slice(None), slice(-2, None)), (slice(None), slice(5, 0, -1)), (slice(1, 3), slice(-2, None)),
-    (slice(None), slice(None, None, -2)), (2, 1), (-1, -1), (3, slice(None, None, -1)),
-    (Ellipsis, slice(1, None)), (None,), (slice(None), None), (Ellipsis, None),
-    np.array([2, 0, 0]), np.array([-1, 1]), (np.array([3, 0]), 1), np.array([True, False, True, True]),
+    1,
+    -1,
+    0,
+    slice(1, None),
+    slice(None, None, -1),
+    slice(None, None, 2),
+    slice(-1, 0, -2),
+    (slice(None), slice(1, None)),
+    (slice(None), slice(None, None, -1)),
+    (slice(None), slice(None, -1)),
+    (slice(None), slice(-2, None)),
+    (slice(None), slice(5, 0, -1)),
+    (slice(1, 3), slice(-2, None)),
+    (slice(None), slice(None, None, -2)),
+    (2, 1),
+    (-1, -1),
+    (3, slice(None, None, -1)),
+    (Ellipsis, slice(1, None)),
+    (None,),
+    (slice(None), None),
+    (Ellipsis, None),
+    np.array([2, 0, 0]),
+    np.array([-1, 1]),
+    (np.array([3, 0]), 1),
+    np.array([True, False, True, True]),
 ]
 
 ragged = st.lists(st.lists(st.integers(-9, 9).map(float), max_size=5), max_size=6)
@@ -56,9 +75,17 @@ def test_index_forms_match_awkward(where):
 
 @pytest.mark.parametrize(
     "where",
-    [1, (0, 2), (0, 2, 0), (slice(None), slice(None), 0), (slice(None), -1),
-     (Ellipsis, slice(None, None, -1)),
-     (slice(None), slice(None, None, -1), slice(1, None)), (0, slice(None), -1), (Ellipsis, 0)],
+    [
+        1,
+        (0, 2),
+        (0, 2, 0),
+        (slice(None), slice(None), 0),
+        (slice(None), -1),
+        (Ellipsis, slice(None, None, -1)),
+        (slice(None), slice(None, None, -1), slice(1, None)),
+        (0, slice(None), -1),
+        (Ellipsis, 0),
+    ],
     ids=repr,
 )
 def test_nested_index_forms_match_awkward(where):
@@ -208,8 +235,13 @@ def test_gradient_accumulates_over_repeated_selections():
 
 @pytest.mark.parametrize(
     "where",
-    [(slice(None), slice(None, None, -1)), (slice(1, None), 0), (Ellipsis, -1), np.array([3, 0, 0]),
-     (None, 2)],
+    [
+        (slice(None), slice(None, None, -1)),
+        (slice(1, None), 0),
+        (Ellipsis, -1),
+        np.array([3, 0, 0]),
+        (None, 2),
+    ],
     ids=repr,
 )
 def test_jit_matches_eager(where):

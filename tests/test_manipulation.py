@@ -129,8 +129,11 @@ def test_regular_inner_dims():
     assert rg.num(x, axis=2).to_list() == [[2, 2], [], [2]]
     assert rg.local_index(x).to_list() == [[[0, 1], [0, 1]], [], [[0, 1]]]
     assert rg.firsts(x, axis=2).to_list() == [[3.0, 0.0], [], [5.0]]
-    assert rg.concat([x, x], axis=2).to_list() == [[[3.0, 1.0, 3.0, 1.0], [0.0, 2.0, 0.0, 2.0]], [],
-                                                   [[5.0, 4.0, 5.0, 4.0]]]
+    assert rg.concat([x, x], axis=2).to_list() == [
+        [[3.0, 1.0, 3.0, 1.0], [0.0, 2.0, 0.0, 2.0]],
+        [],
+        [[5.0, 4.0, 5.0, 4.0]],
+    ]
     a, b = rg.combinations(x, 2)
     assert a.to_list() == [[[3.0, 1.0]], [], []] and b.to_list() == [[[0.0, 2.0]], [], []]
 
@@ -234,9 +237,7 @@ def test_gradients_follow_the_selections():
     def joined(x):
         return jnp.sum(rg.concat([x, x * x], axis=1).values) + jnp.sum(rg.firsts(x, fill_value=0.0).values)
 
-    assert jax.grad(joined)(x).to_list() == [
-        [8.0, 3.0, 5.0, 3.0], [], [12.0, 9.0], [14.0, 15.0, 17.0, 19.0]
-    ]
+    assert jax.grad(joined)(x).to_list() == [[8.0, 3.0, 5.0, 3.0], [], [12.0, 9.0], [14.0, 15.0, 17.0, 19.0]]
     assert jax.jit(jax.grad(joined))(x).to_list() == jax.grad(joined)(x).to_list()
 
 

@@ -57,14 +57,17 @@ def test_axes_and_masks_fit_the_array(data: st.DataObject) -> None:
 
 @given(rst.ragged_arrays(depth=2))
 def test_reproduction_rebuilds_the_array(x: rg.RaggedArray) -> None:
-    rebuilt = eval(rst.reproduction(x), {"rg": rg, "np": np})  # noqa: S307
+    rebuilt = eval(rst.reproduction(x), {"rg": rg, "np": np})
     assert rebuilt.type == x.type and rebuilt.to_list() == x.to_list()
 
 
 def test_jax_is_imported_only_when_drawn() -> None:
     import subprocess
 
-    code = "import raggrad.testing.strategies as s; s.ragged_arrays(backend='jax'); import sys; print('jax' in sys.modules)"
+    code = (
+        "import raggrad.testing.strategies as s; s.ragged_arrays(backend='jax'); "
+        "import sys; print('jax' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

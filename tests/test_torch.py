@@ -37,8 +37,9 @@ def test_import_raggrad_does_not_import_torch():
     src = str(Path(rg.__file__).resolve().parents[1])
     code = "import sys, raggrad as rg\nrg.sum(rg.array([[1.0], []]), axis=1)\nprint('torch' in sys.modules)\n"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True,
-                         timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True, timeout=120
+    )
     assert out.stdout.strip() == "False"
 
 
@@ -76,21 +77,41 @@ def test_to_backend_round_trips():
 
 
 # ---- op families against the numpy backend ----------------------------------------------------
-@pytest.mark.parametrize("fn", [
-    lambda x: np.sin(x) * x + 1.0,
-    lambda x: rg.where(x > 0, x, 0.0),
-    lambda x: np.arctan2(x, 2.0) - x / 3,
-    lambda x: np.logaddexp(x, x),
-    lambda x: rg.clip(x, -1.0, 2.0),
-    lambda x: abs(x) ** 0.5,
-    lambda x: x * rg.array([1.0, 2.0, 3.0, 4.0], backend=x.backend),
-])
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda x: np.sin(x) * x + 1.0,
+        lambda x: rg.where(x > 0, x, 0.0),
+        lambda x: np.arctan2(x, 2.0) - x / 3,
+        lambda x: np.logaddexp(x, x),
+        lambda x: rg.clip(x, -1.0, 2.0),
+        lambda x: abs(x) ** 0.5,
+        lambda x: x * rg.array([1.0, 2.0, 3.0, 4.0], backend=x.backend),
+    ],
+)
 def test_elementwise_matches_numpy(fn):
     same(fn(t(LISTS)), fn(rg.array(LISTS)))
 
 
-@pytest.mark.parametrize("name", ["sum", "prod", "mean", "var", "std", "max", "min", "argmax", "argmin",
-                                  "any", "all", "count", "count_nonzero", "logsumexp"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "sum",
+        "prod",
+        "mean",
+        "var",
+        "std",
+        "max",
+        "min",
+        "argmax",
+        "argmin",
+        "any",
+        "all",
+        "count",
+        "count_nonzero",
+        "logsumexp",
+    ],
+)
 @pytest.mark.parametrize("axis", [0, 1, -1])
 def test_reductions_match_numpy_including_empty_lists(name, axis):
     fn = getattr(rg, name)
@@ -107,16 +128,27 @@ def test_reductions_of_two_ragged_levels_and_all_axes(name):
 
 
 def test_scans_softmax_and_keepdims_match_numpy():
-    for fn in (lambda x: rg.cumulative_sum(x, axis=1), lambda x: rg.cumulative_prod(x, axis=0),
-               lambda x: rg.cumulative_sum(x, axis=1, include_initial=True), rg.softmax, rg.log_softmax,
-               lambda x: x - rg.mean(x, axis=1, keepdims=True)):
+    for fn in (
+        lambda x: rg.cumulative_sum(x, axis=1),
+        lambda x: rg.cumulative_prod(x, axis=0),
+        lambda x: rg.cumulative_sum(x, axis=1, include_initial=True),
+        rg.softmax,
+        rg.log_softmax,
+        lambda x: x - rg.mean(x, axis=1, keepdims=True),
+    ):
         same(fn(t(LISTS)), fn(rg.array(LISTS)))
 
 
 def test_indexing_matches_numpy():
     x, y = t(LISTS), rg.array(LISTS)
-    for where in (1, -1, slice(1, None), (slice(None), slice(None, None, -1)), (slice(None), 0),
-                  np.array([3, 0, 0])):
+    for where in (
+        1,
+        -1,
+        slice(1, None),
+        (slice(None), slice(None, None, -1)),
+        (slice(None), 0),
+        np.array([3, 0, 0]),
+    ):
         if isinstance(where, tuple) and where[-1] == 0:
             where = (np.array([0, 2, 3]), 0)
         same(x[where], y[where]) if not isinstance(x[where], torch.Tensor) else None
@@ -126,10 +158,20 @@ def test_indexing_matches_numpy():
 
 def test_structure_ops_match_numpy():
     x, y = t(LISTS), rg.array(LISTS)
-    for fn in (lambda a: rg.combinations(a, 2)[1], lambda a: rg.cartesian([a, a])[0], rg.sort,
-               lambda a: rg.sort(a, descending=True), rg.argsort, lambda a: rg.flatten(a),
-               lambda a: rg.firsts(a, fill_value=0.0), lambda a: rg.concat([a, a], axis=1), rg.num,
-               rg.local_index, lambda a: rg.flip(a, axis=-1), lambda a: rg.unflatten(rg.flatten(a), [2, 4])):
+    for fn in (
+        lambda a: rg.combinations(a, 2)[1],
+        lambda a: rg.cartesian([a, a])[0],
+        rg.sort,
+        lambda a: rg.sort(a, descending=True),
+        rg.argsort,
+        lambda a: rg.flatten(a),
+        lambda a: rg.firsts(a, fill_value=0.0),
+        lambda a: rg.concat([a, a], axis=1),
+        rg.num,
+        rg.local_index,
+        lambda a: rg.flip(a, axis=-1),
+        lambda a: rg.unflatten(rg.flatten(a), [2, 4]),
+    ):
         same(fn(x), fn(y))
 
 
@@ -140,12 +182,16 @@ FAMILIES = {
     "prod": lambda x: rg.sum(rg.prod(x, axis=1)),
     "max": lambda x: rg.sum(rg.max(x, axis=1, initial=-10.0) ** 2) + rg.sum(rg.min(x, axis=0) ** 2),
     "stats": lambda x: rg.sum(rg.where(rg.num(x) > 1, rg.std(x, axis=1) + rg.var(x, axis=1), 0.0)),
-    "softmax": lambda x: rg.sum(rg.softmax(x) * x)
-    + rg.sum(rg.where(rg.num(x) > 0, rg.logsumexp(x, axis=1), 0.0)),
+    "softmax": lambda x: (
+        rg.sum(rg.softmax(x) * x) + rg.sum(rg.where(rg.num(x) > 0, rg.logsumexp(x, axis=1), 0.0))
+    ),
     "scan": lambda x: rg.sum(rg.cumulative_prod(x, axis=1) + rg.cumulative_sum(x, axis=1) ** 2),
     "indexing": lambda x: rg.sum(x[:, ::-1] * x) + rg.sum(x[rg.argmax(x, axis=1, keepdims=True)] ** 2),
-    "structure": lambda x: rg.sum(rg.combinations(x, 2)[0] * rg.combinations(x, 2)[1])
-    + rg.sum(rg.sort(x) * rg.local_index(x)) + rg.sum(rg.firsts(x, fill_value=0.0) ** 2),
+    "structure": lambda x: (
+        rg.sum(rg.combinations(x, 2)[0] * rg.combinations(x, 2)[1])
+        + rg.sum(rg.sort(x) * rg.local_index(x))
+        + rg.sum(rg.firsts(x, fill_value=0.0) ** 2)
+    ),
     "padded": lambda x: (rg.to_padded(x)[0] ** 2).sum(),
 }
 

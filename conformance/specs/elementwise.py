@@ -176,24 +176,33 @@ SPECS: dict[str, Spec] = {
 
 # ---- ops with their own inputs -----------------------------------------------------------------
 def _where_inputs(draw: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    x = draw(rst.ragged_arrays(depth=draw(st.sampled_from((1, 2))), max_outer=5, max_list_length=4,
-                               huge_length=60))
+    x = draw(
+        rst.ragged_arrays(depth=draw(st.sampled_from((1, 2))), max_outer=5, max_list_length=4, huge_length=60)
+    )
     cond = draw(rst.where_masks(x))
     y = draw(st.one_of(rst.same_structure(x), st.floats(-3, 3)))
     return (cond, x, y), {}
 
 
 def _clip_inputs(draw: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    x = draw(rst.ragged_arrays(depth=draw(st.sampled_from((1, 2))), max_outer=5, max_list_length=4,
-                               huge_length=60))
+    x = draw(
+        rst.ragged_arrays(depth=draw(st.sampled_from((1, 2))), max_outer=5, max_list_length=4, huge_length=60)
+    )
     lo = draw(st.floats(-2, 0))
     return (x,), {"min": lo, "max": lo + draw(st.floats(0.5, 2))}
 
 
 def _gufunc_inputs(x_inner: tuple[int, ...], w_shape: tuple[int, ...]) -> Any:
     def inputs(draw: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
-        x = draw(rst.ragged_arrays(depth=draw(st.sampled_from((1, 2))), inner_shape=x_inner,
-                                   max_outer=4, max_list_length=3, huge_length=30))
+        x = draw(
+            rst.ragged_arrays(
+                depth=draw(st.sampled_from((1, 2))),
+                inner_shape=x_inner,
+                max_outer=4,
+                max_list_length=3,
+                huge_length=30,
+            )
+        )
         w = draw(rst.same_structure(rg.array(np.zeros(w_shape)))).values
         return (x, w), {}
 
@@ -219,14 +228,27 @@ def _like(x: Any, content: np.ndarray) -> Any:
 
 
 SPECS |= {
-    "where": Spec(reference=np.where, arity=3, inputs=_where_inputs,
-                  awkward=lambda c, x, y: __import__("awkward").where(c, x, y)),
-    "clip": Spec(reference=lambda x, min, max: np.clip(x, min, max), inputs=_clip_inputs,
-                 kink=lambda x, min, max: rg.logical_or(_near(rg.subtract(x, min)), _near(rg.subtract(x, max)))),
-    "allclose": Spec(arity=2, derivative="raises", extra={
-        "expected": lambda args, kwargs: bool(np.allclose(args[0].values, args[1].values)),
-        "no_jit": "returns a Python bool, which needs concrete values", "no_vmap": "returns a Python bool",
-        "broadcast": False}),
+    "where": Spec(
+        reference=np.where,
+        arity=3,
+        inputs=_where_inputs,
+        awkward=lambda c, x, y: __import__("awkward").where(c, x, y),
+    ),
+    "clip": Spec(
+        reference=lambda x, min, max: np.clip(x, min, max),
+        inputs=_clip_inputs,
+        kink=lambda x, min, max: rg.logical_or(_near(rg.subtract(x, min)), _near(rg.subtract(x, max))),
+    ),
+    "allclose": Spec(
+        arity=2,
+        derivative="raises",
+        extra={
+            "expected": lambda args, kwargs: bool(np.allclose(args[0].values, args[1].values)),
+            "no_jit": "returns a Python bool, which needs concrete values",
+            "no_vmap": "returns a Python bool",
+            "broadcast": False,
+        },
+    ),
     "matmul": Spec(inputs=_gufunc_inputs((3,), (3, 2)), extra={"expected": _rowwise(np.matmul)}),
     "vecdot": Spec(inputs=_gufunc_inputs((3,), (3,)), extra={"expected": _rowwise(np.vecdot)}),
     "matvec": Spec(inputs=_gufunc_inputs((2, 3), (3,)), extra={"expected": _rowwise(np.matvec)}),

@@ -32,7 +32,9 @@ from .reductions import FLOATS, TIES, _map, _with_values
 
 _EXEMPT_KINDS = {
     "creation": "creates arrays from Python values or shapes; covered by tests/test_construction.py",
-    "conversion": "converts between representations; covered by tests/test_construction.py and tests/test_awkward.py",
+    "conversion": (
+        "converts between representations; covered by tests/test_construction.py and tests/test_awkward.py"
+    ),
     "dtype": "dtype queries and casts; covered by the namespace tests",
 }
 

@@ -178,8 +178,7 @@ class RaggedArray(NDArrayOperatorsMixin):
 
     def __bool__(self) -> bool:
         msg = (
-            f"the truth value of a RaggedArray of type {self.type!r} is ambiguous; "
-            "use rg.any(x) or rg.all(x)"
+            f"the truth value of a RaggedArray of type {self.type!r} is ambiguous; use rg.any(x) or rg.all(x)"
         )
         raise ValueError(msg)
 

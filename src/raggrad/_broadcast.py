@@ -159,8 +159,7 @@ def _general(
         k = s.nlevels
         inner = s.inner
         if s.length != target.length and not (k == 0 and s.length == 1):
-            raise _mismatch(a, target_arg, where,
-                            f"outer lengths differ ({s.length} vs {target.length})")
+            raise _mismatch(a, target_arg, where, f"outer lengths differ ({s.length} vs {target.length})")
         for j in range(k):
             mine, theirs = s.levels[j], target.levels[j]
             if not (mine is theirs or np.array_equal(mine.offsets, theirs.offsets)):
@@ -170,9 +169,13 @@ def _general(
             # inner dims of ``a`` that face ragged levels of the target must have length 1
             facing = inner[: k_t - k]
             if any(n != 1 for n in facing):
-                raise _mismatch(a, target_arg, where,
-                                f"a regular dimension of length {max(facing)} cannot broadcast "
-                                "against a ragged dimension")
+                raise _mismatch(
+                    a,
+                    target_arg,
+                    where,
+                    f"a regular dimension of length {max(facing)} cannot broadcast "
+                    "against a ragged dimension",
+                )
             if facing:
                 content = xp.reshape(content, (*content.shape[: nb + 1], *inner[len(facing) :]))
                 inner = inner[len(facing) :]
@@ -194,9 +197,13 @@ def _general(
         np.broadcast_shapes(*(n for _, n in shapes))
     except ValueError:
         others = [d[0] for d in present if d[0] is not target_arg]
-        raise _mismatch(others[0] if others else target_arg, target_arg, where,
-                        "regular dimensions do not broadcast (NumPy's rules): batch/inner shapes "
-                        f"{[b for b, _ in shapes if b]} / {[n for _, n in shapes if n]}") from None
+        raise _mismatch(
+            others[0] if others else target_arg,
+            target_arg,
+            where,
+            "regular dimensions do not broadcast (NumPy's rules): batch/inner shapes "
+            f"{[b for b, _ in shapes if b]} / {[n for _, n in shapes if n]}",
+        ) from None
     contents = []
     for c, (b, n) in zip(aligned, shapes):
         if _is_scalar(c):

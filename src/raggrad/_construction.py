@@ -214,8 +214,7 @@ def from_offsets(offsets: Any, content: Any, *, validate: bool = True) -> Ragged
         content = np.asarray(content)
     if not isinstance(content, RaggedArray) and _backends.backend_of(content) is None:
         msg = (
-            "rg.from_offsets: content must be a backend array or a RaggedArray, "
-            f"not {type(content).__name__}"
+            f"rg.from_offsets: content must be a backend array or a RaggedArray, not {type(content).__name__}"
         )
         raise TypeError(msg)
     if not isinstance(content, RaggedArray) and len(content.shape) == 0:

@@ -373,8 +373,10 @@ def fieldwise(mode: str = "each") -> Callable[[Callable[..., Any]], Callable[...
 
             @functools.wraps(op)
             def wrapper(arrays: Any, /, *args: Any, **kwargs: Any) -> Any:
-                if isinstance(arrays, RecordArray) or not isinstance(arrays, Sequence) or not builtins.any(
-                    isinstance(a, RecordArray) for a in arrays
+                if (
+                    isinstance(arrays, RecordArray)
+                    or not isinstance(arrays, Sequence)
+                    or not builtins.any(isinstance(a, RecordArray) for a in arrays)
                 ):
                     return op(arrays, *args, **kwargs)
                 return _by_columns(op, list(arrays), name, lambda xs: op(xs, *args, **kwargs))
@@ -420,8 +422,9 @@ def _by_columns(
     width = builtins.max(len(r._names) for r in records)
     columns = []
     for j in range(width):
-        picked = [a._field(builtins.min(j, len(a._names) - 1)) if isinstance(a, RecordArray) else a
-                  for a in arrays]
+        picked = [
+            a._field(builtins.min(j, len(a._names) - 1)) if isinstance(a, RecordArray) else a for a in arrays
+        ]
         columns.append(call(picked))
     out = []
     for i, a in enumerate(arrays):
@@ -430,4 +433,3 @@ def _by_columns(
         else:
             out.append(columns[0][i])
     return tuple(out)
-

@@ -109,8 +109,18 @@ def register(
                 raise ValueError(msg)
             # the defining module ran again (pytest's doctest import, importlib.reload): replace
             _forget(old)
-        op = Op(name, kind, func, tuple(ufuncs), tuple(numpy), numpy_impl, awkward, differentiable,
-                (func.__doc__ or "").strip().split("\n")[0], spec)
+        op = Op(
+            name,
+            kind,
+            func,
+            tuple(ufuncs),
+            tuple(numpy),
+            numpy_impl,
+            awkward,
+            differentiable,
+            (func.__doc__ or "").strip().split("\n")[0],
+            spec,
+        )
         for u in op.ufuncs:
             if not isinstance(u, np.ufunc):
                 msg = f"register({name!r}): {u!r} is not a NumPy ufunc"

@@ -66,9 +66,7 @@ class Segments(Cached):
     @property
     def ids(self) -> np.ndarray:
         """Segment id of every element (sorted), length ``size``."""
-        return self.cached(
-            "ids", lambda: _frozen(np.repeat(np.arange(self.n, dtype=np.int64), self.lengths))
-        )
+        return self.cached("ids", lambda: _frozen(np.repeat(np.arange(self.n, dtype=np.int64), self.lengths)))
 
     @property
     def local(self) -> np.ndarray:

@@ -110,4 +110,3 @@ def segment_scan(kind: str, data: Any, starts: Any) -> Any:
 
     _, out = jax.lax.associative_scan(combine, (flags, data), axis=0)
     return out
-

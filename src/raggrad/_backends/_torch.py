@@ -53,7 +53,6 @@ class TorchBackend(Backend):
         t = torch.from_numpy(arr if arr.flags.writeable else arr.copy())
         return t.to(device=device, dtype=dtype) if (device is not None or dtype is not None) else t
 
-
     def to_numpy(self, array: Any) -> np.ndarray:
         # a CPU tensor's NumPy view shares memory; a CUDA one is copied explicitly
         return array.detach().cpu().resolve_conj().resolve_neg().numpy()
@@ -125,8 +124,9 @@ class TorchBackend(Backend):
             return dense, slots
 
         dense, slots = segments.cached(("torch-scan", width), make)
-        fill = torch.full((1, *data.shape[1:]), 0 if kind == "sum" else 1, dtype=data.dtype,
-                          device=data.device)
+        fill = torch.full(
+            (1, *data.shape[1:]), 0 if kind == "sum" else 1, dtype=data.dtype, device=data.device
+        )
         ext = torch.cat([data, fill])
         padded = torch.index_select(ext, 0, self.index(segments, ("scan-dense", width), dense, data))
         padded = padded.reshape(n, width, *data.shape[1:])

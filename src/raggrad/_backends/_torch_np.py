@@ -21,10 +21,20 @@ import torch
 __all__ = ["NP", "XP", "to_torch_dtype"]
 
 _BY_NAME = {
-    "bool": torch.bool, "int8": torch.int8, "int16": torch.int16, "int32": torch.int32,
-    "int64": torch.int64, "uint8": torch.uint8, "uint16": torch.uint16, "uint32": torch.uint32,
-    "uint64": torch.uint64, "float16": torch.float16, "float32": torch.float32, "float64": torch.float64,
-    "complex64": torch.complex64, "complex128": torch.complex128,
+    "bool": torch.bool,
+    "int8": torch.int8,
+    "int16": torch.int16,
+    "int32": torch.int32,
+    "int64": torch.int64,
+    "uint8": torch.uint8,
+    "uint16": torch.uint16,
+    "uint32": torch.uint32,
+    "uint64": torch.uint64,
+    "float16": torch.float16,
+    "float32": torch.float32,
+    "float64": torch.float64,
+    "complex64": torch.complex64,
+    "complex128": torch.complex128,
 }
 
 
@@ -69,8 +79,10 @@ def _promoted(*args: Any) -> list[Any]:
     dtype = torch.result_type(items[0], items[1])
     for a in items[2:]:
         dtype = torch.promote_types(dtype, a.dtype if isinstance(a, torch.Tensor) else dtype)
-    return [a.to(dtype) if isinstance(a, torch.Tensor) else torch.as_tensor(a, dtype=dtype, device=device)
-            for a in items]
+    return [
+        a.to(dtype) if isinstance(a, torch.Tensor) else torch.as_tensor(a, dtype=dtype, device=device)
+        for a in items
+    ]
 
 
 def _binary(fn: Any) -> Any:
@@ -145,24 +157,68 @@ def _heaviside(a: Any, b: Any) -> Any:
 
 
 _UNARY = {
-    "absolute": xp.abs, "arccos": xp.acos, "arccosh": xp.acosh, "arcsin": xp.asin, "arcsinh": xp.asinh,
-    "arctan": xp.atan, "arctanh": xp.atanh, "invert": xp.bitwise_invert, "conjugate": xp.conj,
-    "cbrt": _cbrt, "degrees": torch.rad2deg, "radians": torch.deg2rad, "deg2rad": torch.deg2rad,
-    "rad2deg": torch.rad2deg, "fabs": torch.abs, "rint": _rint, "spacing": _spacing, "exp2": torch.exp2,
-    "signbit": torch.signbit, "reciprocal": torch.reciprocal, "modf": _modf, "frexp": _frexp,
-    "bitwise_count": _bitwise_count, "imag": _imag,
+    "absolute": xp.abs,
+    "arccos": xp.acos,
+    "arccosh": xp.acosh,
+    "arcsin": xp.asin,
+    "arcsinh": xp.asinh,
+    "arctan": xp.atan,
+    "arctanh": xp.atanh,
+    "invert": xp.bitwise_invert,
+    "conjugate": xp.conj,
+    "cbrt": _cbrt,
+    "degrees": torch.rad2deg,
+    "radians": torch.deg2rad,
+    "deg2rad": torch.deg2rad,
+    "rad2deg": torch.rad2deg,
+    "fabs": torch.abs,
+    "rint": _rint,
+    "spacing": _spacing,
+    "exp2": torch.exp2,
+    "signbit": torch.signbit,
+    "reciprocal": torch.reciprocal,
+    "modf": _modf,
+    "frexp": _frexp,
+    "bitwise_count": _bitwise_count,
+    "imag": _imag,
 }
 _BINARY = {
-    "arctan2": torch.atan2, "left_shift": torch.bitwise_left_shift, "right_shift": torch.bitwise_right_shift,
-    "power": torch.pow, "copysign": torch.copysign, "float_power": torch.float_power, "fmax": torch.fmax,
-    "fmin": torch.fmin, "fmod": torch.fmod, "gcd": torch.gcd, "lcm": torch.lcm, "hypot": torch.hypot,
-    "ldexp": torch.ldexp, "logaddexp": torch.logaddexp, "logaddexp2": torch.logaddexp2,
-    "nextafter": torch.nextafter, "remainder": torch.remainder, "floor_divide": torch.floor_divide,
-    "logical_and": torch.logical_and, "logical_or": torch.logical_or, "logical_xor": torch.logical_xor,
-    "maximum": torch.maximum, "minimum": torch.minimum, "add": torch.add, "subtract": torch.subtract,
-    "multiply": torch.multiply, "divide": torch.divide, "equal": torch.eq, "not_equal": torch.ne,
-    "less": torch.lt, "less_equal": torch.le, "greater": torch.gt, "greater_equal": torch.ge,
-    "bitwise_and": torch.bitwise_and, "bitwise_or": torch.bitwise_or, "bitwise_xor": torch.bitwise_xor,
+    "arctan2": torch.atan2,
+    "left_shift": torch.bitwise_left_shift,
+    "right_shift": torch.bitwise_right_shift,
+    "power": torch.pow,
+    "copysign": torch.copysign,
+    "float_power": torch.float_power,
+    "fmax": torch.fmax,
+    "fmin": torch.fmin,
+    "fmod": torch.fmod,
+    "gcd": torch.gcd,
+    "lcm": torch.lcm,
+    "hypot": torch.hypot,
+    "ldexp": torch.ldexp,
+    "logaddexp": torch.logaddexp,
+    "logaddexp2": torch.logaddexp2,
+    "nextafter": torch.nextafter,
+    "remainder": torch.remainder,
+    "floor_divide": torch.floor_divide,
+    "logical_and": torch.logical_and,
+    "logical_or": torch.logical_or,
+    "logical_xor": torch.logical_xor,
+    "maximum": torch.maximum,
+    "minimum": torch.minimum,
+    "add": torch.add,
+    "subtract": torch.subtract,
+    "multiply": torch.multiply,
+    "divide": torch.divide,
+    "equal": torch.eq,
+    "not_equal": torch.ne,
+    "less": torch.lt,
+    "less_equal": torch.le,
+    "greater": torch.gt,
+    "greater_equal": torch.ge,
+    "bitwise_and": torch.bitwise_and,
+    "bitwise_or": torch.bitwise_or,
+    "bitwise_xor": torch.bitwise_xor,
 }
 
 
@@ -364,10 +420,27 @@ class _ArrayAPI:
     """
 
     __name__ = "raggrad._backends._torch_np.XP"
-    _OVERRIDES = frozenset({
-        "fmax", "fmin", "fmod", "gcd", "lcm", "heaviside", "ldexp", "logaddexp2", "nextafter",
-        "float_power", "frexp", "copysign", "hypot", "logaddexp", "remainder", "bitwise_count", "imag",
-    })
+    _OVERRIDES = frozenset(
+        {
+            "fmax",
+            "fmin",
+            "fmod",
+            "gcd",
+            "lcm",
+            "heaviside",
+            "ldexp",
+            "logaddexp2",
+            "nextafter",
+            "float_power",
+            "frexp",
+            "copysign",
+            "hypot",
+            "logaddexp",
+            "remainder",
+            "bitwise_count",
+            "imag",
+        }
+    )
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):

@@ -410,7 +410,7 @@ def _np_dtype(obj: Any) -> np.dtype:
 
 
 @register("finfo", "dtype", differentiable=False)
-def finfo(type: Any, /) -> finfo_object:  # noqa: A002
+def finfo(type: Any, /) -> finfo_object:
     """Limits of a floating dtype (or of an array's dtype), as Python floats.
 
     >>> import raggrad as rg
@@ -433,7 +433,7 @@ def finfo(type: Any, /) -> finfo_object:  # noqa: A002
 
 
 @register("iinfo", "dtype", differentiable=False)
-def iinfo(type: Any, /) -> iinfo_object:  # noqa: A002
+def iinfo(type: Any, /) -> iinfo_object:
     """Limits of an integer dtype (or of an array's dtype), as Python ints.
 
     >>> import raggrad as rg

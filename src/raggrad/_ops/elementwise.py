@@ -20,33 +20,89 @@ from .._registry import register
 
 # (array API name or raggrad name, NumPy ufunc, arity); one row per distinct ufunc object
 _UNARY = [
-    ("abs", np.absolute), ("acos", np.arccos), ("acosh", np.arccosh), ("asin", np.arcsin),
-    ("asinh", np.arcsinh), ("atan", np.arctan), ("atanh", np.arctanh), ("bitwise_count", np.bitwise_count),
-    ("bitwise_invert", np.invert), ("cbrt", np.cbrt), ("ceil", np.ceil), ("conj", np.conjugate),
-    ("cos", np.cos), ("cosh", np.cosh), ("deg2rad", np.deg2rad), ("degrees", np.degrees),
-    ("exp", np.exp), ("exp2", np.exp2),
-    ("expm1", np.expm1), ("fabs", np.fabs), ("floor", np.floor), ("isfinite", np.isfinite),
-    ("isinf", np.isinf), ("isnan", np.isnan), ("log", np.log), ("log10", np.log10),
-    ("log1p", np.log1p), ("log2", np.log2), ("logical_not", np.logical_not), ("negative", np.negative),
-    ("positive", np.positive), ("rad2deg", np.rad2deg), ("radians", np.radians),
+    ("abs", np.absolute),
+    ("acos", np.arccos),
+    ("acosh", np.arccosh),
+    ("asin", np.arcsin),
+    ("asinh", np.arcsinh),
+    ("atan", np.arctan),
+    ("atanh", np.arctanh),
+    ("bitwise_count", np.bitwise_count),
+    ("bitwise_invert", np.invert),
+    ("cbrt", np.cbrt),
+    ("ceil", np.ceil),
+    ("conj", np.conjugate),
+    ("cos", np.cos),
+    ("cosh", np.cosh),
+    ("deg2rad", np.deg2rad),
+    ("degrees", np.degrees),
+    ("exp", np.exp),
+    ("exp2", np.exp2),
+    ("expm1", np.expm1),
+    ("fabs", np.fabs),
+    ("floor", np.floor),
+    ("isfinite", np.isfinite),
+    ("isinf", np.isinf),
+    ("isnan", np.isnan),
+    ("log", np.log),
+    ("log10", np.log10),
+    ("log1p", np.log1p),
+    ("log2", np.log2),
+    ("logical_not", np.logical_not),
+    ("negative", np.negative),
+    ("positive", np.positive),
+    ("rad2deg", np.rad2deg),
+    ("radians", np.radians),
     ("reciprocal", np.reciprocal),
-    ("rint", np.rint), ("sign", np.sign), ("signbit", np.signbit), ("sin", np.sin), ("sinh", np.sinh),
-    ("spacing", np.spacing), ("sqrt", np.sqrt), ("square", np.square), ("tan", np.tan),
-    ("tanh", np.tanh), ("trunc", np.trunc),
+    ("rint", np.rint),
+    ("sign", np.sign),
+    ("signbit", np.signbit),
+    ("sin", np.sin),
+    ("sinh", np.sinh),
+    ("spacing", np.spacing),
+    ("sqrt", np.sqrt),
+    ("square", np.square),
+    ("tan", np.tan),
+    ("tanh", np.tanh),
+    ("trunc", np.trunc),
 ]
 _BINARY = [
-    ("add", np.add), ("atan2", np.arctan2), ("bitwise_and", np.bitwise_and),
-    ("bitwise_left_shift", np.left_shift), ("bitwise_or", np.bitwise_or),
-    ("bitwise_right_shift", np.right_shift), ("bitwise_xor", np.bitwise_xor),
-    ("copysign", np.copysign), ("divide", np.divide), ("equal", np.equal),
-    ("float_power", np.float_power), ("floor_divide", np.floor_divide), ("fmax", np.fmax),
-    ("fmin", np.fmin), ("fmod", np.fmod), ("gcd", np.gcd), ("greater", np.greater),
-    ("greater_equal", np.greater_equal), ("heaviside", np.heaviside), ("hypot", np.hypot),
-    ("lcm", np.lcm), ("ldexp", np.ldexp), ("less", np.less), ("less_equal", np.less_equal),
-    ("logaddexp", np.logaddexp), ("logaddexp2", np.logaddexp2), ("logical_and", np.logical_and),
-    ("logical_or", np.logical_or), ("logical_xor", np.logical_xor), ("maximum", np.maximum),
-    ("minimum", np.minimum), ("multiply", np.multiply), ("nextafter", np.nextafter),
-    ("not_equal", np.not_equal), ("pow", np.power), ("remainder", np.remainder),
+    ("add", np.add),
+    ("atan2", np.arctan2),
+    ("bitwise_and", np.bitwise_and),
+    ("bitwise_left_shift", np.left_shift),
+    ("bitwise_or", np.bitwise_or),
+    ("bitwise_right_shift", np.right_shift),
+    ("bitwise_xor", np.bitwise_xor),
+    ("copysign", np.copysign),
+    ("divide", np.divide),
+    ("equal", np.equal),
+    ("float_power", np.float_power),
+    ("floor_divide", np.floor_divide),
+    ("fmax", np.fmax),
+    ("fmin", np.fmin),
+    ("fmod", np.fmod),
+    ("gcd", np.gcd),
+    ("greater", np.greater),
+    ("greater_equal", np.greater_equal),
+    ("heaviside", np.heaviside),
+    ("hypot", np.hypot),
+    ("lcm", np.lcm),
+    ("ldexp", np.ldexp),
+    ("less", np.less),
+    ("less_equal", np.less_equal),
+    ("logaddexp", np.logaddexp),
+    ("logaddexp2", np.logaddexp2),
+    ("logical_and", np.logical_and),
+    ("logical_or", np.logical_or),
+    ("logical_xor", np.logical_xor),
+    ("maximum", np.maximum),
+    ("minimum", np.minimum),
+    ("multiply", np.multiply),
+    ("nextafter", np.nextafter),
+    ("not_equal", np.not_equal),
+    ("pow", np.power),
+    ("remainder", np.remainder),
     ("subtract", np.subtract),
 ]
 # two outputs each
@@ -55,11 +111,38 @@ _MULTI = [("divmod", np.divmod, 2), ("frexp", np.frexp, 1), ("modf", np.modf, 1)
 UNSUPPORTED_UFUNCS = {"isnat": "datetime64/timedelta64 only; raggrad holds numbers and booleans"}
 
 _NONDIFF = {
-    "bitwise_count", "bitwise_invert", "ceil", "floor", "isfinite", "isinf", "isnan", "logical_not",
-    "rint", "sign", "signbit", "spacing", "trunc", "bitwise_and", "bitwise_left_shift", "bitwise_or",
-    "bitwise_right_shift", "bitwise_xor", "equal", "floor_divide", "gcd", "greater",
-    "greater_equal", "lcm", "less", "less_equal", "logical_and", "logical_or", "logical_xor",
-    "nextafter", "not_equal", "heaviside",
+    "bitwise_count",
+    "bitwise_invert",
+    "ceil",
+    "floor",
+    "isfinite",
+    "isinf",
+    "isnan",
+    "logical_not",
+    "rint",
+    "sign",
+    "signbit",
+    "spacing",
+    "trunc",
+    "bitwise_and",
+    "bitwise_left_shift",
+    "bitwise_or",
+    "bitwise_right_shift",
+    "bitwise_xor",
+    "equal",
+    "floor_divide",
+    "gcd",
+    "greater",
+    "greater_equal",
+    "lcm",
+    "less",
+    "less_equal",
+    "logical_and",
+    "logical_or",
+    "logical_xor",
+    "nextafter",
+    "not_equal",
+    "heaviside",
 }
 
 
@@ -76,8 +159,13 @@ def _kernel_cache(getter: Callable[[Backend], Callable[..., Any]]) -> Callable[[
     return get
 
 
-def apply(kernel: Callable[[Backend], Callable[..., Any]], args: tuple[Any, ...], where: str,
-          nout: int = 1, **kwargs: Any) -> Any:
+def apply(
+    kernel: Callable[[Backend], Callable[..., Any]],
+    args: tuple[Any, ...],
+    where: str,
+    nout: int = 1,
+    **kwargs: Any,
+) -> Any:
     """Broadcast ``args`` and apply the backend kernel to their contents."""
     structure, backend, contents, nb = broadcast(args, where)
     out = kernel(backend)(*contents, **kwargs)
@@ -142,7 +230,7 @@ _U = dict(_UNARY)
 _B = dict(_BINARY)
 
 # explicit bindings, one per public name (see STYLE.md)
-abs = _make("abs", _U["abs"], 1)  # noqa: A001
+abs = _make("abs", _U["abs"], 1)
 acos = _make("acos", _U["acos"], 1)
 acosh = _make("acosh", _U["acosh"], 1)
 asin = _make("asin", _U["asin"], 1)
@@ -222,11 +310,11 @@ minimum = _make("minimum", _B["minimum"], 2)
 multiply = _make("multiply", _B["multiply"], 2)
 nextafter = _make("nextafter", _B["nextafter"], 2)
 not_equal = _make("not_equal", _B["not_equal"], 2)
-pow = _make("pow", _B["pow"], 2)  # noqa: A001
+pow = _make("pow", _B["pow"], 2)
 remainder = _make("remainder", _B["remainder"], 2)
 subtract = _make("subtract", _B["subtract"], 2)
 
-divmod = _make("divmod", np.divmod, 2, nout=2)  # noqa: A001
+divmod = _make("divmod", np.divmod, 2, nout=2)
 frexp = _make("frexp", np.frexp, 1, nout=2)
 modf = _make("modf", np.modf, 1, nout=2)
 
@@ -248,8 +336,9 @@ def ufunc_support() -> tuple[list[str], dict[str, str]]:
     every = {id(u): u for u in vars(np).values() if isinstance(u, np.ufunc)}.values()
     registered = ufuncs()
     supported = sorted(u.__name__ for u in every if u in registered)
-    left_out = {u.__name__: UNSUPPORTED_UFUNCS.get(u.__name__, "not registered")
-                for u in every if u not in registered}
+    left_out = {
+        u.__name__: UNSUPPORTED_UFUNCS.get(u.__name__, "not registered") for u in every if u not in registered
+    }
     return supported, dict(sorted(left_out.items()))
 
 
@@ -376,7 +465,7 @@ def _clip_numpy(a: Any, a_min: Any = None, a_max: Any = None, out: Any = None, *
 
 
 @register("clip", "elementwise", numpy=(np.clip,), numpy_impl=_clip_numpy)
-def clip(x: Any, /, min: Any = None, max: Any = None) -> Any:  # noqa: A002
+def clip(x: Any, /, min: Any = None, max: Any = None) -> Any:
     """Clamp every element to ``[min, max]`` (either may be None or an array that broadcasts).
 
     >>> import raggrad as rg
@@ -402,9 +491,10 @@ def _round_numpy(a: Any, decimals: int = 0, out: Any = None) -> Any:
     return apply(_ROUND, (a,), "np.round", decimals=decimals)
 
 
-@register("round", "elementwise-unary", numpy=(np.round, np.around), numpy_impl=_round_numpy,
-          differentiable=False)
-def round(x: Any, /) -> Any:  # noqa: A001
+@register(
+    "round", "elementwise-unary", numpy=(np.round, np.around), numpy_impl=_round_numpy, differentiable=False
+)
+def round(x: Any, /) -> Any:
     """Round to the nearest integer, ties to even.
 
     >>> import raggrad as rg
@@ -448,8 +538,9 @@ _NAN_TO_NUM = _np_func("nan_to_num")
 
 
 @register("nan_to_num", "elementwise-unary", numpy=(np.nan_to_num,))
-def nan_to_num(x: Any, copy: bool = True, nan: float = 0.0, posinf: float | None = None,
-               neginf: float | None = None) -> Any:
+def nan_to_num(
+    x: Any, copy: bool = True, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None
+) -> Any:
     """Replace NaN by ``nan`` and infinities by ``posinf``/``neginf`` (largest finite by default).
 
     >>> import raggrad as rg

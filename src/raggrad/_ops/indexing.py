@@ -219,8 +219,13 @@ def _wrap(local: np.ndarray, lens: np.ndarray, sel: np.ndarray | None, d: int) -
     return j
 
 
-def _walk(ext: list[Segments], items: list[Any], d: int = 0, sel: np.ndarray | None = None,
-          out: list[Any] | None = None) -> tuple[list[Any], np.ndarray | None]:
+def _walk(
+    ext: list[Segments],
+    items: list[Any],
+    d: int = 0,
+    sel: np.ndarray | None = None,
+    out: list[Any] | None = None,
+) -> tuple[list[Any], np.ndarray | None]:
     """Apply ``items`` to the ragged dims from depth ``d``; returns result levels and elements."""
     out = [] if out is None else out
     for c in items:
@@ -366,8 +371,12 @@ def getitem(x: RaggedArray, where: Any) -> Any:
         d = index._structure.nlevels + 1
         if on_device:
             if d < nrag or rest:
-                check_concrete(index._backend, index._content, _WHERE, "a ragged integer index that "
-                               "selects whole sublists")
+                check_concrete(
+                    index._backend,
+                    index._content,
+                    _WHERE,
+                    "a ragged integer index that selects whole sublists",
+                )
             backend = index._backend
         else:
             more, sel = _walk(_ext(s), rest, d, sel)
@@ -376,8 +385,9 @@ def getitem(x: RaggedArray, where: Any) -> Any:
         cache = None
     elif rag and rag[0][0] == "traced-array":
         if s.nlevels:
-            check_concrete(_backends.backend_of(rag[0][1]), rag[0][1], _WHERE,
-                           "an integer array index on a ragged array")
+            check_concrete(
+                _backends.backend_of(rag[0][1]), rag[0][1], _WHERE, "an integer array index on a ragged array"
+            )
         # a dense array: the result's length is the index's, whatever its values
         sel, on_device = rag[0][1], True
         backend = _backends.backend_of(sel)

@@ -362,16 +362,19 @@ def _concat_plan(structures: tuple[Structure, ...], k: int) -> tuple[Structure, 
         order[before[seg.ids] + seg.local] = base + np.arange(seg.size, dtype=np.int64)
         before += seg.lengths
         base += seg.size
-    deeper = [Segments(_concat_offsets([s.levels[j] for s in structures]))
-              for j in range(k + 1, structures[0].nlevels)]
+    deeper = [
+        Segments(_concat_offsets([s.levels[j] for s in structures]))
+        for j in range(k + 1, structures[0].nlevels)
+    ]
     below, sel = descend(deeper, 0, order)
     first = structures[0]
     structure = Structure(first.length, (*first.levels[:k], offsets, *below))
     return structure, sel
 
 
-def _concatenate_numpy(arrays: Any, axis: int | None = 0, out: Any = None, *, dtype: Any = None,
-                       casting: str = "same_kind") -> Any:
+def _concatenate_numpy(
+    arrays: Any, axis: int | None = 0, out: Any = None, *, dtype: Any = None, casting: str = "same_kind"
+) -> Any:
     if out is not None:
         msg = "np.concatenate: out= is not supported on RaggedArrays (results are new arrays)"
         raise NotImplementedError(msg)
@@ -381,8 +384,9 @@ def _concatenate_numpy(arrays: Any, axis: int | None = 0, out: Any = None, *, dt
     return result
 
 
-@register("concat", "structural", numpy=(np.concatenate,), numpy_impl=_concatenate_numpy,
-          awkward="ak.concatenate")
+@register(
+    "concat", "structural", numpy=(np.concatenate,), numpy_impl=_concatenate_numpy, awkward="ak.concatenate"
+)
 @fieldwise("sequence")
 def concat(arrays: Sequence[Any], /, *, axis: int | None = 0) -> RaggedArray:
     """Join arrays along ``axis``, as ``ak.concatenate``.
@@ -479,8 +483,9 @@ def _sort_order(x: RaggedArray, descending: bool, where: str) -> tuple[Any, Any,
     if descending:
         # stable descending = reverse each list, sort ascending, reverse back (equal values keep
         # their order)
-        rev = seg.cached("reversed", lambda: seg.offsets[:-1][seg.ids] + seg.offsets[1:][seg.ids] - 1
-                         - np.arange(seg.size))
+        rev = seg.cached(
+            "reversed", lambda: seg.offsets[:-1][seg.ids] + seg.offsets[1:][seg.ids] - 1 - np.arange(seg.size)
+        )
         rev_d = backend.index(seg, ("sort", "reversed"), rev, like)
         values = xp.take(values, rev_d, axis=-1)
     ids = npl.broadcast_to(backend.index(seg, ("sort", "ids"), seg.ids, like), shape)
@@ -511,8 +516,9 @@ def _sort_axis(x: RaggedArray, axis: int, where: str) -> tuple[str, int]:
     raise NotImplementedError(msg)
 
 
-def _sort_numpy(a: Any, axis: int | None = -1, kind: str | None = None, order: Any = None, *,
-                stable: bool | None = None) -> Any:
+def _sort_numpy(
+    a: Any, axis: int | None = -1, kind: str | None = None, order: Any = None, *, stable: bool | None = None
+) -> Any:
     if order is not None:
         msg = "np.sort: order= (record fields) is not supported on RaggedArrays"
         raise NotImplementedError(msg)
@@ -544,8 +550,9 @@ def sort(x: RaggedArray, /, *, axis: int = -1, descending: bool = False, stable:
     return RaggedArray._new(x._structure, xp.moveaxis(out, -1, x._nbatch))
 
 
-def _argsort_numpy(a: Any, axis: int | None = -1, kind: str | None = None, order: Any = None, *,
-                   stable: bool | None = None) -> Any:
+def _argsort_numpy(
+    a: Any, axis: int | None = -1, kind: str | None = None, order: Any = None, *, stable: bool | None = None
+) -> Any:
     if order is not None:
         msg = "np.argsort: order= (record fields) is not supported on RaggedArrays"
         raise NotImplementedError(msg)
@@ -554,10 +561,17 @@ def _argsort_numpy(a: Any, axis: int | None = -1, kind: str | None = None, order
     return argsort(a, axis=axis)
 
 
-@register("argsort", "structural", numpy=(np.argsort,), numpy_impl=_argsort_numpy, awkward="ak.argsort",
-          differentiable=False)
-def argsort(x: RaggedArray, /, *, axis: int = -1, descending: bool = False,
-            stable: bool = True) -> RaggedArray:
+@register(
+    "argsort",
+    "structural",
+    numpy=(np.argsort,),
+    numpy_impl=_argsort_numpy,
+    awkward="ak.argsort",
+    differentiable=False,
+)
+def argsort(
+    x: RaggedArray, /, *, axis: int = -1, descending: bool = False, stable: bool = True
+) -> RaggedArray:
     """Local indices that sort every innermost list (stable), as ``ak.argsort``.
 
     ``x[rg.argsort(x)]`` is ``rg.sort(x)``.
@@ -605,8 +619,9 @@ def flip(x: RaggedArray, /, *, axis: int | tuple[int, ...] | None = None) -> Rag
 
 
 # ---- combinations, cartesian ------------------------------------------------------------------
-def _expand(rows_list: np.ndarray, cols: list[np.ndarray], counts: np.ndarray,
-            starts: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+def _expand(
+    rows_list: np.ndarray, cols: list[np.ndarray], counts: np.ndarray, starts: np.ndarray
+) -> tuple[np.ndarray, list[np.ndarray]]:
     """Repeat every row ``counts[r]`` times and append a column running from ``starts[r]``."""
     _, new = ranges(starts, counts)
     rep = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
@@ -716,8 +731,7 @@ def argcombinations(x: RaggedArray, n: int, /, *, axis: int = 1) -> tuple[Ragged
     key = ("argcombinations", n, d)
     structure, cols = s.cached(key, make)
     return tuple(
-        _new(structure, _batched(backend, _ints(backend, c, s, (*key, i), x._content), x._batch),
-             x._nbatch)
+        _new(structure, _batched(backend, _ints(backend, c, s, (*key, i), x._content), x._batch), x._nbatch)
         for i, c in enumerate(cols)
     )
 
@@ -763,8 +777,13 @@ def cartesian(arrays: Sequence[RaggedArray], /, *, axis: int = 1) -> tuple[Ragge
         sa = a._structure
         ok = a._nbatch == first._nbatch and d <= sa.nlevels
         if d:
-            ok = ok and sa.length == sf.length and all(
-                p is q or np.array_equal(p.offsets, q.offsets) for p, q in zip(sa.levels[: d - 1], sf.levels)
+            ok = (
+                ok
+                and sa.length == sf.length
+                and all(
+                    p is q or np.array_equal(p.offsets, q.offsets)
+                    for p, q in zip(sa.levels[: d - 1], sf.levels)
+                )
             )
         if not ok:
             msg = (
@@ -786,8 +805,11 @@ def cartesian(arrays: Sequence[RaggedArray], /, *, axis: int = 1) -> tuple[Ragge
     plan = structures[0].cached(key, make)
     nb = first._nbatch
     return tuple(
-        _new(structure, _back(backend, backend.take(_to_backend(backend, _moved(a)), sel, structures[0],
-                                                    (*key, i)), nb), nb)
+        _new(
+            structure,
+            _back(backend, backend.take(_to_backend(backend, _moved(a)), sel, structures[0], (*key, i)), nb),
+            nb,
+        )
         for i, (a, (structure, sel)) in enumerate(zip(xs, plan))
     )
 
@@ -805,7 +827,9 @@ def broadcast_arrays(*arrays: Any) -> tuple[Any, ...]:
     """
     structure, backend, contents, nb = broadcast(arrays, "rg.broadcast_arrays")
     xp = backend.xp
-    contents = [c if hasattr(c, "shape") and _backends.backend_of(c) is backend else backend.asarray(c)
-                for c in contents]
+    contents = [
+        c if hasattr(c, "shape") and _backends.backend_of(c) is backend else backend.asarray(c)
+        for c in contents
+    ]
     shape = np.broadcast_shapes(*(tuple(c.shape) for c in contents))
     return tuple(wrap(structure, xp.broadcast_to(c, shape), nb) for c in contents)

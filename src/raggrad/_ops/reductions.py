@@ -32,8 +32,24 @@ from .._registry import register
 from .._structure import Cached, Segments, Structure
 
 __all__ = [
-    "all", "any", "argmax", "argmin", "count", "count_nonzero", "cumulative_prod", "cumulative_sum",
-    "log_softmax", "logsumexp", "max", "mean", "min", "prod", "softmax", "std", "sum", "var",
+    "all",
+    "any",
+    "argmax",
+    "argmin",
+    "count",
+    "count_nonzero",
+    "cumulative_prod",
+    "cumulative_sum",
+    "log_softmax",
+    "logsumexp",
+    "max",
+    "mean",
+    "min",
+    "prod",
+    "softmax",
+    "std",
+    "sum",
+    "var",
 ]
 
 
@@ -171,7 +187,10 @@ def _classify(x: RaggedArray, axis: Any, name: str) -> tuple[str, Any]:
         else:
             parts = [_classify(x, a, name) for a in axis]
             if builtins.any(kind != "dense" for kind, _ in parts):
-                msg = f"{name}: a tuple axis={axis!r} may name regular dimensions only; reduce ragged axes one at a time"
+                msg = (
+                    f"{name}: a tuple axis={axis!r} may name regular dimensions only; "
+                    "reduce ragged axes one at a time"
+                )
                 raise NotImplementedError(msg)
             axes = tuple(sorted(a for _, (a,) in parts))
             if len(set(axes)) != len(axes):
@@ -192,7 +211,7 @@ def _mask(x: RaggedArray, where: Any, name: str) -> Any:
     """The content of ``where`` broadcast to ``x``'s content (None for no mask)."""
     if where is None or (isinstance(where, (bool, np.bool_)) and where):
         return None
-    structure, backend, (content, mask), nb = broadcast((x, where), f"{name}(where=...)")
+    structure, _, (content, mask), _ = broadcast((x, where), f"{name}(where=...)")
     np_like = x._backend.np_like
     shape = tuple(x._content.shape)
     mask = np_like.asarray(mask)
@@ -318,7 +337,9 @@ def _correction(name: str, correction: float, ddof: float | None) -> float:
 def _cast(backend: Backend, content: Any, fname: str, dtype: Any) -> Any:
     from .._dtypes import to_backend_dtype
 
-    target = to_backend_dtype(backend, dtype) if dtype is not None else backend.result_dtype(fname, content.dtype)
+    target = (
+        to_backend_dtype(backend, dtype) if dtype is not None else backend.result_dtype(fname, content.dtype)
+    )
     return content if content.dtype == target else _astype(backend, content, target)
 
 
@@ -328,7 +349,9 @@ def _astype(backend: Backend, a: Any, dtype: Any) -> Any:
 
 
 # ---- sum and prod -----------------------------------------------------------------------
-def _sum_or_prod(name: str, kind: str, x: Any, axis: Any, dtype: Any, keepdims: bool, initial: Any, where: Any) -> Any:
+def _sum_or_prod(
+    name: str, kind: str, x: Any, axis: Any, dtype: Any, keepdims: bool, initial: Any, where: Any
+) -> Any:
     x = _as_ragged(x, name)
     backend = x._backend
     x = _with_content(x, _cast(backend, x._content, kind, dtype))
@@ -347,15 +370,30 @@ def _with_content(x: RaggedArray, content: Any) -> RaggedArray:
     return x if content is x._content else RaggedArray._new(x._structure, content)
 
 
-def _sum_numpy(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False,
-               initial: Any = None, where: Any = None) -> Any:
+def _sum_numpy(
+    a: Any,
+    axis: Any = None,
+    dtype: Any = None,
+    out: Any = None,
+    keepdims: bool = False,
+    initial: Any = None,
+    where: Any = None,
+) -> Any:
     _no_out("np.sum", out)
     return sum(a, axis=axis, dtype=dtype, keepdims=keepdims, initial=initial, where=where)
 
 
 @register("sum", "reduction", numpy=(np.sum,), numpy_impl=_sum_numpy, awkward="ak.sum")
-def sum(x: Any, /, *, axis: Any = None, dtype: Any = None, keepdims: bool = False,  # noqa: A001
-        initial: Any = None, where: Any = None) -> Any:
+def sum(
+    x: Any,
+    /,
+    *,
+    axis: Any = None,
+    dtype: Any = None,
+    keepdims: bool = False,
+    initial: Any = None,
+    where: Any = None,
+) -> Any:
     """Sum along ``axis``; empty lists sum to 0.
 
     ``axis=-1`` sums each innermost list, ``axis=0`` sums column-wise with lists left-aligned
@@ -373,15 +411,30 @@ def sum(x: Any, /, *, axis: Any = None, dtype: Any = None, keepdims: bool = Fals
     return _sum_or_prod("rg.sum", "sum", x, axis, dtype, keepdims, initial, where)
 
 
-def _prod_numpy(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False,
-                initial: Any = None, where: Any = None) -> Any:
+def _prod_numpy(
+    a: Any,
+    axis: Any = None,
+    dtype: Any = None,
+    out: Any = None,
+    keepdims: bool = False,
+    initial: Any = None,
+    where: Any = None,
+) -> Any:
     _no_out("np.prod", out)
     return prod(a, axis=axis, dtype=dtype, keepdims=keepdims, initial=initial, where=where)
 
 
 @register("prod", "reduction", numpy=(np.prod,), numpy_impl=_prod_numpy, awkward="ak.prod")
-def prod(x: Any, /, *, axis: Any = None, dtype: Any = None, keepdims: bool = False,
-         initial: Any = None, where: Any = None) -> Any:
+def prod(
+    x: Any,
+    /,
+    *,
+    axis: Any = None,
+    dtype: Any = None,
+    keepdims: bool = False,
+    initial: Any = None,
+    where: Any = None,
+) -> Any:
     """Product along ``axis``; empty lists give 1. Its derivative at zeros is exact (JAX backend).
 
     >>> import raggrad as rg
@@ -392,8 +445,9 @@ def prod(x: Any, /, *, axis: Any = None, dtype: Any = None, keepdims: bool = Fal
 
 
 # ---- mean, var, std --------------------------------------------------------------------
-def _mean_numpy(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False,
-                *, where: Any = None) -> Any:
+def _mean_numpy(
+    a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False, *, where: Any = None
+) -> Any:
     _no_out("np.mean", out)
     return mean(a, axis=axis, dtype=dtype, keepdims=keepdims, where=where)
 
@@ -411,8 +465,17 @@ def mean(x: Any, /, *, axis: Any = None, dtype: Any = None, keepdims: bool = Fal
     return _reduction("rg.mean", x, axis, keepdims, where, _mean)
 
 
-def _var_or_std(name: str, x: Any, axis: Any, correction: float, ddof: Any, dtype: Any, keepdims: bool,
-                where: Any, root: bool) -> Any:
+def _var_or_std(
+    name: str,
+    x: Any,
+    axis: Any,
+    correction: float,
+    ddof: Any,
+    dtype: Any,
+    keepdims: bool,
+    where: Any,
+    root: bool,
+) -> Any:
     x = _as_ragged(x, name)
     correction = _correction(name, correction, ddof)
     x = _with_content(x, _cast(x._backend, x._content, "mean", dtype))
@@ -430,8 +493,18 @@ def _var_or_std(name: str, x: Any, axis: Any, correction: float, ddof: Any, dtyp
     return _reduction(name, x, axis, keepdims, where, compute)
 
 
-def _var_numpy(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: float = 0,
-               keepdims: bool = False, *, where: Any = None, mean: Any = None, correction: Any = None) -> Any:
+def _var_numpy(
+    a: Any,
+    axis: Any = None,
+    dtype: Any = None,
+    out: Any = None,
+    ddof: float = 0,
+    keepdims: bool = False,
+    *,
+    where: Any = None,
+    mean: Any = None,
+    correction: Any = None,
+) -> Any:
     _no_out("np.var", out)
     _no_mean("np.var", mean)
     correction = ddof if correction is None else correction
@@ -445,8 +518,17 @@ def _no_mean(name: str, mean: Any) -> None:
 
 
 @register("var", "reduction", numpy=(np.var,), numpy_impl=_var_numpy, awkward="ak.var")
-def var(x: Any, /, *, axis: Any = None, correction: float = 0.0, keepdims: bool = False, where: Any = None,
-        ddof: float | None = None, dtype: Any = None) -> Any:
+def var(
+    x: Any,
+    /,
+    *,
+    axis: Any = None,
+    correction: float = 0.0,
+    keepdims: bool = False,
+    where: Any = None,
+    ddof: float | None = None,
+    dtype: Any = None,
+) -> Any:
     """Variance along ``axis``, dividing by ``N - correction`` (``ddof`` is NumPy's spelling).
 
     Empty lists give NaN.
@@ -458,8 +540,18 @@ def var(x: Any, /, *, axis: Any = None, correction: float = 0.0, keepdims: bool 
     return _var_or_std("rg.var", x, axis, correction, ddof, dtype, keepdims, where, root=False)
 
 
-def _std_numpy(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: float = 0,
-               keepdims: bool = False, *, where: Any = None, mean: Any = None, correction: Any = None) -> Any:
+def _std_numpy(
+    a: Any,
+    axis: Any = None,
+    dtype: Any = None,
+    out: Any = None,
+    ddof: float = 0,
+    keepdims: bool = False,
+    *,
+    where: Any = None,
+    mean: Any = None,
+    correction: Any = None,
+) -> Any:
     _no_out("np.std", out)
     _no_mean("np.std", mean)
     correction = ddof if correction is None else correction
@@ -467,8 +559,17 @@ def _std_numpy(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddo
 
 
 @register("std", "reduction", numpy=(np.std,), numpy_impl=_std_numpy, awkward="ak.std")
-def std(x: Any, /, *, axis: Any = None, correction: float = 0.0, keepdims: bool = False, where: Any = None,
-        ddof: float | None = None, dtype: Any = None) -> Any:
+def std(
+    x: Any,
+    /,
+    *,
+    axis: Any = None,
+    correction: float = 0.0,
+    keepdims: bool = False,
+    where: Any = None,
+    ddof: float | None = None,
+    dtype: Any = None,
+) -> Any:
     """Standard deviation along ``axis`` (``correction``/``ddof`` as in :func:`var`).
 
     Empty lists give NaN; where the deviation is 0 the derivative taken is 0.
@@ -495,21 +596,30 @@ def _extremum(name: str, kind: str, x: Any, axis: Any, keepdims: bool, initial: 
     return _reduction(name, x, axis, keepdims, where, compute)
 
 
-def _max_numpy(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False, initial: Any = None,
-               where: Any = None) -> Any:
+def _max_numpy(
+    a: Any, axis: Any = None, out: Any = None, keepdims: bool = False, initial: Any = None, where: Any = None
+) -> Any:
     _no_out("np.max", out)
     return max(a, axis=axis, keepdims=keepdims, initial=initial, where=where)
 
 
-def _min_numpy(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False, initial: Any = None,
-               where: Any = None) -> Any:
+def _min_numpy(
+    a: Any, axis: Any = None, out: Any = None, keepdims: bool = False, initial: Any = None, where: Any = None
+) -> Any:
     _no_out("np.min", out)
     return min(a, axis=axis, keepdims=keepdims, initial=initial, where=where)
 
 
 @register("max", "reduction", numpy=(np.max, np.amax), numpy_impl=_max_numpy, awkward="ak.max")
-def max(x: Any, /, *, axis: Any = None, keepdims: bool = False, initial: Any = None,  # noqa: A001
-        where: Any = None) -> Any:
+def max(
+    x: Any,
+    /,
+    *,
+    axis: Any = None,
+    keepdims: bool = False,
+    initial: Any = None,
+    where: Any = None,
+) -> Any:
     """Maximum along ``axis``; empty lists give ``initial``, else the identity (-inf, the int minimum).
 
     Tied maxima share the derivative evenly, as ``jnp.max``.
@@ -523,8 +633,15 @@ def max(x: Any, /, *, axis: Any = None, keepdims: bool = False, initial: Any = N
 
 
 @register("min", "reduction", numpy=(np.min, np.amin), numpy_impl=_min_numpy, awkward="ak.min")
-def min(x: Any, /, *, axis: Any = None, keepdims: bool = False, initial: Any = None,  # noqa: A001
-        where: Any = None) -> Any:
+def min(
+    x: Any,
+    /,
+    *,
+    axis: Any = None,
+    keepdims: bool = False,
+    initial: Any = None,
+    where: Any = None,
+) -> Any:
     """Minimum along ``axis``; empty lists give ``initial``, else the identity (+inf, the int maximum).
 
     >>> import raggrad as rg
@@ -579,8 +696,14 @@ def _argmin_numpy(a: Any, axis: Any = None, out: Any = None, *, keepdims: bool =
     return argmin(a, axis=axis, keepdims=keepdims)
 
 
-@register("argmax", "reduction", numpy=(np.argmax,), numpy_impl=_argmax_numpy, awkward="ak.argmax",
-          differentiable=False)
+@register(
+    "argmax",
+    "reduction",
+    numpy=(np.argmax,),
+    numpy_impl=_argmax_numpy,
+    awkward="ak.argmax",
+    differentiable=False,
+)
 def argmax(x: Any, /, *, axis: Any = None, keepdims: bool = False) -> Any:
     """Index of the (first) maximum along ``axis``; -1 for an empty list.
 
@@ -596,8 +719,14 @@ def argmax(x: Any, /, *, axis: Any = None, keepdims: bool = False) -> Any:
     return _arg("rg.argmax", "max", x, axis, keepdims)
 
 
-@register("argmin", "reduction", numpy=(np.argmin,), numpy_impl=_argmin_numpy, awkward="ak.argmin",
-          differentiable=False)
+@register(
+    "argmin",
+    "reduction",
+    numpy=(np.argmin,),
+    numpy_impl=_argmin_numpy,
+    awkward="ak.argmin",
+    differentiable=False,
+)
 def argmin(x: Any, /, *, axis: Any = None, keepdims: bool = False) -> Any:
     """Index of the (first) minimum along ``axis``; -1 for an empty list (see :func:`argmax`).
 
@@ -621,18 +750,22 @@ def _logical(name: str, kind: str, x: Any, axis: Any, keepdims: bool, where: Any
     return _reduction(name, x, axis, keepdims, where, compute)
 
 
-def _any_numpy(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False, *, where: Any = None) -> Any:
+def _any_numpy(
+    a: Any, axis: Any = None, out: Any = None, keepdims: bool = False, *, where: Any = None
+) -> Any:
     _no_out("np.any", out)
     return any(a, axis=axis, keepdims=keepdims, where=where)
 
 
-def _all_numpy(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False, *, where: Any = None) -> Any:
+def _all_numpy(
+    a: Any, axis: Any = None, out: Any = None, keepdims: bool = False, *, where: Any = None
+) -> Any:
     _no_out("np.all", out)
     return all(a, axis=axis, keepdims=keepdims, where=where)
 
 
 @register("any", "reduction", numpy=(np.any,), numpy_impl=_any_numpy, awkward="ak.any", differentiable=False)
-def any(x: Any, /, *, axis: Any = None, keepdims: bool = False, where: Any = None) -> Any:  # noqa: A001
+def any(x: Any, /, *, axis: Any = None, keepdims: bool = False, where: Any = None) -> Any:
     """Whether any element along ``axis`` is true (non-zero); False for empty lists.
 
     >>> import raggrad as rg
@@ -643,7 +776,7 @@ def any(x: Any, /, *, axis: Any = None, keepdims: bool = False, where: Any = Non
 
 
 @register("all", "reduction", numpy=(np.all,), numpy_impl=_all_numpy, awkward="ak.all", differentiable=False)
-def all(x: Any, /, *, axis: Any = None, keepdims: bool = False, where: Any = None) -> Any:  # noqa: A001
+def all(x: Any, /, *, axis: Any = None, keepdims: bool = False, where: Any = None) -> Any:
     """Whether every element along ``axis`` is true (non-zero); True for empty lists.
 
     >>> import raggrad as rg
@@ -668,10 +801,15 @@ def count(x: Any, /, *, axis: Any = None, keepdims: bool = False, where: Any = N
     def compute(ctx: Context, data: Any, mask: Any) -> Any:
         if mask is not None:
             return ctx.reduce("sum", _astype(ctx.backend, mask, dtype))
-        shape = tuple(1 if i in ctx.axes else d for i, d in enumerate(data.shape)) if isinstance(
-            ctx, _Dense) else (ctx.plan.n, *data.shape[1:])
+        shape = (
+            tuple(1 if i in ctx.axes else d for i, d in enumerate(data.shape))
+            if isinstance(ctx, _Dense)
+            else (ctx.plan.n, *data.shape[1:])
+        )
         n = ctx.count(data)
-        return ctx.np.broadcast_to(ctx.np.asarray(n, dtype=dtype) if isinstance(n, int) else _astype(ctx.backend, n, dtype), shape)
+        return ctx.np.broadcast_to(
+            ctx.np.asarray(n, dtype=dtype) if isinstance(n, int) else _astype(ctx.backend, n, dtype), shape
+        )
 
     return _reduction("rg.count", x, axis, keepdims, where, compute)
 
@@ -680,8 +818,14 @@ def _count_nonzero_numpy(a: Any, axis: Any = None, *, keepdims: bool = False) ->
     return count_nonzero(a, axis=axis, keepdims=keepdims)
 
 
-@register("count_nonzero", "reduction", numpy=(np.count_nonzero,), numpy_impl=_count_nonzero_numpy,
-          awkward="ak.count_nonzero", differentiable=False)
+@register(
+    "count_nonzero",
+    "reduction",
+    numpy=(np.count_nonzero,),
+    numpy_impl=_count_nonzero_numpy,
+    awkward="ak.count_nonzero",
+    differentiable=False,
+)
 def count_nonzero(x: Any, /, *, axis: Any = None, keepdims: bool = False, where: Any = None) -> Any:
     """Number of non-zero elements along ``axis``; 0 for empty lists.
 
@@ -808,12 +952,17 @@ def _cumulative(name: str, kind: str, x: Any, axis: Any, dtype: Any, include_ini
             out, structure = _prepend_identity(backend, s, out, 0 if kind == "sum" else 1)
     else:
         if include_initial:
-            msg = f"{name}: include_initial=True is supported along the innermost ragged axis and regular axes only"
+            msg = (
+                f"{name}: include_initial=True is supported along the innermost ragged axis "
+                "and regular axes only"
+            )
             raise NotImplementedError(msg)
         order, inverse, groups = plan.cached("scan-order", lambda: _scan_order(plan))
         scanned = backend.segment_scan(kind, data[backend.index(plan, "order", order, data)], groups)
         out = scanned[backend.index(plan, "inverse", inverse, data)]
-    return wrap(structure if plan.segments is not None else s, np_like.moveaxis(out, 0, nb) if nb else out, nb)
+    return wrap(
+        structure if plan.segments is not None else s, np_like.moveaxis(out, 0, nb) if nb else out, nb
+    )
 
 
 def _scan_order(plan: _Plan) -> tuple[np.ndarray, np.ndarray, Segments]:

@@ -157,8 +157,13 @@ def layouts(
 
 
 # ---- values ------------------------------------------------------------------------------------
-def elements(dtype: Any = "float64", *, min_value: float | None = None,
-             max_value: float | None = None, allow_subnormal: bool = True) -> st.SearchStrategy[Any]:
+def elements(
+    dtype: Any = "float64",
+    *,
+    min_value: float | None = None,
+    max_value: float | None = None,
+    allow_subnormal: bool = True,
+) -> st.SearchStrategy[Any]:
     """Finite scalars of ``dtype`` in ``[min_value, max_value]`` (defaults: -3..3 for floats).
 
     ``allow_subnormal=False`` leaves out subnormal floats (XLA flushes them to zero on CPU).
@@ -181,16 +186,18 @@ def elements(dtype: Any = "float64", *, min_value: float | None = None,
     lo = -3.0 if min_value is None else float(min_value)
     hi = 3.0 if max_value is None else float(max_value)
     width = 32 if dt.itemsize <= (4 if dt.kind == "f" else 8) else 64
-    real = st.floats(lo, hi, allow_nan=False, allow_infinity=False, width=width,
-                     allow_subnormal=allow_subnormal)
+    real = st.floats(
+        lo, hi, allow_nan=False, allow_infinity=False, width=width, allow_subnormal=allow_subnormal
+    )
     if dt.kind == "c":
         return st.builds(complex, real, real)
     return real
 
 
-def _finish(content: np.ndarray, layout: tuple[int, tuple[np.ndarray, ...]], backend: str,
-            device: Any) -> RaggedArray:
-    n, offsets = layout
+def _finish(
+    content: np.ndarray, layout: tuple[int, tuple[np.ndarray, ...]], backend: str, device: Any
+) -> RaggedArray:
+    _, offsets = layout
     out: Any = content
     for offs in reversed(offsets):
         out = from_offsets(offs, out)
@@ -242,8 +249,14 @@ def ragged_arrays(
         msg = f"{where}: device={device!r} needs backend='jax'; numpy has only 'cpu'"
         raise InvalidArgument(msg)
     inner = _check_inner(inner_shape, where)
-    structure = layouts(depth=depth, min_outer=min_outer, max_outer=max_outer,
-                        max_list_length=max_list_length, lengths=lengths, huge_length=huge_length)
+    structure = layouts(
+        depth=depth,
+        min_outer=min_outer,
+        max_outer=max_outer,
+        max_list_length=max_list_length,
+        lengths=lengths,
+        huge_length=huge_length,
+    )
     elems = values if values is not None else elements(dt, min_value=min_value, max_value=max_value)
 
     @st.composite
@@ -308,8 +321,9 @@ def where_masks(x: RaggedArray) -> st.SearchStrategy[RaggedArray]:
     return same_structure(x, dtype="bool")
 
 
-def equal_structure_pairs(*, dtype: Any = "float64", other_dtype: Any = None,
-                          **kwargs: Any) -> st.SearchStrategy[tuple[RaggedArray, RaggedArray]]:
+def equal_structure_pairs(
+    *, dtype: Any = "float64", other_dtype: Any = None, **kwargs: Any
+) -> st.SearchStrategy[tuple[RaggedArray, RaggedArray]]:
     """Pairs ``(x, y)`` with identical structure; ``kwargs`` go to :func:`ragged_arrays`.
 
     >>> from hypothesis import find
@@ -320,15 +334,18 @@ def equal_structure_pairs(*, dtype: Any = "float64", other_dtype: Any = None,
     other = dtype if other_dtype is None else other_dtype
     min_value, max_value = kwargs.get("min_value"), kwargs.get("max_value")
     return ragged_arrays(dtype=dtype, **kwargs).flatmap(
-        lambda x: st.tuples(st.just(x), same_structure(x, dtype=other, min_value=min_value, max_value=max_value))
+        lambda x: st.tuples(
+            st.just(x), same_structure(x, dtype=other, min_value=min_value, max_value=max_value)
+        )
     )
 
 
 BROADCAST_KINDS = ("same", "scalar", "outer", "swapped")
 
 
-def broadcastable_pairs(*, dtype: Any = "float64", kinds: Sequence[str] = BROADCAST_KINDS,
-                        **kwargs: Any) -> st.SearchStrategy[tuple[Any, Any]]:
+def broadcastable_pairs(
+    *, dtype: Any = "float64", kinds: Sequence[str] = BROADCAST_KINDS, **kwargs: Any
+) -> st.SearchStrategy[tuple[Any, Any]]:
     """Pairs that broadcast by awkward's rules: equal structures, a Python scalar, or one value
     per outer list (an array of type ``n * dtype`` against ``n * var * ...``); ``"swapped"`` puts
     the simpler operand first.
@@ -369,8 +386,9 @@ def broadcastable_pairs(*, dtype: Any = "float64", kinds: Sequence[str] = BROADC
     return draw_pair()
 
 
-def axes(ndim: int | RaggedArray, *, allow_none: bool = True,
-         allow_negative: bool = True) -> st.SearchStrategy[int | None]:
+def axes(
+    ndim: int | RaggedArray, *, allow_none: bool = True, allow_negative: bool = True
+) -> st.SearchStrategy[int | None]:
     """Valid ``axis`` arguments for an array of ``ndim`` dimensions (or for the array given).
 
     >>> from hypothesis import find
