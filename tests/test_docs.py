@@ -55,3 +55,14 @@ def test_the_jax_walkthrough_is_a_myst_notebook() -> None:
     assert text.startswith("---\njupytext:")
     assert "format_name: myst" in text and "name: python3" in text
     assert len(code_cells(text)) >= 20
+
+
+def test_readme_example_runs() -> None:
+    pytest.importorskip("jax")
+    text = (DOCS.parent / "README.md").read_text()
+    (code,) = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
+    namespace: dict[str, object] = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    assert namespace["per_event"].to_list()[2] == 0.0
+    assert namespace["leading"].to_list() == [[54.2], [88.1], [], [41.0]]
+    assert namespace["grad"].type == "4 * var * float32"
