@@ -51,7 +51,7 @@ class NumpyBackend(Backend):
         last, empty = segments.cached("empty-fixup", lambda: _empty_fixup(segments))
         out = np.empty((n, *data.shape[1:]), dtype=data.dtype)
         if last:
-            out[:last] = ufunc.reduceat(data, segments.offsets[:last], axis=0)
+            ufunc.reduceat(data, segments.offsets[:last], axis=0, out=out[:last])
         ident = identity(kind, data.dtype)
         out[last:] = ident
         out[empty] = ident
