@@ -370,6 +370,30 @@ def markdown(results: dict[str, Any], png: str | None) -> str:
         if row["status"] == "MISMATCH":
             cells[-1] = f"**{cells[-1]}**"
         lines.append("| " + " | ".join(cells) + " |")
+    torch_result = results.get("torch")
+    if torch_result:
+        lines += [
+            "",
+            "## Torch backend",
+            "",
+            f"Workload A's gradient (`loss.backward()`), torch {torch_result['torch']} on "
+            f"{torch_result['device']}, {torch_result['dtype']}, {torch_result['elements']:,} elements in "
+            f"{torch_result['lists']:,} lists: raggrad's torch backend against hand-written `index_add` + "
+            f"autograd, timed as interleaved pairs (target ratio <= {torch_result['target']}).",
+            "",
+            "| mode | raggrad ms | hand-written ms | ratio | compile s (raggrad / hand-written) |",
+            "|---|---|---|---|---|",
+        ]
+        for r in torch_result["rows"]:
+            comp = f"{r['compile_s'][0]:.1f} / {r['compile_s'][1]:.1f}" if r["compile_s"] else ""
+            cells = [
+                r["mode"],
+                f"{r['raggrad_ms']:.2f}",
+                f"{r['handwritten_ms']:.2f}",
+                f"{r['ratio']:.2f}",
+                comp,
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
     if png:
         lines += ["", f"![time vs size and ratio to hand-written JAX]({png})"]
     return "\n".join(lines) + "\n"

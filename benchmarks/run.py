@@ -84,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             for dist in DISTS[workload]:
                 rows += run_workload(workload, dist, sizes, mode, args.device, device)
         overhead = eager_overhead(device)
+    torch_result = torch_rows(mode, args.device)
     targets = _report.evaluate_targets(rows, overhead, mode)
     elapsed = time.perf_counter() - started
     print()
@@ -92,6 +93,11 @@ def main(argv: list[str] | None = None) -> int:
     print(_report.text_overhead(overhead))
     print()
     print(_report.text_targets(targets))
+    if torch_result is not None:
+        from . import torch_bench
+
+        print()
+        print(torch_bench.text(torch_result))
     results = {
         "mode": mode,
         "device": args.device,
@@ -101,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         "rows": rows,
         "overhead": overhead,
         "targets": targets,
+        "torch": torch_result,
         "note": args.note,
     }
     written = _report.write_all(results, args.out)
@@ -112,6 +119,19 @@ def main(argv: list[str] | None = None) -> int:
             + ", ".join(f"{r['case']} {r['size']:.0e} {r['alt']}" for r in mismatches)
         )
     return 1 if mismatches else 0
+
+
+def torch_rows(mode: str, device: str) -> dict[str, Any] | None:
+    """Workload A's gradient on raggrad's torch backend vs hand-written torch (None without torch)."""
+    import importlib.util
+
+    if importlib.util.find_spec("torch") is None:
+        print("torch is not installed: no torch rows")
+        return None
+    from . import torch_bench
+
+    size = 1_000_000 if mode == "full" else 100_000
+    return torch_bench.measure(size=size, device="cuda" if device == "gpu" else "cpu", seconds=1.0)
 
 
 def run_workload(

@@ -73,23 +73,23 @@ def time_pair(
     return float(np.median(ta)), float(np.median(tb))
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--size", type=int, default=1_000_000)
-    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    parser.add_argument("--dtype", default="float32", choices=("float32", "float64"))
-    parser.add_argument("--seconds", type=float, default=2.0)
-    parser.add_argument("--no-compile", action="store_true")
-    args = parser.parse_args(argv)
-    dtype = getattr(torch, args.dtype)
-    lengths, host = make_data(args.size)
+def measure(
+    size: int = 1_000_000,
+    device: str = "cpu",
+    dtype_name: str = "float32",
+    seconds: float = 2.0,
+    compile: bool = True,  # noqa: A002 - the torch word for it
+) -> dict[str, Any]:
+    """Time workload A's gradient, raggrad vs hand-written torch, eager and compiled."""
+    dtype = getattr(torch, dtype_name)
+    lengths, host = make_data(size)
     n = len(lengths)
 
-    values = torch.tensor(host, dtype=dtype, device=args.device, requires_grad=True)
+    values = torch.tensor(host, dtype=dtype, device=device, requires_grad=True)
     offsets = np.concatenate([[0], np.cumsum(lengths)])
     x = rg.from_offsets(offsets, values)
-    counts = torch.from_numpy(lengths).to(args.device)
-    ids = torch.repeat_interleave(torch.arange(n, device=args.device), counts)
+    counts = torch.from_numpy(lengths).to(device)
+    ids = torch.repeat_interleave(torch.arange(n, device=device), counts)
 
     # check that both compute the same gradient (this also builds raggrad's cached index maps)
     grads = []
@@ -99,29 +99,66 @@ def main(argv: list[str] | None = None) -> None:
     tol = 1e-4 if dtype == torch.float32 else 1e-10
     torch.testing.assert_close(grads[0], grads[1], rtol=tol, atol=tol)
 
-    print(
-        f"workload A gradient, torch {torch.__version__}, {args.device}, {args.dtype}, "
-        f"{int(lengths.sum()):,} elements in {n:,} lists (Poisson(10))"
-    )
-    print(f"{'mode':<10} {'raggrad ms':>11} {'hand-written ms':>16} {'ratio':>7} {'compile s (rg / hw)':>20}")
-    rows = [("eager", lambda: raggrad_loss(x), lambda: handwritten_loss(values, ids, n), None)]
-    if not args.no_compile:
+    cases = [("eager", lambda: raggrad_loss(x), lambda: handwritten_loss(values, ids, n), None)]
+    if compile:
         rg_c = torch.compile(raggrad_loss, fullgraph=True)
         hw_c = torch.compile(handwritten_loss, fullgraph=True)
         compile_s = []
         for fn in (lambda: rg_c(x), lambda: hw_c(values, ids, n)):
             t0 = time.perf_counter()
             _step(fn, values)()  # first call: trace and compile forward and backward
-            _sync(args.device)
+            _sync(device)
             compile_s.append(time.perf_counter() - t0)
         torch.testing.assert_close(values.grad, grads[1], rtol=tol, atol=tol)
-        rows.append(("compiled", lambda: rg_c(x), lambda: hw_c(values, ids, n), compile_s))
-    for mode, rg_fn, hw_fn, compile_s in rows:
-        t_rg, t_hw = time_pair(_step(rg_fn, values), _step(hw_fn, values), args.device, args.seconds)
-        ratio = t_rg / t_hw
-        comp = f"{compile_s[0]:.1f} / {compile_s[1]:.1f}" if compile_s else "-"
-        flag = "" if ratio <= TARGET else f"  (target <= {TARGET})"
-        print(f"{mode:<10} {t_rg * 1e3:>11.2f} {t_hw * 1e3:>16.2f} {ratio:>7.2f} {comp:>20}{flag}")
+        cases.append(("compiled", lambda: rg_c(x), lambda: hw_c(values, ids, n), compile_s))
+    rows = []
+    for mode, rg_fn, hw_fn, compile_s in cases:
+        t_rg, t_hw = time_pair(_step(rg_fn, values), _step(hw_fn, values), device, seconds)
+        rows.append(
+            {
+                "mode": mode,
+                "raggrad_ms": t_rg * 1e3,
+                "handwritten_ms": t_hw * 1e3,
+                "ratio": t_rg / t_hw,
+                "compile_s": compile_s,
+            }
+        )
+    return {
+        "torch": torch.__version__,
+        "device": device,
+        "dtype": dtype_name,
+        "elements": int(lengths.sum()),
+        "lists": n,
+        "rows": rows,
+        "target": TARGET,
+    }
+
+
+def text(result: dict[str, Any]) -> str:
+    lines = [
+        f"workload A gradient, torch {result['torch']}, {result['device']}, {result['dtype']}, "
+        f"{result['elements']:,} elements in {result['lists']:,} lists (Poisson(10))",
+        f"{'mode':<10} {'raggrad ms':>11} {'hand-written ms':>16} {'ratio':>7} {'compile s (rg / hw)':>20}",
+    ]
+    for r in result["rows"]:
+        comp = f"{r['compile_s'][0]:.1f} / {r['compile_s'][1]:.1f}" if r["compile_s"] else "-"
+        flag = "" if r["ratio"] <= TARGET else f"  (target <= {TARGET})"
+        lines.append(
+            f"{r['mode']:<10} {r['raggrad_ms']:>11.2f} {r['handwritten_ms']:>16.2f} "
+            f"{r['ratio']:>7.2f} {comp:>20}{flag}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--size", type=int, default=1_000_000)
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--dtype", default="float32", choices=("float32", "float64"))
+    parser.add_argument("--seconds", type=float, default=2.0)
+    parser.add_argument("--no-compile", action="store_true")
+    args = parser.parse_args(argv)
+    print(text(measure(args.size, args.device, args.dtype, args.seconds, not args.no_compile)))
 
 
 if __name__ == "__main__":
