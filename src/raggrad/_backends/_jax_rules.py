@@ -53,29 +53,35 @@ def _segment_prod(data: Any, ids: Any, n: int, sorted_ids: bool) -> Any:
 
 @_segment_prod.defjvp
 def _segment_prod_jvp(n: int, sorted_ids: bool, primals: Any, tangents: Any) -> Any:
-    # d prod = Σ_i t_i · Π_{j≠i} x_j. With z_i zeros among the others (j ≠ i) and Q the product of
-    # the non-zero elements: Π_{j≠i} x_j = Q / x_i when z_i = 0; when z_i = 1 it is 0 but its
-    # derivative along the one other zero x_k is Q / y_i, so write it as (Q / y_i) · x_k (value 0);
-    # when z_i ≥ 2 it and its first derivatives vanish. Exact to second order (Hessian entries
-    # Π_{k≠a,b} x_k), without dividing by zero.
+    # d prod = Σ_i t_i · Π_{j≠i} x_j, with the product of the others computed without division
+    # (exclusive prefix times exclusive suffix products): exact at zeros, and its own derivatives
+    # (plain autodiff of the scans) stay finite where dividing by x_i would under- or overflow.
     data, ids = primals
     t, _ = tangents
     out = _segment_prod(data, ids, n, sorted_ids)
-    is_zero = data == 0
-    y = jnp.where(is_zero, jnp.ones_like(data), data)
-    q = _segment_prod(y, ids, n, sorted_ids)
-    zeros = jax.ops.segment_sum(is_zero.astype(jnp.int32), ids, num_segments=n, indices_are_sorted=sorted_ids)
-    zero_values = jnp.where(is_zero, data, jnp.zeros_like(data))  # 0, with derivative 1 at the zeros
-    zero_sum = jax.ops.segment_sum(zero_values, ids, num_segments=n, indices_are_sorted=sorted_ids)
-    others_zeros = zeros[ids] - is_zero.astype(jnp.int32)
-    factor = jnp.where(
-        others_zeros == 0,
-        jnp.ones_like(data),
-        jnp.where(others_zeros == 1, zero_sum[ids] - zero_values, jnp.zeros_like(data)),
-    )
-    others = q[ids] / y * factor
+    others = _product_of_others(data, ids, sorted_ids)
     tangent_out = jax.ops.segment_sum(t * others, ids, num_segments=n, indices_are_sorted=sorted_ids)
     return out, tangent_out
+
+
+def _product_of_others(data: Any, ids: Any, sorted_ids: bool) -> Any:
+    """``Π_{j≠i} x_j`` over the segment of every element ``i``, from segment scans."""
+    if data.shape[0] == 0:
+        return data
+    if not sorted_ids:
+        order = jnp.argsort(ids, stable=True)
+        others = _product_of_others(data[order], ids[order], True)
+        return jnp.zeros_like(data).at[order].set(others, unique_indices=True)
+    change = ids[1:] != ids[:-1]
+    first = jnp.ones(1, dtype=bool)
+    starts = jnp.concatenate([first, change])
+    ends = jnp.concatenate([change, first])
+    ones = jnp.ones_like(data[:1])
+    inclusive = segment_scan("prod", data, starts)
+    before = jnp.where(_expand(starts, data), 1, jnp.concatenate([ones, inclusive[:-1]]))
+    inclusive_rev = segment_scan("prod", data[::-1], ends[::-1])[::-1]
+    after = jnp.where(_expand(ends, data), 1, jnp.concatenate([inclusive_rev[1:], ones]))
+    return before * after
 
 
 # ---- maximum and minimum ---------------------------------------------------------------
