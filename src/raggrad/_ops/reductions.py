@@ -15,6 +15,7 @@ id per element) is computed once per structure and axis with NumPy and cached on
 from __future__ import annotations
 
 import builtins
+import inspect
 import math
 from collections.abc import Callable
 from typing import Any
@@ -307,6 +308,22 @@ def _no_out(name: str, out: Any) -> None:
         raise NotImplementedError(msg)
 
 
+def _numpy_signature(np_func: Any, name: str) -> Any:
+    """NEP-18 adapter: bind a call to ``np_func``'s own signature and forward it to ``rg.<name>``.
+
+    Only the arguments the caller passed are forwarded (NumPy's ``<no value>`` defaults stay
+    raggrad's defaults); ``out=`` raises ``NotImplementedError``.
+    """
+    signature = inspect.signature(np_func)
+
+    def impl(*args: Any, **kwargs: Any) -> Any:
+        bound = signature.bind(*args, **kwargs).arguments
+        _no_out(f"np.{np_func.__name__}", bound.pop("out", None))
+        return globals()[name](bound.pop("a"), **bound)
+
+    return impl
+
+
 def _mean(ctx: Context, data: Any, mask: Any) -> Any:
     np_like = ctx.np
     total = ctx.reduce("sum", _where(np_like, mask, data, 0))
@@ -370,20 +387,7 @@ def _with_content(x: RaggedArray, content: Any) -> RaggedArray:
     return x if content is x._content else RaggedArray._new(x._structure, content)
 
 
-def _sum_numpy(
-    a: Any,
-    axis: Any = None,
-    dtype: Any = None,
-    out: Any = None,
-    keepdims: bool = False,
-    initial: Any = None,
-    where: Any = None,
-) -> Any:
-    _no_out("np.sum", out)
-    return sum(a, axis=axis, dtype=dtype, keepdims=keepdims, initial=initial, where=where)
-
-
-@register("sum", "reduction", numpy=(np.sum,), numpy_impl=_sum_numpy, awkward="ak.sum")
+@register("sum", "reduction", numpy=(np.sum,), numpy_impl=_numpy_signature(np.sum, "sum"), awkward="ak.sum")
 def sum(
     x: Any,
     /,
@@ -411,20 +415,9 @@ def sum(
     return _sum_or_prod("rg.sum", "sum", x, axis, dtype, keepdims, initial, where)
 
 
-def _prod_numpy(
-    a: Any,
-    axis: Any = None,
-    dtype: Any = None,
-    out: Any = None,
-    keepdims: bool = False,
-    initial: Any = None,
-    where: Any = None,
-) -> Any:
-    _no_out("np.prod", out)
-    return prod(a, axis=axis, dtype=dtype, keepdims=keepdims, initial=initial, where=where)
-
-
-@register("prod", "reduction", numpy=(np.prod,), numpy_impl=_prod_numpy, awkward="ak.prod")
+@register(
+    "prod", "reduction", numpy=(np.prod,), numpy_impl=_numpy_signature(np.prod, "prod"), awkward="ak.prod"
+)
 def prod(
     x: Any,
     /,
@@ -445,14 +438,11 @@ def prod(
 
 
 # ---- mean, var, std --------------------------------------------------------------------
-def _mean_numpy(
-    a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False, *, where: Any = None
-) -> Any:
-    _no_out("np.mean", out)
-    return mean(a, axis=axis, dtype=dtype, keepdims=keepdims, where=where)
 
 
-@register("mean", "reduction", numpy=(np.mean,), numpy_impl=_mean_numpy, awkward="ak.mean")
+@register(
+    "mean", "reduction", numpy=(np.mean,), numpy_impl=_numpy_signature(np.mean, "mean"), awkward="ak.mean"
+)
 def mean(x: Any, /, *, axis: Any = None, dtype: Any = None, keepdims: bool = False, where: Any = None) -> Any:
     """Arithmetic mean along ``axis``; empty lists give NaN, with finite derivatives elsewhere.
 
@@ -596,21 +586,9 @@ def _extremum(name: str, kind: str, x: Any, axis: Any, keepdims: bool, initial: 
     return _reduction(name, x, axis, keepdims, where, compute)
 
 
-def _max_numpy(
-    a: Any, axis: Any = None, out: Any = None, keepdims: bool = False, initial: Any = None, where: Any = None
-) -> Any:
-    _no_out("np.max", out)
-    return max(a, axis=axis, keepdims=keepdims, initial=initial, where=where)
-
-
-def _min_numpy(
-    a: Any, axis: Any = None, out: Any = None, keepdims: bool = False, initial: Any = None, where: Any = None
-) -> Any:
-    _no_out("np.min", out)
-    return min(a, axis=axis, keepdims=keepdims, initial=initial, where=where)
-
-
-@register("max", "reduction", numpy=(np.max, np.amax), numpy_impl=_max_numpy, awkward="ak.max")
+@register(
+    "max", "reduction", numpy=(np.max, np.amax), numpy_impl=_numpy_signature(np.max, "max"), awkward="ak.max"
+)
 def max(
     x: Any,
     /,
@@ -632,7 +610,9 @@ def max(
     return _extremum("rg.max", "max", x, axis, keepdims, initial, where)
 
 
-@register("min", "reduction", numpy=(np.min, np.amin), numpy_impl=_min_numpy, awkward="ak.min")
+@register(
+    "min", "reduction", numpy=(np.min, np.amin), numpy_impl=_numpy_signature(np.min, "min"), awkward="ak.min"
+)
 def min(
     x: Any,
     /,
@@ -686,21 +666,11 @@ def _arg(name: str, kind: str, x: Any, axis: Any, keepdims: bool) -> Any:
     return _reduction(name, x, axis, keepdims, None, compute, arg=True)
 
 
-def _argmax_numpy(a: Any, axis: Any = None, out: Any = None, *, keepdims: bool = False) -> Any:
-    _no_out("np.argmax", out)
-    return argmax(a, axis=axis, keepdims=keepdims)
-
-
-def _argmin_numpy(a: Any, axis: Any = None, out: Any = None, *, keepdims: bool = False) -> Any:
-    _no_out("np.argmin", out)
-    return argmin(a, axis=axis, keepdims=keepdims)
-
-
 @register(
     "argmax",
     "reduction",
     numpy=(np.argmax,),
-    numpy_impl=_argmax_numpy,
+    numpy_impl=_numpy_signature(np.argmax, "argmax"),
     awkward="ak.argmax",
     differentiable=False,
 )
@@ -723,7 +693,7 @@ def argmax(x: Any, /, *, axis: Any = None, keepdims: bool = False) -> Any:
     "argmin",
     "reduction",
     numpy=(np.argmin,),
-    numpy_impl=_argmin_numpy,
+    numpy_impl=_numpy_signature(np.argmin, "argmin"),
     awkward="ak.argmin",
     differentiable=False,
 )
@@ -750,21 +720,14 @@ def _logical(name: str, kind: str, x: Any, axis: Any, keepdims: bool, where: Any
     return _reduction(name, x, axis, keepdims, where, compute)
 
 
-def _any_numpy(
-    a: Any, axis: Any = None, out: Any = None, keepdims: bool = False, *, where: Any = None
-) -> Any:
-    _no_out("np.any", out)
-    return any(a, axis=axis, keepdims=keepdims, where=where)
-
-
-def _all_numpy(
-    a: Any, axis: Any = None, out: Any = None, keepdims: bool = False, *, where: Any = None
-) -> Any:
-    _no_out("np.all", out)
-    return all(a, axis=axis, keepdims=keepdims, where=where)
-
-
-@register("any", "reduction", numpy=(np.any,), numpy_impl=_any_numpy, awkward="ak.any", differentiable=False)
+@register(
+    "any",
+    "reduction",
+    numpy=(np.any,),
+    numpy_impl=_numpy_signature(np.any, "any"),
+    awkward="ak.any",
+    differentiable=False,
+)
 def any(x: Any, /, *, axis: Any = None, keepdims: bool = False, where: Any = None) -> Any:
     """Whether any element along ``axis`` is true (non-zero); False for empty lists.
 
@@ -775,7 +738,14 @@ def any(x: Any, /, *, axis: Any = None, keepdims: bool = False, where: Any = Non
     return _logical("rg.any", "any", x, axis, keepdims, where)
 
 
-@register("all", "reduction", numpy=(np.all,), numpy_impl=_all_numpy, awkward="ak.all", differentiable=False)
+@register(
+    "all",
+    "reduction",
+    numpy=(np.all,),
+    numpy_impl=_numpy_signature(np.all, "all"),
+    awkward="ak.all",
+    differentiable=False,
+)
 def all(x: Any, /, *, axis: Any = None, keepdims: bool = False, where: Any = None) -> Any:
     """Whether every element along ``axis`` is true (non-zero); True for empty lists.
 
