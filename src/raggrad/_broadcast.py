@@ -185,7 +185,7 @@ def _general(
                 index = np.zeros(target.size, dtype=np.int64)
                 content = backend.take(content, index, target, ("zeros", target.size))
             else:
-                content = backend.take(content, target.ancestors(k), target, ("ancestors", k))
+                content = backend.segment_expand(content, target.segments_at(k))
             if nb:
                 content = xp.moveaxis(content, 0, nb)
         aligned.append(content)

@@ -84,6 +84,10 @@ class Backend:
         """Reduce axis 0 of ``data`` within each contiguous segment; empty segments get the identity."""
         raise NotImplementedError
 
+    def segment_expand(self, values: Any, segments: Segments) -> Any:
+        """``values`` (one per segment along axis 0) repeated over the elements of each segment."""
+        return self.take(values, segments.ids, segments, "ids")
+
     def scatter_reduce(self, kind: str, data: Any, ids: np.ndarray, n: int, owner: Any, key: Any) -> Any:
         """Reduce axis 0 of ``data`` into ``n`` groups given by (unsorted) ``ids``.
 

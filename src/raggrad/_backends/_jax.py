@@ -156,9 +156,40 @@ class JaxBackend(Backend):
         offsets = self.index(segments, "offsets", segments.offsets, like)
         return ids_from_offsets(offsets, segments.size)
 
+    #: which kernels reduce contiguous segments: "xla" (``jax.ops.segment_*`` over segment ids),
+    #: "pallas" (kernels that read only the offsets, lowered to Triton: used for float sum, max
+    #: and min on GPUs, "xla" elsewhere) or "interpret" (the same kernels through Pallas'
+    #: interpreter on any device, to check them without a GPU); see ``_jax_pallas``
+    kernels = "xla"
+    #: the Pallas kernels' ``Tiling`` (None: its defaults)
+    tiling: Any = None
+
+    def _plan(self, kind: str, data: Any, segments: Segments) -> Any:
+        """The Pallas plan when the kernels take this reduction, else None."""
+        if self.kernels == "xla" or (self.kernels == "pallas" and not _on_gpu(data)):
+            return None
+        from . import _jax_pallas
+
+        if kind not in _jax_pallas.KINDS or not _jax_pallas.supported(data, segments):
+            return None
+        return _jax_pallas.plan_for(segments, self.tiling or _jax_pallas.Tiling())
+
     def segment_reduce(self, kind: str, data: Any, segments: Segments) -> Any:
+        plan = self._plan(kind, data, segments)
+        if plan is not None:
+            from ._jax_rules import kernel_reduce
+
+            return kernel_reduce(kind, data, plan, interpret=self.kernels == "interpret")
         ids = self.segment_ids(segments, data)
         return _segment(kind, data, ids, segments.n, sorted_ids=not _on_gpu(data))
+
+    def segment_expand(self, values: Any, segments: Segments) -> Any:
+        plan = self._plan("sum", values, segments)
+        if plan is not None:
+            from ._jax_rules import kernel_expand
+
+            return kernel_expand(values, plan, interpret=self.kernels == "interpret")
+        return values[self.segment_ids(segments, values)]  # device-built ids where they pay
 
     def scatter_reduce(self, kind: str, data: Any, ids: np.ndarray, n: int, owner: Any, key: Any) -> Any:
         return _segment(kind, data, self.index(owner, key, ids, data), n, sorted_ids=False)

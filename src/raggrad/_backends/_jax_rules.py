@@ -10,12 +10,12 @@ which plain autodiff differentiates exactly (also through zeros of a cumulative 
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 
-__all__ = ["segment_reduce", "segment_scan"]
+__all__ = ["kernel_expand", "kernel_reduce", "segment_reduce", "segment_scan"]
 
 
 def segment_reduce(kind: str, data: Any, ids: Any, n: int, sorted_ids: bool, ident: Any) -> Any:
@@ -85,21 +85,75 @@ def _product_of_others(data: Any, ids: Any, sorted_ids: bool) -> Any:
 
 
 # ---- maximum and minimum ---------------------------------------------------------------
-@partial(jax.custom_jvp, nondiff_argnums=(2, 3, 4))
+class _Scatter(NamedTuple):
+    """Segments given by per-element ids (the ``index`` operand): ``jax.ops.segment_*``."""
+
+    n: int
+    sorted_ids: bool
+
+    def extremum(self, kind: str, data: Any, ids: Any) -> Any:
+        fn = jax.ops.segment_max if kind == "max" else jax.ops.segment_min
+        return fn(data, ids, num_segments=self.n, indices_are_sorted=self.sorted_ids)
+
+    def sum(self, data: Any, ids: Any) -> Any:
+        return jax.ops.segment_sum(data, ids, num_segments=self.n, indices_are_sorted=self.sorted_ids)
+
+    def expand(self, values: Any, ids: Any) -> Any:
+        return values[ids]
+
+
+class _Kernels(NamedTuple):
+    """Segments given by offsets only (no ``index`` operand): the kernels of ``_jax_pallas``."""
+
+    plan: Any
+    interpret: bool
+
+    def extremum(self, kind: str, data: Any, _: Any) -> Any:
+        return _jax_pallas().reduce(kind, data, self.plan, self.interpret)
+
+    def sum(self, data: Any, _: Any) -> Any:
+        return _jax_pallas().reduce("sum", data, self.plan, self.interpret)
+
+    def expand(self, values: Any, _: Any) -> Any:
+        return _jax_pallas().expand(values, self.plan, self.interpret)
+
+
+def _jax_pallas() -> Any:
+    from . import _jax_pallas  # imports Pallas: only when the kernels are asked for
+
+    return _jax_pallas
+
+
 def _segment_extremum(data: Any, ids: Any, n: int, sorted_ids: bool, kind: str) -> Any:
-    fn = jax.ops.segment_max if kind == "max" else jax.ops.segment_min
-    return fn(data, ids, num_segments=n, indices_are_sorted=sorted_ids)
+    return _extremum(data, ids, _Scatter(n, sorted_ids), kind)
 
 
-@_segment_extremum.defjvp
-def _segment_extremum_jvp(n: int, sorted_ids: bool, kind: str, primals: Any, tangents: Any) -> Any:
+def kernel_reduce(kind: str, data: Any, plan: Any, interpret: bool) -> Any:
+    """``kind`` ("sum", "max", "min") within the segments of a ``_jax_pallas.Plan``."""
+    if kind == "sum":
+        return _jax_pallas().reduce("sum", data, plan, interpret)  # linear: transposes itself
+    return _extremum(data, None, _Kernels(plan, interpret), kind)
+
+
+def kernel_expand(values: Any, plan: Any, interpret: bool) -> Any:
+    """``values`` (one per segment) repeated over the elements of each segment of ``plan``."""
+    return _jax_pallas().expand(values, plan, interpret)
+
+
+@partial(jax.custom_jvp, nondiff_argnums=(2, 3))
+def _extremum(data: Any, index: Any, layout: Any, kind: str) -> Any:
+    return layout.extremum(kind, data, index)
+
+
+@_extremum.defjvp
+def _extremum_jvp(layout: Any, kind: str, primals: Any, tangents: Any) -> Any:
     # ties share the derivative evenly, as jnp.max does; empty segments get a zero tangent
-    data, ids = primals
+    data, index = primals
     t, _ = tangents
-    out = _segment_extremum(data, ids, n, sorted_ids, kind)
-    hit = (data == out[ids]).astype(data.dtype)
-    count = jax.ops.segment_sum(hit, ids, num_segments=n, indices_are_sorted=sorted_ids)
-    total = jax.ops.segment_sum(t * hit, ids, num_segments=n, indices_are_sorted=sorted_ids)
+    out = _extremum(data, index, layout, kind)
+    hit = (data == layout.expand(out, index)).astype(data.dtype)
+    count = layout.sum(hit, index)
+    total = layout.sum(t * hit, index)
     return out, total / jnp.where(count > 0, count, jnp.ones_like(count))
 
 

@@ -150,7 +150,7 @@ class _Ragged:
     def gather(self, values: Any) -> Any:
         p = self.plan
         if p.segments is not None:
-            return values[self.backend.segment_ids(p.segments, values)]
+            return self.backend.segment_expand(values, p.segments)
         return values[self.backend.index(p.owner, "targets", p.targets, values)]
 
     def _column(self, key: str, host: np.ndarray, like: Any) -> Any:
