@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import pathlib
 import sys
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -31,6 +32,7 @@ for _name, _n in (("ci", 25), ("thorough", 2000)):
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 import conformance.specs  # noqa: E402, F401  (attaches the specs)
+from conformance._devices import KERNEL_OPS, KERNELS, kernels_for  # noqa: E402
 
 
 def read_xfails(backend: str) -> dict[str, str]:
@@ -69,7 +71,30 @@ def item_key(item: pytest.Item) -> str:
     return f"{item.originalname}[{op}]" if op is not None else item.originalname
 
 
+def _needless_kernel_item(item: pytest.Item) -> bool:
+    """A ``+kernels`` item for an op that never reaches the segment kernels."""
+    params = getattr(item, "callspec", None)
+    if params is None:
+        return False
+    device = params.params.get("device")
+    kernels = isinstance(device, str) and device.endswith(KERNELS)
+    return kernels and params.params.get("name") not in KERNEL_OPS
+
+
+@pytest.fixture(autouse=True)
+def _segment_kernels(request: pytest.FixtureRequest) -> Any:
+    """Runs ``+kernels`` items with the jax backend's Pallas segment kernels switched on."""
+    params = getattr(request.node, "callspec", None)
+    device = params.params.get("device") if params is not None else None
+    with kernels_for(device if isinstance(device, str) else ""):
+        yield
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    needless = [item for item in items if _needless_kernel_item(item)]
+    if needless:
+        config.hook.pytest_deselected(items=needless)
+        items[:] = [item for item in items if not _needless_kernel_item(item)]
     for item in items:
         if _HERE not in pathlib.Path(item.path).parents:
             continue
