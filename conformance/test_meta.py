@@ -140,9 +140,27 @@ def _fails(check: Any, name: str, *extra: Any) -> None:
         run()
 
 
-from ._devices import DEVICES  # noqa: E402
+from ._devices import DEVICES, KERNELS, on_device  # noqa: E402
 
 DEVICE = DEVICES[0]
+
+
+@pytest.mark.parametrize("name", ["sum"])
+@pytest.mark.parametrize("device", [d for d in DEVICES if d.endswith(KERNELS)])
+def test_kernel_items_run_with_the_segment_kernels(name: str, device: str) -> None:
+    """A ``+kernels`` item really reduces with the Pallas kernels (else it would test xla twice)."""
+    from raggrad._backends._jax import JaxBackend
+
+    assert JaxBackend.kernels == ("interpret" if on_device(device).platform == "cpu" else "pallas")
+    x = rg.to_backend(rg.array([[1.0, 2.0], [], [3.0]]), "jax", device=on_device(device))
+    assert "raggrad_segment_sum" in str(jax.make_jaxpr(lambda x: rg.sum(x, axis=1))(x))
+    assert rg.sum(x, axis=1).to_list() == [3.0, 0.0, 3.0]
+
+
+def test_plain_items_run_without_the_segment_kernels() -> None:
+    from raggrad._backends._jax import JaxBackend
+
+    assert JaxBackend.kernels == "xla"
 
 
 def test_wrong_first_derivative_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
