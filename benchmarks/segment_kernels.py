@@ -175,11 +175,13 @@ def main() -> None:
     args = parser.parse_args()
     device = jax.devices()[0]
     kernels = "interpret" if args.interpret else "pallas"
+    # compiled kernels need a GPU: on a CPU "pallas" would silently time the xla route
+    no_kernels = kernels == "pallas" and device.platform == "cpu"
     budget = Budget(seconds=args.seconds, min_repeats=5, max_repeats=100)
     sizes = [int(float(s)) for s in args.sizes.split(",")]
     print(f"device: {device.device_kind} ({device.platform}); jax {jax.__version__}; kernels={kernels}")
     if args.accuracy:
-        if kernels == "pallas" and device.platform == "cpu":
+        if no_kernels:
             msg = "the compiled kernels need a GPU: add --interpret to use Pallas' interpreter"
             raise SystemExit(msg)
         accuracy(kernels, device)
@@ -192,11 +194,11 @@ def main() -> None:
             case = make_case("A", dist, size)
             plain = ("jax-sorted", "jax-unsorted", "floor", "raggrad-xla")
             block = [run_row(name, case, device, budget) for name in plain]
-            if kernels == "pallas" and device.platform == "cpu":  # it would silently time "xla"
+            if no_kernels:
                 block.append({"route": "raggrad-pallas", "dist": dist, "size": size, "failed": "needs a GPU"})
             else:
                 block.append(run_row("raggrad-pallas", case, device, budget, kernels, _jax_pallas.Tiling()))
-            if args.tilings and size == sizes[-1] and not (kernels == "pallas" and device.platform == "cpu"):
+            if args.tilings and size == sizes[-1] and not no_kernels:
                 for shape in TILINGS[1:]:
                     tiling = _jax_pallas.Tiling(*shape)
                     block.append(run_row("raggrad-pallas", case, device, budget, kernels, tiling))

@@ -277,10 +277,9 @@ def _expand_impl(v: Any, *, plan: Plan, interpret: bool) -> Any:
     return _columns_last(flat, plan.size, rest)
 
 
-def _define(name: str, impl: Any, length: Any) -> Primitive:
+def _define(name: str, impl: Any, length: Any, static: tuple[str, ...]) -> Primitive:
     prim = Primitive(name)
     # eagerly: one compiled call per (parameters, shapes), cached by jit
-    static = ("kind", "plan", "interpret") if impl is _reduce_impl else ("plan", "interpret")
     prim.def_impl(jax.jit(impl, static_argnames=static))
     prim.def_abstract_eval(
         lambda x, **params: jax.core.ShapedArray((length(params["plan"]), *x.shape[1:]), x.dtype)
@@ -295,9 +294,10 @@ def _define(name: str, impl: Any, length: Any) -> Primitive:
     return prim
 
 
-segment_sum_p = _define("raggrad_segment_sum", _reduce_impl, lambda plan: plan.n)
-segment_extremum_p = _define("raggrad_segment_extremum", _reduce_impl, lambda plan: plan.n)
-segment_expand_p = _define("raggrad_segment_expand", _expand_impl, lambda plan: plan.size)
+_REDUCE = ("kind", "plan", "interpret")
+segment_sum_p = _define("raggrad_segment_sum", _reduce_impl, lambda plan: plan.n, _REDUCE)
+segment_extremum_p = _define("raggrad_segment_extremum", _reduce_impl, lambda plan: plan.n, _REDUCE)
+segment_expand_p = _define("raggrad_segment_expand", _expand_impl, lambda plan: plan.size, _REDUCE[1:])
 
 # A segment sum and an expansion are linear and each other's transpose. The extremum has no rule
 # of its own: raggrad differentiates it through the custom_jvp rule in ``_jax_rules``.

@@ -130,14 +130,15 @@ def _segment_extremum(data: Any, ids: Any, n: int, sorted_ids: bool, kind: str) 
 
 def kernel_reduce(kind: str, data: Any, plan: Any, interpret: bool) -> Any:
     """``kind`` ("sum", "max", "min") within the segments of a ``_jax_pallas.Plan``."""
+    layout = _Kernels(plan, interpret)
     if kind == "sum":
-        return _jax_pallas().reduce("sum", data, plan, interpret)  # linear: transposes itself
-    return _extremum(data, None, _Kernels(plan, interpret), kind)
+        return layout.sum(data, None)  # a linear primitive: it transposes itself
+    return _extremum(data, None, layout, kind)
 
 
 def kernel_expand(values: Any, plan: Any, interpret: bool) -> Any:
     """``values`` (one per segment) repeated over the elements of each segment of ``plan``."""
-    return _jax_pallas().expand(values, plan, interpret)
+    return _Kernels(plan, interpret).expand(values, None)
 
 
 @partial(jax.custom_jvp, nondiff_argnums=(2, 3))
