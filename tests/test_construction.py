@@ -313,8 +313,14 @@ def test_from_offsets_rejects_bad_content():
         rg.from_offsets([0, 1], np.float64(1.0))
     with pytest.raises(TypeError, match="content must be a backend array"):
         rg.from_offsets([0, 1], "a")
-    with pytest.raises(TypeError, match="not a RaggedArray"):
-        rg.from_offsets(rg.array([0, 1]), np.zeros(1))
+    with pytest.raises(TypeError, match="not a RaggedArray of type '1 \\* var \\* int64'"):
+        rg.from_offsets(rg.array([[0, 1]]), np.zeros(1))
+
+
+def test_offsets_and_lengths_may_be_raggedarrays_without_ragged_dims():
+    x = rg.array([[1.0, 2.0], [], [3.0]])
+    assert rg.from_offsets(rg.array([0, 1]), np.zeros(1)).to_list() == [[0.0]]
+    assert rg.from_lengths(rg.num(x), x.values).to_list() == x.to_list()
 
 
 @pytest.mark.parametrize(

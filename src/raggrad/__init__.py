@@ -1,18 +1,17 @@
-"""raggrad: differentiable ragged arrays for NumPy, JAX and more backends."""
+"""raggrad: differentiable ragged arrays for NumPy, JAX and torch.
+
+Lists of variable length, nested to any depth, that behave like NumPy arrays: NumPy's ufuncs and
+reducers dispatch to raggrad, the namespace follows the Python array API standard, and on the JAX
+backend ``jax.grad``, ``jax.jit`` and ``jax.vmap`` go through them. Start with :func:`array`.
+
+>>> import raggrad as rg
+>>> rg.sum(rg.array([[1.0, 2.0], [], [3.0]]), axis=1).to_list()
+[3.0, 0.0, 3.0]
+"""
 
 from ._array import RaggedArray as RaggedArray
 from ._connect.awkward import from_awkward as from_awkward
 from ._connect.awkward import to_awkward as to_awkward
-from ._construction import array as array
-from ._construction import asarray as asarray
-from ._construction import from_lengths as from_lengths
-from ._construction import from_offsets as from_offsets
-from ._construction import from_padded as from_padded
-from ._construction import offsets as offsets
-from ._construction import to_backend as to_backend
-from ._construction import to_list as to_list
-from ._construction import to_numpy as to_numpy
-from ._construction import to_padded as to_padded
 from ._dtypes import bool as bool  # noqa: A004
 from ._dtypes import complex64 as complex64
 from ._dtypes import complex128 as complex128
@@ -27,6 +26,19 @@ from ._dtypes import uint16 as uint16
 from ._dtypes import uint32 as uint32
 from ._dtypes import uint64 as uint64
 from ._errors import TracedStructureError as TracedStructureError
+from ._ops.combinations import argcombinations as argcombinations
+from ._ops.combinations import cartesian as cartesian
+from ._ops.combinations import combinations as combinations
+from ._ops.construction import array as array
+from ._ops.construction import asarray as asarray
+from ._ops.construction import from_lengths as from_lengths
+from ._ops.construction import from_offsets as from_offsets
+from ._ops.construction import from_padded as from_padded
+from ._ops.construction import offsets as offsets
+from ._ops.construction import to_backend as to_backend
+from ._ops.construction import to_list as to_list
+from ._ops.construction import to_numpy as to_numpy
+from ._ops.construction import to_padded as to_padded
 from ._ops.creation import arange as arange
 from ._ops.creation import astype as astype
 from ._ops.creation import broadcast_to as broadcast_to
@@ -43,6 +55,8 @@ from ._ops.creation import reshape as reshape
 from ._ops.creation import result_type as result_type
 from ._ops.creation import zeros as zeros
 from ._ops.creation import zeros_like as zeros_like
+from ._ops.cumulative import cumulative_prod as cumulative_prod
+from ._ops.cumulative import cumulative_sum as cumulative_sum
 from ._ops.elementwise import abs as abs  # noqa: A004
 from ._ops.elementwise import acos as acos
 from ._ops.elementwise import acosh as acosh
@@ -140,11 +154,7 @@ from ._ops.elementwise import trunc as trunc
 from ._ops.elementwise import vecdot as vecdot
 from ._ops.elementwise import vecmat as vecmat
 from ._ops.elementwise import where as where
-from ._ops.manipulation import argcombinations as argcombinations
-from ._ops.manipulation import argsort as argsort
 from ._ops.manipulation import broadcast_arrays as broadcast_arrays
-from ._ops.manipulation import cartesian as cartesian
-from ._ops.manipulation import combinations as combinations
 from ._ops.manipulation import concat as concat
 from ._ops.manipulation import firsts as firsts
 from ._ops.manipulation import flatten as flatten
@@ -152,30 +162,210 @@ from ._ops.manipulation import flip as flip
 from ._ops.manipulation import lasts as lasts
 from ._ops.manipulation import local_index as local_index
 from ._ops.manipulation import num as num
-from ._ops.manipulation import sort as sort
 from ._ops.manipulation import unflatten as unflatten
+from ._ops.records import fields as fields
+from ._ops.records import unzip as unzip
+from ._ops.records import zip as zip  # noqa: A004
 from ._ops.reductions import all as all  # noqa: A004
 from ._ops.reductions import any as any  # noqa: A004
 from ._ops.reductions import argmax as argmax
 from ._ops.reductions import argmin as argmin
 from ._ops.reductions import count as count
 from ._ops.reductions import count_nonzero as count_nonzero
-from ._ops.reductions import cumulative_prod as cumulative_prod
-from ._ops.reductions import cumulative_sum as cumulative_sum
-from ._ops.reductions import log_softmax as log_softmax
-from ._ops.reductions import logsumexp as logsumexp
 from ._ops.reductions import max as max  # noqa: A004
 from ._ops.reductions import mean as mean
 from ._ops.reductions import min as min  # noqa: A004
 from ._ops.reductions import prod as prod
-from ._ops.reductions import softmax as softmax
 from ._ops.reductions import std as std
 from ._ops.reductions import sum as sum  # noqa: A004
 from ._ops.reductions import var as var
+from ._ops.softmax import log_softmax as log_softmax
+from ._ops.softmax import logsumexp as logsumexp
+from ._ops.softmax import softmax as softmax
+from ._ops.sorting import argsort as argsort
+from ._ops.sorting import sort as sort
 from ._records import RecordArray as RecordArray
-from ._records import fields as fields
-from ._records import unzip as unzip
-from ._records import zip as zip  # noqa: A004
 
 __array_api_version__ = "2024.12"
 __version__ = "0.1.0"
+
+__all__ = [
+    "RaggedArray",
+    "RecordArray",
+    "TracedStructureError",
+    "__array_api_version__",
+    "__version__",
+    "abs",
+    "acos",
+    "acosh",
+    "add",
+    "all",
+    "allclose",
+    "any",
+    "arange",
+    "argcombinations",
+    "argmax",
+    "argmin",
+    "argsort",
+    "array",
+    "asarray",
+    "asin",
+    "asinh",
+    "astype",
+    "atan",
+    "atan2",
+    "atanh",
+    "bitwise_and",
+    "bitwise_count",
+    "bitwise_invert",
+    "bitwise_left_shift",
+    "bitwise_or",
+    "bitwise_right_shift",
+    "bitwise_xor",
+    "bool",
+    "broadcast_arrays",
+    "broadcast_to",
+    "cartesian",
+    "cbrt",
+    "ceil",
+    "clip",
+    "combinations",
+    "complex64",
+    "complex128",
+    "concat",
+    "conj",
+    "copysign",
+    "cos",
+    "cosh",
+    "count",
+    "count_nonzero",
+    "cumulative_prod",
+    "cumulative_sum",
+    "deg2rad",
+    "degrees",
+    "divide",
+    "divmod",
+    "empty",
+    "equal",
+    "exp",
+    "exp2",
+    "expm1",
+    "fabs",
+    "fields",
+    "finfo",
+    "firsts",
+    "flatten",
+    "flip",
+    "float32",
+    "float64",
+    "float_power",
+    "floor",
+    "floor_divide",
+    "fmax",
+    "fmin",
+    "fmod",
+    "frexp",
+    "from_awkward",
+    "from_lengths",
+    "from_offsets",
+    "from_padded",
+    "full",
+    "full_like",
+    "gcd",
+    "greater",
+    "greater_equal",
+    "heaviside",
+    "hypot",
+    "iinfo",
+    "imag",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "isclose",
+    "isdtype",
+    "isfinite",
+    "isinf",
+    "isnan",
+    "lasts",
+    "lcm",
+    "ldexp",
+    "less",
+    "less_equal",
+    "linspace",
+    "local_index",
+    "log",
+    "log1p",
+    "log2",
+    "log10",
+    "log_softmax",
+    "logaddexp",
+    "logaddexp2",
+    "logical_and",
+    "logical_not",
+    "logical_or",
+    "logical_xor",
+    "logsumexp",
+    "matmul",
+    "matvec",
+    "max",
+    "maximum",
+    "mean",
+    "min",
+    "minimum",
+    "modf",
+    "multiply",
+    "nan_to_num",
+    "negative",
+    "nextafter",
+    "not_equal",
+    "num",
+    "offsets",
+    "ones",
+    "ones_like",
+    "positive",
+    "pow",
+    "prod",
+    "rad2deg",
+    "radians",
+    "real",
+    "reciprocal",
+    "remainder",
+    "reshape",
+    "result_type",
+    "rint",
+    "round",
+    "sign",
+    "signbit",
+    "sin",
+    "sinh",
+    "softmax",
+    "sort",
+    "spacing",
+    "sqrt",
+    "square",
+    "std",
+    "subtract",
+    "sum",
+    "tan",
+    "tanh",
+    "to_awkward",
+    "to_backend",
+    "to_list",
+    "to_numpy",
+    "to_padded",
+    "trunc",
+    "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "unflatten",
+    "unzip",
+    "var",
+    "vecdot",
+    "vecmat",
+    "where",
+    "zeros",
+    "zeros_like",
+    "zip",
+]

@@ -3,28 +3,89 @@
 The content's leading axes are ``batch + (m,) + inner``: ``m`` innermost elements, the regular
 inner dims of the structure, and optional *batch* dims in front (``jax.vmap``, Jacobians) that
 share one structure.
+
+This module sits below the op modules: Python operators and the NumPy protocols (NEP-13
+``__array_ufunc__``, NEP-18 ``__array_function__``) find their implementations in the op
+registry, and ``x[...]`` calls the indexing op the registry provides, so nothing here imports an
+op module.
 """
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from numpy.lib.mixins import NDArrayOperatorsMixin
 
 from . import _backends
+from ._convert import content_to, dtype_of, limited_repr, nested_lists, parse_lists, slice_outer
+from ._registry import convert, numpy_functions, provided, ufuncs
 from ._structure import Structure
 
-__all__ = ["RaggedArray"]
+__all__ = ["RaggedArray", "as_ragged", "wrap"]
 
 _REPR_WIDTH = 80
 
+#: operand types NumPy's own rules handle; any other type that overrides ``__array_ufunc__``
+#: (awkward Arrays, record arrays, pint quantities) gets the chance to handle the operation itself
+_SIMPLE = (np.ndarray, np.generic, int, float, complex, bool)
 
-class RaggedArray(NDArrayOperatorsMixin):
+
+def _foreign(values: Any) -> bool:
+    for v in values:
+        if isinstance(v, (RaggedArray, *_SIMPLE)):
+            continue
+        handler = getattr(type(v), "__array_ufunc__", np.ndarray.__array_ufunc__)
+        if handler is not np.ndarray.__array_ufunc__:
+            return True
+    return False
+
+
+def _ufunc_impl(ufunc: np.ufunc) -> Callable[..., Any]:
+    """The registered implementation of ``ufunc`` with NumPy's semantics."""
+    op = ufuncs().get(ufunc)
+    if op is None:
+        msg = (
+            f"np.{ufunc.__name__} is not supported on RaggedArrays "
+            "(the op table in docs/ops.md lists those that are)"
+        )
+        raise TypeError(msg)
+    return op.numpy_impl or op.func
+
+
+def _binary(ufunc: np.ufunc) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """``x <op> y`` and its reflection, straight to the registered implementation (no NumPy in
+    between, so tracers such as torch.compile's see plain Python calls)."""
+
+    def forward(self: RaggedArray, other: Any) -> Any:
+        if _foreign((other,)):
+            return NotImplemented
+        return _ufunc_impl(ufunc)(self, other)
+
+    def reflected(self: RaggedArray, other: Any) -> Any:
+        if _foreign((other,)):
+            return NotImplemented
+        return _ufunc_impl(ufunc)(other, self)
+
+    forward.__name__ = reflected.__name__ = ufunc.__name__
+    return forward, reflected
+
+
+def _unary(ufunc: np.ufunc) -> Callable[..., Any]:
+    def op(self: RaggedArray) -> Any:
+        return _ufunc_impl(ufunc)(self)
+
+    op.__name__ = ufunc.__name__
+    return op
+
+
+class RaggedArray:
     """A ragged (jagged) array: lists of variable length, nested, with optional regular inner dims.
 
     Create one with :func:`raggrad.array`, :func:`raggrad.from_offsets` or
-    :func:`raggrad.from_lengths`; the constructor is private.
+    :func:`raggrad.from_lengths`; the constructor is private. Arrays are immutable: ``x += 1``
+    makes a new array and rebinds ``x``, as for JAX arrays.
 
     >>> import raggrad as rg
     >>> x = rg.array([[1.0, 2.0, 3.0], [], [4.0, 5.0]])
@@ -46,11 +107,19 @@ class RaggedArray(NDArrayOperatorsMixin):
 
     @classmethod
     def _new(cls, structure: Structure, content: Any) -> RaggedArray:
-        _backends.maybe_register_pytrees()
         obj = object.__new__(cls)
         obj._structure = structure
         obj._content = content
         return obj
+
+    # ---- pytree: structure is auxiliary data, the content the only leaf ------------------
+    def _tree_flatten(self) -> tuple[tuple[Any], Structure]:
+        return (self._content,), self._structure
+
+    @classmethod
+    def _tree_unflatten(cls, structure: Structure, leaves: Any) -> RaggedArray:
+        # never validate: JAX passes placeholders (object(), None, tracers) through unflatten
+        return cls._new(structure, leaves[0])
 
     # ---- attributes ---------------------------------------------------------------------
     @property
@@ -95,82 +164,111 @@ class RaggedArray(NDArrayOperatorsMixin):
     @property
     def type(self) -> str:
         """Awkward's type string, e.g. ``"3 * var * float64"``."""
-        return self._structure.type_str(_dtype_of(self._content), self._batch)
+        return self._structure.type_str(dtype_of(self._content), self._batch)
 
     @property
     def values(self) -> Any:
         """The flat content as a backend array (no copy)."""
         return self._content
 
-    # ---- torch.autograd ------------------------------------------------------------------
-    def _torch_only(self, what: str) -> None:
-        if self.backend != "torch":
-            msg = (
-                f"x.{what} needs content on the torch backend, not {self.backend!r}; convert with "
-                "x.to_backend('torch') (on jax, differentiate with jax.grad instead)"
-            )
-            raise TypeError(msg)
+    def __len__(self) -> int:
+        return self.shape[0]  # type: ignore[return-value]
 
+    # ---- torch.autograd: the content's own autograd state --------------------------------
     def requires_grad_(self, requires_grad: bool = True) -> RaggedArray:
-        """Make torch autograd record operations on the content (in place); returns ``x``."""
-        self._torch_only("requires_grad_()")
-        self._content.requires_grad_(requires_grad)
+        """Make the backend record operations on the content for ``backward()`` (torch: in place,
+        as ``Tensor.requires_grad_``); returns ``x``. On jax, differentiate with ``jax.grad``."""
+        self._backend.requires_grad_(self._content, requires_grad)
         return self
 
     @property
     def grad(self) -> RaggedArray | None:
-        """The gradient that ``backward()`` accumulated into the content, as a RaggedArray (or None)."""
-        self._torch_only("grad")
-        g = self._content.grad
+        """The gradient ``backward()`` accumulated into the content (torch), as a RaggedArray."""
+        g = self._backend.grad_of(self._content)
         return None if g is None else RaggedArray._new(self._structure, g)
-
-    def __len__(self) -> int:
-        return self.shape[0]  # type: ignore[return-value]
 
     # ---- conversion ---------------------------------------------------------------------
     def to_list(self) -> list[Any]:
         """Nested Python lists (one row per batch element for batched content)."""
-        from ._construction import to_list
-
-        return to_list(self)
+        return nested_lists(self._structure, self._backend.to_numpy(self._content), self._batch)
 
     def to_backend(self, name: str, *, device: Any = None) -> RaggedArray:
         """The same array on another backend (or device); see :func:`raggrad.to_backend`."""
-        from ._construction import to_backend
+        return RaggedArray._new(self._structure, content_to(self._content, None, name, device))
 
-        return to_backend(self, name, device=device)
+    def _to_numpy(self, name: str) -> np.ndarray:
+        if self._structure.nlevels:
+            msg = (
+                f"{name}: an array of type {self.type!r} has ragged dimensions; use rg.flatten(x) "
+                "or x.values for the flat values, rg.to_padded(x) for a dense array and mask, or "
+                "x.to_list()"
+            )
+            raise ValueError(msg)
+        return self._backend.to_numpy(self._content)
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        from ._construction import to_numpy
-
-        out = to_numpy(self)
+        out = self._to_numpy("np.asarray")
         if dtype is not None:
             out = out.astype(dtype, copy=False)
         return out
 
     def __array_namespace__(self, *, api_version: str | None = None) -> Any:
-        import raggrad
-
         if api_version not in (None, "2023.12", "2024.12"):
             msg = f"raggrad implements array API 2024.12, not {api_version!r}"
             raise ValueError(msg)
-        return raggrad
+        return sys.modules[__package__]  # the package: an array exists only once it is imported
 
-    # ---- NumPy protocols and indexing (implemented in their own modules) ----------------
+    # ---- NumPy protocols ----------------------------------------------------------------
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        from ._connect.numpy import array_ufunc
-
-        return array_ufunc(ufunc, method, inputs, kwargs)
+        """NEP-13: decline ``out=`` and methods other than ``__call__``, then the registry."""
+        if method != "__call__":
+            msg = (
+                f"np.{ufunc.__name__}.{method} is not supported on RaggedArrays; use the raggrad "
+                "reducers (rg.sum, rg.prod, rg.max, rg.cumulative_sum, ...) with axis="
+            )
+            raise NotImplementedError(msg)
+        if kwargs:
+            _check_ufunc_kwargs(ufunc.__name__, kwargs)
+        if _foreign(inputs):
+            return NotImplemented
+        return _ufunc_impl(ufunc)(*inputs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
-        from ._connect.numpy import array_function
+        """NEP-18: registered functions only; anything else makes NumPy raise ``TypeError``."""
+        impl = numpy_functions().get(func)
+        if impl is None:
+            return NotImplemented
+        for t in types:
+            if not issubclass(t, (RaggedArray, np.ndarray)):
+                return NotImplemented
+        return impl(*args, **kwargs)
 
-        return array_function(func, types, args, kwargs)
+    # ---- Python operators ---------------------------------------------------------------
+    __add__, __radd__ = _binary(np.add)
+    __sub__, __rsub__ = _binary(np.subtract)
+    __mul__, __rmul__ = _binary(np.multiply)
+    __matmul__, __rmatmul__ = _binary(np.matmul)
+    __truediv__, __rtruediv__ = _binary(np.true_divide)
+    __floordiv__, __rfloordiv__ = _binary(np.floor_divide)
+    __mod__, __rmod__ = _binary(np.remainder)
+    __divmod__, __rdivmod__ = _binary(np.divmod)
+    __pow__, __rpow__ = _binary(np.power)
+    __lshift__, __rlshift__ = _binary(np.left_shift)
+    __rshift__, __rrshift__ = _binary(np.right_shift)
+    __and__, __rand__ = _binary(np.bitwise_and)
+    __xor__, __rxor__ = _binary(np.bitwise_xor)
+    __or__, __ror__ = _binary(np.bitwise_or)
+    __lt__, __gt__ = _binary(np.less)[0], _binary(np.greater)[0]
+    __le__, __ge__ = _binary(np.less_equal)[0], _binary(np.greater_equal)[0]
+    __eq__, __ne__ = _binary(np.equal)[0], _binary(np.not_equal)[0]  # type: ignore[assignment]
+    __neg__ = _unary(np.negative)
+    __pos__ = _unary(np.positive)
+    __abs__ = _unary(np.absolute)
+    __invert__ = _unary(np.invert)
 
-    def __getitem__(self, where: Any) -> Any:
-        from ._ops.indexing import getitem
-
-        return getitem(self, where)
+    # ---- indexing and the rest ----------------------------------------------------------
+    def __getitem__(self, key: Any) -> Any:
+        return provided("getitem")(self, key)
 
     def __iter__(self) -> Any:
         for i in range(len(self)):
@@ -185,25 +283,32 @@ class RaggedArray(NDArrayOperatorsMixin):
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        from ._construction import _slice_outer, to_list
-
         if not _is_concrete(self):
             return f"<RaggedArray ?? type={self.type!r}>"
         # convert only the outer items that can show: each takes at least two characters
-        head = self
+        structure, content = self._structure, self._content
         if not self._nbatch and len(self) > _REPR_WIDTH:
-            head = _slice_outer(self, 0, _REPR_WIDTH)
-        return f"<RaggedArray {_limited_repr(to_list(head), _REPR_WIDTH)} type={self.type!r}>"
+            structure, content = slice_outer(structure, content, 0, 0, _REPR_WIDTH)
+        lists = nested_lists(structure, self._backend.to_numpy(content), self._batch)
+        return f"<RaggedArray {limited_repr(lists, _REPR_WIDTH)} type={self.type!r}>"
 
     __str__ = __repr__
 
 
-def _dtype_of(content: Any) -> Any:
-    dtype = content.dtype
-    try:
-        return np.dtype(dtype)
-    except TypeError:  # torch dtypes and other non-NumPy dtypes
-        return np.dtype(str(dtype).removeprefix("torch."))
+_backends.register_pytree(RaggedArray, RaggedArray._tree_flatten, RaggedArray._tree_unflatten)
+
+
+def _check_ufunc_kwargs(name: str, kwargs: dict[str, Any]) -> None:
+    out = kwargs.pop("out", None)
+    if out is not None and any(o is not None for o in (out if isinstance(out, tuple) else (out,))):
+        msg = (
+            f"np.{name}: out= is not supported: RaggedArrays are immutable; use the result "
+            "(write x = x + 1, not x += 1 with out=)"
+        )
+        raise NotImplementedError(msg)
+    if kwargs:
+        msg = f"np.{name}: keyword arguments {sorted(kwargs)} are not supported on RaggedArrays"
+        raise NotImplementedError(msg)
 
 
 def _is_concrete(x: RaggedArray) -> bool:
@@ -213,32 +318,43 @@ def _is_concrete(x: RaggedArray) -> bool:
         return False
 
 
-def _limited_repr(obj: Any, width: int) -> str:
-    """Awkward-style repr cut to about ``width`` characters: ``[[1, 2, ...], [3], ...]``."""
-    out: list[str] = []
-    budget = [width]
+# ---- results and arguments ------------------------------------------------------------------
+def wrap(structure: Structure | None, content: Any, nbatch: int = 0) -> Any:
+    """A result: a RaggedArray over ``content`` (inner dims read off it), or 0-d content itself."""
+    shape = tuple(content.shape)
+    if len(shape) == 0 or structure is None:
+        if len(shape) == 0:
+            return content
+        structure, nbatch = Structure(shape[0], (), ()), 0
+    inner = shape[nbatch + 1 :]
+    return RaggedArray._new(structure.with_inner(inner), content)
 
-    def emit(s: str) -> bool:
-        if budget[0] - len(s) < 0:
-            return False
-        out.append(s)
-        budget[0] -= len(s)
-        return True
 
-    def walk(o: Any) -> bool:
-        """Write ``o``; on running out of room, close every list opened and return False."""
-        if not isinstance(o, list):
-            return emit(repr(o))
-        if not emit("["):
-            return False
-        for i, item in enumerate(o):
-            if (i and not emit(", ")) or not walk(item):
-                if out[-1].endswith(("[", ", ")):
-                    out.append("...]")
-                else:  # the item was cut short and closed
-                    out.append(", ...]" if i + 1 < len(o) else "]")
-                return False
-        return emit("]")
+def as_ragged(obj: Any, name: str, *, allow_scalar: bool = False) -> Any:
+    """An op's array argument as a RaggedArray: the one place arguments are normalised.
 
-    walk(obj)
-    return "".join(out)
+    RaggedArrays pass through untouched. Backend arrays and Python/NumPy scalars become arrays
+    without ragged dimensions (0-d ones stay 0-d backend arrays when ``allow_scalar``), nested
+    lists are parsed, and foreign arrays (awkward) go through their registered converter.
+    """
+    if isinstance(obj, RaggedArray):
+        return obj
+    converted = convert(obj)
+    if converted is not None:
+        return converted
+    backend = _backends.backend_of(obj)
+    if backend is None:
+        if isinstance(obj, (list, tuple)):
+            structure, content = parse_lists(obj, None, name)
+            return RaggedArray._new(structure, content)
+        if not isinstance(obj, (bool, int, float, complex, np.generic)):
+            msg = f"{name}: expected an array, not {type(obj).__name__} {obj!r}"
+            raise TypeError(msg)
+        backend, obj = _backends.get_backend("numpy"), np.asarray(obj)
+    shape = tuple(obj.shape)
+    if not shape:
+        if allow_scalar:
+            return obj
+        msg = f"{name}: expected an array with at least one dimension, got a 0-d array"
+        raise ValueError(msg)
+    return RaggedArray._new(Structure(shape[0], (), shape[1:]), obj)

@@ -16,13 +16,14 @@ import numpy as np
 
 from . import _backends
 from ._array import RaggedArray
+from ._convert import content_to
 from ._records import reject
 from ._structure import Structure
 
-__all__ = ["broadcast", "common_backend", "wrap"]
+__all__ = ["broadcast", "common_backend"]
 
 
-def common_backend(args: tuple[Any, ...], where: str) -> _backends.Backend:
+def common_backend(args: tuple[Any, ...], name: str) -> _backends.Backend:
     ragged: _backends.Backend | None = None
     other: _backends.Backend | None = None
     for a in args:
@@ -30,37 +31,26 @@ def common_backend(args: tuple[Any, ...], where: str) -> _backends.Backend:
             b = a._backend
             if ragged is not None and b is not ragged:
                 msg = (
-                    f"{where}: cannot mix RaggedArrays of backends {ragged.name!r} and {b.name!r}; "
+                    f"{name}: cannot mix RaggedArrays of backends {ragged.name!r} and {b.name!r}; "
                     f"convert one with rg.to_backend(x, {ragged.name!r})"
                 )
                 raise TypeError(msg)
             ragged = b
         else:
-            reject(a, where)
+            reject(a, name)
             b = _backends.backend_of(a)
-            if b is not None and b.name != "numpy":
+            if b is not None and not b.is_host:
                 if other is not None and b is not other:
-                    msg = f"{where}: cannot mix arrays of backends {other.name!r} and {b.name!r}"
+                    msg = f"{name}: cannot mix arrays of backends {other.name!r} and {b.name!r}"
                     raise TypeError(msg)
                 other = b
-    if other is not None and ragged is not None and ragged is not other and ragged.name != "numpy":
+    if other is not None and ragged is not None and ragged is not other and not ragged.is_host:
         msg = (
-            f"{where}: cannot mix a RaggedArray of backend {ragged.name!r} with a {other.name} array; "
+            f"{name}: cannot mix a RaggedArray of backend {ragged.name!r} with a {other.name} array; "
             f"convert with rg.to_backend(x, {other.name!r})"
         )
         raise TypeError(msg)
     return other or ragged or _backends.get_backend("numpy")
-
-
-def wrap(structure: Structure | None, content: Any, nbatch: int = 0) -> Any:
-    """A result: a RaggedArray over ``content`` (inner dims read off it), or 0-d content itself."""
-    shape = tuple(content.shape)
-    if len(shape) == 0 or structure is None:
-        if len(shape) == 0:
-            return content
-        structure, nbatch = Structure(shape[0], (), ()), 0
-    inner = shape[nbatch + 1 :]
-    return RaggedArray._new(structure.with_inner(inner), content)
 
 
 def _describe(a: Any) -> str:
@@ -69,20 +59,18 @@ def _describe(a: Any) -> str:
     return f"an array of shape {tuple(np.shape(a)) if not hasattr(a, 'shape') else tuple(a.shape)}"
 
 
-def _mismatch(a: Any, b: Any, where: str, detail: str) -> ValueError:
-    return ValueError(f"{where}: cannot broadcast {_describe(a)} with {_describe(b)}: {detail}")
+def _mismatch(a: Any, b: Any, name: str, detail: str) -> ValueError:
+    return ValueError(f"{name}: cannot broadcast {_describe(a)} with {_describe(b)}: {detail}")
 
 
-def broadcast(
-    args: tuple[Any, ...], where: str
-) -> tuple[Structure | None, _backends.Backend, list[Any], int]:
+def broadcast(args: tuple[Any, ...], name: str) -> tuple[Structure | None, _backends.Backend, list[Any], int]:
     """Align the operands of an elementwise op.
 
     Returns ``(structure, backend, contents, nbatch)``: ``contents[i]`` broadcasts with the others
     by NumPy's rules to the result's content; ``structure`` is the result's structure without its
     inner dims (None when no operand has ndim >= 1).
     """
-    backend = common_backend(args, where)
+    backend = common_backend(args, name)
     # fast path: all RaggedArrays with one structure object, the rest scalars
     first = None
     fast = True
@@ -99,7 +87,7 @@ def broadcast(
     if fast and first is not None:
         contents = [_to(backend, a._content) if isinstance(a, RaggedArray) else a for a in args]
         return first._structure, backend, contents, first._nbatch
-    return _general(args, backend, where)
+    return _general(args, backend, name)
 
 
 def _is_scalar(a: Any) -> bool:
@@ -110,14 +98,10 @@ def _is_scalar(a: Any) -> bool:
 
 def _to(backend: _backends.Backend, content: Any) -> Any:
     src = _backends.backend_of(content)
-    if src is backend or src is None:
-        return content
-    return backend.asarray(src.to_numpy(content))
+    return content if src is backend or src is None else content_to(content, None, backend, None)
 
 
-def _general(
-    args: tuple[Any, ...], backend: _backends.Backend, where: str
-) -> tuple[Any, Any, list[Any], int]:
+def _general(args: tuple[Any, ...], backend: _backends.Backend, name: str) -> tuple[Any, Any, list[Any], int]:
     # describe every non-scalar operand as (structure, nbatch, content)
     described: list[tuple[Any, Structure, int, Any] | None] = []
     for a in args:
@@ -128,7 +112,7 @@ def _general(
         else:
             arr = a if _backends.backend_of(a) is not None else np.asarray(a)
             if isinstance(arr, np.ndarray) and arr.dtype == object:
-                msg = f"{where}: cannot use {type(a).__name__} {a!r} as an operand"
+                msg = f"{name}: cannot use {type(a).__name__} {a!r} as an operand"
                 raise TypeError(msg)
             arr = _to(backend, arr)
             shape = tuple(arr.shape)
@@ -146,7 +130,7 @@ def _general(
             shape = np.broadcast_shapes(*(tuple(c.shape) for c in contents if not _is_scalar(c)))
         except ValueError:
             a, b = (d[0] for d in present[:2])
-            raise _mismatch(a, b, where, "regular dimensions do not broadcast (NumPy's rules)") from None
+            raise _mismatch(a, b, name, "regular dimensions do not broadcast (NumPy's rules)") from None
         return Structure(shape[nb], (), ()), backend, contents, nb
     aligned: list[Any] = []
     shapes: list[tuple[tuple[int, ...], tuple[int, ...]]] = []  # (batch, inner) per operand
@@ -159,11 +143,11 @@ def _general(
         k = s.nlevels
         inner = s.inner
         if s.length != target.length and not (k == 0 and s.length == 1):
-            raise _mismatch(a, target_arg, where, f"outer lengths differ ({s.length} vs {target.length})")
+            raise _mismatch(a, target_arg, name, f"outer lengths differ ({s.length} vs {target.length})")
         for j in range(k):
             mine, theirs = s.levels[j], target.levels[j]
             if not (mine is theirs or np.array_equal(mine.offsets, theirs.offsets)):
-                raise _mismatch(a, target_arg, where, s.first_difference(target))
+                raise _mismatch(a, target_arg, name, s.first_difference(target))
         xp = backend.xp
         if k < k_t:
             # inner dims of ``a`` that face ragged levels of the target must have length 1
@@ -172,7 +156,7 @@ def _general(
                 raise _mismatch(
                     a,
                     target_arg,
-                    where,
+                    name,
                     f"a regular dimension of length {max(facing)} cannot broadcast "
                     "against a ragged dimension",
                 )
@@ -200,7 +184,7 @@ def _general(
         raise _mismatch(
             others[0] if others else target_arg,
             target_arg,
-            where,
+            name,
             "regular dimensions do not broadcast (NumPy's rules): batch/inner shapes "
             f"{[b for b, _ in shapes if b]} / {[n for _, n in shapes if n]}",
         ) from None

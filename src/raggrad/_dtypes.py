@@ -1,12 +1,11 @@
 """dtypes: the array API dtype objects and conversion to each backend's dtypes.
 
 raggrad's dtype objects are NumPy's (``rg.float32 is np.float32``); they compare equal with
-``==`` to the dtype of NumPy content, and convert to jax/torch dtypes by name.
+``==`` to the dtype of NumPy content. Each backend converts them to its own dtypes
+(``Backend.dtype``) and its dtypes back to NumPy's (``Backend.numpy_dtype``).
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 import numpy as np
 
@@ -25,22 +24,18 @@ complex64 = np.complex64
 complex128 = np.complex128
 
 
-def np_dtype(dtype: Any) -> np.dtype:
-    """The NumPy dtype of a NumPy, JAX or torch dtype (torch dtypes are matched by name)."""
-    try:
-        return np.dtype(dtype)
-    except TypeError:
-        return np.dtype(str(dtype).removeprefix("torch."))
+#: the kinds of NumPy dtype raggrad holds: booleans, integers, floats, complex numbers
+NUMERIC_KINDS = "biufc"
 
 
-def to_backend_dtype(backend: Any, dtype: Any) -> Any:
-    """The dtype called like ``dtype`` in ``backend``'s namespace."""
-    if dtype is None:
-        return None
-    try:
-        name = np.dtype(dtype).name
-    except TypeError:
-        name = str(dtype).removeprefix("torch.")
-    if name == "bool":
-        return backend.xp.bool
-    return getattr(backend.xp, name)
+def is_numeric(dtype: np.dtype) -> bool:
+    """Whether ``dtype`` holds numbers or booleans (ml_dtypes' bfloat16 and float8 included)."""
+    dtype = np.dtype(dtype)
+    return dtype.kind in NUMERIC_KINDS or (dtype.kind == "V" and dtype.name.startswith(("bfloat", "float")))
+
+
+def check_numeric(dtype: np.dtype, name: str) -> None:
+    """``TypeError`` unless ``dtype`` (a NumPy dtype) is a number or boolean dtype."""
+    if not is_numeric(dtype):
+        msg = f"{name}: raggrad holds numbers and booleans only, not dtype {np.dtype(dtype)}"
+        raise TypeError(msg)

@@ -9,10 +9,10 @@ class TracedStructureError(ValueError):
     """An operation needs a concrete value (its output structure depends on it) but got a tracer."""
 
 
-def check_concrete(backend: Any, array: Any, where: str, what: str, alternative: str = "") -> None:
+def check_concrete(backend: Any, array: Any, name: str, what: str, alternative: str = "") -> None:
     if not backend.is_concrete(array):
         msg = (
-            f"{where}: {what} is being traced (inside jax.jit or another transformation), but "
+            f"{name}: {what} is being traced (inside jax.jit or another transformation), but "
             "raggrad needs its concrete value because the output's list lengths depend on it."
         )
         if alternative:

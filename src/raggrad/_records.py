@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import builtins
 import functools
-import itertools
 import json
 import keyword
 from collections.abc import Callable, Mapping, Sequence
@@ -26,11 +25,12 @@ import numpy as np
 from numpy.lib.mixins import NDArrayOperatorsMixin
 
 from . import _backends
-from ._array import RaggedArray, _dtype_of, _is_concrete, _limited_repr
-from ._registry import register
+from ._array import _REPR_WIDTH, RaggedArray, _is_concrete
+from ._convert import content_to, dtype_of, limited_repr, slice_outer
+from ._registry import numpy_functions, provided
 from ._structure import Structure
 
-__all__ = ["RecordArray", "fields", "fieldwise", "reject", "unzip", "zip"]
+__all__ = ["RecordArray", "fieldwise", "from_fields", "reject"]
 
 
 class RecordArray(NDArrayOperatorsMixin):
@@ -60,12 +60,23 @@ class RecordArray(NDArrayOperatorsMixin):
 
     @classmethod
     def _new(cls, structure: Structure, names: tuple[str, ...], contents: tuple[Any, ...]) -> RecordArray:
-        _backends.maybe_register_pytrees()
         obj = object.__new__(cls)
         obj._structure = structure
         obj._names = names
         obj._contents = contents
         return obj
+
+    # ---- pytree: names and structure are auxiliary data, one leaf per field --------------
+    def _tree_flatten(self) -> tuple[tuple[Any, ...], Any]:
+        return self._contents, (self._names, self._structure)
+
+    def _tree_flatten_with_keys(self) -> tuple[tuple[Any, ...], Any]:
+        # (field name, leaf) pairs: jax's path for a field is a dict key of its name
+        return tuple(builtins.zip(self._names, self._contents, strict=True)), (self._names, self._structure)
+
+    @classmethod
+    def _tree_unflatten(cls, aux: Any, leaves: Any) -> RecordArray:
+        return cls._new(aux[1], aux[0], tuple(leaves))  # never validate, as for RaggedArray
 
     # ---- fields -------------------------------------------------------------------------
     @property
@@ -95,17 +106,16 @@ class RecordArray(NDArrayOperatorsMixin):
     def __dir__(self) -> list[str]:
         return sorted({*super().__dir__(), *(n for n in self._names if n.isidentifier())})
 
-    def __getitem__(self, where: Any) -> Any:
-        if isinstance(where, str):
-            if where not in self._names:
-                msg = f"x[{where!r}]: no field {where!r}; the fields are {list(self._names)}"
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, str):
+            if key not in self._names:
+                msg = f"x[{key!r}]: no field {key!r}; the fields are {list(self._names)}"
                 raise KeyError(msg)
-            return self._field(self._names.index(where))
-        if isinstance(where, list) and where and builtins.all(isinstance(w, str) for w in where):
-            return _from_fields({w: self[w] for w in where}, "x[[...]]")
-        from ._ops.indexing import getitem
-
-        return _zip_back(self._names, [getitem(a, where) for a in self._arrays()], "x[...]")
+            return self._field(self._names.index(key))
+        if isinstance(key, list) and key and builtins.all(isinstance(w, str) for w in key):
+            return from_fields({w: self[w] for w in key}, "x[[...]]")
+        getitem = provided("getitem")
+        return _zip_back(self._names, [getitem(a, key) for a in self._arrays()], "x[...]")
 
     # ---- attributes ---------------------------------------------------------------------
     @property
@@ -131,7 +141,7 @@ class RecordArray(NDArrayOperatorsMixin):
         first = self._field(0)
         dims = first.type.split(" * ")[:-1]
         pairs = builtins.zip(self._names, self._contents)
-        record = ", ".join(f"{_type_name(n)}: {_dtype_of(c).name}" for n, c in pairs)
+        record = ", ".join(f"{_type_name(n)}: {dtype_of(c).name}" for n, c in pairs)
         return " * ".join([*dims, "{" + record + "}"])
 
     def __len__(self) -> int:
@@ -145,9 +155,8 @@ class RecordArray(NDArrayOperatorsMixin):
 
     def to_backend(self, name: str, *, device: Any = None) -> RecordArray:
         """The same record on another backend (or device); see :func:`raggrad.to_backend`."""
-        from ._construction import to_backend
-
-        return to_backend(self, name, device=device)
+        contents = tuple(content_to(c, None, name, device) for c in self._contents)
+        return RecordArray._new(self._structure, self._names, contents)
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         msg = (
@@ -162,9 +171,7 @@ class RecordArray(NDArrayOperatorsMixin):
         raise error
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
-        from ._connect.numpy import HANDLED_FUNCTIONS
-
-        impl = HANDLED_FUNCTIONS.get(func)
+        impl = numpy_functions().get(func)
         if impl is None:
             error = _record_error(f"np.{func.__name__}", self, "apply to")
             raise error
@@ -181,18 +188,22 @@ class RecordArray(NDArrayOperatorsMixin):
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        from ._array import _REPR_WIDTH
-        from ._construction import _slice_outer
-
         if not builtins.all(_is_concrete(a) for a in self._arrays()):
             return f"<RecordArray ?? type={self.type!r}>"
         arrays = self._arrays()
         if not arrays[0]._nbatch and len(self) > _REPR_WIDTH:
-            arrays = [_slice_outer(a, 0, _REPR_WIDTH) for a in arrays]
+            arrays = [
+                RaggedArray._new(*slice_outer(a._structure, a._content, 0, 0, _REPR_WIDTH)) for a in arrays
+            ]
         rows = _zip_lists(self._names, [a.to_list() for a in arrays], arrays[0].ndim, _ShownRecord)
-        return f"<RecordArray {_limited_repr(rows, _REPR_WIDTH)} type={self.type!r}>"
+        return f"<RecordArray {limited_repr(rows, _REPR_WIDTH)} type={self.type!r}>"
 
     __str__ = __repr__
+
+
+_backends.register_pytree(
+    RecordArray, RecordArray._tree_flatten, RecordArray._tree_unflatten, RecordArray._tree_flatten_with_keys
+)
 
 
 class _ShownRecord(dict):
@@ -214,22 +225,22 @@ def _zip_lists(names: tuple[str, ...], columns: list[Any], depth: int, make: Cal
 
 
 # ---- errors for whole records ------------------------------------------------------------------
-def _record_error(where: str, x: RecordArray, verb: str) -> TypeError:
+def _record_error(name: str, x: RecordArray, verb: str) -> TypeError:
     example = x._names[0]
     return TypeError(
-        f"{where}: cannot {verb} a record array of fields {list(x._names)}; select a field, "
+        f"{name}: cannot {verb} a record array of fields {list(x._names)}; select a field, "
         f"e.g. x[{example!r}]"
     )
 
 
-def reject(x: Any, where: str, verb: str = "apply to") -> None:
+def reject(x: Any, name: str, verb: str = "apply to") -> None:
     """Raise ``TypeError`` if ``x`` is a record: ``where`` needs one field (reducers, arithmetic)."""
     if isinstance(x, RecordArray):
-        raise _record_error(where, x, verb)
+        raise _record_error(name, x, verb)
 
 
 # ---- building records --------------------------------------------------------------------------
-def _from_fields(arrays: Mapping[str, Any], where: str) -> RecordArray:
+def from_fields(arrays: Mapping[str, Any], name: str) -> RecordArray:
     """A record of RaggedArrays that already share one structure (equal by value) and batch dims."""
     names = tuple(arrays)
     values = list(arrays.values())
@@ -239,107 +250,18 @@ def _from_fields(arrays: Mapping[str, Any], where: str) -> RecordArray:
         same = a._structure is structure or a._structure == structure
         if not same or a._batch != first._batch:
             msg = (
-                f"{where}: fields {names[0]!r} and {name!r} have different structures "
+                f"{name}: fields {names[0]!r} and {name!r} have different structures "
                 f"({first.type!r} vs {a.type!r})"
             )
             raise ValueError(msg)
     return RecordArray._new(structure, names, tuple(a._content for a in values))
 
 
-def _zip_back(names: tuple[str, ...], results: list[Any], where: str) -> Any:
+def _zip_back(names: tuple[str, ...], results: list[Any], name: str) -> Any:
     """Per-field results of one op as a record; 0-d results (one element) as a dict of scalars."""
     if builtins.all(isinstance(r, RaggedArray) for r in results):
-        return _from_fields(dict(builtins.zip(names, results)), where)
+        return from_fields(dict(builtins.zip(names, results)), name)
     return dict(builtins.zip(names, results))
-
-
-@register("zip", "structural", awkward="ak.zip")
-def zip(arrays: Mapping[str, Any], /) -> RecordArray:  # noqa: A001
-    """Fields broadcast to one structure and joined as a record array, as ``ak.zip``.
-
-    Values broadcast with the usual rules, so a per-event field (one value per list) is repeated
-    into the lists. Fields whose lists differ raise ``ValueError`` naming them.
-
-    >>> import raggrad as rg
-    >>> mu = rg.zip({"pt": rg.array([[30.0, 15.0], [7.0]]), "run": rg.array([1, 2])})
-    >>> mu.type
-    '2 * var * {pt: float64, run: int64}'
-    >>> mu.run.to_list()
-    [[1, 1], [2]]
-    """
-    if isinstance(arrays, RecordArray):
-        return arrays
-    if not isinstance(arrays, Mapping):
-        msg = f"rg.zip: expected a mapping of field names to arrays, not {type(arrays).__name__}"
-        raise TypeError(msg)
-    if not arrays:
-        msg = "rg.zip: a record needs at least one field"
-        raise ValueError(msg)
-    names = tuple(arrays)
-    bad = [n for n in names if not isinstance(n, str)]
-    if bad:
-        msg = f"rg.zip: field names must be strings, got {bad[0]!r}"
-        raise TypeError(msg)
-    for name, a in arrays.items():
-        if isinstance(a, RecordArray):
-            msg = f"rg.zip: field {name!r} is a record array; records of records are not supported"
-            raise TypeError(msg)
-    from ._ops.manipulation import broadcast_arrays
-
-    values = list(arrays.values())
-    try:
-        out = broadcast_arrays(*values)
-    except ValueError as exc:
-        raise _name_mismatch(names, values, exc) from None
-    if not builtins.any(isinstance(a, RaggedArray) for a in out):
-        msg = "rg.zip: every field is a scalar; at least one must be an array"
-        raise ValueError(msg)
-    return _from_fields(dict(builtins.zip(names, out)), "rg.zip")
-
-
-def _name_mismatch(names: tuple[str, ...], values: list[Any], exc: ValueError) -> ValueError:
-    from ._ops.manipulation import broadcast_arrays
-
-    for i, j in itertools.combinations(range(len(values)), 2):
-        try:
-            broadcast_arrays(values[i], values[j])
-        except ValueError as pair:
-            detail = str(pair).removeprefix("rg.broadcast_arrays: ")
-            return ValueError(f"rg.zip: fields {names[i]!r} and {names[j]!r} do not broadcast: {detail}")
-    return ValueError(f"rg.zip: the fields {list(names)} do not broadcast: {exc}")
-
-
-@register("unzip", "structural", awkward="ak.unzip")
-def unzip(x: RecordArray, /) -> tuple[RaggedArray, ...]:
-    """The fields of a record array, in order, as a tuple of arrays (``ak.unzip``).
-
-    >>> import raggrad as rg
-    >>> pt, q = rg.unzip(rg.zip({"pt": rg.array([[1.0], []]), "q": rg.array([[1], []])}))
-    >>> pt.to_list(), q.type
-    ([[1.0], []], '2 * var * int64')
-    """
-    if isinstance(x, RaggedArray):
-        return (x,)
-    if not isinstance(x, RecordArray):
-        msg = f"rg.unzip: expected a record array, not {type(x).__name__}"
-        raise TypeError(msg)
-    return tuple(x._arrays())
-
-
-@register("fields", "structural", differentiable=False)
-def fields(x: RecordArray, /) -> list[str]:
-    """The field names of a record array (``[]`` for a plain array), as ``ak.fields``.
-
-    >>> import raggrad as rg
-    >>> rg.fields(rg.zip({"pt": rg.array([[1.0]]), "eta": rg.array([[0.5]])}))
-    ['pt', 'eta']
-    """
-    if isinstance(x, RecordArray):
-        return list(x._names)
-    if isinstance(x, RaggedArray):
-        return []
-    msg = f"rg.fields: expected a record array, not {type(x).__name__}"
-    raise TypeError(msg)
 
 
 # ---- structure ops on every field ----------------------------------------------------------------
@@ -394,14 +316,14 @@ def fieldwise(mode: str = "each") -> Callable[[Callable[..., Any]], Callable[...
     return decorator
 
 
-def _collect(names: tuple[str, ...], results: list[Any], where: str) -> Any:
+def _collect(names: tuple[str, ...], results: list[Any], name: str) -> Any:
     if isinstance(results[0], tuple):  # combinations: n members, each a record
-        return tuple(_zip_back(names, list(member), where) for member in builtins.zip(*results))
-    return _zip_back(names, results, where)
+        return tuple(_zip_back(names, list(member), name) for member in builtins.zip(*results))
+    return _zip_back(names, results, name)
 
 
 def _by_columns(
-    op: Callable[..., Any], arrays: list[Any], where: str, call: Callable[[list[Any]], Any]
+    op: Callable[..., Any], arrays: list[Any], name: str, call: Callable[[list[Any]], Any]
 ) -> Any:
     """Run ``call`` once per field "column": call ``j`` takes field ``j`` of every record.
 
@@ -415,10 +337,10 @@ def _by_columns(
         for a in arrays:
             if not isinstance(a, RecordArray) or a._names != names:
                 got = list(a._names) if isinstance(a, RecordArray) else type(a).__name__
-                msg = f"{where}: cannot join a record array of fields {list(names)} with {got}"
+                msg = f"{name}: cannot join a record array of fields {list(names)} with {got}"
                 raise TypeError(msg)
         columns = [call([a._field(j) for a in arrays]) for j in range(len(names))]
-        return _zip_back(names, columns, where)
+        return _zip_back(names, columns, name)
     width = builtins.max(len(r._names) for r in records)
     columns = []
     for j in range(width):
@@ -429,7 +351,7 @@ def _by_columns(
     out = []
     for i, a in enumerate(arrays):
         if isinstance(a, RecordArray):
-            out.append(_zip_back(a._names, [columns[j][i] for j in range(len(a._names))], where))
+            out.append(_zip_back(a._names, [columns[j][i] for j in range(len(a._names))], name))
         else:
             out.append(columns[0][i])
     return tuple(out)

@@ -10,12 +10,26 @@ the decorator runs, so a mistake fails at import.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-__all__ = ["KINDS", "REGISTRY", "Op", "Spec", "attach_spec", "numpy_functions", "register", "ufuncs"]
+__all__ = [
+    "KINDS",
+    "REGISTRY",
+    "Op",
+    "Spec",
+    "attach_spec",
+    "convert",
+    "converter",
+    "numpy_functions",
+    "provide",
+    "provided",
+    "register",
+    "ufuncs",
+]
 
 KINDS = (
     "elementwise-unary",
@@ -23,7 +37,6 @@ KINDS = (
     "elementwise",  # other arities (clip, where, ...)
     "reduction",
     "structural",
-    "indexing",
     "creation",
     "conversion",
     "dtype",
@@ -88,20 +101,25 @@ def register(
     ufuncs: tuple[np.ufunc, ...] = (),
     numpy: tuple[Callable[..., Any], ...] = (),
     numpy_impl: Callable[..., Any] | None = None,
+    numpy_signature: bool = False,
     awkward: str | None = None,
     differentiable: bool = True,
     spec: Spec | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``func`` as public op ``name``; returns ``func`` unchanged.
 
-    ``ufuncs`` dispatch through NEP-13, ``numpy`` functions through NEP-18 (to ``numpy_impl`` if
-    given, for NumPy's signature, else to ``func``).
+    ``ufuncs`` dispatch through NEP-13 and ``numpy`` functions through NEP-18, both to
+    ``numpy_impl`` if given (NumPy's signature and semantics: ``np.ceil`` of integers is a float
+    array), else to ``func``. ``numpy_signature=True`` makes that implementation from ``func``:
+    a call is bound to the NumPy function's own signature and the arguments the caller passed are
+    forwarded by name (``out=`` and arguments ``func`` lacks raise ``NotImplementedError``).
     """
     if kind not in KINDS:
         msg = f"register({name!r}): kind {kind!r} is not one of {KINDS}"
         raise ValueError(msg)
 
     def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+        impl = _numpy_adapter(numpy[0], func) if numpy_signature else numpy_impl
         old = REGISTRY.get(name)
         if old is not None:
             if not _same_source(old.func, func):
@@ -115,7 +133,7 @@ def register(
             func,
             tuple(ufuncs),
             tuple(numpy),
-            numpy_impl,
+            impl,
             awkward,
             differentiable,
             (func.__doc__ or "").strip().split("\n")[0],
@@ -139,10 +157,36 @@ def register(
         for u in op.ufuncs:
             _UFUNCS[u] = op
         for f in op.numpy:
-            _NUMPY[f] = numpy_impl or func
+            _NUMPY[f] = impl or func
         return func
 
     return decorator
+
+
+def _numpy_adapter(np_func: Callable[..., Any], func: Callable[..., Any]) -> Callable[..., Any]:
+    """NEP-18: bind a call to ``np_func``'s own signature and forward it to ``func`` by name.
+
+    Only the arguments the caller passed are forwarded (NumPy's ``<no value>`` defaults stay
+    ``func``'s defaults); the first parameter is passed positionally.
+    """
+    signature = inspect.signature(np_func)
+    accepted = set(inspect.signature(func).parameters)
+    name = f"np.{np_func.__name__}"
+
+    def impl(*args: Any, **kwargs: Any) -> Any:
+        bound = signature.bind(*args, **kwargs).arguments
+        first = bound.pop(next(iter(signature.parameters)))
+        if bound.pop("out", None) is not None:
+            msg = f"{name}: out= is not supported: RaggedArrays are immutable; use the return value"
+            raise NotImplementedError(msg)
+        extra = sorted(set(bound) - accepted)
+        if extra:
+            msg = f"{name}: {', '.join(e + '=' for e in extra)} not supported on RaggedArrays"
+            raise NotImplementedError(msg)
+        return func(first, **bound)
+
+    impl.__name__ = f"{np_func.__name__}_adapter"
+    return impl
 
 
 def _same_source(a: Callable[..., Any], b: Callable[..., Any]) -> bool:
@@ -169,3 +213,53 @@ def ufuncs() -> dict[np.ufunc, Op]:
 
 def numpy_functions() -> dict[Callable[..., Any], Callable[..., Any]]:
     return _NUMPY
+
+
+# ---- what the array core calls by name --------------------------------------------------------
+# The array core (``_array``, ``_records``) sits below the op modules, so it cannot import them:
+# ``x[i]`` needs the indexing op and ``rg.array`` of an awkward Array needs the awkward
+# connection. Op modules *provide* those implementations here when they are imported (importing
+# ``raggrad`` imports them all) and the core looks them up by name.
+_PROVIDED: dict[str, Callable[..., Any]] = {}
+_CONVERTERS: list[tuple[Callable[[Any], bool], Callable[[Any], Any]]] = []
+
+
+def provide(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Make ``func`` the implementation the array core calls as ``name`` (e.g. ``"getitem"``)."""
+
+    def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+        old = _PROVIDED.get(name)
+        if old is not None and not _same_source(old, func):
+            msg = f"provide: {name!r} is provided twice"
+            raise ValueError(msg)
+        _PROVIDED[name] = func
+        return func
+
+    return decorator
+
+
+def provided(name: str) -> Callable[..., Any]:
+    """The implementation provided as ``name``."""
+    return _PROVIDED[name]
+
+
+def converter(accepts: Callable[[Any], bool]) -> Callable[[Callable[[Any], Any]], Callable[[Any], Any]]:
+    """Register ``func`` to turn objects of a foreign array library into raggrad arrays.
+
+    ``accepts(obj)`` must answer without importing the library (look in ``sys.modules`` first).
+    """
+
+    def decorator(func: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        _CONVERTERS[:] = [(a, f) for a, f in _CONVERTERS if not _same_source(f, func)]
+        _CONVERTERS.append((accepts, func))
+        return func
+
+    return decorator
+
+
+def convert(obj: Any) -> Any:
+    """``obj`` converted by the first registered converter that accepts it, or None."""
+    for accepts, func in _CONVERTERS:
+        if accepts(obj):
+            return func(obj)
+    return None

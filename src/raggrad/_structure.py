@@ -5,6 +5,10 @@ the outer length ``n``, two offsets arrays (one per ``var``) and the inner shape
 content is one flat buffer of shape ``(m, 3)`` where ``m`` is the number of innermost elements.
 Structure is host-side NumPy, compared by value, hashed once; everything derived from it (segment
 ids, ancestor maps, device copies of those) is computed once and cached on it.
+
+The structure arithmetic that ops share (offsets from lengths, ranges of items, descending into
+subtrees) is written once below, against an :class:`IndexOps` namespace: :data:`HOST` runs it on
+host NumPy offsets.
 """
 
 from __future__ import annotations
@@ -15,7 +19,18 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Cached", "Segments", "Structure"]
+__all__ = [
+    "HOST",
+    "Cached",
+    "IndexOps",
+    "Segments",
+    "Structure",
+    "descend",
+    "ext",
+    "from_levels",
+    "offsets_from_lengths",
+    "ranges",
+]
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:
@@ -152,8 +167,8 @@ class Structure(Cached):
         return self.cached(("segments", depth), make)
 
     def prefix(self, nlevels: int) -> Structure:
-        """The structure of the first ``nlevels`` ragged levels (no inner dims)."""
-        return Structure(self.length, self.levels[:nlevels])
+        """The structure of the first ``nlevels`` ragged levels (no inner dims), made once."""
+        return self.cached(("prefix", nlevels), lambda: Structure(self.length, self.levels[:nlevels]))
 
     def with_inner(self, inner: tuple[int, ...]) -> Structure:
         inner = tuple(inner)
@@ -214,3 +229,90 @@ class Structure(Cached):
             i = int(np.flatnonzero(la != lb)[0])
             return f"list {i} at axis {k + 1} has length {int(la[i])} vs {int(lb[i])}"
         return "depths differ"
+
+
+# ---- structure arithmetic, written once -----------------------------------------------------
+class IndexOps:
+    """The integer kernels structure arithmetic needs: NumPy on host arrays.
+
+    Every helper below takes one of these (``ix``) and calls nothing else, so a namespace with
+    the same methods over device arrays runs the same helpers on device offsets.
+    """
+
+    int = np.int64
+
+    @staticmethod
+    def arange(n: int) -> Any:
+        return np.arange(n, dtype=np.int64)
+
+    @staticmethod
+    def repeat(values: Any, counts: Any, total: int | None = None) -> Any:
+        return np.repeat(values, counts)
+
+    @staticmethod
+    def cumsum(values: Any) -> Any:
+        """``[0, v0, v0 + v1, ...]``: offsets from lengths."""
+        out = np.zeros(len(values) + 1, dtype=np.int64)
+        np.cumsum(values, out=out[1:])
+        return out
+
+
+#: structure arithmetic on host NumPy offsets
+HOST = IndexOps()
+
+
+def offsets_from_lengths(lengths: Any, name: str = "", ix: IndexOps = HOST) -> Any:
+    """Offsets (``[0, l0, l0 + l1, ...]``) of non-negative ``lengths``.
+
+    On the host the sum is checked: a total past the int64 range raises ``ValueError`` instead of
+    wrapping around (with non-negative lengths a wrap shows as a decrease).
+    """
+    offsets = ix.cumsum(lengths)
+    if ix is HOST and len(offsets) > 1 and not bool(np.all(offsets[1:] >= offsets[:-1])):
+        i = int(np.argmax(offsets[1:] < offsets[:-1]))
+        msg = (
+            f"{name or 'offsets'}: the lengths add up past the largest int64 ({np.iinfo(np.int64).max}) "
+            f"at item {i}; no array can hold that many elements"
+        )
+        raise ValueError(msg)
+    return offsets
+
+
+def ranges(starts: Any, lengths: Any, step: Any = 1, ix: IndexOps = HOST) -> tuple[Any, Any]:
+    """Offsets of the groups and the concatenation of ``starts[i] + step * arange(lengths[i])``."""
+    offsets = ix.cumsum(lengths)
+    total = int(offsets[-1]) if ix is HOST else None
+    flat = ix.repeat(starts - step * offsets[:-1], lengths, total)
+    flat = flat + step * ix.arange(flat.shape[0])
+    return offsets, flat
+
+
+def ext(s: Structure) -> list[Segments]:
+    """The levels below a virtual root whose one list holds the outer items."""
+    root = s.cached("root", lambda: Segments(np.array([0, s.length], dtype=np.int64)))
+    return [root, *s.levels]
+
+
+def descend(levels: list[Segments], d: int, sel: Any | None) -> tuple[list[Any], Any | None]:
+    """Whole subtrees of the items ``sel`` at depth ``d`` (None: all, in order).
+
+    ``levels`` are those of :func:`ext`. Returns the levels below the items (Segments or offsets)
+    and the innermost elements they hold.
+    """
+    out: list[Any] = []
+    for seg in levels[d:]:
+        if sel is None:
+            out.append(seg)
+            continue
+        offsets, sel = ranges(seg.offsets[:-1][sel], seg.lengths[sel])
+        out.append(offsets)
+    return out, sel
+
+
+def from_levels(levels: list[Any]) -> Structure | None:
+    """The structure whose levels below a virtual root are ``levels`` (None: no dimension left)."""
+    if not levels:
+        return None
+    first = levels[0]
+    offsets = first.offsets if isinstance(first, Segments) else first
+    return Structure(int(offsets[-1] - offsets[0]), tuple(levels[1:]))

@@ -2,17 +2,36 @@
 
 Only this package imports jax or torch. Backends are looked up by name, or by the type of an
 array without importing optional libraries (``sys.modules`` first, as array-api-compat does).
+
+The array core registers its classes' pytree functions here (:func:`register_pytree`); the jax
+backend hands them to ``jax.tree_util`` as soon as jax is imported, whether that happens before
+or after raggrad is imported, so an array made before ``import jax`` is a pytree too.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.abc
 import sys
+from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
+from .._dtypes import check_numeric
 from ._base import Backend as Backend
 
-__all__ = ["Backend", "backend_of", "get_backend", "maybe_register_pytrees", "names"]
+__all__ = [
+    "Backend",
+    "backend_of",
+    "backend_of_device",
+    "get_backend",
+    "loaded",
+    "names",
+    "parse_dtype",
+    "pytree_classes",
+    "register_pytree",
+]
 
 _MODULES = {"numpy": "._numpy", "jax": "._jax", "torch": "._torch"}
 _loaded: dict[str, Backend] = {}
@@ -29,7 +48,7 @@ def get_backend(name: str | Backend) -> Backend:
         return name
     try:
         return _loaded[name]
-    except KeyError:
+    except (KeyError, TypeError):
         pass
     if name not in _MODULES:
         msg = f"unknown backend {name!r}; choose one of {', '.join(map(repr, _MODULES))}"
@@ -43,6 +62,11 @@ def get_backend(name: str | Backend) -> Backend:
     return backend
 
 
+def loaded() -> tuple[Backend, ...]:
+    """The backends whose library has been imported (without importing any)."""
+    return tuple(get_backend(name) for name in _MODULES if name in sys.modules)
+
+
 def backend_of(array: Any) -> Backend | None:
     """The backend that owns ``array``'s type, or None (Python scalars, lists, foreign types)."""
     tp = type(array)
@@ -50,16 +74,103 @@ def backend_of(array: Any) -> Backend | None:
         return _by_type[tp]
     except KeyError:
         pass
-    for name, module in (("numpy", "numpy"), ("jax", "jax"), ("torch", "torch")):
-        if module in sys.modules:
-            backend = get_backend(name)
-            if backend.owns(array):
-                _by_type[tp] = backend
-                return backend
+    for backend in loaded():
+        if backend.owns(array):
+            _by_type[tp] = backend
+            return backend
     return None
 
 
-def maybe_register_pytrees() -> None:
-    """Register RaggedArray as a JAX pytree if jax has been imported (idempotent, cheap)."""
-    if "jax" in sys.modules and "jax" not in _loaded:
-        get_backend("jax")
+def backend_of_device(device: Any) -> Backend | None:
+    """The backend whose library made ``device`` (a device object), or None."""
+    for backend in loaded():
+        if backend.owns_device(device):
+            return backend
+    return None
+
+
+def parse_dtype(spec: Any, name: str) -> np.dtype:
+    """The NumPy dtype of ``spec``: a NumPy dtype, type or name, or a dtype of a loaded backend.
+
+    Anything that is not a numeric or boolean dtype raises ``TypeError`` naming it.
+    """
+    try:
+        dtype = np.dtype(spec)
+    except TypeError:
+        for backend in loaded():
+            try:
+                dtype = backend.numpy_dtype(spec)
+                break
+            except TypeError:
+                continue
+        else:
+            msg = f"{name}: {spec!r} is not a dtype raggrad knows"
+            raise TypeError(msg) from None
+    check_numeric(dtype, name)
+    return dtype
+
+
+# ---- pytrees ---------------------------------------------------------------------------------
+_PYTREES: list[tuple[type, Callable[..., Any], Callable[..., Any], Callable[..., Any] | None]] = []
+_on_register: list[Callable[[type, Callable[..., Any], Callable[..., Any], Any], None]] = []
+
+
+def register_pytree(
+    cls: type,
+    flatten: Callable[[Any], tuple[Any, Any]],
+    unflatten: Callable[[Any, Any], Any],
+    flatten_with_keys: Callable[[Any], tuple[Any, Any]] | None = None,
+) -> None:
+    """Declare ``cls`` a pytree; the functions follow ``jax.tree_util``'s conventions, except that
+    ``flatten_with_keys`` pairs each leaf with a field name (a dict key in jax's paths)."""
+    entry = (cls, flatten, unflatten, flatten_with_keys)
+    _PYTREES.append(entry)
+    for hook in _on_register:
+        hook(*entry)
+
+
+def pytree_classes(hook: Callable[..., None]) -> None:
+    """Call ``hook`` for every class declared so far and for every one declared later."""
+    _on_register.append(hook)
+    for entry in _PYTREES:
+        hook(*entry)
+
+
+class _AfterJaxImport(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """A one-shot import hook: once the ``jax`` package has run, register the pytrees."""
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        if fullname != "jax":
+            return None
+        sys.meta_path.remove(self)
+        for finder in sys.meta_path:
+            find = getattr(finder, "find_spec", None)
+            spec = find(fullname, path, target) if find is not None else None
+            if spec is not None:
+                break
+        else:
+            return None
+        if spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return spec
+        self._loader = spec.loader
+        spec.loader = self
+        return spec
+
+    def create_module(self, spec: Any) -> Any:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: Any) -> None:
+        # the module keeps jax's own loader (importlib.resources and reloads look at it)
+        module.__loader__ = module.__spec__.loader = self._loader
+        self._loader.exec_module(module)
+        _register_with_jax()
+
+
+def _register_with_jax() -> None:
+    importlib.import_module("._jax_pytree", __name__)
+
+
+if "jax" in sys.modules:
+    _register_with_jax()
+elif not any(isinstance(f, _AfterJaxImport) for f in sys.meta_path):
+    sys.meta_path.insert(0, _AfterJaxImport())

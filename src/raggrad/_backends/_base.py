@@ -6,7 +6,6 @@ from typing import Any
 
 import numpy as np
 
-from .._dtypes import np_dtype
 from .._structure import Segments
 
 # Reduction kinds understood by ``segment_reduce``/``scatter_reduce``: empty segments get the
@@ -16,16 +15,29 @@ SCAN_KINDS = ("sum", "prod")
 
 
 class Backend:
-    """One array library. Generic code uses ``xp``; structure work uses the kernels below."""
+    """One array library. Generic code uses ``xp``; structure work uses the kernels below.
+
+    Whatever differs between libraries is a capability here (an attribute or a method), so op
+    modules never ask which library they run on.
+    """
 
     name: str = ""
+    #: the array API namespace (through array-api-compat): what op kernels are written against
     xp: Any = None
-    #: the backend's NumPy-like module (``numpy``, ``jax.numpy``): NumPy ufunc names and signatures
+    #: NumPy's spellings and semantics (``numpy``, ``jax.numpy``, a shim on torch): only for the
+    #: NEP-13/18 entry points, where ``np.ceil`` of integers must give floats as NumPy does
     np_like: Any = None
+    #: arrays are host NumPy arrays: they combine with any backend's, and host index maps serve as
+    #: they are
+    is_host: bool = False
 
     # ---- arrays -------------------------------------------------------------------------
     def owns(self, array: Any) -> bool:
         raise NotImplementedError
+
+    def owns_device(self, device: Any) -> bool:
+        """Whether ``device`` (an object, not a name) is one of this library's devices."""
+        return False
 
     def asarray(self, obj: Any, dtype: Any = None, device: Any = None) -> Any:
         raise NotImplementedError
@@ -43,17 +55,56 @@ class Backend:
     def default_float(self) -> Any:
         return self.xp.float64
 
+    def default_int(self) -> Any:
+        """The integer dtype of index results (``rg.num``, ``rg.argsort``): int32 on jax without x64."""
+        return self.xp.asarray(0).dtype
+
+    def numpy_dtype(self, dtype: Any) -> np.dtype:
+        """The NumPy dtype of one of this backend's dtypes."""
+        return np.dtype(dtype)
+
+    def dtype(self, spec: Any) -> Any:
+        """This backend's dtype for ``spec`` (a NumPy dtype or type, a name, or its own dtype)."""
+        if spec is None:
+            return None
+        name = np.dtype(spec).name
+        return self.xp.bool if name == "bool" else getattr(self.xp, name)
+
+    def identity(self, kind: str, dtype: Any) -> Any:
+        """The identity of reduction ``kind`` for this backend's ``dtype`` (what empty lists get)."""
+        return identity(kind, self.numpy_dtype(dtype))
+
+    def ufunc(self, name: str) -> Any:
+        """The kernel of NumPy ufunc (or function) ``name`` with NumPy's semantics."""
+        return getattr(self.np_like, name)
+
     def result_dtype(self, fname: str, dtype: Any) -> Any:
-        """dtype of ``np_like.<fname>`` applied to an array of ``dtype`` (the backend's own rule)."""
+        """dtype of NumPy function ``fname`` applied to an array of ``dtype`` (the backend's rule)."""
         key = (self.name, fname, dtype)
         try:
             return self._dtype_cache[key]
         except KeyError:
-            out = getattr(self.np_like, fname)(self.np_like.ones(1, dtype=dtype)).dtype
+            out = self.ufunc(fname)(self.xp.ones(1, dtype=self.dtype(dtype))).dtype
             self._dtype_cache[key] = out
             return out
 
     _dtype_cache: dict[Any, Any] = {}  # noqa: RUF012 - shared on purpose: keys start with the backend name
+
+    def requires_grad_(self, array: Any, flag: bool) -> None:
+        """Record operations on ``array`` for ``backward()`` (libraries with a tape: torch)."""
+        msg = (
+            f"x.requires_grad_() needs content on the torch backend, not {self.name!r}; convert with "
+            "x.to_backend('torch') (on jax, differentiate with jax.grad instead)"
+        )
+        raise TypeError(msg)
+
+    def grad_of(self, array: Any) -> Any:
+        """The gradient ``backward()`` accumulated into ``array`` (libraries with a tape: torch)."""
+        msg = (
+            f"x.grad needs content on the torch backend, not {self.name!r}; convert with "
+            "x.to_backend('torch') (on jax, differentiate with jax.grad instead)"
+        )
+        raise TypeError(msg)
 
     def stop_gradient(self, array: Any) -> Any:
         """``array`` treated as a constant by automatic differentiation (identity without autodiff)."""
@@ -73,8 +124,18 @@ class Backend:
         return host
 
     def take(self, data: Any, index: np.ndarray, owner: Any, key: Any) -> Any:
-        """``data[index]`` along axis 0, ``index`` an int array derived from structure."""
-        return data[self.index(owner, key, index, data)]
+        """``data[index]`` along axis 0, ``index`` a host int array (cached on ``owner`` under
+        ``key``; ``owner=None`` when ``index`` depends on values and must not be cached)."""
+        return self.xp.take(data, self.index(owner or UNCACHED, key, index, data), axis=0)
+
+    def int_content(self, owner: Any, key: Any, host: np.ndarray, like: Any) -> Any:
+        """A host int array derived from structure as content of the backend's default int dtype
+        (``rg.num``, ``rg.local_index``), on ``like``'s device."""
+        return self.xp.astype(self.index(owner, key, host, like), self.default_int())
+
+    def lexsort(self, keys: tuple[Any, ...], axis: int = -1) -> Any:
+        """Indices that sort along ``axis`` by ``keys`` (the last key is the primary one), stably."""
+        raise NotImplementedError
 
     def segment_ids(self, segments: Segments, like: Any) -> Any:
         """The segment id of every element of ``segments`` as a backend int array."""
@@ -104,9 +165,21 @@ class Backend:
         return f"<raggrad backend {self.name!r}>"
 
 
+class _Uncached:
+    """An owner for :meth:`Backend.index` that caches nothing (the index depends on values)."""
+
+    @staticmethod
+    def cached(key: Any, make: Any) -> Any:
+        return make()
+
+
+#: an owner for index maps that depend on values and must not be cached
+UNCACHED = _Uncached()
+
+
 def identity(kind: str, dtype: np.dtype) -> Any:
-    """The identity of a reduction for ``dtype`` (a NumPy, JAX or torch dtype)."""
-    dtype = np_dtype(dtype)
+    """The identity of a reduction for NumPy ``dtype``."""
+    dtype = np.dtype(dtype)
     if kind == "sum":
         return 0
     if kind == "prod":

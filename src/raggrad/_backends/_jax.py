@@ -1,8 +1,7 @@
-"""JAX backend: ``array_api_compat`` over ``jax.numpy``, ``jax.ops.segment_*`` kernels, the pytree.
+"""JAX backend: ``jax.numpy`` (an array API namespace itself) and ``jax.ops.segment_*`` kernels.
 
-Importing this module registers :class:`raggrad.RaggedArray` as a pytree: structure is the
-auxiliary data, the content buffer the only leaf, so ``jax.jit`` specialises on structure as it
-does on shapes. Derivative rules for reductions live in :mod:`._jax_rules`.
+Derivative rules for reductions live in :mod:`._jax_rules`, the Pallas segment kernels in
+:mod:`._jax_pallas`; :mod:`._jax_pytree` makes the array classes pytrees.
 """
 
 from __future__ import annotations
@@ -13,56 +12,23 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
-from array_api_compat import array_namespace
 
-from .._array import RaggedArray
-from .._records import RecordArray
 from .._structure import Segments
+from . import _jax_pytree  # noqa: F401 - the array classes are pytrees wherever this backend runs
 from ._base import Backend, identity
+from ._jax_rules import PALLAS, kernel_expand, kernel_reduce, segment_reduce, segment_scan
 
-xp = array_namespace(jnp.zeros(0))
+try:
+    from jax._src.core import is_concrete as _is_concrete_value
+except ImportError:  # pragma: no cover - older or newer jax: treat every tracer as staged
+    _is_concrete_value = None
+
+xp = jnp  # jax.numpy implements the array API standard itself
 
 #: from this many elements on, traced code on a GPU rebuilds segment ids from the offsets instead
 #: of embedding them: on an H200 an embedded id array compiles in ~13 s at 1e8 elements (about
 #: 0.1 s per million) while the rebuild costs ~1 ms per call at 1e8
 DEVICE_IDS_MIN = 1 << 22
-
-
-def _flatten(x: RaggedArray) -> tuple[tuple[Any], Any]:
-    return (x._content,), x._structure
-
-
-def _unflatten(structure: Any, leaves: Any) -> RaggedArray:
-    # never validate: JAX passes placeholders (object(), None, tracers) through unflatten
-    obj = object.__new__(RaggedArray)
-    obj._structure = structure
-    obj._content = leaves[0]
-    return obj
-
-
-jax.tree_util.register_pytree_node(RaggedArray, _flatten, _unflatten)
-
-
-# a record: field names and the shared structure are auxiliary data, one leaf per field
-def _flatten_record(x: RecordArray) -> tuple[tuple[Any, ...], Any]:
-    return x._contents, (x._names, x._structure)
-
-
-def _flatten_record_with_keys(x: RecordArray) -> tuple[tuple[Any, ...], Any]:
-    keys = tuple(jax.tree_util.DictKey(name) for name in x._names)
-    return tuple(zip(keys, x._contents, strict=True)), (x._names, x._structure)
-
-
-def _unflatten_record(aux: Any, leaves: Any) -> RecordArray:
-    obj = object.__new__(RecordArray)  # never validate, as for RaggedArray
-    obj._names, obj._structure = aux
-    obj._contents = tuple(leaves)
-    return obj
-
-
-jax.tree_util.register_pytree_with_keys(
-    RecordArray, _flatten_record_with_keys, _unflatten_record, _flatten_record
-)
 
 
 def _on_gpu(array: Any) -> bool:
@@ -79,6 +45,15 @@ class JaxBackend(Backend):
 
     def owns(self, array: Any) -> bool:
         return isinstance(array, jax.Array)
+
+    def owns_device(self, device: Any) -> bool:
+        return isinstance(device, jax.Device)
+
+    def lexsort(self, keys: tuple[Any, ...], axis: int = -1) -> Any:
+        # an explicit tie-breaker: XLA's multi-operand sort is not stable by default
+        shape = keys[0].shape
+        iota = jnp.broadcast_to(jnp.arange(shape[axis], dtype=jnp.int32), shape)
+        return jnp.lexsort((iota, *keys), axis=axis)
 
     def asarray(self, obj: Any, dtype: Any = None, device: Any = None) -> Any:
         if device is not None:
@@ -164,30 +139,25 @@ class JaxBackend(Backend):
     #: the Pallas kernels' ``Tiling`` (None: its defaults)
     tiling: Any = None
 
-    def _plan(self, kind: str, data: Any, segments: Segments) -> Any:
+    def _kernel_plan(self, kind: str, data: Any, segments: Segments) -> Any:
         """The Pallas plan when the kernels take this reduction, else None."""
-        if self.kernels == "xla" or (self.kernels == "pallas" and not _on_gpu(data)):
+        if self.kernels == "xla" or (self.kernels == "pallas" and not _on_gpu(data)) or PALLAS is None:
             return None
-        from . import _jax_pallas
 
-        if kind not in _jax_pallas.KINDS or not _jax_pallas.supported(data, segments):
+        if kind not in PALLAS.KINDS or not PALLAS.supported(data, segments):
             return None
-        return _jax_pallas.plan_for(segments, self.tiling or _jax_pallas.Tiling())
+        return PALLAS.plan_for(segments, self.tiling or PALLAS.Tiling())
 
     def segment_reduce(self, kind: str, data: Any, segments: Segments) -> Any:
-        plan = self._plan(kind, data, segments)
+        plan = self._kernel_plan(kind, data, segments)
         if plan is not None:
-            from ._jax_rules import kernel_reduce
-
             return kernel_reduce(kind, data, plan, interpret=self.kernels == "interpret")
         ids = self.segment_ids(segments, data)
         return _segment(kind, data, ids, segments.n, sorted_ids=not _on_gpu(data))
 
     def segment_expand(self, values: Any, segments: Segments) -> Any:
-        plan = self._plan("sum", values, segments)
+        plan = self._kernel_plan("sum", values, segments)
         if plan is not None:
-            from ._jax_rules import kernel_expand
-
             return kernel_expand(values, plan, interpret=self.kernels == "interpret")
         return values[self.segment_ids(segments, values)]  # device-built ids where they pay
 
@@ -195,8 +165,6 @@ class JaxBackend(Backend):
         return _segment(kind, data, self.index(owner, key, ids, data), n, sorted_ids=False)
 
     def segment_scan(self, kind: str, data: Any, segments: Segments) -> Any:
-        from ._jax_rules import segment_scan
-
         starts = segments.cached("starts", lambda: segments.local == 0)
         return segment_scan(kind, data, self.index(segments, "starts", starts, data))
 
@@ -214,11 +182,7 @@ def ids_from_offsets(offsets: Any, size: int) -> Any:
 
 def _has_concrete_value(array: Any) -> bool:
     """True for arrays and for tracers of eager transformations (grad, jvp outside jit)."""
-    try:
-        from jax._src.core import is_concrete
-    except ImportError:  # pragma: no cover - older or newer jax: treat every tracer as staged
-        return False
-    return bool(is_concrete(array))
+    return _is_concrete_value is not None and bool(_is_concrete_value(array))
 
 
 def _narrow(host: np.ndarray) -> np.ndarray:
@@ -251,8 +215,6 @@ def _segment(kind: str, data: Any, ids: Any, n: int, *, sorted_ids: bool) -> Any
 def _segment_kernel(kind: str, n: int, sorted_ids: bool) -> Any:
     # one compiled kernel per (kind, segment count): an eager call then costs ~20 µs instead of
     # the ~500 µs of dispatching jax.ops.segment_* op by op; inside a trace it is inlined
-    from ._jax_rules import segment_reduce  # the rules module imports this one
-
     def kernel(data: Any, ids: Any) -> Any:
         return segment_reduce(kind, data, ids, n, sorted_ids, identity(kind, data.dtype))
 

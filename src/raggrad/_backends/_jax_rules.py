@@ -15,7 +15,15 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 
-__all__ = ["kernel_expand", "kernel_reduce", "segment_reduce", "segment_scan"]
+try:  # Pallas is experimental: without it the kernels are off and jax.ops.segment_* serve
+    from . import _jax_pallas
+except ImportError:  # pragma: no cover - depends on the jax release
+    _jax_pallas = None  # type: ignore[assignment]
+
+#: the Pallas kernels' module, or None where this jax release cannot import Pallas
+PALLAS = _jax_pallas
+
+__all__ = ["PALLAS", "kernel_expand", "kernel_reduce", "segment_reduce", "segment_scan"]
 
 
 def segment_reduce(kind: str, data: Any, ids: Any, n: int, sorted_ids: bool, ident: Any) -> Any:
@@ -40,7 +48,7 @@ def segment_reduce(kind: str, data: Any, ids: Any, n: int, sorted_ids: bool, ide
     return fn(data, ids, num_segments=n, indices_are_sorted=sorted_ids)
 
 
-def _expand(a: Any, like: Any) -> Any:
+def _column_like(a: Any, like: Any) -> Any:
     """``a`` of shape ``(m,)`` reshaped to broadcast against ``like`` of shape ``(m, ...)``."""
     return a.reshape(a.shape + (1,) * (like.ndim - a.ndim))
 
@@ -78,9 +86,9 @@ def _product_of_others(data: Any, ids: Any, sorted_ids: bool) -> Any:
     ends = jnp.concatenate([change, first])
     ones = jnp.ones_like(data[:1])
     inclusive = segment_scan("prod", data, starts)
-    before = jnp.where(_expand(starts, data), 1, jnp.concatenate([ones, inclusive[:-1]]))
+    before = jnp.where(_column_like(starts, data), 1, jnp.concatenate([ones, inclusive[:-1]]))
     inclusive_rev = segment_scan("prod", data[::-1], ends[::-1])[::-1]
-    after = jnp.where(_expand(ends, data), 1, jnp.concatenate([inclusive_rev[1:], ones]))
+    after = jnp.where(_column_like(ends, data), 1, jnp.concatenate([inclusive_rev[1:], ones]))
     return before * after
 
 
@@ -109,19 +117,13 @@ class _Kernels(NamedTuple):
     interpret: bool
 
     def extremum(self, kind: str, data: Any, _: Any) -> Any:
-        return _jax_pallas().reduce(kind, data, self.plan, self.interpret)
+        return _jax_pallas.reduce(kind, data, self.plan, self.interpret)
 
     def sum(self, data: Any, _: Any) -> Any:
-        return _jax_pallas().reduce("sum", data, self.plan, self.interpret)
+        return _jax_pallas.reduce("sum", data, self.plan, self.interpret)
 
     def expand(self, values: Any, _: Any) -> Any:
-        return _jax_pallas().expand(values, self.plan, self.interpret)
-
-
-def _jax_pallas() -> Any:
-    from . import _jax_pallas  # imports Pallas: only when the kernels are asked for
-
-    return _jax_pallas
+        return _jax_pallas.expand(values, self.plan, self.interpret)
 
 
 def _segment_extremum(data: Any, ids: Any, n: int, sorted_ids: bool, kind: str) -> Any:
@@ -162,7 +164,7 @@ def _extremum_jvp(layout: Any, kind: str, primals: Any, tangents: Any) -> Any:
 def segment_scan(kind: str, data: Any, starts: Any) -> Any:
     """Inclusive cumulative sum/product along axis 0, restarting where ``starts`` is true."""
     op = jnp.add if kind == "sum" else jnp.multiply
-    flags = _expand(jnp.asarray(starts), data) if data.ndim else jnp.asarray(starts)
+    flags = _column_like(jnp.asarray(starts), data) if data.ndim else jnp.asarray(starts)
     flags = jnp.broadcast_to(flags, data.shape)
 
     def combine(a: Any, b: Any) -> Any:

@@ -7,7 +7,7 @@ from typing import Any
 import array_api_compat.numpy as xp
 import numpy as np
 
-from .._structure import Segments
+from .._structure import Segments, offsets_from_lengths
 from ._base import Backend, identity
 
 _UFUNCS = {
@@ -24,6 +24,7 @@ class NumpyBackend(Backend):
     name = "numpy"
     xp = xp
     np_like = np
+    is_host = True
 
     def owns(self, array: Any) -> bool:
         return isinstance(array, (np.ndarray, np.generic))
@@ -36,6 +37,18 @@ class NumpyBackend(Backend):
 
     def to_numpy(self, array: Any) -> np.ndarray:
         return np.asarray(array)
+
+    def ufunc(self, name: str) -> Any:
+        return getattr(np, name)
+
+    def take(self, data: Any, index: np.ndarray, owner: Any, key: Any) -> Any:
+        return data[index]
+
+    def int_content(self, owner: Any, key: Any, host: np.ndarray, like: Any) -> Any:
+        return np.array(host, dtype=np.int64)  # a writable copy: host index maps are read-only
+
+    def lexsort(self, keys: tuple[Any, ...], axis: int = -1) -> Any:
+        return np.lexsort(keys, axis=axis)  # NumPy's lexsort is stable
 
     def segment_reduce(self, kind: str, data: Any, segments: Segments) -> Any:
         ufunc = _UFUNCS[kind]
@@ -83,8 +96,7 @@ def _sorted_groups(ids: np.ndarray, n: int, owner: Any, key: Any) -> tuple[np.nd
 
     def make() -> tuple[np.ndarray, Segments]:
         order = np.argsort(ids, kind="stable")
-        offsets = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(ids, minlength=n), out=offsets[1:])
+        offsets = offsets_from_lengths(np.bincount(ids, minlength=n))
         return order, Segments(offsets)
 
     return owner.cached(("numpy-scatter", key), make)

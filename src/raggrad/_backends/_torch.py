@@ -13,16 +13,20 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+import array_api_compat.torch as xp
 import numpy as np
 import torch
 
 from .._structure import Segments
-from ._base import KINDS, Backend, identity
-from ._torch_np import _BY_NAME, NP, XP, to_torch_dtype
+from ._base import KINDS, UNCACHED, Backend, identity
+from ._torch_np import BY_NAME, to_torch_dtype, ufunc
 from ._torch_rules import segment_reduce
 
 #: reduction identities per (kind, torch dtype), looked up without NumPy so torch.compile traces it
-_IDENTITIES = {(kind, dtype): identity(kind, dtype) for kind in KINDS for dtype in _BY_NAME.values()}
+_IDENTITIES = {
+    (kind, dtype): identity(kind, np.dtype(name)) for kind in KINDS for name, dtype in BY_NAME.items()
+}
+_NUMPY_DTYPES = {dtype: np.dtype(name) for name, dtype in BY_NAME.items()}
 
 
 def _on_device(host: np.ndarray, device: Any) -> Any:
@@ -35,11 +39,40 @@ def _on_device(host: np.ndarray, device: Any) -> Any:
 
 class TorchBackend(Backend):
     name = "torch"
-    xp = XP
-    np_like = NP
+    xp = xp
+
+    def ufunc(self, name: str) -> Any:
+        return ufunc(name)
 
     def owns(self, array: Any) -> bool:
         return isinstance(array, torch.Tensor)
+
+    def owns_device(self, device: Any) -> bool:
+        return isinstance(device, torch.device)
+
+    def numpy_dtype(self, dtype: Any) -> np.dtype:
+        try:
+            return _NUMPY_DTYPES[dtype]
+        except KeyError:
+            if isinstance(dtype, torch.dtype):
+                msg = f"torch backend: raggrad holds no {dtype} (convert with tensor.to(torch.float32))"
+                raise TypeError(msg) from None
+            return np.dtype(dtype)
+
+    def dtype(self, spec: Any) -> Any:
+        return to_torch_dtype(spec)
+
+    def identity(self, kind: str, dtype: Any) -> Any:
+        return _IDENTITIES[kind, dtype]
+
+    def lexsort(self, keys: tuple[Any, ...], axis: int = -1) -> Any:
+        # successive stable sorts, the primary (last) key last
+        order = None
+        for key in keys:
+            k = key if order is None else torch.take_along_dim(key, order, dim=axis)
+            step = torch.sort(k, dim=axis, stable=True).indices
+            order = step if order is None else torch.take_along_dim(order, step, dim=axis)
+        return order
 
     def asarray(self, obj: Any, dtype: Any = None, device: Any = None) -> Any:
         dtype = to_torch_dtype(dtype)
@@ -70,6 +103,12 @@ class TorchBackend(Backend):
     def stop_gradient(self, array: Any) -> Any:
         return array.detach()
 
+    def requires_grad_(self, array: Any, flag: bool) -> None:
+        array.requires_grad_(flag)
+
+    def grad_of(self, array: Any) -> Any:
+        return array.grad
+
     # ---- conversion between backends without a copy (DLPack) --------------------------------
     def convert_from(self, array: Any, source: Backend) -> Any:
         """A tensor sharing ``array``'s memory when ``source`` is jax (DLPack), else None."""
@@ -84,9 +123,8 @@ class TorchBackend(Backend):
         """A jax array sharing ``array``'s memory (DLPack) where jax can hold its dtype, else None."""
         if target.name != "jax" or "jax" not in sys.modules:
             return None
-        import jax
-
-        dtype = np.dtype(str(array.dtype).removeprefix("torch."))
+        jax = sys.modules["jax"]  # a jax target means jax is imported; torch's backend never imports it
+        dtype = self.numpy_dtype(array.dtype)
         if jax.dtypes.canonicalize_dtype(dtype) != dtype or array.requires_grad:
             return None  # jax would narrow it (x64 off), or the tensor is part of a graph: copy
         try:
@@ -100,7 +138,7 @@ class TorchBackend(Backend):
         return owner.cached((self.name, str(device), key), lambda: _on_device(host, device))
 
     def take(self, data: Any, index: np.ndarray, owner: Any, key: Any) -> Any:
-        return torch.index_select(data, 0, self.index(owner, key, index, data))
+        return torch.index_select(data, 0, self.index(owner or UNCACHED, key, index, data))
 
     def segment_reduce(self, kind: str, data: Any, segments: Segments) -> Any:
         ids = self.segment_ids(segments, data)

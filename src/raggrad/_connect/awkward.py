@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any
 
 import numpy as np
 
+from .. import _backends
 from .._array import RaggedArray
-from .._records import RecordArray, _from_fields
-from .._registry import register
+from .._convert import dtype_of
+from .._dtypes import check_numeric
+from .._records import RecordArray, from_fields
+from .._registry import converter, register
 from .._structure import Structure
 
 __all__ = ["from_awkward", "to_awkward"]
@@ -17,7 +21,7 @@ __all__ = ["from_awkward", "to_awkward"]
 
 def _ak() -> Any:
     try:
-        import awkward as ak
+        import awkward as ak  # in-function: awkward is optional and slow to import
     except ImportError as exc:
         msg = "awkward conversion needs the awkward package: pip install 'raggrad[awkward]'"
         raise ImportError(msg) from exc
@@ -72,12 +76,9 @@ def from_awkward(a: Any) -> RaggedArray | RecordArray:
         )
         raise TypeError(msg)
     content = _regular_to_data(node)
-    backend_name = "jax" if type(content).__module__.startswith("jax") else None
-    if backend_name is None:
+    if _backends.backend_of(content) is None:  # awkward's own buffers of other libraries
         content = np.asarray(content)
-        if content.dtype.kind not in "biufc":
-            msg = f"rg.from_awkward: numeric data expected, not dtype {content.dtype}"
-            raise TypeError(msg)
+    check_numeric(dtype_of(content), "rg.from_awkward")
     structure = Structure(length, tuple(offsets), tuple(content.shape[1:]))
     return RaggedArray._new(structure, content)
 
@@ -105,7 +106,7 @@ def _record_from_awkward(node: Any, length: int, offsets: list[np.ndarray]) -> R
     for name, a in arrays.items():
         s = a._structure
         fields[name] = RaggedArray._new(Structure(length, (*offsets, *s.levels), s.inner), a._content)
-    return _from_fields(fields, "rg.from_awkward")
+    return from_fields(fields, "rg.from_awkward")
 
 
 def _all_regular_to_numpy(node: Any) -> bool:
@@ -124,6 +125,15 @@ def _regular_to_data(node: Any) -> Any:
     if sizes:
         data = data[: length * int(np.prod(sizes))].reshape((length, *sizes, *data.shape[1:]))
     return data[:length]
+
+
+def _is_awkward(obj: Any) -> bool:
+    ak = sys.modules.get("awkward")
+    return ak is not None and isinstance(obj, (ak.Array, ak.contents.Content))
+
+
+# ``rg.array(a)`` and every op argument accept awkward Arrays
+converter(_is_awkward)(from_awkward)
 
 
 @register("to_awkward", "conversion", differentiable=False)

@@ -18,9 +18,8 @@ import array_api_compat.numpy as _npx
 import numpy as np
 
 from .. import _backends
-from .._array import RaggedArray
-from .._broadcast import common_backend, wrap
-from .._dtypes import to_backend_dtype
+from .._array import RaggedArray, wrap
+from .._broadcast import common_backend
 from .._registry import register
 
 __all__ = [
@@ -45,9 +44,7 @@ __all__ = [
 
 def _backend(backend: str | None, device: Any) -> _backends.Backend:
     if backend is None and device is not None and not isinstance(device, str):
-        found = _backends.backend_of(device) if hasattr(device, "shape") else None
-        if found is None and type(device).__module__.startswith("jax"):
-            return _backends.get_backend("jax")
+        found = _backends.backend_of_device(device)
         if found is not None:
             return found
     return _backends.get_backend(backend or "numpy")
@@ -58,20 +55,18 @@ def _shape(shape: Any) -> tuple[int, ...]:
 
 
 def _on(backend: _backends.Backend, content: Any, device: Any) -> Any:
-    if device is None or (backend.name == "numpy" and device == "cpu"):
-        return content
-    return backend.asarray(content, device=device)
+    return content if device is None else backend.asarray(content, device=device)
 
 
 # ---- *_like ---------------------------------------------------------------------------------
-def _like(x: Any, fill: Any, dtype: Any, device: Any, where: str) -> Any:
+def _like(x: Any, fill: Any, dtype: Any, device: Any, name: str) -> Any:
     if isinstance(x, RaggedArray):
         backend, content, structure, nb = x._backend, x._content, x._structure, x._nbatch
     else:
         backend = _backends.backend_of(x) or _backends.get_backend("numpy")
         content = x if _backends.backend_of(x) is not None else np.asarray(x)
         structure, nb = None, 0
-    dt = to_backend_dtype(backend, dtype) if dtype is not None else content.dtype
+    dt = backend.dtype(dtype) if dtype is not None else content.dtype
     out = _on(backend, backend.xp.full(tuple(content.shape), fill, dtype=dt), device)
     if structure is None:
         return wrap(None, out)
@@ -154,7 +149,7 @@ def full_like(x: Any, /, fill_value: Any, *, dtype: Any = None, device: Any = No
 def _full(shape: Any, fill: Any, dtype: Any, device: Any, backend: str | None) -> Any:
     # zeros/ones/empty default to the backend's floating dtype, as the array API says
     b = _backend(backend, device)
-    dt = to_backend_dtype(b, dtype) if dtype is not None else b.default_float()
+    dt = b.dtype(dtype) if dtype is not None else b.default_float()
     return wrap(None, _on(b, b.xp.full(_shape(shape), fill, dtype=dt), device))
 
 
@@ -202,7 +197,7 @@ def full(
     ([1.5, 1.5], dtype('bool'))
     """
     b = _backend(backend, device)
-    dt = to_backend_dtype(b, dtype)
+    dt = b.dtype(dtype)
     if dt is None and isinstance(fill_value, float):
         dt = b.default_float()
     elif dt is None and isinstance(fill_value, complex):
@@ -228,7 +223,7 @@ def arange(
     ([0, 1, 2, 3], [1.0, 1.5])
     """
     b = _backend(backend, device)
-    out = b.xp.arange(start, stop, step, dtype=to_backend_dtype(b, dtype))
+    out = b.xp.arange(start, stop, step, dtype=b.dtype(dtype))
     return wrap(None, _on(b, out, device))
 
 
@@ -251,7 +246,7 @@ def linspace(
     [0.0, 0.5, 1.0]
     """
     b = _backend(backend, device)
-    dt = to_backend_dtype(b, dtype)
+    dt = b.dtype(dtype)
     if dt is None and not isinstance(start, complex) and not isinstance(stop, complex):
         dt = b.default_float()
     out = b.xp.linspace(start, stop, num, dtype=dt, endpoint=endpoint)
@@ -259,11 +254,11 @@ def linspace(
 
 
 # ---- reshape / broadcast_to (arrays without ragged dims) ------------------------------------
-def _dense(x: Any, where: str) -> tuple[_backends.Backend, Any]:
+def _dense(x: Any, name: str) -> tuple[_backends.Backend, Any]:
     if isinstance(x, RaggedArray):
         if x._structure.nlevels:
             msg = (
-                f"{where}: an array of type {x.type!r} has ragged dimensions; {where} works on "
+                f"{name}: an array of type {x.type!r} has ragged dimensions; {name} works on "
                 "arrays without them (use rg.to_padded for a dense copy, or rg.flatten)"
             )
             raise ValueError(msg)
@@ -287,13 +282,7 @@ def reshape(x: Any, /, shape: Any, *, copy: bool | None = None) -> Any:
     if -1 not in shape and math.prod(shape) != math.prod(content.shape):
         msg = f"rg.reshape: cannot reshape an array of shape {tuple(content.shape)} to {shape}"
         raise ValueError(msg)
-    if copy is False and backend.name == "numpy" and not content.flags.c_contiguous:
-        msg = "rg.reshape: copy=False but the reshape needs a copy"
-        raise ValueError(msg)
-    out = backend.xp.reshape(content, shape)
-    if copy and backend.name == "numpy":
-        out = out.copy()
-    return wrap(None, out)
+    return wrap(None, backend.xp.reshape(content, shape, copy=copy))
 
 
 @register("broadcast_to", "structural")
@@ -326,12 +315,13 @@ def astype(x: Any, dtype: Any, /, *, copy: bool = True, device: Any = None) -> A
     >>> rg.astype(rg.array([[1.7], [], [-2.2]]), rg.int32).to_list()
     [[1], [], [-2]]
     """
+    target = _numpy_dtype(dtype, "rg.astype")
     if not isinstance(x, RaggedArray):
         backend, content = _dense(x, "rg.astype")
-        out = backend.xp.astype(content, to_backend_dtype(backend, dtype), copy=copy)
+        out = backend.xp.astype(content, backend.dtype(target), copy=copy)
         return wrap(None, _on(backend, out, device))
     backend = x._backend
-    out = backend.xp.astype(x._content, to_backend_dtype(backend, dtype), copy=copy)
+    out = backend.xp.astype(x._content, backend.dtype(target), copy=copy)
     return RaggedArray._new(x._structure, _on(backend, out, device))
 
 
@@ -349,7 +339,7 @@ def result_type(*arrays_and_dtypes: Any) -> Any:
     arrays = tuple(a for a in arrays_and_dtypes if isinstance(a, RaggedArray) or not _is_dtype(a))
     backend = common_backend(arrays, "rg.result_type")
     items = [a._content if isinstance(a, RaggedArray) else a for a in arrays_and_dtypes]
-    items = [to_backend_dtype(backend, a) if _is_dtype(a) else a for a in items]
+    items = [backend.dtype(a) if _is_dtype(a) else a for a in items]
     return backend.xp.result_type(*items)
 
 
@@ -367,10 +357,7 @@ def isdtype(dtype: Any, kind: Any) -> builtins.bool:
     >>> rg.isdtype(rg.float32, "real floating"), rg.isdtype(rg.int8, ("bool", "unsigned integer"))
     (True, False)
     """
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        dt = np.dtype(str(dtype).removeprefix("torch."))
+    dt = _numpy_dtype(dtype, "rg.isdtype")
     if isinstance(kind, tuple):
         return builtins.any(isdtype(dt, k) for k in kind)
     if not isinstance(kind, str):
@@ -400,13 +387,11 @@ class iinfo_object:
     dtype: Any
 
 
-def _np_dtype(obj: Any) -> np.dtype:
+def _numpy_dtype(obj: Any, name: str) -> np.dtype:
+    """The NumPy dtype of a dtype of any backend, or of an array's dtype."""
     if isinstance(obj, RaggedArray) or (hasattr(obj, "shape") and not _is_dtype(obj)):
         obj = obj.dtype
-    try:
-        return np.dtype(obj)
-    except TypeError:
-        return np.dtype(str(obj).removeprefix("torch."))
+    return _backends.parse_dtype(obj, name)
 
 
 @register("finfo", "dtype", differentiable=False)
@@ -417,7 +402,7 @@ def finfo(type: Any, /) -> finfo_object:
     >>> rg.finfo(rg.float32).bits, rg.finfo(rg.float64).eps
     (32, 2.220446049250313e-16)
     """
-    dt = _np_dtype(type)
+    dt = _numpy_dtype(type, "rg.finfo")
     if dt.kind not in "fc":
         msg = f"rg.finfo: {dt} is not a floating dtype; use rg.iinfo for integers"
         raise ValueError(msg)
@@ -440,7 +425,7 @@ def iinfo(type: Any, /) -> iinfo_object:
     >>> rg.iinfo(rg.int8).min, rg.iinfo(rg.uint16).max
     (-128, 65535)
     """
-    dt = _np_dtype(type)
+    dt = _numpy_dtype(type, "rg.iinfo")
     if dt.kind not in "iu":
         msg = f"rg.iinfo: {dt} is not an integer dtype; use rg.finfo for floats"
         raise ValueError(msg)

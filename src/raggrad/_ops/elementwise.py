@@ -13,10 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from .._array import RaggedArray
+from .. import _backends
+from .._array import RaggedArray, wrap
 from .._backends import Backend
-from .._broadcast import broadcast, common_backend, wrap
-from .._registry import register
+from .._broadcast import broadcast, common_backend
+from .._registry import register, ufuncs
 
 # (array API name or raggrad name, NumPy ufunc, arity); one row per distinct ufunc object
 _UNARY = [
@@ -162,39 +163,46 @@ def _kernel_cache(getter: Callable[[Backend], Callable[..., Any]]) -> Callable[[
 def apply(
     kernel: Callable[[Backend], Callable[..., Any]],
     args: tuple[Any, ...],
-    where: str,
+    name: str,
     nout: int = 1,
     **kwargs: Any,
 ) -> Any:
     """Broadcast ``args`` and apply the backend kernel to their contents."""
-    structure, backend, contents, nb = broadcast(args, where)
+    structure, backend, contents, nb = broadcast(args, name)
     out = kernel(backend)(*contents, **kwargs)
     if nout == 1:
         return wrap(structure, out, nb)
     return tuple(wrap(structure, o, nb) for o in out)
 
 
+#: the elementwise functions of the array API standard (2024.12): ``rg.<name>`` runs the backend's
+#: ``xp.<name>``; the others (``fmax``, ``cbrt``, ...) run the backend's NumPy-named ufunc
+_STANDARD = frozenset(
+    """
+    abs acos acosh add asin asinh atan atan2 atanh bitwise_and bitwise_left_shift bitwise_invert
+    bitwise_or bitwise_right_shift bitwise_xor ceil conj copysign cos cosh divide equal exp expm1
+    floor floor_divide greater greater_equal hypot isfinite isinf isnan less less_equal log log1p
+    log2 log10 logaddexp logical_and logical_not logical_or logical_xor maximum minimum multiply
+    negative nextafter not_equal positive pow reciprocal remainder sign signbit sin sinh square sqrt
+    subtract tan tanh trunc
+    """.split()  # noqa: SIM905 - a word list reads better than 70 quoted names
+)
+
+
 def _xp_kernel(api_name: str, ufunc: np.ufunc) -> Callable[[Backend], Callable[..., Any]]:
-    # the array-API spelling where the backend's namespace has it, else the NumPy-like one
-    return _kernel_cache(lambda b: getattr(b.xp, api_name, None) or getattr(b.np_like, ufunc.__name__))
+    if api_name in _STANDARD:
+        return _kernel_cache(lambda b: getattr(b.xp, api_name))
+    return _kernel_cache(lambda b: b.ufunc(ufunc.__name__))
 
 
-def _np_kernel(ufunc: np.ufunc) -> Callable[[Backend], Callable[..., Any]]:
-    return _kernel_cache(lambda b: ufunc if b.name == "numpy" else getattr(b.np_like, ufunc.__name__))
-
-
-def apply_ufunc(ufunc: np.ufunc, inputs: tuple[Any, ...]) -> Any:
-    """``ufunc(*inputs)`` with NumPy's semantics on the backend of the inputs (the NEP-13 path)."""
-    return UFUNC_IMPLS[ufunc](*inputs)
-
-
-_UFUNC_KERNELS: dict[np.ufunc, Callable[[Backend], Callable[..., Any]]] = {}
-#: the NEP-13 implementation of every ufunc registered here, taking the ufunc's inputs
-UFUNC_IMPLS: dict[np.ufunc, Callable[..., Any]] = {}
+def _np_kernel(name: str) -> Callable[[Backend], Callable[..., Any]]:
+    """The backend's kernel of NumPy function ``name``, with NumPy's semantics."""
+    return _kernel_cache(lambda b: b.ufunc(name))
 
 
 def _ufunc_impl(ufunc: np.ufunc) -> Callable[..., Any]:
-    kernel, where, nout = _np_kernel(ufunc), f"np.{ufunc.__name__}", ufunc.nout
+    """``np.<ufunc>(*inputs)`` on RaggedArrays: NumPy's semantics on the inputs' backend."""
+    kernel, where, nout = _np_kernel(ufunc.__name__), f"np.{ufunc.__name__}", ufunc.nout
 
     def impl(*inputs: Any) -> Any:
         return apply(kernel, inputs, where, nout)
@@ -204,8 +212,6 @@ def _ufunc_impl(ufunc: np.ufunc) -> Callable[..., Any]:
 
 def _make(name: str, ufunc: np.ufunc, arity: int, nout: int = 1) -> Callable[..., Any]:
     kernel = _xp_kernel(name, ufunc)
-    _UFUNC_KERNELS[ufunc] = _np_kernel(ufunc)
-    UFUNC_IMPLS[ufunc] = _ufunc_impl(ufunc)
     where = f"rg.{name}"
     if arity == 1:
 
@@ -223,7 +229,10 @@ def _make(name: str, ufunc: np.ufunc, arity: int, nout: int = 1) -> Callable[...
         )
     fn.__name__ = fn.__qualname__ = name
     kind = "elementwise-unary" if arity == 1 else "elementwise-binary"
-    return register(name, kind, ufuncs=(ufunc,), differentiable=name not in _NONDIFF)(fn)
+    differentiable = name not in _NONDIFF
+    return register(
+        name, kind, ufuncs=(ufunc,), numpy_impl=_ufunc_impl(ufunc), differentiable=differentiable
+    )(fn)
 
 
 _U = dict(_UNARY)
@@ -331,8 +340,6 @@ def ufunc_support() -> tuple[list[str], dict[str, str]]:
     >>> "sin" in supported, left_out
     (True, {'isnat': 'datetime64/timedelta64 only; raggrad holds numbers and booleans'})
     """
-    from .._registry import ufuncs
-
     every = {id(u): u for u in vars(np).values() if isinstance(u, np.ufunc)}.values()
     registered = ufuncs()
     supported = sorted(u.__name__ for u in every if u in registered)
@@ -343,10 +350,10 @@ def ufunc_support() -> tuple[list[str], dict[str, str]]:
 
 
 # ---- gufuncs on regular inner dims -----------------------------------------------------
-def _core_ok(x: Any, core: int, where: str) -> None:
+def _core_ok(x: Any, core: int, name: str) -> None:
     if isinstance(x, RaggedArray) and len(x._structure.inner) < core:
         msg = (
-            f"{where}: the last {core} dimension(s) must be regular, but the array has type "
+            f"{name}: the last {core} dimension(s) must be regular, but the array has type "
             f"{x.type!r}; the contraction runs over regular inner dimensions only"
         )
         raise ValueError(msg)
@@ -358,26 +365,20 @@ def _gufunc(name: str, x1: Any, x2: Any, core1: int, core2: int) -> Any:
     _core_ok(x2, core2, where)
     r1, r2 = isinstance(x1, RaggedArray), isinstance(x2, RaggedArray)
     backend = common_backend((x1, x2), where)
-    fn = getattr(backend.np_like, name)
+    fn = backend.ufunc(name)
     if r1 and r2:
         structure, backend, (c1, c2), nb = broadcast((x1, x2), where)
         return wrap(structure, fn(c1, c2), nb)
     ragged = x1 if r1 else x2
     content = ragged._content
     other = x2 if r1 else x1
-    if _backend_of_or_none(other) is None:
+    if _backends.backend_of(other) is None:
         other = np.asarray(other)
     out = fn(content, other) if r1 else fn(other, content)
     if r2 and not r1 and len(ragged._structure.inner) < core2 + 1 and name == "matmul":
-        msg = f"{where}: dense @ ragged needs two regular inner dims on the ragged operand"
+        msg = f"{name}: dense @ ragged needs two regular inner dims on the ragged operand"
         raise ValueError(msg)
     return wrap(ragged._structure, out, ragged._nbatch)
-
-
-def _backend_of_or_none(x: Any) -> Any:
-    from .._backends import backend_of
-
-    return backend_of(x)
 
 
 @register("matmul", "elementwise", ufuncs=(np.matmul,))
@@ -421,11 +422,7 @@ def vecmat(x1: Any, x2: Any, /) -> Any:
 
 
 # ---- other elementwise functions (NEP-18) ----------------------------------------------
-def _np_func(name: str) -> Callable[[Backend], Callable[..., Any]]:
-    return _kernel_cache(lambda b: getattr(b.np_like, name))
-
-
-_WHERE = _np_func("where")
+_WHERE = _np_kernel("where")
 
 
 def _where_numpy(condition: Any, x: Any = None, y: Any = None) -> Any:
@@ -449,7 +446,7 @@ def where(condition: Any, x1: Any, x2: Any, /) -> Any:
     return apply(_WHERE, (condition, x1, x2), "rg.where")
 
 
-_CLIP = _np_func("clip")
+_CLIP = _np_kernel("clip")
 
 
 def _clip_numpy(a: Any, a_min: Any = None, a_max: Any = None, out: Any = None, **kwargs: Any) -> Any:
@@ -481,7 +478,7 @@ def clip(x: Any, /, min: Any = None, max: Any = None) -> Any:
     return minimum(maximum(x, min), max)
 
 
-_ROUND = _np_func("round")
+_ROUND = _np_kernel("round")
 
 
 def _round_numpy(a: Any, decimals: int = 0, out: Any = None) -> Any:
@@ -504,7 +501,7 @@ def round(x: Any, /) -> Any:
     return apply(_kernel_cache(lambda b: b.xp.round), (x,), "rg.round")
 
 
-_ISCLOSE = _np_func("isclose")
+_ISCLOSE = _np_kernel("isclose")
 
 
 @register("isclose", "elementwise", numpy=(np.isclose,), differentiable=False)
@@ -528,13 +525,11 @@ def allclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan
     """
     close = isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
     content = close._content if isinstance(close, RaggedArray) else close
-    from .._backends import backend_of
-
-    backend = backend_of(content)
+    backend = _backends.backend_of(content)
     return bool(backend.xp.all(content)) if backend is not None else bool(np.all(content))
 
 
-_NAN_TO_NUM = _np_func("nan_to_num")
+_NAN_TO_NUM = _np_kernel("nan_to_num")
 
 
 @register("nan_to_num", "elementwise-unary", numpy=(np.nan_to_num,))
@@ -558,7 +553,7 @@ def real(x: Any, /) -> Any:
     >>> rg.real(rg.array([[1 + 2j], []])).to_list()
     [[1.0], []]
     """
-    return apply(_kernel_cache(lambda b: b.xp.real), (x,), "rg.real")
+    return apply(_np_kernel("real"), (x,), "rg.real")
 
 
 @register("imag", "elementwise-unary", numpy=(np.imag,))
@@ -569,4 +564,4 @@ def imag(x: Any, /) -> Any:
     >>> rg.imag(rg.array([[1 + 2j], []])).to_list()
     [[2.0], []]
     """
-    return apply(_kernel_cache(lambda b: b.xp.imag), (x,), "rg.imag")
+    return apply(_np_kernel("imag"), (x,), "rg.imag")

@@ -27,57 +27,22 @@ from typing import Any
 import numpy as np
 
 from .. import _backends
-from .._array import RaggedArray
-from .._dtypes import np_dtype
+from .._array import RaggedArray, wrap
 from .._errors import check_concrete
-from .._structure import Segments, Structure
+from .._registry import provide
+from .._structure import Segments, Structure, descend, ext, from_levels, offsets_from_lengths, ranges
 
-__all__ = ["descend", "getitem", "ranges"]
+__all__ = ["getitem"]
 
-_WHERE = "x[...]"
+_NAME = "x[...]"
 _MASK_ALTERNATIVE = (
     "Keep the structure instead: pass the mask as where= to a reducer (rg.sum(x, axis=1, "
     "where=mask)) or replace the unselected values with rg.where(mask, x, 0)."
 )
 
 
-# ---- host-side helpers ----------------------------------------------------------------------
-def ranges(starts: np.ndarray, lengths: np.ndarray, step: Any = 1) -> tuple[np.ndarray, np.ndarray]:
-    """Offsets of the groups and the concatenation of ``starts[i] + step * arange(lengths[i])``."""
-    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    total = int(offsets[-1])
-    flat = np.repeat(starts - step * offsets[:-1], lengths)
-    flat += step * np.arange(total, dtype=np.int64)
-    return offsets, flat
-
-
-def _root(s: Structure) -> Segments:
-    return s.cached("root", lambda: Segments(np.array([0, s.length], dtype=np.int64)))
-
-
-def _ext(s: Structure) -> list[Segments]:
-    """The levels below a virtual root whose one list holds the outer items."""
-    return [_root(s), *s.levels]
-
-
-def descend(ext: list[Segments], d: int, sel: np.ndarray | None) -> tuple[list[Any], np.ndarray | None]:
-    """Whole subtrees of the items ``sel`` at depth ``d`` (None: all, in order).
-
-    Returns the levels below them (Segments or offsets) and the innermost elements they hold.
-    """
-    levels: list[Any] = []
-    for seg in ext[d:]:
-        if sel is None:
-            levels.append(seg)
-            continue
-        offsets, sel = ranges(seg.offsets[:-1][sel], seg.lengths[sel])
-        levels.append(offsets)
-    return levels, sel
-
-
-def _count(ext: list[Segments], d: int) -> int:
-    return 1 if d == 0 else ext[d - 1].size
+def _count(levels: list[Segments], d: int) -> int:
+    return 1 if d == 0 else levels[d - 1].size
 
 
 # ---- index items --------------------------------------------------------------------------
@@ -87,8 +52,8 @@ def _as_int(item: Any, backend: Any) -> int | None:
     if isinstance(item, (int, np.integer)):
         return int(item)
     b = _backends.backend_of(item)
-    if b is not None and len(item.shape) == 0 and np_dtype(item.dtype).kind in "iu":
-        check_concrete(b, item, _WHERE, "an integer index")
+    if b is not None and len(item.shape) == 0 and b.numpy_dtype(item.dtype).kind in "iu":
+        check_concrete(b, item, _NAME, "an integer index")
         return int(b.to_numpy(item))
     return None
 
@@ -100,12 +65,12 @@ def _slice_key(item: slice) -> tuple[str, int | None, int | None, int]:
         try:
             return operator.index(v)
         except TypeError:
-            msg = f"{_WHERE}: slice bounds must be integers or None, got {v!r}"
+            msg = f"{_NAME}: slice bounds must be integers or None, got {v!r}"
             raise TypeError(msg) from None
 
     step = part(item.step)
     if step == 0:
-        msg = f"{_WHERE}: slice step cannot be zero"
+        msg = f"{_NAME}: slice step cannot be zero"
         raise ValueError(msg)
     return ("slice", part(item.start), part(item.stop), 1 if step is None else step)
 
@@ -129,17 +94,17 @@ def _classify(item: Any, backend: Any) -> Any:
         item = np.asarray(item)
     b = _backends.backend_of(item)
     if b is None:
-        msg = f"{_WHERE}: cannot index with {type(item).__name__} {item!r}"
+        msg = f"{_NAME}: cannot index with {type(item).__name__} {item!r}"
         raise TypeError(msg)
-    kind = np.dtype(str(item.dtype).removeprefix("torch.")).kind
+    kind = b.numpy_dtype(item.dtype).kind
     if kind not in "biu" or len(item.shape) != 1:
         msg = (
-            f"{_WHERE}: an array index must be a 1-d integer or boolean array, got dtype "
+            f"{_NAME}: an array index must be a 1-d integer or boolean array, got dtype "
             f"{item.dtype} and shape {tuple(item.shape)}"
         )
         raise TypeError(msg) if kind not in "biu" else IndexError(msg)
     if kind == "b":
-        check_concrete(b, item, _WHERE, "a boolean mask", _MASK_ALTERNATIVE)
+        check_concrete(b, item, _NAME, "a boolean mask", _MASK_ALTERNATIVE)
         return ("array", np.flatnonzero(b.to_numpy(item)), "mask")
     if not b.is_concrete(item):
         return ("traced-array", item)
@@ -154,14 +119,14 @@ def _consumes(c: Any) -> int:
     return 1
 
 
-def _expand(items: list[Any], ndim: int) -> list[Any]:
+def _expand_ellipsis(items: list[Any], ndim: int) -> list[Any]:
     used = sum(_consumes(c) for c in items)
     n_ell = sum(c[0] == "ellipsis" for c in items)
     if n_ell > 1:
-        msg = f"{_WHERE}: an index can only have a single ellipsis ('...')"
+        msg = f"{_NAME}: an index can only have a single ellipsis ('...')"
         raise IndexError(msg)
     if used > ndim:
-        msg = f"{_WHERE}: too many indices: the array has {ndim} dimensions but {used} were indexed"
+        msg = f"{_NAME}: too many indices: the array has {ndim} dimensions but {used} were indexed"
         raise IndexError(msg)
     out: list[Any] = []
     for c in items:
@@ -200,11 +165,11 @@ def _slice_bounds(key: tuple[Any, ...], lengths: np.ndarray) -> tuple[np.ndarray
 
 def _out_of_range(d: int, item: int, index: Any, length: int) -> IndexError:
     if d == 0:
-        return IndexError(f"{_WHERE}: index {index} is out of range for axis 0 with length {length}")
+        return IndexError(f"{_NAME}: index {index} is out of range for axis 0 with length {length}")
     if length == 0:
-        return IndexError(f"{_WHERE}: list {item} at axis {d} is empty, so index {index} is out of range")
+        return IndexError(f"{_NAME}: list {item} at axis {d} is empty, so index {index} is out of range")
     return IndexError(
-        f"{_WHERE}: index {index} is out of range for list {item} at axis {d}, which has length {length}"
+        f"{_NAME}: index {index} is out of range for list {item} at axis {d}, which has length {length}"
     )
 
 
@@ -220,7 +185,7 @@ def _wrap(local: np.ndarray, lens: np.ndarray, sel: np.ndarray | None, d: int) -
 
 
 def _walk(
-    ext: list[Segments],
+    levels: list[Segments],
     items: list[Any],
     d: int = 0,
     sel: np.ndarray | None = None,
@@ -231,10 +196,10 @@ def _walk(
     for c in items:
         kind = c[0]
         if kind == "newaxis":
-            n = _count(ext, d) if sel is None else len(sel)
+            n = _count(levels, d) if sel is None else len(sel)
             out.append(np.arange(n + 1, dtype=np.int64))
             continue
-        seg = ext[d]
+        seg = levels[d]
         starts = seg.offsets[:-1] if sel is None else seg.offsets[:-1][sel]
         lens = seg.lengths if sel is None else seg.lengths[sel]
         if kind == "slice" and c[1] is None and c[2] is None and c[3] == 1:
@@ -261,8 +226,8 @@ def _walk(
         else:  # pragma: no cover - classified earlier
             raise AssertionError(kind)
         d += 1
-    levels, sel = descend(ext, d, sel)
-    return out + levels, sel
+    below, sel = descend(levels, d, sel)
+    return out + below, sel
 
 
 def _ragged(s: Structure, index: RaggedArray, backend: Any) -> tuple[list[Any], Any, bool]:
@@ -272,12 +237,12 @@ def _ragged(s: Structure, index: RaggedArray, backend: Any) -> tuple[list[Any], 
     """
     si = index._structure
     k = si.nlevels
-    dtype = np_dtype(index.dtype)
+    dtype = index._backend.numpy_dtype(index.dtype)
     if index._nbatch or si.inner:
-        msg = f"{_WHERE}: a ragged index must have no regular dimensions, got type {index.type!r}"
+        msg = f"{_NAME}: a ragged index must have no regular dimensions, got type {index.type!r}"
         raise IndexError(msg)
     if k > s.nlevels:
-        msg = f"{_WHERE}: the index of type {index.type!r} is deeper than the array of type {s!r}"
+        msg = f"{_NAME}: the index of type {index.type!r} is deeper than the array of type {s!r}"
         raise IndexError(msg)
     shared = k if dtype.kind == "b" else k - 1
     if si.length != s.length or not all(
@@ -286,20 +251,19 @@ def _ragged(s: Structure, index: RaggedArray, backend: Any) -> tuple[list[Any], 
         prefix = Structure(s.length, s.levels[:shared])
         detail = Structure(si.length, si.levels[:shared]).first_difference(prefix)
         what = "mask" if dtype.kind == "b" else "ragged integer index"
-        msg = f"{_WHERE}: the {what} of type {index.type!r} does not match the array's lists: {detail}"
+        msg = f"{_NAME}: the {what} of type {index.type!r} does not match the array's lists: {detail}"
         raise ValueError(msg)
-    ext = _ext(s)
+    top = ext(s)[0]
     b = index._backend
     if dtype.kind == "b":
-        check_concrete(b, index._content, _WHERE, "a boolean mask", _MASK_ALTERNATIVE)
+        check_concrete(b, index._content, _NAME, "a boolean mask", _MASK_ALTERNATIVE)
         mask = b.to_numpy(index._content)
         last = si.levels[-1]
         counts = np.bincount(last.ids[mask], minlength=last.n)
-        offsets = np.zeros(last.n + 1, dtype=np.int64)
-        np.cumsum(counts, out=offsets[1:])
-        return [ext[0], *s.levels[: k - 1], offsets], np.flatnonzero(mask), False
+        offsets = offsets_from_lengths(counts)
+        return [top, *s.levels[: k - 1], offsets], np.flatnonzero(mask), False
     if dtype.kind not in "iu":
-        msg = f"{_WHERE}: a ragged index must hold integers or booleans, not {dtype}"
+        msg = f"{_NAME}: a ragged index must hold integers or booleans, not {dtype}"
         raise TypeError(msg)
     seg, ilev = s.levels[k - 1], si.levels[-1]
 
@@ -307,7 +271,7 @@ def _ragged(s: Structure, index: RaggedArray, backend: Any) -> tuple[list[Any], 
         return seg.offsets[:-1][ilev.ids], seg.lengths[ilev.ids]
 
     starts, lens = ilev.cached(("ragged-index", seg), make)
-    levels = [ext[0], *si.levels]
+    levels = [top, *si.levels]
     if b.is_concrete(index._content):
         local = b.to_numpy(index._content).astype(np.int64)
         j = np.where(local < 0, local + lens, local)
@@ -326,11 +290,12 @@ def _ragged(s: Structure, index: RaggedArray, backend: Any) -> tuple[list[Any], 
 
 
 # ---- the entry point ------------------------------------------------------------------------
-def getitem(x: RaggedArray, where: Any) -> Any:
-    """``x[where]`` (see the module docstring); batch dims are indexed like NumPy's."""
+@provide("getitem")
+def getitem(x: RaggedArray, key: Any) -> Any:
+    """``x[key]`` (see the module docstring); batch dims are indexed like NumPy's."""
     backend = x._backend
-    raw = list(where) if isinstance(where, tuple) else [where]
-    items = _expand([_classify(item, backend) for item in raw], x.ndim)
+    raw = list(key) if isinstance(key, tuple) else [key]
+    items = _expand_ellipsis([_classify(item, backend) for item in raw], x.ndim)
     nb = x._nbatch
     s = x._structure
     content = x._content
@@ -341,7 +306,7 @@ def getitem(x: RaggedArray, where: Any) -> Any:
         while items and used < nb:
             c = items.pop(0)
             if c[0] not in ("int", "slice", "newaxis"):
-                msg = f"{_WHERE}: only integers, slices and None can index the batch dims of {x.type!r}"
+                msg = f"{_NAME}: only integers, slices and None can index the batch dims of {x.type!r}"
                 raise NotImplementedError(msg)
             batch.append(None if c[0] == "newaxis" else c[1] if c[0] == "int" else slice(*c[1:]))
             used += c[0] != "newaxis"
@@ -354,13 +319,13 @@ def getitem(x: RaggedArray, where: Any) -> Any:
     while items and used < nrag:
         c = items.pop(0)
         if c[0] == "ragged" and used:
-            msg = f"{_WHERE}: a ragged index array must come first (before any dimension is indexed)"
+            msg = f"{_NAME}: a ragged index array must come first (before any dimension is indexed)"
             raise NotImplementedError(msg)
         rag.append(c)
         used += _consumes(c)
     inner = items
     if any(c[0] in ("ragged", "traced-array") for c in inner):
-        msg = f"{_WHERE}: regular inner dimensions can only take integers, slices, None or NumPy arrays"
+        msg = f"{_NAME}: regular inner dimensions can only take integers, slices, None or NumPy arrays"
         raise IndexError(msg)
 
     on_device = False
@@ -374,19 +339,19 @@ def getitem(x: RaggedArray, where: Any) -> Any:
                 check_concrete(
                     index._backend,
                     index._content,
-                    _WHERE,
+                    _NAME,
                     "a ragged integer index that selects whole sublists",
                 )
             backend = index._backend
         else:
-            more, sel = _walk(_ext(s), rest, d, sel)
+            more, sel = _walk(ext(s), rest, d, sel)
             levels = levels + more
-        plan = (_structure(levels), sel)
+        plan = (from_levels(levels), sel)
         cache = None
     elif rag and rag[0][0] == "traced-array":
         if s.nlevels:
             check_concrete(
-                _backends.backend_of(rag[0][1]), rag[0][1], _WHERE, "an integer array index on a ragged array"
+                _backends.backend_of(rag[0][1]), rag[0][1], _NAME, "an integer array index on a ragged array"
             )
         # a dense array: the result's length is the index's, whatever its values
         sel, on_device = rag[0][1], True
@@ -395,47 +360,37 @@ def getitem(x: RaggedArray, where: Any) -> Any:
         plan = (Structure(int(sel.shape[0])), sel)
         cache = None
     elif any(c[0] == "array" for c in rag):
-        levels, sel = _walk(_ext(s), rag)
-        plan = (_structure(levels), sel)
+        levels, sel = _walk(ext(s), rag)
+        plan = (from_levels(levels), sel)
         cache = None
     else:
         cache = ("getitem", tuple(rag))
-        plan = s.cached(cache, lambda: _plan(s, rag))
+        plan = s.cached(cache, lambda: _getitem_plan(s, rag))
     out_structure, sel = plan
     if nb:
         content = backend.xp.moveaxis(content, nb, 0)
     if on_device:
         if _backends.backend_of(content) is not backend:
             content = backend.asarray(_backends.backend_of(content).to_numpy(content))
-        content = backend.np_like.take(content, sel, axis=0)
+        content = backend.xp.take(content, sel, axis=0)
     elif sel is not None:
-        content = backend.take(content, sel, s, cache) if cache is not None else _take(backend, content, sel)
+        # a selection that depends on values (an integer array, a mask) is not cached
+        content = backend.take(content, sel, s if cache is not None else None, cache)
     if inner:
         content = content[(slice(None),) * (1 + nb) + tuple(_inner_item(c) for c in inner)]
     if out_structure is None:  # no structured dimension left
         content = content[0]
         if len(content.shape) == 0:
             return content
-        from .._broadcast import wrap
-
         return wrap(None, content)
     if nb:
         content = backend.xp.moveaxis(content, 0, nb)
     return RaggedArray._new(out_structure.with_inner(tuple(content.shape[nb + 1 :])), content)
 
 
-def _plan(s: Structure, rag: list[Any]) -> tuple[Structure | None, np.ndarray | None]:
-    levels, sel = _walk(_ext(s), rag)
-    return _structure(levels), sel
-
-
-def _structure(levels: list[Any]) -> Structure | None:
-    """The result's structure from its levels below the virtual root (None: no dims left)."""
-    if not levels:
-        return None
-    first = levels[0]
-    offsets = first.offsets if isinstance(first, Segments) else first
-    return Structure(int(offsets[-1] - offsets[0]), tuple(levels[1:]))
+def _getitem_plan(s: Structure, rag: list[Any]) -> tuple[Structure | None, np.ndarray | None]:
+    levels, sel = _walk(ext(s), rag)
+    return from_levels(levels), sel
 
 
 def _inner_item(c: Any) -> Any:
@@ -446,20 +401,3 @@ def _inner_item(c: Any) -> Any:
     if c[0] == "newaxis":
         return None
     return c[1]
-
-
-class _Uncached:
-    """An owner for :meth:`Backend.index` that caches nothing (``sel`` depends on values)."""
-
-    @staticmethod
-    def cached(key: Any, make: Any) -> Any:
-        return make()
-
-
-def _take(backend: Any, content: Any, sel: np.ndarray) -> Any:
-    """``content[sel]`` for a value-dependent ``sel`` (not cached on the structure)."""
-    if backend.name == "numpy":
-        return content[sel]
-    # Backend.index moves ``sel`` to the content's device explicitly (jax.device_put), so this runs
-    # under jax.transfer_guard("disallow"); jnp.asarray(sel) would be an implicit transfer
-    return backend.np_like.take(content, backend.index(_Uncached, "take", sel, content), axis=0)

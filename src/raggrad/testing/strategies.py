@@ -28,8 +28,8 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.extra import numpy as hnp
 
+from .. import array, from_offsets, to_backend
 from .._array import RaggedArray
-from .._construction import from_offsets, to_backend
 
 __all__ = [
     "DISTRIBUTIONS",
@@ -209,8 +209,6 @@ def _finish(
 
 
 def _dense(content: np.ndarray) -> RaggedArray:
-    from .._construction import array
-
     return array(content)
 
 

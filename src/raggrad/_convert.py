@@ -1,0 +1,154 @@
+"""Pure conversions between content buffers, Python lists and backends (below the array classes).
+
+Everything here works on a :class:`Structure` and a content buffer, so the array classes use it
+without going through the public construction functions.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any
+
+import numpy as np
+
+from . import _backends
+from ._dtypes import check_numeric
+from ._structure import Structure, offsets_from_lengths
+
+__all__ = [
+    "content_to",
+    "dtype_of",
+    "is_listlike",
+    "limited_repr",
+    "nested_lists",
+    "parse_lists",
+    "slice_outer",
+]
+
+
+def dtype_of(content: Any) -> np.dtype:
+    """The NumPy dtype of a content buffer of any backend."""
+    backend = _backends.backend_of(content)
+    return np.dtype(content.dtype) if backend is None else backend.numpy_dtype(content.dtype)
+
+
+def content_to(content: Any, dtype: Any, backend: Any, device: Any) -> Any:
+    """Convert a content buffer to ``backend``/``dtype``/``device`` (no copy when nothing changes)."""
+    source = _backends.backend_of(content)
+    target = source if backend is None else _backends.get_backend(backend)
+    if target is None:
+        target = _backends.get_backend("numpy")
+    if source is not None and source is not target:
+        # DLPack where the two backends can share the buffer, else through a NumPy array
+        shared = target.convert_from(content, source)
+        if shared is None:
+            shared = source.convert_to(content, target)
+        content = source.to_numpy(content) if shared is None else shared
+        source = target if shared is not None else source
+    if source is target and dtype is None and device is None:
+        return content
+    if source is target and device is None:
+        return target.xp.astype(content, target.dtype(dtype))
+    return target.asarray(content, dtype=target.dtype(dtype), device=device)
+
+
+# ---- nested Python lists ---------------------------------------------------------------------
+def is_listlike(obj: Any) -> bool:
+    return isinstance(obj, (list, tuple)) or (isinstance(obj, np.ndarray) and obj.ndim > 0)
+
+
+def parse_lists(obj: Any, dtype: Any, name: str = "rg.array") -> tuple[Structure, np.ndarray]:
+    """Nested Python lists → (structure, NumPy content), level by level (C-level loops only)."""
+    items = list(obj)
+    length = len(items)
+    offsets: list[np.ndarray] = []
+    level = items
+    depth = 1
+    while level:
+        listlike = list(map(is_listlike, level))
+        if all(listlike):
+            lengths = np.fromiter(map(len, level), dtype=np.int64, count=len(level))
+            offsets.append(offsets_from_lengths(lengths, name))
+            level = list(itertools.chain.from_iterable(level))
+            depth += 1
+        elif any(listlike):
+            bad = listlike.index(False) if listlike[0] else listlike.index(True)
+            msg = (
+                f"{name}: nested lists mix depths: at depth {depth}, item {bad} is "
+                f"{level[bad]!r} while item 0 is {level[0]!r}; every list at one depth must "
+                "hold lists, or every one scalars"
+            )
+            raise ValueError(msg)
+        else:
+            break
+    try:
+        content = np.asarray(level, dtype=dtype)
+    except (TypeError, ValueError, OverflowError) as exc:
+        msg = f"{name}: cannot convert the innermost values to a numeric array ({exc})"
+        raise TypeError(msg) from None
+    if not level and dtype is None:
+        content = np.zeros(0, dtype=np.float64)
+    check_numeric(content.dtype, name)
+    return Structure(length, tuple(offsets)), content
+
+
+def nested_lists(structure: Structure, host: np.ndarray, batch: tuple[int, ...]) -> Any:
+    """The Python lists of host content ``host`` (one row per batch element for batched content)."""
+    # math.prod, not -1: a reshape of an empty array cannot infer a dimension
+    rows = host.reshape((math.prod(batch), *host.shape[len(batch) :]))
+    out = []
+    for row in rows:
+        values = row.tolist()
+        for level in reversed(structure.levels):
+            o = level.offsets.tolist()
+            values = [values[a:b] for a, b in itertools.pairwise(o)]
+        out.append(values)
+    if not batch:
+        return out[0]
+    result = np.empty(len(out), dtype=object)
+    result[:] = out
+    return result.reshape(batch).tolist()
+
+
+def slice_outer(s: Structure, content: Any, nb: int, start: int, stop: int) -> tuple[Structure, Any]:
+    """Structure and content of outer items ``start:stop`` (``nb`` batch dims in front)."""
+    levels = []
+    lo, hi = start, stop
+    for level in s.levels:
+        offs = level.offsets[lo : hi + 1]
+        lo, hi = int(offs[0]), int(offs[-1])
+        levels.append(offs - lo)
+    content = content[(slice(None),) * nb + (slice(lo, hi),)]
+    return Structure(stop - start, tuple(levels), s.inner), content
+
+
+def limited_repr(obj: Any, width: int) -> str:
+    """Awkward-style repr cut to about ``width`` characters: ``[[1, 2, ...], [3], ...]``."""
+    out: list[str] = []
+    budget = [width]
+
+    def emit(s: str) -> bool:
+        if budget[0] - len(s) < 0:
+            return False
+        out.append(s)
+        budget[0] -= len(s)
+        return True
+
+    def walk(o: Any) -> bool:
+        """Write ``o``; on running out of room, close every list opened and return False."""
+        if not isinstance(o, list):
+            return emit(repr(o))
+        if not emit("["):
+            return False
+        for i, item in enumerate(o):
+            if (i and not emit(", ")) or not walk(item):
+                if out[-1].endswith(("[", ", ")):
+                    out.append("...]")
+                else:  # the item was cut short and closed
+                    out.append(", ...]" if i + 1 < len(o) else "]")
+                return False
+        return emit("]")
+
+    walk(obj)
+    return "".join(out)

@@ -1,0 +1,59 @@
+"""Helpers the structure-op families share: argument checks and the content's layout.
+
+A RaggedArray's content has its batch dims first, then the element axis; structure ops move the
+element axis to the front (:func:`moved`), gather along it, and move it back (:func:`back`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._array import RaggedArray, as_ragged
+from .._axes import classify_axis
+from .._records import reject
+from .._structure import Structure
+
+__all__ = ["back", "batched", "depth", "moved", "new", "single"]
+
+
+def single(x: Any, name: str, verb: str = "apply to") -> RaggedArray:
+    """The array argument of an op: a RaggedArray as it is, records refused, anything else that
+    ``rg.array`` accepts (backend arrays, scalars, lists, awkward Arrays) converted once."""
+    if isinstance(x, RaggedArray):
+        return x
+    reject(x, name, verb)
+    return as_ragged(x, name)
+
+
+def batched(backend: Any, content: Any, batch: tuple[int, ...]) -> Any:
+    """Content that does not depend on the batch, repeated along it (as a broadcast view)."""
+    if not batch:
+        return content
+    return backend.xp.broadcast_to(content, (*batch, *content.shape))
+
+
+def moved(x: RaggedArray) -> Any:
+    """The content with its element axis first."""
+    nb = x._nbatch
+    return x._backend.xp.moveaxis(x._content, nb, 0) if nb else x._content
+
+
+def back(backend: Any, content: Any, nb: int) -> Any:
+    """Content with its element axis first, moved back behind ``nb`` batch dims."""
+    return backend.xp.moveaxis(content, 0, nb) if nb else content
+
+
+def new(structure: Structure, content: Any, nb: int) -> RaggedArray:
+    """A result over ``content`` whose inner dims are read off the content."""
+    return RaggedArray._new(structure.with_inner(tuple(content.shape[nb + 1 :])), content)
+
+
+def depth(x: RaggedArray, axis: Any, name: str) -> int:
+    """The ragged dimension ``axis`` names, as a depth below the virtual root (0: outer)."""
+    kind, k = classify_axis(x, axis, name)
+    if kind == "outer":
+        return 0
+    if kind == "level":
+        return k + 1
+    msg = f"{name}: axis={axis} of an array of type {x.type!r} is not the outer or a ragged dimension"
+    raise NotImplementedError(msg)

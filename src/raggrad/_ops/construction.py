@@ -1,0 +1,425 @@
+"""Construction and conversion: lists, backend arrays, offsets, lengths, padded arrays.
+
+Copy semantics: ``from_offsets``/``from_lengths`` keep ``content`` as given when its offsets
+already start at 0 and end at ``len(content)`` (the result shares memory with it); otherwise the
+used range is sliced (a view on numpy). Offsets are always copied into read-only host arrays.
+``array`` on a NumPy array shares memory unless ``dtype``/``backend`` forces a conversion;
+``to_backend`` copies (numpy ↔ jax, or across devices).
+
+Structure that enters here is validated by comparisons only (never by subtracting or adding
+offsets, which could wrap around int64): offsets must not decrease and must stay inside the
+content; lengths must be non-negative and their sum must fit in int64.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import _backends
+from .._array import RaggedArray, as_ragged
+from .._axes import as_index, classify_axis
+from .._convert import content_to, dtype_of, is_listlike, parse_lists, slice_outer
+from .._dtypes import check_numeric
+from .._errors import check_concrete
+from .._records import RecordArray, fieldwise
+from .._registry import convert, register
+from .._structure import Segments, Structure, offsets_from_lengths
+
+__all__ = [
+    "array",
+    "asarray",
+    "from_lengths",
+    "from_offsets",
+    "from_padded",
+    "host_ints",
+    "lengths_to_offsets",
+    "offsets",
+    "to_backend",
+    "to_list",
+    "to_numpy",
+    "to_padded",
+]
+
+_INT64_MAX = np.iinfo(np.int64).max
+
+
+@register("array", "creation")
+@fieldwise("each")
+def array(obj: Any, *, dtype: Any = None, backend: str | None = None, device: Any = None) -> Any:
+    """A RaggedArray from nested lists, a NumPy/JAX/torch array, an awkward Array or a RaggedArray.
+
+    ``backend=None`` keeps the backend of ``obj`` (numpy for Python lists and NumPy arrays).
+    A scalar or 0-d input gives a 0-d backend array.
+
+    >>> import raggrad as rg
+    >>> x = rg.array([[1, 2, 3], [], [4, 5]])
+    >>> x.type
+    '3 * var * int64'
+    >>> rg.array([[0.5], [1.5, 2.5]], backend="jax").type
+    '2 * var * float32'
+    """
+    if isinstance(obj, RaggedArray):
+        return RaggedArray._new(obj._structure, content_to(obj._content, dtype, backend, device))
+    converted = convert(obj)  # awkward Arrays and other registered foreign arrays
+    if converted is not None:
+        return array(converted, dtype=dtype, backend=backend, device=device)
+    source = _backends.backend_of(obj)
+    if source is not None or np.isscalar(obj) or isinstance(obj, (bool, int, float, complex)):
+        if source is None:
+            obj = _scalar_array(obj, dtype)
+        check_numeric(dtype_of(obj), "rg.array")
+        content = content_to(obj, dtype, backend, device)
+        shape = tuple(content.shape)
+        if len(shape) == 0:
+            return content
+        return RaggedArray._new(Structure(shape[0], (), shape[1:]), content)
+    if not is_listlike(obj):
+        msg = f"rg.array: cannot make an array from {type(obj).__name__} {obj!r}"
+        raise TypeError(msg)
+    structure, content = parse_lists(obj, dtype)
+    content = content_to(content, None, backend, device)
+    return RaggedArray._new(structure, content)
+
+
+def _scalar_array(obj: Any, dtype: Any) -> np.ndarray:
+    try:
+        return np.asarray(obj, dtype=dtype)
+    except (TypeError, ValueError, OverflowError) as exc:
+        msg = f"rg.array: cannot convert {obj!r} to a numeric array ({exc})"
+        raise TypeError(msg) from None
+
+
+asarray = register("asarray", "creation")(array)
+asarray.__doc__ = array.__doc__
+
+
+# ---- validated integer arrays ------------------------------------------------------------------
+def host_ints(values: Any, name: str, what: str) -> np.ndarray:
+    """A 1-d int64 host array of ``values`` (offsets, lengths, counts), range-checked.
+
+    Unsigned values past the int64 range and Python ints too large for int64 raise ``ValueError``
+    naming the value, instead of being reinterpreted as negative numbers.
+    """
+    if isinstance(values, RaggedArray):
+        if values._structure.nlevels or values._nbatch:
+            msg = f"{name}: {what} must be a 1-d integer array, not a RaggedArray of type {values.type!r}"
+            raise TypeError(msg)
+        values = values._content
+    backend = _backends.backend_of(values)
+    if backend is not None:
+        check_concrete(backend, values, name, what)
+        values = backend.to_numpy(values)
+    try:
+        arr = np.asarray(values)
+    except (ValueError, OverflowError) as exc:
+        msg = f"{name}: {what} must be a 1-d integer array ({exc})"
+        raise ValueError(msg) from None
+    if arr.dtype == object and arr.ndim == 1 and all(isinstance(v, int) for v in arr):
+        big = next(v for v in arr if not -_INT64_MAX - 1 <= v <= _INT64_MAX)
+        msg = f"{name}: {what} must fit in int64, got {big}"
+        raise ValueError(msg)
+    if arr.size == 0 and arr.dtype.kind == "f":  # np.asarray([]) is float64: no items
+        arr = arr.astype(np.int64)
+    if arr.dtype.kind not in "iu":
+        msg = f"{name}: {what} must be integers, not dtype {arr.dtype}"
+        raise TypeError(msg)
+    if arr.ndim != 1:
+        msg = f"{name}: {what} must be a 1-d array, got shape {arr.shape}"
+        raise ValueError(msg)
+    if arr.dtype.kind == "u" and arr.size and arr.max() > _INT64_MAX:
+        msg = f"{name}: {what} must fit in int64, got {int(arr.max())}"
+        raise ValueError(msg)
+    return arr.astype(np.int64)
+
+
+def lengths_to_offsets(lengths: Any, name: str, what: str = "lengths") -> np.ndarray:
+    lens = host_ints(lengths, name, what)
+    if lens.size and lens.min() < 0:
+        i = int(np.argmax(lens < 0))
+        msg = f"{name}: {what} must be non-negative, got {int(lens[i])} at {what}[{i}]"
+        raise ValueError(msg)
+    return offsets_from_lengths(lens, name)
+
+
+def _outer_length(content: Any) -> int:
+    return len(content) if isinstance(content, RaggedArray) else int(content.shape[0])
+
+
+def _as_content(content: Any, name: str) -> Any:
+    if isinstance(content, (list, tuple)):
+        try:
+            content = np.asarray(content)
+        except ValueError:
+            msg = (
+                f"{name}: content must be a flat list of numbers or a backend array; for nested "
+                "lists of different lengths use rg.array(lists)"
+            )
+            raise TypeError(msg) from None
+    if not isinstance(content, RaggedArray) and _backends.backend_of(content) is None:
+        msg = f"{name}: content must be a backend array or a RaggedArray, not {type(content).__name__}"
+        raise TypeError(msg)
+    if not isinstance(content, RaggedArray):
+        if len(content.shape) == 0:
+            msg = f"{name}: content must have at least one dimension, got a 0-d array"
+            raise ValueError(msg)
+        check_numeric(dtype_of(content), name)
+    return content
+
+
+@register("from_offsets", "creation")
+def from_offsets(offsets: Any, content: Any, *, validate: bool = True) -> RaggedArray:
+    """One ragged level over ``content`` (a backend array, or a RaggedArray to nest levels).
+
+    List ``i`` is ``content[offsets[i]:offsets[i + 1]]``. Offsets need not start at 0 nor end at
+    ``len(content)``: they are normalised. ``validate=False`` skips the checks (trusted input).
+
+    >>> import numpy as np, raggrad as rg
+    >>> rg.from_offsets([0, 3, 3, 5], np.arange(5.0)).to_list()
+    [[0.0, 1.0, 2.0], [], [3.0, 4.0]]
+    """
+    name = "rg.from_offsets"
+    offs = host_ints(offsets, name, "offsets")
+    if len(offs) == 0:
+        msg = f"{name}: offsets must be a non-empty 1-d array, got shape {offs.shape}"
+        raise ValueError(msg)
+    content = _as_content(content, name)
+    n_content = _outer_length(content)
+    if validate:
+        if offs[0] < 0:
+            msg = f"{name}: offsets must be non-negative, got offsets[0]={offs[0]}"
+            raise ValueError(msg)
+        down = offs[1:] < offs[:-1]  # a comparison, not np.diff: a difference can wrap around
+        if down.any():
+            i = int(np.argmax(down))
+            msg = (
+                f"{name}: offsets must not decrease, but offsets[{i}]={offs[i]} > "
+                f"offsets[{i + 1}]={offs[i + 1]}"
+            )
+            raise ValueError(msg)
+        if offs[-1] > n_content:
+            msg = f"{name}: offsets[-1]={offs[-1]} points past the content (length {n_content})"
+            raise ValueError(msg)
+    return _over(offs, content)
+
+
+def _over(offs: np.ndarray, content: Any) -> RaggedArray:
+    """One level of valid ``offs`` over ``content``, normalised to start at 0 and cover it."""
+    start, stop = int(offs[0]), int(offs[-1])
+    if start != 0 or stop != _outer_length(content):
+        offs = offs - start
+        if isinstance(content, RaggedArray):
+            content = RaggedArray._new(
+                *slice_outer(content._structure, content._content, content._nbatch, start, stop)
+            )
+        else:
+            content = content[start:stop]
+    if isinstance(content, RaggedArray):
+        inner = content._structure
+        structure = Structure(len(offs) - 1, (Segments(offs), *inner.levels), inner.inner)
+        return RaggedArray._new(structure, content._content)
+    return RaggedArray._new(Structure(len(offs) - 1, (Segments(offs),), tuple(content.shape[1:])), content)
+
+
+@register("from_lengths", "creation")
+def from_lengths(lengths: Any, content: Any) -> RaggedArray:
+    """One ragged level over ``content``, list ``i`` having ``lengths[i]`` elements.
+
+    >>> import numpy as np, raggrad as rg
+    >>> rg.from_lengths([2, 0, 1], np.array([1, 2, 3])).to_list()
+    [[1, 2], [], [3]]
+    """
+    name = "rg.from_lengths"
+    if content is None:
+        msg = f"{name}: content must be a backend array or a RaggedArray, not None"
+        raise TypeError(msg)
+    offs = lengths_to_offsets(lengths, name)
+    content = _as_content(content, name)
+    n_content = _outer_length(content)
+    if offs[-1] != n_content:
+        msg = f"{name}: lengths sum to {offs[-1]} but the content has {n_content} items"
+        raise ValueError(msg)
+    return _over(offs, content)
+
+
+@register("to_list", "conversion", differentiable=False)
+def to_list(x: Any) -> Any:
+    """Nested Python lists; batched content gives one row per batch element.
+
+    >>> import raggrad as rg
+    >>> rg.to_list(rg.array([[1, 2], [3]]))
+    [[1, 2], [3]]
+    """
+    if isinstance(x, (RaggedArray, RecordArray)):
+        return x.to_list()
+    backend = _backends.backend_of(x)
+    return (backend.to_numpy(x) if backend else np.asarray(x)).tolist()
+
+
+@register("to_numpy", "conversion", differentiable=False)
+def to_numpy(x: Any) -> np.ndarray:
+    """A NumPy array of an array with no ragged dimension (``ValueError`` otherwise).
+
+    >>> import numpy as np, raggrad as rg
+    >>> rg.to_numpy(rg.sum(rg.array([[1, 2], [3]]), axis=1)).tolist()
+    [3, 3]
+    """
+    if isinstance(x, RaggedArray):
+        return x._to_numpy("rg.to_numpy")
+    backend = _backends.backend_of(x)
+    return backend.to_numpy(x) if backend else np.asarray(x)
+
+
+@register("offsets", "structural", differentiable=False)
+def offsets(x: RaggedArray, axis: int = 1) -> Any:
+    """Offsets of the ragged dimension ``axis`` as a backend int64 array starting at 0.
+
+    >>> import raggrad as rg
+    >>> rg.offsets(rg.array([[1, 2, 3], [], [4, 5]])).tolist()
+    [0, 3, 3, 5]
+    """
+    if not isinstance(x, RaggedArray):
+        msg = f"rg.offsets: expected a RaggedArray, not {type(x).__name__}"
+        raise TypeError(msg)
+    kind, k = classify_axis(x, axis, "rg.offsets")
+    if kind != "level":
+        msg = f"rg.offsets: axis={axis} of an array of type {x.type!r} is not a ragged dimension"
+        raise ValueError(msg)
+    seg = x._structure.levels[k]
+    return x._backend.index(seg, "offsets", seg.offsets, x._content)
+
+
+@register("to_backend", "conversion")
+@fieldwise("each")
+def to_backend(x: Any, name: str, *, device: Any = None) -> Any:
+    """The same array on backend ``name`` (``"numpy"``, ``"jax"``, ``"torch"``), optionally on
+    ``device``.
+
+    The structure is shared. The content is copied between backends and devices, except that a
+    CPU jax array viewed as NumPy may share its (read-only) memory.
+
+    >>> import raggrad as rg
+    >>> rg.to_backend(rg.array([[1.0], []]), "jax").backend
+    'jax'
+    """
+    if isinstance(x, RaggedArray):
+        return x.to_backend(name, device=device)
+    return content_to(x, None, name, device)
+
+
+def _check_fill(fill_value: Any, dtype: np.dtype, name: str) -> None:
+    """``ValueError`` when ``fill_value`` cannot be stored exactly in ``dtype`` (NaN in ints)."""
+    if dtype.kind not in "biu":
+        return
+    value = np.asarray(fill_value)
+    ok = value.dtype.kind in "biu" or (value.dtype.kind == "f" and bool(np.all(np.isfinite(value))))
+    if ok and value.dtype.kind == "f":
+        ok = bool(np.all(value == np.round(value)))
+    if ok and dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        ok = bool(np.all((value >= info.min) & (value <= info.max)))
+    if ok and dtype.kind == "b":
+        ok = bool(np.all((value == 0) | (value == 1)))
+    if not ok:
+        msg = (
+            f"{name}: fill_value={fill_value!r} cannot be stored in the array's dtype {dtype}; "
+            f"convert first (rg.astype(x, rg.float64)) or choose a value of that dtype"
+        )
+        raise ValueError(msg)
+
+
+@register("to_padded", "conversion")
+def to_padded(x: RaggedArray, length: int | None = None, *, fill_value: Any = 0) -> tuple[Any, Any]:
+    """``(dense, mask)`` of an array with one ragged dimension, lists padded (or cut) to ``length``.
+
+    ``length=None`` pads to the longest list.
+
+    >>> import raggrad as rg
+    >>> dense, mask = rg.to_padded(rg.array([[1, 2], [], [3]]))
+    >>> dense.tolist(), mask.tolist()
+    ([[1, 2], [0, 0], [3, 0]], [[True, True], [False, False], [True, False]])
+    """
+    name = "rg.to_padded"
+    if not isinstance(x, RaggedArray):
+        msg = f"{name}: expected a RaggedArray, not {type(x).__name__}"
+        raise TypeError(msg)
+    s = x._structure
+    if s.nlevels != 1:
+        msg = f"{name}: supports arrays with exactly one ragged dimension, not {x.type!r}"
+        raise ValueError(msg)
+    seg = s.levels[0]
+    width = seg.max_length if length is None else as_index(length, "length", name)
+    if width < 0:
+        msg = f"{name}: length must be non-negative, got {length}"
+        raise ValueError(msg)
+    backend, xp = x._backend, x._backend.xp
+    _check_fill(fill_value, backend.numpy_dtype(x.dtype), name)
+
+    def make() -> tuple[np.ndarray, np.ndarray]:
+        # gather index per padded slot: its element, or the extra fill slot at the end
+        slots = seg.ids * width + seg.local
+        kept: Any = slice(None)
+        if width < seg.max_length:  # lists are cut: keep the first ``width`` of each
+            kept = np.flatnonzero(seg.local < width)
+            slots = slots[kept]
+        gather = np.full(s.length * width, s.size, dtype=np.int64)
+        gather[slots] = np.arange(s.size, dtype=np.int64)[kept]
+        mask = np.zeros(s.length * width, dtype=bool)
+        mask[slots] = True
+        return gather, mask.reshape(s.length, width)
+
+    gather, mask = seg.cached(("to_padded", width), make)
+    nb = x._nbatch
+    content = xp.moveaxis(x._content, nb, 0) if nb else x._content
+    fill = xp.full((1, *content.shape[1:]), fill_value, dtype=content.dtype)
+    ext = xp.concat([content, fill], axis=0)
+    dense = backend.take(ext, gather, seg, ("to_padded", width))
+    dense = xp.reshape(dense, (s.length, width, *dense.shape[1:]))
+    if nb:
+        dense = xp.moveaxis(dense, (0, 1), (nb, nb + 1))  # (n, width, *batch) -> (*batch, n, width)
+    # ``index`` moves the host mask to the content's device (it may narrow index maps; a mask
+    # stays boolean)
+    mask_out = xp.astype(backend.index(seg, ("to_padded_mask", width), mask, x._content), xp.bool)
+    return dense, mask_out
+
+
+@register("from_padded", "creation")
+def from_padded(padded: Any, lengths: Any) -> RaggedArray:
+    """The ragged array of the first ``lengths[i]`` entries of each row of ``padded``.
+
+    >>> import numpy as np, raggrad as rg
+    >>> rg.from_padded(np.array([[1, 2], [3, 0]]), [2, 1]).to_list()
+    [[1, 2], [3]]
+    """
+    name = "rg.from_padded"
+    if isinstance(padded, RaggedArray):
+        padded = as_ragged(padded, name)
+        if padded._structure.nlevels or padded._nbatch:
+            msg = f"{name}: padded must be a dense array, not a RaggedArray of type {padded.type!r}"
+            raise TypeError(msg)
+        padded = padded._content
+    backend = _backends.backend_of(padded)
+    if backend is None:
+        try:
+            padded = np.asarray(padded)
+        except ValueError:
+            msg = f"{name}: padded must be a rectangular array (rows of equal length)"
+            raise TypeError(msg) from None
+        backend = _backends.get_backend("numpy")
+    check_numeric(backend.numpy_dtype(padded.dtype), name)
+    if len(padded.shape) < 2:
+        msg = f"{name}: padded must have at least 2 dimensions, got shape {tuple(padded.shape)}"
+        raise ValueError(msg)
+    lens = host_ints(lengths, name, "lengths")
+    n, width = int(padded.shape[0]), int(padded.shape[1])
+    if len(lens) != n:
+        msg = f"{name}: {len(lens)} lengths for {n} rows of padded"
+        raise ValueError(msg)
+    if lens.size and (lens.min() < 0 or lens.max() > width):
+        msg = f"{name}: lengths must lie in [0, {width}], got min {lens.min()}, max {lens.max()}"
+        raise ValueError(msg)
+    seg = Segments(offsets_from_lengths(lens, name))  # at most n * width: no overflow
+    flat = backend.xp.reshape(padded, (n * width, *padded.shape[2:]))
+    content = backend.take(flat, seg.ids * width + seg.local, seg, ("from_padded", width))
+    return RaggedArray._new(Structure(n, (seg,), tuple(padded.shape[2:])), content)

@@ -1,0 +1,125 @@
+"""Cumulative sums and products along any axis (``include_initial`` as the array API has it).
+
+Within the innermost lists a scan is the backend's ``segment_scan``; along other ragged axes the
+elements are sorted by their result list once per structure (cached) and scanned the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._array import RaggedArray, wrap
+from .._backends import Backend
+from .._registry import register
+from .._structure import Segments, Structure, offsets_from_lengths
+from .reduction_engine import ReductionPlan, cast, classify, reduction_plan, single
+
+__all__ = ["cumulative_prod", "cumulative_sum"]
+
+
+def _cumulative(name: str, kind: str, x: Any, axis: Any, dtype: Any, include_initial: bool) -> Any:
+    x = single(x, name, "reduce")
+    backend = x._backend
+    fname = "cumulative_sum" if kind == "sum" else "cumulative_prod"
+    content = cast(backend, x._content, fname, dtype)
+    s, nb, xp = x._structure, x._nbatch, backend.xp
+    if axis is None:
+        if x.ndim != 1:
+            msg = f"{name}: axis=None needs a one-dimensional array, got type {x.type!r}; pass axis="
+            raise ValueError(msg)
+        axis = 0
+    kind_axis, axes = classify(x, axis, name)
+    if kind_axis != "ragged":
+        (i,) = axes
+        out = getattr(backend.xp, fname)(content, axis=i, include_initial=include_initial)
+        if i == nb and not s.nlevels:
+            return wrap(Structure(out.shape[nb]), out, nb)
+        return wrap(s, out, nb)
+    plan = reduction_plan(s, axes)
+    data = xp.moveaxis(content, nb, 0) if nb else content
+    if plan.segments is not None:
+        out = backend.segment_scan(kind, data, plan.segments)
+        structure = s
+        if include_initial:
+            out, structure = _prepend_identity(backend, s, out, 0 if kind == "sum" else 1)
+    else:
+        if include_initial:
+            msg = (
+                f"{name}: include_initial=True is supported along the innermost ragged axis "
+                "and regular axes only"
+            )
+            raise NotImplementedError(msg)
+        order, inverse, groups = plan.cached("scan-order", lambda: _scan_order(plan))
+        scanned = backend.segment_scan(kind, backend.take(data, order, plan, "order"), groups)
+        out = backend.take(scanned, inverse, plan, "inverse")
+    return wrap(structure if plan.segments is not None else s, xp.moveaxis(out, 0, nb) if nb else out, nb)
+
+
+def _scan_order(plan: ReductionPlan) -> tuple[np.ndarray, np.ndarray, Segments]:
+    order = np.argsort(plan.targets, kind="stable")  # within a target, elements stay in axis order
+    inverse = np.empty_like(order)
+    inverse[order] = np.arange(len(order))
+    offsets = offsets_from_lengths(plan.counts)
+    return order, inverse, Segments(offsets)
+
+
+def _prepend_identity(backend: Backend, s: Structure, out: Any, fill: int) -> tuple[Any, Structure]:
+    """Each innermost list gets the identity in front (``include_initial=True``)."""
+    seg = s.levels[-1]
+
+    def make() -> tuple[np.ndarray, Structure]:
+        offsets = seg.offsets + np.arange(seg.n + 1)
+        source = np.full(offsets[-1], seg.size, np.int64)  # points at the appended identity row
+        keep = np.ones(offsets[-1], bool)
+        keep[offsets[:-1]] = False
+        source[keep] = np.arange(seg.size)
+        return source, Structure(s.length, (*s.levels[:-1], Segments(offsets)))
+
+    source, structure = seg.cached("include-initial", make)
+    xp = backend.xp
+    padded = xp.concat([out, xp.full((1, *out.shape[1:]), fill, dtype=out.dtype)])
+    return backend.take(padded, source, seg, "include-initial"), structure
+
+
+def _numpy_cumulative(name: str) -> Any:
+    """NEP-18 ``np.cumsum``/``np.cumprod``: ``axis=None`` runs over the flattened elements."""
+
+    def impl(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any:
+        if out is not None:
+            msg = f"np.{name}: out= is not supported: RaggedArrays are immutable; use the return value"
+            raise NotImplementedError(msg)
+        func = cumulative_sum if name == "cumsum" else cumulative_prod
+        return func(_flat(a, name) if axis is None else a, axis=0 if axis is None else axis, dtype=dtype)
+
+    return impl
+
+
+def _flat(a: Any, name: str) -> RaggedArray:
+    x = single(a, f"np.{name}")
+    content = x._backend.xp.reshape(x._content, (-1,))
+    return RaggedArray._new(Structure(content.shape[0]), content)
+
+
+@register("cumulative_sum", "reduction", numpy=(np.cumsum,), numpy_impl=_numpy_cumulative("cumsum"))
+def cumulative_sum(x: Any, /, *, axis: Any = None, dtype: Any = None, include_initial: bool = False) -> Any:
+    """Running sum along ``axis``; ``include_initial=True`` puts a 0 in front of each list.
+
+    >>> import raggrad as rg
+    >>> x = rg.array([[1, 2, 3], [], [4, 5]])
+    >>> rg.cumulative_sum(x, axis=1).to_list(), rg.cumulative_sum(x, axis=1, include_initial=True).to_list()
+    ([[1, 3, 6], [], [4, 9]], [[0, 1, 3, 6], [0], [0, 4, 9]])
+    """
+    return _cumulative("rg.cumulative_sum", "sum", x, axis, dtype, include_initial)
+
+
+@register("cumulative_prod", "reduction", numpy=(np.cumprod,), numpy_impl=_numpy_cumulative("cumprod"))
+def cumulative_prod(x: Any, /, *, axis: Any = None, dtype: Any = None, include_initial: bool = False) -> Any:
+    """Running product along ``axis``; ``include_initial=True`` puts a 1 in front of each list.
+
+    >>> import raggrad as rg
+    >>> rg.cumulative_prod(rg.array([[1, 2, 3], [], [4, 5]]), axis=-1).to_list()
+    [[1, 2, 6], [], [4, 20]]
+    """
+    return _cumulative("rg.cumulative_prod", "prod", x, axis, dtype, include_initial)

@@ -1,0 +1,86 @@
+"""logsumexp, softmax and log_softmax along any axis, stable for large inputs.
+
+The shift by the (finite) maximum is held constant for differentiation (it cancels exactly), so
+derivatives come from plain composition of the reduction engine's segment reductions.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .._registry import register
+from .reduction_engine import Context, along, cast, masked, reduction, single, with_content
+
+__all__ = ["log_softmax", "logsumexp", "softmax"]
+
+
+def _stable_parts(ctx: Context, data: Any) -> tuple[Any, Any, Any]:
+    """(shift, exp(data - shift), sum of those): the shift is the (finite) maximum, held constant."""
+    xp = ctx.xp
+    top = ctx.backend.stop_gradient(ctx.reduce("max", data))
+    shift = xp.where(xp.isfinite(top), top, xp.zeros_like(top))
+    e = xp.exp(data - ctx.gather(shift))
+    return shift, e, ctx.reduce("sum", e)
+
+
+def _safe_log(xp: Any, s: Any) -> Any:
+    positive = s > 0
+    return xp.where(positive, xp.log(xp.where(positive, s, xp.ones_like(s))), -math.inf)
+
+
+def _inexact(x: Any, name: str) -> Any:
+    x = single(x, name, "reduce")
+    return with_content(x, cast(x._backend, x._content, "exp", None))
+
+
+@register("logsumexp", "reduction")
+def logsumexp(x: Any, /, *, axis: Any = None, keepdims: bool = False, where: Any = None) -> Any:
+    """``log(sum(exp(x)))`` along ``axis``, stable for large inputs; empty lists give -inf.
+
+    >>> import raggrad as rg
+    >>> [round(v, 4) for v in rg.logsumexp(rg.array([[1000.0, 1000.0], [], [0.0]]), axis=1).to_list()]
+    [1000.6931, -inf, 0.0]
+    """
+
+    def compute(ctx: Context, data: Any, mask: Any) -> Any:
+        data = masked(ctx.xp, mask, data, -math.inf)
+        shift, _, s = _stable_parts(ctx, data)
+        return _safe_log(ctx.xp, s) + shift
+
+    return reduction("rg.logsumexp", _inexact(x, "rg.logsumexp"), axis, keepdims, where, compute)
+
+
+def _softmax(ctx: Context, data: Any) -> Any:
+    _, e, s = _stable_parts(ctx, data)
+    return e / ctx.gather(s)
+
+
+def _log_softmax(ctx: Context, data: Any) -> Any:
+    shift, _, s = _stable_parts(ctx, data)
+    return data - ctx.gather(shift + _safe_log(ctx.xp, s))
+
+
+@register("softmax", "structural", awkward="ak.softmax")
+def softmax(x: Any, /, *, axis: Any = -1) -> Any:
+    """``exp(x) / sum(exp(x))`` along ``axis`` (default: the last axis, regular or ragged), stable.
+
+    The last axis is the innermost lists' own for ``n * var * float32``, but the regular one for
+    scores of type ``n * var * 1``: pass ``axis=1`` to normalise within each list there.
+
+    >>> import raggrad as rg
+    >>> rg.softmax(rg.array([[0.0, 0.0], [], [1000.0]])).to_list()
+    [[0.5, 0.5], [], [1.0]]
+    """
+    return along("rg.softmax", _inexact(x, "rg.softmax"), axis, _softmax)
+
+
+@register("log_softmax", "structural")
+def log_softmax(x: Any, /, *, axis: Any = -1) -> Any:
+    """``x - logsumexp(x)`` along ``axis`` (default: the last axis, as :func:`softmax`), stable.
+
+    >>> import raggrad as rg
+    >>> [[round(v, 4) for v in row] for row in rg.log_softmax(rg.array([[0.0, 0.0], [], [1000.0]])).to_list()]
+    [[-0.6931, -0.6931], [], [0.0]]
+    """
+    return along("rg.log_softmax", _inexact(x, "rg.log_softmax"), axis, _log_softmax)
