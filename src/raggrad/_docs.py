@@ -22,8 +22,9 @@ Generated from the op registry by `python -m raggrad._docs`; do not edit by hand
 (`tests/test_registry.py` checks that this file is current).
 
 Columns: the public name (`rg.<name>`), the NumPy ufuncs (NEP-13) and functions (NEP-18) that
-dispatch to it, and whether it is differentiable. Which ops the conformance suite covers is
-reported by `tests/test_registry.py` and enforced by the suite itself.
+dispatch to it, its awkward counterpart (`ak.<name>`, where awkward has one), and whether it is
+differentiable. Which ops the conformance suite covers is reported by `tests/test_registry.py`
+and enforced by the suite itself.
 """
 
 
@@ -59,13 +60,13 @@ def ops_markdown() -> str:
         if not ops:
             continue
         lines.append(f"## {kind} ({len(ops)})\n")
-        lines.append("| op | NumPy | differentiable | summary |")
-        lines.append("|---|---|---|---|")
+        lines.append("| op | NumPy | awkward | differentiable | summary |")
+        lines.append("|---|---|---|---|---|")
         for op in ops:
             summary = op.doc.replace("|", "\\|")
-            lines.append(
-                f"| `{op.name}` | {_numpy_names(op)} | {'yes' if op.differentiable else 'no'} | {summary} |"
-            )
+            awkward = f"`{op.awkward}`" if op.awkward else ""
+            differentiable = "yes" if op.differentiable else "no"
+            lines.append(f"| `{op.name}` | {_numpy_names(op)} | {awkward} | {differentiable} | {summary} |")
         lines.append("")
     return "\n".join(lines)
 
