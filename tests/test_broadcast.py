@@ -205,3 +205,36 @@ def test_batched_content_from_vmap():
     x = rg.from_offsets(offsets, jnp.array([1.0, 1.0, 1.0]))
     out = jax.vmap(lambda v: rg.from_offsets(offsets, v) - x)(batch)
     assert out.to_list() == [[[-1.0, 0.0], [], [1.0]], [[2.0, 3.0], [], [4.0]]]
+
+
+# ---- plain arrays against regular inner dimensions (NumPy's right alignment) --------------------
+def _points(lengths, width):
+    return rg.from_lengths(lengths, np.arange(float(sum(lengths) * width)).reshape(-1, width))
+
+
+def test_a_bias_meets_the_regular_inner_dimension_even_when_the_batch_has_as_many_lists():
+    # n * var * 64 + (64,): a dense layer's bias adds to every point, whatever n is; with n == 64
+    # the one-value-per-list reading could apply too, so raggrad asks which one is meant
+    b = np.arange(4.0)
+    h = _points([2, 0, 1], 4)  # 3 lists: only NumPy's reading applies
+    assert (h + b).to_list() == [
+        [list(p + b) for p in np.arange(8.0).reshape(2, 4)],
+        [],
+        [list(np.arange(8.0, 12.0) + b)],
+    ]
+    square = _points([1, 2, 0, 1], 4)  # 4 lists and an inner dimension of 4: both could apply
+    with pytest.raises(ValueError, match=r"two ways.*b\[None, None, :\].*b\[:, None, None\]"):
+        square + b
+    inner = (square + b[None, None, :]).to_list()
+    per_list = (square + b[:, None, None]).to_list()
+    assert inner[1][0] == [4.0, 6.0, 8.0, 10.0]  # b added along the inner dimension
+    assert per_list[1][0] == [5.0, 6.0, 7.0, 8.0]  # b[1] added to every value of list 1
+    assert (square + rg.asarray(b)).to_list() == per_list  # a RaggedArray follows awkward's rule
+
+
+def test_one_value_per_list_without_inner_dimensions_is_awkwards_rule():
+    x = rg.array([[1.0, 2.0], [], [3.0]])
+    assert (x + np.array([10.0, 20.0, 30.0])).to_list() == [[11.0, 12.0], [], [33.0]]
+    h = _points([2, 1], 3)
+    assert (h + np.array([100.0, 200.0])[:, None, None]).to_list()[1] == [[206.0, 207.0, 208.0]]
+    assert (h + np.ones((1, 3))).to_list() == (h + 1.0).to_list()  # (1, 3): fits both, same answer

@@ -41,8 +41,16 @@ def _split(values: list, lengths: list[int]) -> list:
 # ---- rg.array / rg.asarray ---------------------------------------------------------------------
 
 
-def test_asarray_is_array():
-    assert rg.asarray is rg.array
+def test_asarray_reads_equal_length_lists_as_regular_dimensions_as_the_array_api_does():
+    assert rg.asarray([[1, 2], [3, 4]]).type == "2 * 2 * int64"  # the array API's asarray
+    assert rg.array([[1, 2], [3, 4]]).type == "2 * var * int64"  # awkward's reading
+    assert rg.asarray([[1, 2], [3]]).to_list() == rg.array([[1, 2], [3]]).to_list()  # ragged stays ragged
+    x = rg.array([[1.0], []])
+    assert rg.asarray(x) is not None and rg.asarray(x).to_list() == x.to_list()
+    a = np.arange(3.0)
+    assert rg.asarray(a).values is a and rg.asarray(a, copy=True).values is not a
+    with pytest.raises(ValueError, match="copy=False"):
+        rg.asarray(a, dtype=np.float32, copy=False)
 
 
 def test_array_from_nested_lists():

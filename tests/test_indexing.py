@@ -212,6 +212,233 @@ def test_ragged_index_errors():
         x[rg.array([[0], []], dtype=np.int64)]
 
 
+# ---- NumPy's advanced indexing: integer arrays broadcast together -----------------------------
+SQUARE = [[1.0, 2.0, 3.0], [4.0, 5.0], [6.0, 7.0, 8.0, 9.0]]  # no empty list: every pick exists
+A = np.array
+
+#: (lists, index) pairs whose result awkward defines; raggrad must give the same lists
+PAIRED_LIKE_AWKWARD = [
+    ("square", ([0, 2], [0, 1])),
+    ("square", ([0, 2], [0, 0])),
+    ("square", (A([0, 2]), A([-1, -2]))),
+    ("square", ([0, 2], 0)),
+    ("square", (0, [0, 1])),
+    ("square", ([0], [0, 1])),  # length 1 broadcasts
+    ("square", ([0, 2], [1])),
+    ("square", (A([True, False, True]), 0)),  # a mask counts as its true positions
+    ("square", ([0, 2], slice(None))),
+    ("square", (slice(None), [0, 1])),
+    ("nested", ([0, 2], [0, 1])),
+    ("nested", ([0, 2], [0, 1], [1, 0])),
+    ("nested", ([0, 2], 0, [0, 0])),
+    ("nested", ([0, 2], [2, 1], 0)),
+    ("nested", ([0, 2], [0, 1], slice(None))),
+    ("nested", (None, [2, 0], 1)),
+    ("nested", (A([2]), A([1, 0]), 0)),
+    ("regular", (A([0, 2]), A([1, 0]), A([2, 1]))),  # the last array on a regular dim
+    ("regular", (A([0, 2]), 0, A([2, 1]))),
+    ("regular", (slice(None), 0, A([2, 1]))),
+    ("regular", (slice(None), A([0]), A([2, 1]))),
+    ("regular", (0, A([0, 1]), A([2, 1]))),
+    ("regular", (Ellipsis, A([2, 1]))),
+    ("regular", (A([0, 2]), A([0, 0]), slice(None))),
+    ("regular", (A([0, 2]), A([0, 0]), 1)),
+    ("regular", (slice(None), slice(None), A([True, False, True]))),
+]
+
+#: (lists, index) pairs awkward refuses; raggrad raises too
+PAIRED_AWKWARD_REFUSES = [
+    ("square", ([0, 2], [0, 1, 0])),  # shapes (2,) and (3,) do not broadcast
+    ("nested", ([0, 2], slice(None), [0, 0])),  # separated by a slice
+    ("nested", (0, slice(None), [0, 0])),
+    ("regular", (A([0, 2]), slice(None), A([0, 0]))),
+    ("square", (A([True, False, True]), A([0, 1]))),  # awkward: shape mismatch (3,) and (2,)
+    ("nested", (rg.array([[2, 0], [], [1]], dtype=np.int64), A([0, 0]))),  # a ragged index and an array
+]
+
+
+def _ragged(name):
+    if name == "regular":  # n * var * 3
+        return rg.from_offsets([0, 2, 3, 5], np.arange(15.0).reshape(5, 3))
+    return rg.array({"square": SQUARE, "nested": NESTED}[name])
+
+
+def _awkward(name):
+    a = ak.Array(_ragged(name).to_list())
+    return ak.to_regular(a, axis=2) if name == "regular" else a
+
+
+@pytest.mark.parametrize(("lists", "where"), PAIRED_LIKE_AWKWARD, ids=repr)
+def test_paired_integer_arrays_broadcast_together_as_in_awkward(lists, where):
+    _same(_ragged(lists)[where], _awkward(lists)[where])
+
+
+@pytest.mark.parametrize(("lists", "where"), PAIRED_AWKWARD_REFUSES, ids=repr)
+def test_paired_integer_arrays_awkward_refuses_raise(lists, where):
+    key = tuple(rg.to_awkward(w) if isinstance(w, rg.RaggedArray) else w for w in where)
+    with pytest.raises((ValueError, IndexError)):
+        _awkward(lists)[key]
+    with pytest.raises((IndexError, NotImplementedError), match=r"broadcast|adjacent|boolean|ragged index"):
+        _ragged(lists)[where]
+
+
+def test_paired_shape_mismatch_names_both_shapes():
+    with pytest.raises(IndexError, match=r"shapes \(2,\) \(3,\)"):
+        rg.array(SQUARE)[[0, 2], [0, 1, 0]]
+
+
+def test_paired_array_first_and_integer_after_a_slice_is_numpys_answer():
+    # awkward refuses it; NumPy puts the broadcast dimension first, which is where it already is
+    x = [[[1.0, 2.0], [3.0]], [[4.0], [5.0, 6.0]], [[7.0, 8.0, 9.0]]]
+    assert rg.array(x)[[2, 0], :, 0].to_list() == [[7.0], [1.0, 3.0]]
+
+
+@given(
+    st.lists(st.lists(st.integers(-9, 9).map(float), min_size=1, max_size=5), min_size=1, max_size=6),
+    st.data(),
+)
+def test_paired_integer_arrays_pick_one_element_each_as_awkward(lists, data):
+    k = data.draw(st.integers(0, 4))
+    rows = data.draw(st.lists(st.integers(-len(lists), len(lists) - 1), min_size=k, max_size=k))
+    cols = [data.draw(st.integers(-len(lists[r]), len(lists[r]) - 1)) for r in rows]
+    got = _depth2(lists)[np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64)].to_list()
+    assert got == [lists[r][c] for r, c in zip(rows, cols)]
+    if k:
+        assert got == ak.Array(lists)[np.array(rows), np.array(cols)].to_list()
+
+
+@st.composite
+def _dense_key(draw, shape):
+    """An index of integers, slices, None, equal-length (or length-1) integer arrays and masks."""
+    k = draw(st.integers(0, 3))
+    key = []
+    for n in shape:
+        while draw(st.integers(0, 4)) == 4:
+            key.append(None)
+        kind = draw(st.sampled_from(["int", "slice", "array", "array", "one", "mask"]))
+        if kind == "int":
+            key.append(draw(st.integers(-n, n - 1)))
+        elif kind == "slice":
+            key.append(draw(slices))
+        elif kind == "mask":
+            key.append(np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool))
+        else:
+            size = 1 if kind == "one" else k
+            key.append(
+                np.array(draw(st.lists(st.integers(-n, n - 1), min_size=size, max_size=size)), dtype=np.int64)
+            )
+    cut = draw(st.integers(1, len(key)))
+    return tuple(key[:cut])
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
+@given(st.lists(st.integers(1, 4), min_size=1, max_size=3), st.data())
+def test_advanced_indexing_without_ragged_dims_follows_numpy(backend, shape, data):
+    if backend != "numpy":
+        pytest.importorskip(backend)
+    dense = np.arange(float(np.prod(shape))).reshape(shape)
+    key = data.draw(_dense_key(shape))
+    x = rg.to_backend(rg.array(dense), backend)
+    try:
+        want = dense[key]
+    except IndexError:
+        with pytest.raises(IndexError):
+            x[key]
+        return
+    got = x[key]
+    assert (
+        np.asarray(got.to_list() if isinstance(got, rg.RaggedArray) else float(got)).tolist() == want.tolist()
+    )
+
+
+# ---- boolean masks of the wrong length, integers beyond int64 ---------------------------------
+@pytest.mark.parametrize(
+    ("make", "where", "match"),
+    [
+        (lambda: rg.array(LISTS), A([True, False]), "length 2 does not match axis 0, which has length 4"),
+        (lambda: rg.array(LISTS), A([True] * 5), "length 5 does not match axis 0, which has length 4"),
+        (
+            lambda: rg.array(LISTS),
+            (slice(None), A([True, False, True])),
+            "length 3 does not match list 1 at axis 1",
+        ),
+        (
+            lambda: rg.array([[1.0, 2.0], [3.0, 4.0]]),
+            (slice(None), A([True])),
+            "length 1 does not match list 0 at axis 1, which has length 2",
+        ),
+        (
+            lambda: rg.array(NESTED),
+            (slice(None), slice(None), A([True])),
+            "length 1 does not match list 0 at axis 2, which has length 2",
+        ),
+        (
+            lambda: rg.array(np.arange(6.0)),
+            A([True, False]),
+            "length 2 does not match axis 0, which has length 6",
+        ),
+        (
+            lambda: rg.array(np.zeros((3, 2))),
+            (slice(None), A([True, False, True])),
+            "length 3 does not match axis 1, which has length 2",
+        ),
+        (
+            lambda: _ragged("regular"),
+            (Ellipsis, A([True, False])),
+            "length 2 does not match axis 2, which has length 3",
+        ),
+        (
+            lambda: _ragged("regular"),
+            (slice(None), 0, A([True])),
+            "length 1 does not match axis 2, which has length 3",
+        ),
+        (
+            lambda: _ragged("regular"),
+            (A([True, False]), 0),
+            "length 2 does not match axis 0, which has length 3",
+        ),
+    ],
+    ids=repr,
+)
+def test_boolean_mask_of_the_wrong_length_raises_naming_both_lengths(make, where, match):
+    with pytest.raises(IndexError, match=match):
+        make()[where]
+
+
+def test_mask_at_a_ragged_dim_must_match_every_list():
+    x = rg.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    assert x[:, A([True, False])].to_list() == [[1.0], [3.0], [5.0]]
+
+
+@pytest.mark.parametrize(
+    "where",
+    [2**63, -(2**63) - 1, np.uint64(2**63), (slice(None), 2**70), [2**64], A([2**63], dtype=np.uint64)],
+    ids=repr,
+)
+def test_integers_beyond_int64_raise_index_error_naming_them(where):
+    with pytest.raises(IndexError, match="out of range"):
+        rg.array(LISTS)[where]
+
+
+@pytest.mark.parametrize(
+    "bounds",
+    [(None, 2**70), (-(2**70), None), (None, None, 2**70), (None, None, -(2**70)), (2**70, -(2**70), -1)],
+)
+def test_slice_bounds_beyond_int64_clamp_as_numpy(bounds):
+    x = rg.array(LISTS)
+    assert x[slice(*bounds)].to_list() == LISTS[slice(*bounds)]
+    assert x[:, slice(*bounds)].to_list() == [row[slice(*bounds)] for row in LISTS]
+    assert rg.array(np.arange(5.0))[slice(*bounds)].to_list() == np.arange(5.0)[slice(*bounds)].tolist()
+
+
+@pytest.mark.parametrize("where", [4, (slice(None), 3), 2**63, A([True])], ids=repr)
+def test_index_errors_are_not_chained_to_an_internal_key_error(where):
+    with pytest.raises(IndexError) as info:
+        rg.array(LISTS)[where]
+    assert info.value.__context__ is None
+    assert info.value.__cause__ is None
+
+
 # ---- jax: gradients and jit ----------------------------------------------------------------
 jax = pytest.importorskip("jax")
 jnp = pytest.importorskip("jax.numpy")
@@ -291,3 +518,101 @@ def test_batched_content_is_gathered_along_the_element_axis():
     assert xb[1].to_list() == [[5.0, 6.0, 7.0], [], [8.0, 9.0]]
     assert xb[:, 2].to_list() == [[3.0, 4.0], [8.0, 9.0]]
     assert xb[..., ::-1].to_list() == [[[2.0, 1.0, 0.0], [], [4.0, 3.0]], [[7.0, 6.0, 5.0], [], [9.0, 8.0]]]
+
+
+# ---- jax: out-of-range traced indices follow jnp.take(mode="fill"), list by list ----------------
+def _jit_take(x, i):
+    return jax.jit(lambda x, i: x[i])(x, i)
+
+
+def _ji(lists):
+    return rg.to_backend(rg.array(lists, dtype=np.int64), "jax")
+
+
+def test_jit_out_of_range_ragged_index_fills_instead_of_reading_the_next_list():
+    x = _jx([[1.0, 2.0, 3.0], [], [4.0, 5.0]])
+    out = _jit_take(x, _ji([[0, 3], [], [0]]))  # 3 used to read list 2's first value
+    assert np.isnan(out[0, 1])
+    assert out.to_list()[0][0] == 1.0
+    assert out.to_list()[1:] == [[], [4.0]]
+    valid = _ji([[0, 2, -1], [], [1, -2]])
+    assert _jit_take(x, valid).to_list() == x[valid].to_list()  # eager agrees where it is valid
+
+
+def test_jit_negative_traced_indices_count_from_the_end_of_each_list():
+    x = _jx([[1.0, 2.0, 3.0], [], [4.0, 5.0]])
+    out = _jit_take(x, _ji([[-1, -3, -4], [], [-2, -3]])).to_list()
+    assert out[0][:2] == [3.0, 1.0]
+    assert out[2][0] == 4.0
+    assert np.isnan(out[0][2]) and np.isnan(out[2][1])  # never list 0 or the list before
+
+
+def test_jit_out_of_range_ragged_index_has_zero_gradient_where_it_would_point():
+    x = _jx([[1.0, 2.0, 3.0], [], [4.0, 5.0]])
+    index = _ji([[0, 3], [], [-3]])
+
+    def loss(x, i):
+        return jnp.sum(jax.jit(lambda x, i: x[i])(x, i).values * 2.0)
+
+    value, grad = jax.value_and_grad(lambda x: jnp.nansum(jax.jit(lambda x, i: x[i])(x, index).values))(x)
+    assert float(value) == 1.0
+    assert grad.to_list() == [[1.0, 0.0, 0.0], [], [0.0, 0.0]]
+    assert jax.grad(loss)(x, index).to_list() == [[2.0, 0.0, 0.0], [], [0.0, 0.0]]  # the NaN is not in it
+    _, tangent = jax.jvp(lambda x: jax.jit(lambda x, i: x[i])(x, index), (x,), (rg.ones_like(x),))
+    assert tangent.to_list() == [[1.0, 0.0], [], [0.0]]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "complex64", "int32", "int8", "uint8", "uint32", "bool"])
+def test_jit_fill_value_is_jnp_take_mode_fill(dtype):
+    x = rg.to_backend(rg.from_offsets([0, 2, 3], np.array([1, 0, 1]).astype(dtype)), "jax")
+    out = _jit_take(x, _ji([[5], [-2]]))
+    want = jnp.take(jnp.asarray(np.array([1, 0, 1]).astype(dtype)), jnp.array([7]), mode="fill")
+    assert out.values.dtype == want.dtype
+    np.testing.assert_array_equal(np.asarray(out.values), np.asarray(jnp.concatenate([want, want])))
+
+
+def test_jit_out_of_range_index_of_a_wide_dtype_is_not_wrapped_into_range():
+    with jax.enable_x64(True):
+        x = _jx([[1.0, 2.0, 3.0], [], [4.0, 5.0]])
+        big = rg.to_backend(rg.array([[2**32], [], [-(2**32) - 1]], dtype=np.int64), "jax")
+        assert np.isnan(_jit_take(x, big).values).all()
+        small = rg.to_backend(rg.array([[2], [], [-1]], dtype=np.int8), "jax")
+        assert _jit_take(x, small).to_list() == [[3.0], [], [5.0]]
+
+
+def test_jit_out_of_range_dense_integer_array_fills_with_zero_gradient():
+    x = rg.to_backend(rg.array(np.arange(6.0).reshape(3, 2)), "jax")
+    index = jnp.array([0, -1, 3, -4])
+    out = _jit_take(x, index).to_list()
+    assert out[:2] == [[0.0, 1.0], [4.0, 5.0]]
+    assert np.isnan(out[2:]).all()
+    grad = jax.grad(lambda x: jnp.nansum(jax.jit(lambda x, i: x[i])(x, index).values))(x)
+    assert grad.to_list() == [[1.0, 1.0], [0.0, 0.0], [1.0, 1.0]]
+    # paired with a concrete array on the regular dim, and after a None: the same rule
+    assert np.asarray(jax.jit(lambda x, i: x[i, [1, 0, 1, 0]])(x, index).values).tolist()[:2] == [1.0, 4.0]
+    filled = jax.jit(lambda x, i: x[None, i, 1])(x, index).to_list()
+    assert filled[0][:2] == [1.0, 5.0] and np.isnan(filled[0][2:]).all()
+
+
+def test_paired_integer_arrays_gradient_reaches_the_picked_elements():
+    x = _jx(LISTS)
+
+    def f(x):
+        return jnp.sum(x[[0, 3, 3, 0], [2, 1, 1, -3]].values)
+
+    grad = jax.grad(f)(x)
+    assert grad.to_list() == [[1.0, 0.0, 1.0], [], [0.0, 0.0], [0.0, 2.0, 0.0, 0.0]]
+    assert jax.jit(jax.grad(f))(x).to_list() == grad.to_list()
+    dense = rg.to_backend(rg.array(np.arange(6.0).reshape(2, 3)), "jax")
+    assert jax.grad(lambda d: jnp.sum(d[[0, 1], [2, 2]].values))(dense).to_list() == [
+        [0.0, 0.0, 1.0],
+        [0.0, 0.0, 1.0],
+    ]
+
+
+def test_regular_dims_of_jax_content_raise_for_out_of_range_instead_of_clamping():
+    x = rg.to_backend(rg.from_offsets([0, 2, 3], np.arange(9.0).reshape(3, 3)), "jax")
+    with pytest.raises(IndexError, match="index 3 is out of range for axis 2 with length 3"):
+        x[..., 3]
+    with pytest.raises(IndexError, match="index 5 is out of range for axis 2 with length 3"):
+        x[..., [0, 5]]

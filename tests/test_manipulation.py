@@ -262,3 +262,68 @@ def test_vmap_of_combinations_shares_the_structure():
     batch = jnp.arange(10.0).reshape(2, 5)
     out = jax.vmap(lambda v: rg.combinations(rg.from_offsets(offsets, v), 2)[0].values)(batch)
     assert out.tolist() == [[0.0, 0.0, 1.0, 3.0], [5.0, 5.0, 6.0, 8.0]]
+
+
+# ---- combinations size guard -------------------------------------------------------------------
+# The number of combinations is counted exactly (Python ints) before anything is allocated: zero
+# returns empty lists at once, too many for the memory raises rg.OutputTooLargeError.
+
+
+def test_combinations_of_lists_shorter_than_n_are_empty():
+    x = rg.from_lengths(np.full(100_000, 3), np.arange(300_000.0))
+    for n in (5, 64):
+        members = rg.combinations(x, n)
+        assert len(members) == n
+        assert all(m.type == "100000 * var * float64" for m in members)
+        assert not rg.offsets(members[-1]).any()
+        indices = rg.argcombinations(x, n)
+        assert len(indices) == n and indices[0].type == "100000 * var * int64"
+        assert rg.num(indices[-1], axis=1).to_list() == [0] * 100_000
+
+
+def test_combinations_too_large_raise_before_allocating():
+    tracemalloc = pytest.importorskip("tracemalloc")
+    x = rg.array([list(range(200))], dtype=np.float64)  # C(200, 5) = 2,535,650,040 combinations
+    for op in (rg.combinations, rg.argcombinations):
+        tracemalloc.start()
+        try:
+            with pytest.raises(
+                rg.OutputTooLargeError,
+                match=rf"rg\.{op.__name__}: the result would hold 2535650040 combinations in 5 arrays "
+                r"and need at least \d+ bytes \(\d+\.\d GiB\), more than the \d+ bytes",
+            ):
+                op(x, 5)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert peak < 2**24  # nothing of the output's size was allocated
+    assert issubclass(rg.OutputTooLargeError, ValueError)
+
+
+def _zero_width(length: int) -> rg.RaggedArray:
+    # one list of `length` items of zero bytes each: a huge list that costs no memory
+    return rg.from_lengths([length], np.zeros((length, 0)))
+
+
+@pytest.mark.parametrize(
+    ("n", "count"),
+    [
+        (2, "9223372034707292160"),  # C(2**32, 2) = 2**63 - 2**31: fits int64, L * (L - 1) does not
+        (3, "13204693743154017563500871680"),  # C(2**32, 3): past int64, still exact
+        (2**31, "more than 18446744073709551616"),  # not worth its billions of digits
+    ],
+)
+def test_combination_counts_near_the_int64_limit_do_not_wrap(n, count):
+    with pytest.raises(rg.OutputTooLargeError, match=rf"would hold {count} combinations in {n} arrays"):
+        rg.combinations(_zero_width(2**32), n)
+
+
+def test_cartesian_counts_exactly_and_guards_too():
+    z = _zero_width(2**32)
+    with pytest.raises(
+        rg.OutputTooLargeError, match=r"rg\.cartesian: the result would hold 18446744073709551616 tuples"
+    ):
+        rg.cartesian([z, z])
+    empty = rg.array([[], [1.0, 2.0]])
+    a, b = rg.cartesian([empty, rg.array([[1.0, 2.0, 3.0], []])])
+    assert a.to_list() == b.to_list() == [[], []]

@@ -51,12 +51,48 @@ def _close(a, b, rtol=1e-9, atol=1e-9):
 
 
 def _ak_reduce(ak, name, a, axis):
+    if name in ("var", "std"):
+        # awkward's one-pass formula (E[x^2] - E[x]^2) can give NaN or a tiny non-zero for equal
+        # values; the oracle is a two-pass float64 reference with awkward's grouping of elements
+        variance = _two_pass_variance
+        f = variance if name == "var" else (lambda v: math.sqrt(variance(v)) if v else math.nan)
+        return _reduce_lists(a.to_list(), axis, f, a.ndim)
     fn = getattr(ak, name)
     if name in ("min", "max", "argmin", "argmax", "prod", "sum", "any", "all", "count", "count_nonzero"):
         out = fn(a, axis=axis, mask_identity=False)
     else:
         out = fn(a, axis=axis)
     return out.to_list() if isinstance(out, ak.Array) else out
+
+
+def _two_pass_variance(values):
+    if not values:
+        return math.nan
+    mean = math.fsum(values) / len(values)
+    return math.fsum((v - mean) ** 2 for v in values) / len(values)
+
+
+def _reduce_lists(lists, axis, f, depth):
+    """awkward's reduction along ``axis`` of nested lists: elements that differ only in their
+    index at depth ``axis`` combine, lists left-aligned."""
+    if axis > 0:
+        return [_reduce_lists(item, axis - 1, f, depth - 1) for item in lists]
+    return _combine(lists, f, depth)
+
+
+def _combine(items, f, depth):
+    if depth == 1:
+        return f([float(v) for v in items])
+    width = max((len(item) for item in items), default=0)
+    return [_combine([item[j] for item in items if len(item) > j], f, depth - 1) for j in range(width)]
+
+
+def test_var_oracle_is_exact_for_equal_values():
+    # awkward's one-pass formula gives NaN here (hypothesis found it); the two-pass oracle gives 0
+    x = rg.array([[1.5, 1.5, 1.5]])
+    assert _reduce_lists(x.to_list(), 1, _two_pass_variance, 2) == [0.0]
+    assert rg.std(x, axis=1).to_list() == [0.0]
+    assert _reduce_lists([[1.0, 2.0], [], [4.0]], 0, _two_pass_variance, 2) == [2.25, 0.0]
 
 
 # ---- against awkward, every axis, depth 1-3 ---------------------------------------------

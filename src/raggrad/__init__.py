@@ -25,7 +25,16 @@ from ._dtypes import uint8 as uint8
 from ._dtypes import uint16 as uint16
 from ._dtypes import uint32 as uint32
 from ._dtypes import uint64 as uint64
+from ._errors import OutputTooLargeError as OutputTooLargeError
 from ._errors import TracedStructureError as TracedStructureError
+from ._ops.autodiff import grad as grad
+from ._ops.autodiff import jvp as jvp
+from ._ops.autodiff import value_and_grad as value_and_grad
+from ._ops.autodiff import vjp as vjp
+from ._ops.bounded import capacity as capacity
+from ._ops.bounded import is_bounded as is_bounded
+from ._ops.bounded import trim as trim
+from ._ops.bounded import with_capacity as with_capacity
 from ._ops.combinations import argcombinations as argcombinations
 from ._ops.combinations import cartesian as cartesian
 from ._ops.combinations import combinations as combinations
@@ -121,8 +130,6 @@ from ._ops.elementwise import logical_and as logical_and
 from ._ops.elementwise import logical_not as logical_not
 from ._ops.elementwise import logical_or as logical_or
 from ._ops.elementwise import logical_xor as logical_xor
-from ._ops.elementwise import matmul as matmul
-from ._ops.elementwise import matvec as matvec
 from ._ops.elementwise import maximum as maximum
 from ._ops.elementwise import minimum as minimum
 from ._ops.elementwise import modf as modf
@@ -151,9 +158,11 @@ from ._ops.elementwise import subtract as subtract
 from ._ops.elementwise import tan as tan
 from ._ops.elementwise import tanh as tanh
 from ._ops.elementwise import trunc as trunc
-from ._ops.elementwise import vecdot as vecdot
-from ._ops.elementwise import vecmat as vecmat
 from ._ops.elementwise import where as where
+from ._ops.linalg import matmul as matmul
+from ._ops.linalg import matvec as matvec
+from ._ops.linalg import vecdot as vecdot
+from ._ops.linalg import vecmat as vecmat
 from ._ops.manipulation import broadcast_arrays as broadcast_arrays
 from ._ops.manipulation import concat as concat
 from ._ops.manipulation import firsts as firsts
@@ -190,6 +199,7 @@ __array_api_version__ = "2024.12"
 __version__ = "0.1.0"
 
 __all__ = [
+    "OutputTooLargeError",
     "RaggedArray",
     "RecordArray",
     "TracedStructureError",
@@ -225,6 +235,7 @@ __all__ = [
     "bool",
     "broadcast_arrays",
     "broadcast_to",
+    "capacity",
     "cartesian",
     "cbrt",
     "ceil",
@@ -272,6 +283,7 @@ __all__ = [
     "full",
     "full_like",
     "gcd",
+    "grad",
     "greater",
     "greater_equal",
     "heaviside",
@@ -282,11 +294,13 @@ __all__ = [
     "int16",
     "int32",
     "int64",
+    "is_bounded",
     "isclose",
     "isdtype",
     "isfinite",
     "isinf",
     "isnan",
+    "jvp",
     "lasts",
     "lcm",
     "ldexp",
@@ -354,6 +368,7 @@ __all__ = [
     "to_list",
     "to_numpy",
     "to_padded",
+    "trim",
     "trunc",
     "uint8",
     "uint16",
@@ -361,10 +376,13 @@ __all__ = [
     "uint64",
     "unflatten",
     "unzip",
+    "value_and_grad",
     "var",
     "vecdot",
     "vecmat",
+    "vjp",
     "where",
+    "with_capacity",
     "zeros",
     "zeros_like",
     "zip",

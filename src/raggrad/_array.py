@@ -12,6 +12,7 @@ op module.
 
 from __future__ import annotations
 
+import copy
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from . import _backends
+from ._bounded import BoundedAux, BoundedStructure
 from ._convert import content_to, dtype_of, limited_repr, nested_lists, parse_lists, slice_outer
 from ._registry import convert, numpy_functions, provided, ufuncs
 from ._structure import Structure
@@ -112,18 +114,36 @@ class RaggedArray:
         obj._content = content
         return obj
 
-    # ---- pytree: structure is auxiliary data, the content the only leaf ------------------
-    def _tree_flatten(self) -> tuple[tuple[Any], Structure]:
-        return (self._content,), self._structure
+    # ---- pickle and copy: the structure's offsets and the content, never the caches ------
+    def __reduce__(self) -> tuple[Any, ...]:
+        return RaggedArray._new, (self._structure, self._content)
+
+    def __copy__(self) -> RaggedArray:
+        return RaggedArray._new(self._structure, self._content)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> RaggedArray:
+        return RaggedArray._new(copy.deepcopy(self._structure, memo), copy.deepcopy(self._content, memo))
+
+    # ---- pytree: an exact structure is auxiliary data and the content the only leaf; a bounded
+    # structure's count, offsets and flag are leaves too, and only its capacities are static
+    def _tree_flatten(self) -> tuple[tuple[Any, ...], Any]:
+        s = self._structure
+        if isinstance(s, BoundedStructure):
+            return (self._content, *s.leaves), s.aux
+        return (self._content,), s
 
     @classmethod
-    def _tree_unflatten(cls, structure: Structure, leaves: Any) -> RaggedArray:
+    def _tree_unflatten(cls, aux: Any, leaves: Any) -> RaggedArray:
         # never validate: JAX passes placeholders (object(), None, tracers) through unflatten
-        return cls._new(structure, leaves[0])
+        if isinstance(aux, BoundedAux):
+            return cls._new(BoundedStructure.from_leaves(aux, leaves[1:]), leaves[0])
+        return cls._new(aux, leaves[0])
 
     # ---- attributes ---------------------------------------------------------------------
     @property
     def _backend(self) -> _backends.Backend:
+        if isinstance(self._content, RaggedArray):  # a Jacobian's: see _host_values
+            return self._content._backend
         backend = _backends.backend_of(self._content)
         if backend is None:
             msg = f"RaggedArray content of type {type(self._content).__name__} has no backend"
@@ -145,26 +165,43 @@ class RaggedArray:
         return self._content.dtype
 
     @property
+    def _leading(self) -> tuple[int, ...]:
+        """The content's axes that this array's structure and batch describe: its whole shape, or
+        for a Jacobian's nested content (see :meth:`_host_values`) the inner array's batch."""
+        c = self._content
+        return tuple(c._batch if isinstance(c, RaggedArray) else c.shape)
+
+    @property
     def _nbatch(self) -> int:
-        return len(self._content.shape) - 1 - len(self._structure.inner)
+        return len(self._leading) - 1 - len(self._structure.inner)
 
     @property
     def _batch(self) -> tuple[int, ...]:
-        return tuple(self._content.shape[: self._nbatch])
+        return self._leading[: self._nbatch]
 
     @property
     def ndim(self) -> int:
-        return self._nbatch + self._structure.ndim
+        inner = self._content._structure.ndim if isinstance(self._content, RaggedArray) else 0
+        return self._nbatch + self._structure.ndim + inner
 
     @property
     def shape(self) -> tuple[int | None, ...]:
         """Shape with ``None`` for ragged dimensions, e.g. ``(3, None)``."""
-        return (*self._batch, *self._structure.shape)
+        inner = self._content._structure.shape if isinstance(self._content, RaggedArray) else ()
+        return (*self._batch, *self._structure.shape, *inner)
 
     @property
     def type(self) -> str:
         """Awkward's type string, e.g. ``"3 * var * float64"``."""
-        return self._structure.type_str(dtype_of(self._content), self._batch)
+        c = self._content
+        if isinstance(c, RaggedArray):  # "3 * var * 3 * var * float64": per element, the inner lists
+            return " * ".join(
+                [*self._structure.type_str(None, self._batch).split(" * ")[:-1], c._element_type()]
+            )
+        return self._structure.type_str(dtype_of(c), self._batch)
+
+    def _element_type(self) -> str:
+        return self._structure.type_str(dtype_of(self._content))
 
     @property
     def values(self) -> Any:
@@ -172,7 +209,19 @@ class RaggedArray:
         return self._content
 
     def __len__(self) -> int:
+        s = self._structure
+        if self._nbatch == 0 and isinstance(s, BoundedStructure):
+            return s.concrete_count("len(x)")
         return self.shape[0]  # type: ignore[return-value]
+
+    def _trimmed(self, name: str = "rg.trim") -> RaggedArray:
+        """The exact array of a bounded one (the items in use); an exact array itself."""
+        s = self._structure
+        if not isinstance(s, BoundedStructure):
+            return self
+        exact, used = s.trim(name)
+        content = self._content[(slice(None),) * self._nbatch + (slice(0, int(used)),)]
+        return RaggedArray._new(exact, content)
 
     # ---- torch.autograd: the content's own autograd state --------------------------------
     def requires_grad_(self, requires_grad: bool = True) -> RaggedArray:
@@ -190,13 +239,42 @@ class RaggedArray:
     # ---- conversion ---------------------------------------------------------------------
     def to_list(self) -> list[Any]:
         """Nested Python lists (one row per batch element for batched content)."""
-        return nested_lists(self._structure, self._backend.to_numpy(self._content), self._batch)
+        x = self._trimmed("x.to_list()")
+        return nested_lists(x._structure, x._host_values(x._content), x._batch)
+
+    @staticmethod
+    def _host_values(content: Any) -> np.ndarray:
+        """Content on the host, for lists and repr.
+
+        The Jacobian of a function from a RaggedArray to a RaggedArray (``jax.jacfwd``) has a
+        RaggedArray as content: for every output element, the derivatives with the input's lists
+        (an inner array batched over the output's elements). Each element then shows as those lists.
+        """
+        if not isinstance(content, RaggedArray):
+            return _backends.backend_of(content).to_numpy(content)
+        rows = np.empty(content._batch, dtype=object)
+        flat = rows.reshape(-1)
+        lists = content.to_list()
+        for i, index in enumerate(np.ndindex(*content._batch)):
+            item = lists
+            for j in index:
+                item = item[j]
+            flat[i] = item
+        return rows
 
     def to_backend(self, name: str, *, device: Any = None) -> RaggedArray:
         """The same array on another backend (or device); see :func:`raggrad.to_backend`."""
-        return RaggedArray._new(self._structure, content_to(self._content, None, name, device))
+        c = self._content
+        content = (
+            c.to_backend(name, device=device)
+            if isinstance(c, RaggedArray)
+            else content_to(c, None, name, device)
+        )
+        return RaggedArray._new(self._structure, content)
 
     def _to_numpy(self, name: str) -> np.ndarray:
+        if isinstance(self._structure, BoundedStructure):
+            return self._trimmed(name)._to_numpy(name)
         if self._structure.nlevels:
             msg = (
                 f"{name}: an array of type {self.type!r} has ragged dimensions; use rg.flatten(x) "
@@ -283,13 +361,17 @@ class RaggedArray:
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        if not _is_concrete(self):
+        if not _is_concrete(self) or (
+            isinstance(self._structure, BoundedStructure) and not self._structure.is_concrete()
+        ):
             return f"<RaggedArray ?? type={self.type!r}>"
+        if isinstance(self._structure, BoundedStructure):
+            return repr(self._trimmed("repr(x)"))
         # convert only the outer items that can show: each takes at least two characters
         structure, content = self._structure, self._content
-        if not self._nbatch and len(self) > _REPR_WIDTH:
+        if not self._nbatch and len(self) > _REPR_WIDTH and not isinstance(content, RaggedArray):
             structure, content = slice_outer(structure, content, 0, 0, _REPR_WIDTH)
-        lists = nested_lists(structure, self._backend.to_numpy(content), self._batch)
+        lists = nested_lists(structure, self._host_values(content), self._batch)
         return f"<RaggedArray {limited_repr(lists, _REPR_WIDTH)} type={self.type!r}>"
 
     __str__ = __repr__

@@ -15,10 +15,12 @@ from typing import Any
 import numpy as np
 
 from . import _backends
-from ._array import RaggedArray
+from ._array import RaggedArray, as_ragged
+from ._bounded import BoundedStructure, bound
 from ._convert import content_to
-from ._records import reject
-from ._structure import Structure
+from ._dtypes import is_numeric
+from ._records import RecordArray, reject
+from ._structure import Segments, Structure
 
 __all__ = ["broadcast", "common_backend"]
 
@@ -70,6 +72,7 @@ def broadcast(args: tuple[Any, ...], name: str) -> tuple[Structure | None, _back
     by NumPy's rules to the result's content; ``structure`` is the result's structure without its
     inner dims (None when no operand has ndim >= 1).
     """
+    args = tuple(a if isinstance(a, RaggedArray) else _operand(a, name) for a in args)
     backend = common_backend(args, name)
     # fast path: all RaggedArrays with one structure object, the rest scalars
     first = None
@@ -87,7 +90,88 @@ def broadcast(args: tuple[Any, ...], name: str) -> tuple[Structure | None, _back
     if fast and first is not None:
         contents = [_to(backend, a._content) if isinstance(a, RaggedArray) else a for a in args]
         return first._structure, backend, contents, first._nbatch
+    if any(isinstance(a, RaggedArray) and isinstance(a._structure, BoundedStructure) for a in args):
+        return _bounded(args, backend, name)
     return _general(args, backend, name)
+
+
+_INT64 = np.iinfo(np.int64)
+
+
+def _operand(a: Any, name: str) -> Any:
+    """An operand that is not a RaggedArray, checked: numbers, backend arrays and RaggedArrays.
+
+    Nested lists (ragged or not) and awkward Arrays become RaggedArrays; strings and other
+    objects raise ``TypeError``; a Python int beyond int64 raises ``OverflowError`` naming it.
+    """
+    if isinstance(a, bool | float | complex):
+        return a
+    if isinstance(a, int):
+        if not _INT64.min <= a <= _INT64.max:
+            msg = f"{name}: the Python integer {a} does not fit in int64; write it as a float ({float(a):g})"
+            raise OverflowError(msg)
+        return a
+    if isinstance(a, np.generic | np.ndarray) or _backends.backend_of(a) is not None:
+        backend = _backends.backend_of(a)
+        if not is_numeric(backend.numpy_dtype(a.dtype) if backend else np.asarray(a).dtype):
+            msg = f"{name}: cannot use an array of dtype {a.dtype} as an operand; raggrad holds numbers"
+            raise TypeError(msg)
+        return a
+    if isinstance(a, str | bytes) or a is None:
+        msg = f"{name}: cannot use {type(a).__name__} {a!r} as an operand; operands are arrays or numbers"
+        raise TypeError(msg)
+    if isinstance(a, RecordArray):
+        return a  # refused with its own message by common_backend
+    return as_ragged(a, name)  # nested lists, awkward Arrays; anything else is refused there
+
+
+def _aligns_with_inner(a: Any, content: Any, target: Structure, target_arg: Any, name: str) -> bool:
+    """Which way a plain (NumPy, backend) array of ndim >= 1 meets a ragged array ``target``.
+
+    Against regular inner dimensions it aligns from the right, as in NumPy (``h + b`` with ``h:
+    n * var * 64`` and ``b: (64,)`` adds ``b`` to every point); otherwise it gives one value per
+    list (awkward's rule). Where both readings apply and differ, ``ValueError`` names them.
+    """
+    shape, inner, k = tuple(content.shape), target.inner, target.nlevels
+    full = (target.length, *([None] * k), *inner)  # None: a ragged dimension, met only by a 1
+    if not inner or len(shape) >= len(full):
+        return False  # no inner dimension to align with, or both readings align alike
+    right = all(p == 1 or p == q for p, q in zip(shape[::-1], full[::-1]))
+    if not right:
+        return False
+    rest = shape[1 + k :]
+    lists = (
+        shape[0] in (1, target.length)
+        and all(p == 1 for p in shape[1 : 1 + k])
+        and len(rest) <= len(inner)
+        and all(p in (1, q) for p, q in zip(rest[::-1], inner[::-1]))
+    )
+    if lists and any(p != 1 for p in shape):
+        msg = (
+            f"{name}: an array of shape {shape} meets {_describe(target_arg)} two ways: along the "
+            "regular inner dimensions from the right (NumPy's rule) or one value per list "
+            "(awkward's rule); say which: b[None, None, :] for the inner dimensions, "
+            "b[:, None, None] or rg.asarray(b) for one value per list (one None per dimension "
+            "the array lacks)"
+        )
+        raise ValueError(msg)
+    return True
+
+
+def _drop_facing(
+    content: Any, inner: tuple[int, ...], nb: int, gap: int, xp: Any, where: tuple[Any, Any, str]
+) -> tuple[Any, tuple[int, ...]]:
+    """An operand with ``gap`` fewer ragged levels than the target: its inner dims that face the
+    target's ragged levels must have length 1, and are dropped."""
+    facing = inner[:gap]
+    if any(n != 1 for n in facing):
+        a, target, name = where
+        detail = f"a regular dimension of length {max(facing)} cannot broadcast against a ragged dimension"
+        raise _mismatch(a, target, name, detail)
+    if facing:
+        content = xp.reshape(content, (*content.shape[: nb + 1], *inner[len(facing) :]))
+        inner = inner[len(facing) :]
+    return content, inner
 
 
 def _is_scalar(a: Any) -> bool:
@@ -134,12 +218,23 @@ def _general(args: tuple[Any, ...], backend: _backends.Backend, name: str) -> tu
         return Structure(shape[nb], (), ()), backend, contents, nb
     aligned: list[Any] = []
     shapes: list[tuple[tuple[int, ...], tuple[int, ...]]] = []  # (batch, inner) per operand
+    elements: list[int] = []  # the length of each operand's element axis (1: broadcasts)
     for i, d in enumerate(described):
         if d is None:
             aligned.append(args[i])
             shapes.append(((), ()))
+            elements.append(1)
             continue
         a, s, nb, content = d
+        if not isinstance(a, RaggedArray) and _aligns_with_inner(a, content, target, target_arg, name):
+            # NumPy's reading: the plain array meets the regular inner dims, right-aligned (its
+            # dims in front of them are 1s facing the outer and ragged ones)
+            facing_inner = tuple(content.shape)[-len(target.inner) :]
+            aligned.append(backend.xp.reshape(content, facing_inner))
+            shapes.append(((), facing_inner))
+            elements.append(1)
+            continue
+        elements.append(target.size)
         k = s.nlevels
         inner = s.inner
         if s.length != target.length and not (k == 0 and s.length == 1):
@@ -150,19 +245,7 @@ def _general(args: tuple[Any, ...], backend: _backends.Backend, name: str) -> tu
                 raise _mismatch(a, target_arg, name, s.first_difference(target))
         xp = backend.xp
         if k < k_t:
-            # inner dims of ``a`` that face ragged levels of the target must have length 1
-            facing = inner[: k_t - k]
-            if any(n != 1 for n in facing):
-                raise _mismatch(
-                    a,
-                    target_arg,
-                    name,
-                    f"a regular dimension of length {max(facing)} cannot broadcast "
-                    "against a ragged dimension",
-                )
-            if facing:
-                content = xp.reshape(content, (*content.shape[: nb + 1], *inner[len(facing) :]))
-                inner = inner[len(facing) :]
+            content, inner = _drop_facing(content, inner, nb, k_t - k, xp, (a, target_arg, name))
             if nb:
                 content = xp.moveaxis(content, nb, 0)
             if k == 0 and s.length == 1:
@@ -189,10 +272,103 @@ def _general(args: tuple[Any, ...], backend: _backends.Backend, name: str) -> tu
             f"{[b for b, _ in shapes if b]} / {[n for _, n in shapes if n]}",
         ) from None
     contents = []
-    for c, (b, n) in zip(aligned, shapes):
+    for c, (b, n), m in zip(aligned, shapes, elements):
         if _is_scalar(c):
             contents.append(c)
             continue
-        shape = (1,) * (nb_max - len(b)) + b + (target.size,) + (1,) * (ni_max - len(n)) + n
+        shape = (1,) * (nb_max - len(b)) + b + (m,) + (1,) * (ni_max - len(n)) + n
         contents.append(c if tuple(c.shape) == shape else backend.xp.reshape(c, shape))
     return target, backend, contents, nb_max
+
+
+# ---- bounded operands: the same rules, checked at run time where lists are data ------------------
+def _bounded(args: tuple[Any, ...], backend: _backends.Backend, name: str) -> tuple[Any, Any, list[Any], int]:
+    """Broadcast operands of which at least one is bounded; the result is bounded.
+
+    Operands with the target's depth must have its capacities; whether their lists are equal is
+    data: checked at once when concrete, else folded into the result's ``valid`` flag. Exact
+    operands are bounded with the target's capacities first. Operands with fewer levels (one
+    value per list) are gathered through the target's ancestor maps.
+    """
+    xp = backend.xp
+    target = max(
+        (a for a in args if isinstance(a, RaggedArray) and isinstance(a._structure, BoundedStructure)),
+        key=lambda a: a._structure.nlevels,
+    )
+    ts, nb_max = target._structure, max(a._nbatch for a in args if isinstance(a, RaggedArray))
+    valid = ts.valid
+    contents: list[Any] = []
+    shapes: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
+    elements: list[int] = []
+    for a in args:
+        if not isinstance(a, RaggedArray):
+            if _is_scalar(a):
+                contents.append(a)
+                shapes.append(((), ()))
+                elements.append(1)
+                continue
+            arr = _to(backend, a)
+            if _aligns_with_inner(a, arr, _exact_view(ts), target, name):
+                facing = tuple(arr.shape)[-len(ts.inner) :]
+                contents.append(xp.reshape(arr, facing))
+                shapes.append(((), facing))
+                elements.append(1)
+                continue
+            a = RaggedArray._new(Structure(int(arr.shape[0]), (), tuple(arr.shape[1:])), arr)
+        s, content, nb = a._structure, _to(backend, a._content), a._nbatch
+        if not isinstance(s, BoundedStructure):
+            caps = ts.capacities[: s.nlevels + 1]
+            if any(s.count_at(d) > c for d, c in enumerate(caps)):
+                raise _mismatch(a, target, name, f"the exact operand does not fit the capacities {caps}")
+            s, content = bound(s, content, nb, caps)
+        k = s.nlevels
+        if s.capacities != ts.capacities[: k + 1]:
+            raise _mismatch(
+                a, target, name, f"capacities differ ({s.capacities} vs {ts.capacities[: k + 1]})"
+            )
+        if s is not ts:
+            valid = valid & s.valid & _same_lists(s, ts, k, a, target, name)
+        inner = s.inner
+        if k < ts.nlevels:
+            content, inner = _drop_facing(content, inner, nb, ts.nlevels - k, xp, (a, target, name))
+            moved = xp.moveaxis(content, nb, 0) if nb else content
+            moved = backend.take_fill(moved, ts.ancestors(k), 0)
+            content = xp.moveaxis(moved, 0, nb) if nb else moved
+        contents.append(content)
+        shapes.append((tuple(content.shape[:nb]), tuple(inner)))
+        elements.append(ts.size)
+    ni_max = max(len(n) for _, n in shapes)
+    try:
+        np.broadcast_shapes(*(n for _, n in shapes))
+    except ValueError:
+        raise _mismatch(
+            args[0], target, name, "regular dimensions do not broadcast (NumPy's rules)"
+        ) from None
+    out = []
+    for c, (b, n), m in zip(contents, shapes, elements):
+        if _is_scalar(c):
+            out.append(c)
+            continue
+        shape = (1,) * (nb_max - len(b)) + b + (m,) + (1,) * (ni_max - len(n)) + n
+        out.append(c if tuple(c.shape) == shape else xp.reshape(c, shape))
+    structure = ts if valid is ts.valid else ts.with_valid(valid)
+    return structure, backend, out, nb_max
+
+
+def _exact_view(s: BoundedStructure) -> Structure:
+    """A stand-in exact structure with ``s``'s depth, outer capacity and inner dims (for the
+    reading of plain arrays, which looks at nothing else)."""
+    return Structure(s.capacities[0], tuple(Segments(np.zeros(2, np.int64)) for _ in s.levels), s.inner)
+
+
+def _same_lists(s: BoundedStructure, ts: BoundedStructure, k: int, a: Any, target: Any, name: str) -> Any:
+    """Whether ``s``'s lists are ``ts``'s first ``k`` levels' (a backend bool; raises when concrete
+    and they differ, so eager code gets the error where the mismatch is)."""
+    xp = s.backend.xp
+    same = s.count == ts.count
+    for mine, theirs in zip(s.levels, ts.levels[:k]):
+        same = same & xp.all(mine == theirs)
+    if s.is_concrete() and ts.is_concrete() and not bool(s.backend.to_numpy(same)):
+        detail = "their lists differ (" + s.trim(name)[0].first_difference(ts.trim(name)[0].prefix(k)) + ")"
+        raise _mismatch(a, target, name, detail)
+    return same

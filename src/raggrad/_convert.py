@@ -39,6 +39,8 @@ def content_to(content: Any, dtype: Any, backend: Any, device: Any) -> Any:
     target = source if backend is None else _backends.get_backend(backend)
     if target is None:
         target = _backends.get_backend("numpy")
+    if isinstance(content, np.ndarray) and not content.dtype.isnative and target is not source:
+        content = content.astype(content.dtype.newbyteorder("="))  # other libraries read native order
     if source is not None and source is not target:
         # DLPack where the two backends can share the buffer, else through a NumPy array
         shared = target.convert_from(content, source)
@@ -95,6 +97,8 @@ def parse_lists(obj: Any, dtype: Any, name: str = "rg.array") -> tuple[Structure
 
 def nested_lists(structure: Structure, host: np.ndarray, batch: tuple[int, ...]) -> Any:
     """The Python lists of host content ``host`` (one row per batch element for batched content)."""
+    if host.dtype.names == ("float0",):  # JAX's zero tangents of integers and booleans
+        host = np.zeros(host.shape, dtype=np.int8)
     # math.prod, not -1: a reshape of an empty array cannot infer a dimension
     rows = host.reshape((math.prod(batch), *host.shape[len(batch) :]))
     out = []

@@ -20,3 +20,10 @@ def check_concrete(backend: Any, array: Any, name: str, what: str, alternative: 
         else:
             msg += " Compute it outside the transformation and pass it in as a static value."
         raise TracedStructureError(msg)
+
+
+class OutputTooLargeError(ValueError):
+    """An operation's output (e.g. ``rg.combinations`` of long lists) cannot fit in memory.
+
+    Raised before anything is allocated; the message names the number of items and the bytes.
+    """

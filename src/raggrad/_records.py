@@ -15,6 +15,7 @@ the leaves, so ``jax.grad`` of a function of a record returns a record of per-fi
 from __future__ import annotations
 
 import builtins
+import copy
 import functools
 import json
 import keyword
@@ -28,7 +29,7 @@ from . import _backends
 from ._array import _REPR_WIDTH, RaggedArray, _is_concrete
 from ._convert import content_to, dtype_of, limited_repr, slice_outer
 from ._registry import numpy_functions, provided
-from ._structure import Structure
+from ._structure import Structure, dtype_name
 
 __all__ = ["RecordArray", "fieldwise", "from_fields", "reject"]
 
@@ -65,6 +66,17 @@ class RecordArray(NDArrayOperatorsMixin):
         obj._names = names
         obj._contents = contents
         return obj
+
+    # ---- pickle and copy: the structure's offsets, the names and the contents ----------
+    def __reduce__(self) -> tuple[Any, ...]:
+        return RecordArray._new, (self._structure, self._names, self._contents)
+
+    def __copy__(self) -> RecordArray:
+        return RecordArray._new(self._structure, self._names, self._contents)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> RecordArray:
+        contents = tuple(copy.deepcopy(c, memo) for c in self._contents)
+        return RecordArray._new(copy.deepcopy(self._structure, memo), self._names, contents)
 
     # ---- pytree: names and structure are auxiliary data, one leaf per field --------------
     def _tree_flatten(self) -> tuple[tuple[Any, ...], Any]:
@@ -141,7 +153,7 @@ class RecordArray(NDArrayOperatorsMixin):
         first = self._field(0)
         dims = first.type.split(" * ")[:-1]
         pairs = builtins.zip(self._names, self._contents)
-        record = ", ".join(f"{_type_name(n)}: {dtype_of(c).name}" for n, c in pairs)
+        record = ", ".join(f"{_type_name(n)}: {dtype_name(dtype_of(c))}" for n, c in pairs)
         return " * ".join([*dims, "{" + record + "}"])
 
     def __len__(self) -> int:

@@ -25,6 +25,7 @@ __all__ = [
     "convert",
     "converter",
     "numpy_functions",
+    "on_handout",
     "provide",
     "provided",
     "register",
@@ -40,6 +41,7 @@ KINDS = (
     "creation",
     "conversion",
     "dtype",
+    "transform",  # functions of functions: rg.grad, rg.jvp, ...
 )
 
 
@@ -158,6 +160,7 @@ def register(
             _UFUNCS[u] = op
         for f in op.numpy:
             _NUMPY[f] = impl or func
+        _hand_out(func, impl)
         return func
 
     return decorator
@@ -207,6 +210,33 @@ def attach_spec(name: str, spec: Spec) -> None:
     REGISTRY[name].spec = spec
 
 
+# ---- what tracers see as one op -------------------------------------------------------------
+_HOOKS: list[Callable[[Callable[..., Any]], None]] = []
+
+
+def on_handout(hook: Callable[[Callable[..., Any]], None]) -> None:
+    """Call ``hook(func)`` for every function the registry hands out (op functions, their NumPy
+    implementations, provided implementations), now and for every one registered later.
+
+    A tracer that must see each op as one call (the torch backend, for ``torch.compile``)
+    registers them this way, without the registry knowing about it.
+    """
+    _HOOKS.append(hook)
+    for op in REGISTRY.values():
+        for func in (op.func, op.numpy_impl):
+            if func is not None:
+                hook(func)
+    for func in _PROVIDED.values():
+        hook(func)
+
+
+def _hand_out(*funcs: Callable[..., Any] | None) -> None:
+    for hook in _HOOKS:
+        for func in funcs:
+            if func is not None:
+                hook(func)
+
+
 def ufuncs() -> dict[np.ufunc, Op]:
     return _UFUNCS
 
@@ -233,6 +263,7 @@ def provide(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
             msg = f"provide: {name!r} is provided twice"
             raise ValueError(msg)
         _PROVIDED[name] = func
+        _hand_out(func)
         return func
 
     return decorator

@@ -23,6 +23,7 @@ __all__ = [
     "HOST",
     "Cached",
     "IndexOps",
+    "ReductionPlan",
     "Segments",
     "Structure",
     "descend",
@@ -30,7 +31,17 @@ __all__ = [
     "from_levels",
     "offsets_from_lengths",
     "ranges",
+    "reduction_plan",
 ]
+
+
+def dtype_name(dtype: Any) -> str:
+    """A dtype's name in type strings; JAX's ``float0`` (the tangent type of integers and
+    booleans, a structured NumPy dtype) is called by its name, not ``void``."""
+    if dtype is None:
+        return "unknown"
+    dtype = np.dtype(dtype)
+    return "float0" if dtype.names == ("float0",) else dtype.name
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:
@@ -49,8 +60,9 @@ class Cached:
         try:
             return self._cache[key]
         except KeyError:
-            value = self._cache[key] = make()
-            return value
+            pass  # make() runs outside the handler: its errors are not chained to this KeyError
+        value = self._cache[key] = make()
+        return value
 
 
 class Segments(Cached):
@@ -65,6 +77,10 @@ class Segments(Cached):
     def __init__(self, offsets: np.ndarray) -> None:
         self.offsets = offsets if not offsets.flags.writeable else _frozen(offsets)
         self._cache: dict[Any, Any] = {}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickle and copy the offsets, never the caches (they hold device arrays and devices)
+        return Segments, (self.offsets,)
 
     @property
     def n(self) -> int:
@@ -103,24 +119,34 @@ class Structure(Cached):
     Immutable; ``==`` compares by value (identity first); the hash is computed once.
     """
 
-    __slots__ = ("_cache", "_hash", "inner", "length", "levels")
+    # weak references: torch.compile keeps structures, constants of its graphs, in weak tables
+    __slots__ = ("__weakref__", "_cache", "_hash", "inner", "length", "levels", "ndim", "nlevels", "shape")
 
     def __init__(self, length: int, offsets: tuple[np.ndarray, ...] = (), inner: tuple[int, ...] = ()):
         self.length = int(length)
         self.levels = tuple(o if isinstance(o, Segments) else Segments(o) for o in offsets)
         self.inner = tuple(int(d) for d in inner)
+        # plain attributes, not properties: torch.compile reads a structure's attributes but not
+        # its properties (:mod:`._backends._torch_compile`)
+        self.nlevels = len(self.levels)
+        self.ndim = 1 + self.nlevels + len(self.inner)
+        self.shape: tuple[int | None, ...] = (self.length, *([None] * self.nlevels), *self.inner)
         self._hash: int | None = None
         self._cache: dict[Any, Any] = {}
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # offsets and inner dims only: caches hold device arrays and devices, which do not pickle
+        return Structure, (self.length, self.levels, self.inner)
+
+    def __fx_repr__(self) -> tuple[str, dict[str, Any]]:
+        # torch.fx's protocol for a constant in generated code (torch.compile returns result
+        # structures this way): an expression and the globals it reads. The global holds this
+        # very object under a name unique while it lives; fx looks globals up by equality, so the
+        # holder compares by identity and an equal structure never takes this one's name
+        name = f"_raggrad_structure_{id(self):x}"
+        return f"{name}.structure", {name: _Held(self)}
+
     # ---- derived sizes -------------------------------------------------------------------
-    @property
-    def nlevels(self) -> int:
-        return len(self.levels)
-
-    @property
-    def ndim(self) -> int:
-        return 1 + len(self.levels) + len(self.inner)
-
     @property
     def size(self) -> int:
         """Number of innermost elements (the length of the content's element axis)."""
@@ -130,14 +156,10 @@ class Structure(Cached):
         """Number of items at ``depth`` (0: outer items; ``nlevels``: innermost elements)."""
         return self.length if depth == 0 else self.levels[depth - 1].size
 
-    @property
-    def shape(self) -> tuple[int | None, ...]:
-        return (self.length, *([None] * len(self.levels)), *self.inner)
-
     def type_str(self, dtype: Any, batch: tuple[int, ...] = ()) -> str:
         dims = [str(d) for d in batch] + [str(self.length)]
         dims += ["var"] * len(self.levels) + [str(d) for d in self.inner]
-        return " * ".join([*dims, str(np.dtype(dtype).name if dtype is not None else "unknown")])
+        return " * ".join([*dims, dtype_name(dtype)])
 
     # ---- cached index maps ---------------------------------------------------------------
     def ancestors(self, depth: int) -> np.ndarray:
@@ -214,7 +236,8 @@ class Structure(Cached):
     def __repr__(self) -> str:
         lengths = [np.array2string(l.lengths, threshold=12, separator=", ") for l in self.levels]
         shown = "; ".join(f"lengths at axis {k + 1}: {t}" for k, t in enumerate(lengths))
-        return f"Structure({self.type_str(None)}{'; ' + shown if shown else ''})"
+        dims = self.type_str(None).rsplit(" * ", 1)[0]  # the dimensions, no dtype
+        return f"Structure({dims}{'; ' + shown if shown else ''})"
 
     def first_difference(self, other: Structure) -> str:
         """Describe where two structures first differ, for error messages."""
@@ -229,6 +252,22 @@ class Structure(Cached):
             i = int(np.flatnonzero(la != lb)[0])
             return f"list {i} at axis {k + 1} has length {int(la[i])} vs {int(lb[i])}"
         return "depths differ"
+
+
+class _Held:
+    """A structure as a global of generated code (:meth:`Structure.__fx_repr__`): equal to another
+    holder only when both hold the same object."""
+
+    __slots__ = ("structure",)
+
+    def __init__(self, structure: Structure) -> None:
+        self.structure = structure
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Held) and other.structure is self.structure
+
+    def __hash__(self) -> int:
+        return id(self.structure)
 
 
 # ---- structure arithmetic, written once -----------------------------------------------------
@@ -316,3 +355,63 @@ def from_levels(levels: list[Any]) -> Structure | None:
     first = levels[0]
     offsets = first.offsets if isinstance(first, Segments) else first
     return Structure(int(offsets[-1] - offsets[0]), tuple(levels[1:]))
+
+
+# ---- reduction plans: where elements go when an axis is reduced --------------------------
+class ReductionPlan(Cached):
+    """Where the innermost elements go when ragged axis ``a`` is reduced.
+
+    ``result``: the result's structure (no inner dims); ``keep``: the same with the reduced axis
+    kept as lists of length 1 (None for the innermost axis, which keeps a regular dim of 1);
+    ``targets``: the result element of every element; ``segments``: the same as contiguous
+    segments when the targets are sorted (innermost axis); ``counts``: elements per result;
+    ``local``: every element's index along axis ``a`` (for argmax).
+    """
+
+    __slots__ = ("_cache", "counts", "keep", "local", "n", "owner", "result", "segments", "targets")
+
+    def __init__(self) -> None:
+        self._cache: dict[Any, Any] = {}
+
+
+def reduction_plan(s: Structure, a: int) -> ReductionPlan:
+    """The plan of reducing ragged axis ``a`` of ``s``, made once per structure and axis."""
+    return s.cached(("reduce-plan", a), lambda: _make_plan(s, a))
+
+
+def _make_plan(s: Structure, a: int) -> ReductionPlan:
+    p = ReductionPlan()
+    levels = s.levels
+    k = s.nlevels
+    if a == k:  # within the innermost lists: contiguous segments
+        seg = levels[-1]
+        p.segments, p.owner = seg, seg
+        p.targets, p.n, p.counts, p.local = seg.ids, seg.n, seg.lengths, seg.local
+        p.result, p.keep = Structure(s.length, levels[:-1]), None
+        return p
+    # Walk down from depth a + 1. A node there is identified, after the reduction, by (its
+    # grandparent at depth a - 1, its index within its parent at depth a); deeper nodes by (their
+    # parent's new id, their own index). Each new list is as long as the longest one merged into it.
+    r = np.zeros(levels[0].size, np.int64) if a == 0 else levels[a - 1].ids[levels[a].ids]
+    n_parents = 1 if a == 0 else s.count_at(a - 1)
+    local = levels[a].local
+    length, new_levels = s.length, []
+    for j in range(a + 1, k + 1):
+        lengths = np.zeros(n_parents, np.int64)
+        np.maximum.at(lengths, r, local + 1)
+        offsets = offsets_from_lengths(lengths)
+        new_id = offsets[:-1][r] + local
+        if j == a + 1 and a == 0:
+            length = int(offsets[-1])
+        else:
+            new_levels.append(Segments(offsets))
+        if j < k:
+            r, local, n_parents = new_id[levels[j].ids], levels[j].local, int(offsets[-1])
+    kept = tuple(levels[: a - 1]) if a else ()
+    p.result = Structure(length, (*kept, *new_levels))
+    ones = Segments(np.array([0, length])) if a == 0 else Segments(np.arange(s.count_at(a - 1) + 1))
+    p.keep = Structure(1 if a == 0 else s.length, (*kept, ones, *new_levels))
+    p.targets, p.n, p.segments, p.owner = new_id, p.result.size, None, p
+    p.counts = np.bincount(new_id, minlength=p.n)
+    p.local = s.ancestors(0) if a == 0 else levels[a - 1].local[s.ancestors(a)]
+    return p

@@ -64,7 +64,8 @@ def get_backend(name: str | Backend) -> Backend:
 
 def loaded() -> tuple[Backend, ...]:
     """The backends whose library has been imported (without importing any)."""
-    return tuple(get_backend(name) for name in _MODULES if name in sys.modules)
+    # a library set to None in sys.modules is one that must not be imported
+    return tuple(get_backend(name) for name in _MODULES if sys.modules.get(name) is not None)
 
 
 def backend_of(array: Any) -> Backend | None:
@@ -170,7 +171,7 @@ def _register_with_jax() -> None:
     importlib.import_module("._jax_pytree", __name__)
 
 
-if "jax" in sys.modules:
+if sys.modules.get("jax") is not None:
     _register_with_jax()
 elif not any(isinstance(f, _AfterJaxImport) for f in sys.meta_path):
     sys.meta_path.insert(0, _AfterJaxImport())

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .._structure import Segments
+from .._structure import Segments, offsets_from_lengths
 
 # Reduction kinds understood by ``segment_reduce``/``scatter_reduce``: empty segments get the
 # identity of :func:`identity`. Scan kinds understood by ``segment_scan``.
@@ -132,6 +132,49 @@ class Backend:
         """A host int array derived from structure as content of the backend's default int dtype
         (``rg.num``, ``rg.local_index``), on ``like``'s device."""
         return self.xp.astype(self.index(owner, key, host, like), self.default_int())
+
+    # ---- kernels of bounded structure (offsets as backend arrays, capacities static) -------
+    def ids_from_offsets(self, offsets: Any, size: int) -> Any:
+        """For each of ``size`` slots, the list (of ``offsets``) holding it; slots past the last
+        list get the number of lists. ``offsets`` is a backend array (traced under jit)."""
+        xp = self.xp
+        return xp.searchsorted(offsets[1:], xp.arange(size, dtype=offsets.dtype), side="right")
+
+    def take_fill(self, data: Any, index: Any, fill: Any) -> Any:
+        """``data[index]`` along axis 0 with backend-array ``index``; out-of-range indices give
+        ``fill`` (and no gradient)."""
+        xp = self.xp
+        n = data.shape[0]
+        ok = (index >= 0) & (index < n)
+        out = xp.take(data, xp.where(ok, index, 0) if n else index * 0, axis=0)
+        if n == 0:
+            return xp.full(out.shape, fill, dtype=data.dtype)
+        return xp.where(xp.reshape(ok, ok.shape + (1,) * (len(data.shape) - 1)), out, fill)
+
+    def segment_reduce_ids(self, kind: str, data: Any, ids: Any, n: int, *, sorted_ids: bool = True) -> Any:
+        """Reduce axis 0 of ``data`` into ``n`` groups given by backend-array ``ids``; ids ``>= n``
+        (padding) are dropped and empty groups get the identity.
+
+        This version reads the ids on the host (eager backends); jax's runs on the device.
+        """
+        host = np.asarray(self.to_numpy(ids))
+        keep = np.flatnonzero(host < n)
+        if not sorted_ids:
+            keep = keep[np.argsort(host[keep], kind="stable")]
+        segments = Segments(offsets_from_lengths(np.bincount(host[keep], minlength=n)))
+        return self.segment_reduce(kind, self.take(data, keep, None, "keep"), segments)
+
+    def segment_scan_flags(self, kind: str, data: Any, starts: Any) -> Any:
+        """Inclusive cumulative ``kind`` along axis 0, restarting where backend-array ``starts`` is
+        true. This version reads the flags on the host; jax's runs on the device."""
+        flags = np.asarray(self.to_numpy(starts), dtype=bool)
+        begin = np.flatnonzero(flags)
+        offsets = (
+            np.append(begin, len(flags))
+            if len(begin) and begin[0] == 0
+            else np.concatenate([[0], begin, [len(flags)]])
+        )
+        return self.segment_scan(kind, data, Segments(offsets.astype(np.int64)))
 
     def lexsort(self, keys: tuple[Any, ...], axis: int = -1) -> Any:
         """Indices that sort along ``axis`` by ``keys`` (the last key is the primary one), stably."""

@@ -14,7 +14,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._structure import Segments
-from . import _jax_pytree  # noqa: F401 - the array classes are pytrees wherever this backend runs
+from . import (
+    _jax_pytree,  # noqa: F401 - the array classes are pytrees wherever this backend runs
+    _jax_transforms,
+)
 from ._base import Backend, identity
 from ._jax_rules import PALLAS, kernel_expand, kernel_reduce, segment_reduce, segment_scan
 
@@ -42,12 +45,28 @@ class JaxBackend(Backend):
     name = "jax"
     xp = xp
     np_like = jnp
+    #: rg.grad, rg.value_and_grad, rg.jvp, rg.vjp
+    transforms = _jax_transforms
 
     def owns(self, array: Any) -> bool:
         return isinstance(array, jax.Array)
 
     def owns_device(self, device: Any) -> bool:
         return isinstance(device, jax.Device)
+
+    # ---- bounded structure: offsets are device arrays (traced under jit) -----------------
+    def ids_from_offsets(self, offsets: Any, size: int) -> Any:
+        return ids_from_offsets(offsets, size)
+
+    def take_fill(self, data: Any, index: Any, fill: Any) -> Any:
+        return jnp.take(data, index, axis=0, mode="fill", fill_value=fill)
+
+    def segment_reduce_ids(self, kind: str, data: Any, ids: Any, n: int, *, sorted_ids: bool = True) -> Any:
+        # padding ids (== n) are dropped by jax.ops.segment_*
+        return _segment(kind, data, ids, n, sorted_ids=sorted_ids and not _on_gpu(data))
+
+    def segment_scan_flags(self, kind: str, data: Any, starts: Any) -> Any:
+        return segment_scan(kind, data, starts)
 
     def lexsort(self, keys: tuple[Any, ...], axis: int = -1) -> Any:
         # an explicit tie-breaker: XLA's multi-operand sort is not stable by default
@@ -56,6 +75,8 @@ class JaxBackend(Backend):
         return jnp.lexsort((iota, *keys), axis=axis)
 
     def asarray(self, obj: Any, dtype: Any = None, device: Any = None) -> Any:
+        if isinstance(obj, np.ndarray):
+            obj = _fits(obj, dtype)
         if device is not None:
             # explicit transfers only (jnp.asarray of host data would be an implicit one)
             if not isinstance(obj, jax.Array):
@@ -169,14 +190,37 @@ class JaxBackend(Backend):
         return segment_scan(kind, data, self.index(segments, "starts", starts, data))
 
 
+def _fits(host: np.ndarray, dtype: Any) -> np.ndarray:
+    """``host`` ready for jax: native byte order, and integers checked against the dtype jax will
+    use (int32 without x64): values that do not fit raise ``OverflowError``, as ``jnp.asarray``
+    does for Python ints, instead of wrapping around."""
+    if not host.dtype.isnative:
+        host = host.astype(host.dtype.newbyteorder("="))
+    target = jax.dtypes.canonicalize_dtype(host.dtype if dtype is None else dtype)
+    if host.dtype.kind in "iu" and np.dtype(target).kind in "iu" and host.size:
+        info = np.iinfo(target)
+        low, high = host.min(), host.max()
+        if low < info.min or high > info.max:
+            bad = int(high) if high > info.max else int(low)
+            msg = (
+                f"jax backend: {bad} does not fit in {np.dtype(target)} (jax's integer dtype while "
+                "x64 is off); enable it with jax.config.update('jax_enable_x64', True) or keep "
+                "these values on the numpy backend"
+            )
+            raise OverflowError(msg)
+    return host
+
+
 def ids_from_offsets(offsets: Any, size: int) -> Any:
-    """Segment id of each of ``size`` elements, built on the device from ``offsets`` (n + 1).
+    """Segment id of each of ``size`` slots, built on the device from ``offsets`` (n + 1): a
+    scatter of list ends and a cumulative sum, two passes and no search. Ends equal to ``size``
+    are dropped, so slots past the last list (padding of a bounded array) get ``n``.
 
     The optimization barrier keeps XLA from constant-folding the construction when the offsets
     are a compile-time constant (folding a cumsum over 1e7 elements takes minutes).
     """
     offsets = jax.lax.optimization_barrier(offsets)
-    marks = jnp.zeros(size, offsets.dtype).at[offsets[1:-1]].add(1, mode="drop")
+    marks = jnp.zeros(size, offsets.dtype).at[offsets[1:]].add(1, mode="drop")
     return jnp.cumsum(marks)
 
 

@@ -65,6 +65,9 @@ class TorchBackend(Backend):
     def identity(self, kind: str, dtype: Any) -> Any:
         return _IDENTITIES[kind, dtype]
 
+    def identity(self, kind: str, dtype: Any) -> Any:
+        return _IDENTITIES[kind, dtype]
+
     def lexsort(self, keys: tuple[Any, ...], axis: int = -1) -> Any:
         # successive stable sorts, the primary (last) key last
         order = None

@@ -1,4 +1,15 @@
-"""Conversion to and from awkward Arrays (awkward is optional and imported on use)."""
+"""Conversion to and from awkward Arrays (awkward is optional and imported on use).
+
+``from_awkward`` walks the layout from the top, carrying the *selection* of items each node must
+deliver: a range ``(start, stop)`` while the items stay contiguous (no copy: the content is a view),
+an int64 index array once a ``ListArray``, ``IndexedArray`` or fancy slice reorders or skips them.
+So a sliced array keeps only the items in view, whatever awkward left in its buffers, and the
+result's offsets start at 0 and cover exactly the content (the invariant of ``Structure``).
+
+Every index array awkward hands over (offsets, starts/stops, index) is range-checked by
+comparisons, never by differences that could wrap around int64, with awkward's own validity
+rules (``ak.validity_error``): a non-empty list lies inside its content and starts before it stops.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +23,22 @@ from .. import _backends
 from .._array import RaggedArray
 from .._convert import dtype_of
 from .._dtypes import check_numeric
+from .._ops.construction import host_ints
 from .._records import RecordArray, from_fields
 from .._registry import converter, register
-from .._structure import Structure
+from .._structure import Segments, Structure, offsets_from_lengths, ranges
 
 __all__ = ["from_awkward", "to_awkward"]
+
+_NAME = "rg.from_awkward"
+_OPTIONS = ("IndexedOptionArray", "ByteMaskedArray", "BitMaskedArray", "UnmaskedArray")
+_STRINGS = ("string", "bytestring", "char", "byte")
+
+#: the items a node must deliver: a range ``(start, stop)`` or an int64 array of item numbers
+Selection = tuple[int, int] | np.ndarray
+#: what a node delivers: offsets of its ragged levels (outermost first) and either the content
+#: (leading axis: the innermost items) or, for a record, one part per field
+Part = tuple[list[np.ndarray], Any]
 
 
 def _ak() -> Any:
@@ -32,99 +54,227 @@ def _ak() -> Any:
 def from_awkward(a: Any) -> RaggedArray | RecordArray:
     """A RaggedArray from an awkward Array of numbers in lists (any depth, regular or var).
 
-    Supported layouts: NumpyArray, ListOffsetArray, ListArray, RegularArray, EmptyArray (as
-    float64), and RecordArray whose fields have the same lists (a :class:`raggrad.RecordArray`).
-    Option types, unions, tuples and strings raise ``TypeError`` naming the layout. Regular
-    dimensions above a ragged one (or above a record) become ragged dimensions of equal lengths.
+    Gives exactly the lists awkward shows, whatever its buffers hold out of view. Supported
+    layouts: NumpyArray, ListOffsetArray (offsets need not start at 0), ListArray, RegularArray,
+    IndexedArray (no missing values), EmptyArray (as float64), and RecordArray whose fields have
+    the same lists (a :class:`raggrad.RecordArray`; lists or regular dimensions inside the fields
+    are zipped to full depth, as ``ak.zip`` does, so each field keeps awkward's values). Regular
+    dimensions above a ragged one (or above a record of lists) become ragged dimensions of equal
+    lengths. Option types (missing values: not supported yet), unions, tuples and strings raise
+    ``TypeError`` naming the layout. Offsets, starts/stops or an index that break awkward's
+    validity rules (``ak.validity_error``), or that do not fit in int64, raise ``ValueError``.
 
     >>> import awkward as ak, raggrad as rg
     >>> rg.from_awkward(ak.Array([[1.5, 2.5], []])).type
     '2 * var * float64'
+    >>> rg.from_awkward(ak.Array([[1.0, 2.0], [3.0], [100.0]])[:2]).values.tolist()
+    [1.0, 2.0, 3.0]
     """
     ak = _ak()
-    layout = a.layout if isinstance(a, ak.Array) else a
-    length = len(layout)
-    offsets: list[np.ndarray] = []
-    node = layout
-    while True:
-        cls = type(node).__name__
-        kind = node.parameter("__array__")
-        if kind in ("string", "bytestring", "char", "byte", "categorical"):
-            msg = (
-                f"rg.from_awkward: layout {cls} of {kind}s is not supported (raggrad holds numbers "
-                "in lists, not strings)"
-            )
-            raise TypeError(msg)
-        if cls == "RegularArray" and _all_regular_to_numpy(node):
-            break
-        if cls in ("ListOffsetArray", "ListArray", "RegularArray"):
-            node = node.to_ListOffsetArray64(True)
-            offs = np.asarray(node.offsets.data, dtype=np.int64)
-            offsets.append(offs)
-            node = node.content
-            continue
-        if cls == "NumpyArray":
-            break
-        if cls == "RecordArray":  # each field converts on its own, below the offsets seen so far
-            return _record_from_awkward(node, length, offsets)
-        if cls == "EmptyArray":  # lists that are all empty: float64, as rg.array([[], []])
-            node = node.to_NumpyArray(np.float64)
-            break
+    if isinstance(a, ak.Array):
+        layout = a.layout
+    elif isinstance(a, ak.contents.Content):
+        layout = a
+    else:
         msg = (
-            f"rg.from_awkward: layout {cls} is not supported (raggrad holds numbers in lists; "
-            "option types, unions and strings are not supported yet)"
+            f"{_NAME}: expected an awkward Array or layout, not {type(a).__name__}; "
+            "use rg.array for lists and arrays"
         )
         raise TypeError(msg)
-    content = _regular_to_data(node)
-    if _backends.backend_of(content) is None:  # awkward's own buffers of other libraries
-        content = np.asarray(content)
-    check_numeric(dtype_of(content), "rg.from_awkward")
-    structure = Structure(length, tuple(offsets), tuple(content.shape[1:]))
-    return RaggedArray._new(structure, content)
+    length = len(layout)
+    levels, leaf = _walk(layout, (0, length))
+    outer = [Segments(o) for o in levels]  # shared by the fields of a record
+    if isinstance(leaf, dict):
+        return _record(leaf, length, outer)
+    return _array(length, outer, leaf)
 
 
-def _record_from_awkward(node: Any, length: int, offsets: list[np.ndarray]) -> RecordArray:
-    if node.is_tuple:
-        msg = "rg.from_awkward: tuples (records without field names) are not supported; give them names"
-        raise TypeError(msg)
-    arrays = {name: from_awkward(node.content(name)) for name in node.fields}
-    if not arrays:
-        msg = "rg.from_awkward: a record without fields is not supported"
-        raise TypeError(msg)
+def _array(length: int, levels: list[Any], data: Any) -> RaggedArray:
+    check_numeric(dtype_of(data), _NAME)
+    return RaggedArray._new(Structure(length, tuple(levels), tuple(data.shape[1:])), data)
+
+
+def _record(parts: dict[str, Part], length: int, outer: list[Segments]) -> RecordArray:
+    arrays = {}
+    for name, (levels, leaf) in parts.items():
+        if isinstance(leaf, dict):
+            msg = (
+                f"{_NAME}: field {name!r} holds records; records inside records are not "
+                "supported (ak.unzip the inner record and zip its fields into the outer one)"
+            )
+            raise TypeError(msg)
+        arrays[name] = _array(length, [*outer, *levels], leaf)
     names = list(arrays)
     first = arrays[names[0]]._structure
     for name in names[1:]:
         s = arrays[name]._structure
         if s != first:
             msg = (
-                f"rg.from_awkward: record fields {names[0]!r} and {name!r} have different lists "
+                f"{_NAME}: record fields {names[0]!r} and {name!r} have different lists "
                 f"({first.first_difference(s)}); raggrad records need fields of one structure "
                 "(ak.zip them to full depth)"
             )
             raise TypeError(msg)
-    fields = {}
-    for name, a in arrays.items():
-        s = a._structure
-        fields[name] = RaggedArray._new(Structure(length, (*offsets, *s.levels), s.inner), a._content)
-    return from_fields(fields, "rg.from_awkward")
+    return from_fields(arrays, _NAME)
 
 
-def _all_regular_to_numpy(node: Any) -> bool:
-    while type(node).__name__ == "RegularArray":
-        node = node.content
-    return type(node).__name__ == "NumpyArray"
+# ---- the walk: each node delivers the items selected from it ------------------------------------
+def _walk(node: Any, sel: Selection) -> Part:
+    """The items ``sel`` of ``node``: offsets of the levels below it and the content (or fields)."""
+    cls = type(node).__name__
+    kind = node.parameter("__array__")
+    if kind in _STRINGS:
+        msg = (
+            f"{_NAME}: layout {cls} of {kind}s is not supported (raggrad holds numbers in lists, not strings)"
+        )
+        raise TypeError(msg)
+    if cls == "NumpyArray":
+        data = node.data
+        if _backends.backend_of(data) is None:  # awkward's own buffers of other libraries
+            data = np.asarray(data)
+        return [], _take(data, sel)
+    if cls == "EmptyArray":  # lists that are all empty: float64, as rg.array([[], []])
+        return [], _take(np.zeros(0), sel)  # sel is empty: its parent's checks saw length 0
+    if cls in ("ListOffsetArray", "ListArray"):
+        starts, stops = _list_bounds(node, cls)
+        return _lists(node.content, _take(starts, sel), _take(stops, sel))
+    if cls == "RegularArray":
+        return _regular(node, sel)
+    if cls == "IndexedArray":
+        index = host_ints(node.index.data, _NAME, "IndexedArray index")
+        _check_items(index, len(node.content), "IndexedArray index")
+        return _walk(node.content, _contiguous(_take(index, sel)))
+    if cls == "RecordArray":
+        if node.is_tuple:
+            msg = (
+                f"{_NAME}: layout RecordArray of a tuple is not supported: tuples (records without "
+                "field names) need names; ak.zip a dict of the fields instead"
+            )
+            raise TypeError(msg)
+        if not node.fields:
+            msg = f"{_NAME}: layout RecordArray without fields is not supported"
+            raise TypeError(msg)
+        # node.contents, not node.content(name): the whole fields, checked as awkward checks them
+        return [], {name: _walk(c, sel) for name, c in zip(node.fields, node.contents, strict=True)}
+    if cls in _OPTIONS:
+        msg = (
+            f"{_NAME}: layout {cls} is not supported: missing values (option types, None) are "
+            "not supported yet; replace them with ak.fill_none(a, value) or remove them with "
+            "ak.drop_none(a) first"
+        )
+        raise TypeError(msg)
+    if cls == "UnionArray":
+        msg = (
+            f"{_NAME}: layout UnionArray is not supported: raggrad holds numbers of one type, "
+            "not a union of types (select or convert the items of one type first)"
+        )
+        raise TypeError(msg)
+    msg = f"{_NAME}: layout {cls} is not supported (raggrad holds numbers in lists)"
+    raise TypeError(msg)
 
 
-def _regular_to_data(node: Any) -> Any:
-    sizes = []
-    length = len(node)
-    while type(node).__name__ == "RegularArray":
-        sizes.append(node.size)
-        node = node.content
-    data = node.data
-    if sizes:
-        data = data[: length * int(np.prod(sizes))].reshape((length, *sizes, *data.shape[1:]))
-    return data[:length]
+def _take(values: Any, sel: Selection) -> Any:
+    if isinstance(sel, tuple):
+        start, stop = sel
+        return values if start == 0 and stop == len(values) else values[start:stop]
+    return values[sel]
+
+
+def _contiguous(items: np.ndarray) -> Selection:
+    """``items`` as a range when they run on without gaps (then the content is not copied)."""
+    if not len(items):
+        return (0, 0)
+    # items lie in [0, len(content)): differences cannot wrap
+    if bool(np.all(items[1:] - items[:-1] == 1)):
+        return (int(items[0]), int(items[-1]) + 1)
+    return items
+
+
+def _check_items(index: np.ndarray, n: int, what: str) -> None:
+    bad = (index < 0) | (index >= n)
+    if bad.any():
+        i = int(np.argmax(bad))
+        msg = f"{_NAME}: {what}[{i}]={index[i]} is out of range for its content of length {n}"
+        raise ValueError(msg)
+
+
+def _list_bounds(node: Any, cls: str) -> tuple[np.ndarray, np.ndarray]:
+    """Validated starts and stops of every list of a ListOffsetArray or ListArray.
+
+    awkward's validity rule (``ak.validity_error``), checked by comparisons only, so that values
+    near the int64 limits cannot wrap around: every list starts at or before its stop, and a
+    non-empty list lies inside ``[0, len(content)]``. An empty list may point anywhere, as
+    awkward allows (its starts and stops come back as 0).
+    """
+    n_content = len(node.content)
+    if cls == "ListOffsetArray":
+        offs = host_ints(node.offsets.data, _NAME, "ListOffsetArray offsets")
+        if not len(offs):
+            msg = f"{_NAME}: ListOffsetArray offsets must not be empty"
+            raise ValueError(msg)
+        starts, stops = offs[:-1], offs[1:]
+        first, second, shift = "offsets", "offsets", 1  # list i: offsets[i] to offsets[i + 1]
+    else:
+        starts = host_ints(node.starts.data, _NAME, "ListArray starts")
+        stops = host_ints(node.stops.data, _NAME, "ListArray stops")
+        if len(stops) < len(starts):
+            msg = f"{_NAME}: ListArray has {len(starts)} starts but only {len(stops)} stops"
+            raise ValueError(msg)
+        stops = stops[: len(starts)]
+        first, second, shift = "starts", "stops", 0
+    down = starts > stops
+    if down.any():
+        i = int(np.argmax(down))
+        but = f"{first}[{i}]={starts[i]} > {second}[{i + shift}]={stops[i]}"
+        msg = f"{_NAME}: {cls} offsets must not decrease, but {but}" if shift else f"{_NAME}: {cls} {but}"
+        raise ValueError(msg)
+    full = starts < stops
+    below = full & (starts < 0)
+    if below.any():
+        i = int(np.argmax(below))
+        msg = f"{_NAME}: {cls} {first}[{i}]={starts[i]} is negative (list {i} is not empty)"
+        raise ValueError(msg)
+    past = full & (stops > n_content)
+    if past.any():
+        i = int(np.argmax(past))
+        msg = f"{_NAME}: {cls} {second}[{i + shift}]={stops[i]} points past its content (length {n_content})"
+        raise ValueError(msg)
+    return np.where(full, starts, 0), np.where(full, stops, 0)
+
+
+def _lists(content: Any, starts: np.ndarray, stops: np.ndarray) -> Part:
+    """The selected lists (validated ``starts``/``stops``) over ``content``."""
+    lengths = stops - starts  # 0 <= starts <= stops <= len(content): no wrap
+    offsets = offsets_from_lengths(lengths, _NAME)  # overlapping lists may add up past int64
+    full = lengths > 0
+    s, e = starts[full], stops[full]
+    if not len(s):
+        sel: Selection = (0, 0)
+    elif bool(np.all(s[1:] == e[:-1])):  # back to back: one range of the content
+        sel = (int(s[0]), int(e[-1]))
+    else:
+        sel = ranges(s, lengths[full])[1]
+    levels, leaf = _walk(content, sel)
+    return [offsets, *levels], leaf
+
+
+def _regular(node: Any, sel: Selection) -> Part:
+    """A RegularArray: an inner dimension above numbers, else a ragged level of equal lengths."""
+    size = int(node.size)
+    if isinstance(sel, tuple):
+        count = sel[1] - sel[0]
+        # sel[1] <= len(node) = len(content) // size: the products stay in the content's range
+        items: Selection = (sel[0] * size, sel[1] * size)
+    else:
+        count = len(sel)
+        items = _contiguous((sel[:, np.newaxis] * size + np.arange(size, dtype=np.int64)).ravel())
+    levels, leaf = _walk(node.content, items)
+    if not levels and not isinstance(leaf, dict):
+        return [], leaf.reshape((count, size, *leaf.shape[1:]))
+    if not levels and all(not lv and not isinstance(f, dict) for lv, f in leaf.values()):
+        # above a record of numbers: an inner dimension of every field ('2 * 3 * {x: float64}')
+        return [], {name: ([], f.reshape((count, size, *f.shape[1:]))) for name, (_, f) in leaf.items()}
+    return [np.arange(count + 1, dtype=np.int64) * size, *levels], leaf
 
 
 def _is_awkward(obj: Any) -> bool:
@@ -161,9 +311,16 @@ def to_awkward(x: RaggedArray | RecordArray) -> Any:
         columns.append(host.reshape((math.prod(batch), *host.shape[len(batch) :])))  # not -1: may be empty
     layouts = []
     for row in zip(*columns, strict=True):
-        leaves = [ak.contents.NumpyArray(np.ascontiguousarray(c)) for c in row]
-        # a record's regular inner dims stay with each field: {x: 3 * float64}
-        node = leaves[0] if names is None else ak.contents.RecordArray(leaves, names, length=s.size)
+        if names is None:
+            node = ak.contents.NumpyArray(np.ascontiguousarray(row[0]))
+        else:
+            # a record's regular inner dims are outside its fields (x.type '2 * 3 * {x: float64}'):
+            # flat fields under RegularArrays, so that the lists are x.to_list()'s
+            rows = [s.size * math.prod(s.inner[:k]) for k in range(len(s.inner) + 1)]
+            leaves = [ak.contents.NumpyArray(np.ascontiguousarray(c).reshape(rows[-1])) for c in row]
+            node = ak.contents.RecordArray(leaves, names, length=rows[-1])
+            for k in reversed(range(len(s.inner))):
+                node = ak.contents.RegularArray(node, s.inner[k], zeros_length=rows[k])
         for level in reversed(s.levels):
             node = ak.contents.ListOffsetArray(ak.index.Index64(level.offsets.copy()), node)
         layouts.append(node)

@@ -6,14 +6,20 @@ element axis to the front (:func:`moved`), gather along it, and move it back (:f
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+from numpy.exceptions import AxisError
+
+from .. import _backends
 from .._array import RaggedArray, as_ragged
 from .._axes import classify_axis
 from .._records import reject
 from .._structure import Structure
 
-__all__ = ["back", "batched", "depth", "moved", "new", "single"]
+__all__ = ["back", "batched", "depth", "moved", "new", "single", "zero_d"]
 
 
 def single(x: Any, name: str, verb: str = "apply to") -> RaggedArray:
@@ -57,3 +63,36 @@ def depth(x: RaggedArray, axis: Any, name: str) -> int:
         return k + 1
     msg = f"{name}: axis={axis} of an array of type {x.type!r} is not the outer or a ragged dimension"
     raise NotImplementedError(msg)
+
+
+def zero_d(op: Callable[..., Any]) -> Callable[..., Any]:
+    """Let a reducer (or ``flip``) take a 0-d array, as the array API asks: the result is a 0-d
+    array too, and the only axes a 0-d array has are ``None`` and ``()``.
+
+    RaggedArrays and arrays with dimensions go to ``op`` unchanged.
+    """
+    name = f"rg.{op.__name__}"
+
+    @functools.wraps(op)
+    def wrapper(x: Any, /, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(x, RaggedArray) or len(getattr(x, "shape", (0,))) or not _is_number(x):
+            return op(x, *args, **kwargs)
+        axis = kwargs.pop("axis", None)
+        if axis is not None and axis != ():
+            msg = f"{name}: axis={axis!r} is out of range for a 0-d array (its axes are None and ())"
+            raise AxisError(msg)
+        backend = _backends.backend_of(x) or _backends.get_backend("numpy")
+        a = x if _backends.backend_of(x) is not None else np.asarray(x)
+        if kwargs.pop("keepdims", False):
+            kwargs.update(axis=0, keepdims=True)
+        else:
+            kwargs["axis"] = None
+        out = op(backend.xp.reshape(a, (1,)), *args, **kwargs)  # the one value as a 1-d array
+        content = out._content if isinstance(out, RaggedArray) else out
+        return backend.xp.reshape(content, ())
+
+    return wrapper
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, bool | int | float | complex | np.generic) or _backends.backend_of(x) is not None

@@ -91,8 +91,47 @@ def _scalar_array(obj: Any, dtype: Any) -> np.ndarray:
         raise TypeError(msg) from None
 
 
-asarray = register("asarray", "creation")(array)
-asarray.__doc__ = array.__doc__
+@register("asarray", "creation")
+def asarray(
+    obj: Any,
+    /,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    copy: bool | None = None,
+    backend: str | None = None,
+) -> Any:
+    """An array from ``obj``, as the array API's ``asarray``: nested lists of equal lengths give
+    regular dimensions (``rg.array`` reads every list as a ragged one, as awkward does).
+
+    Ragged lists still give ragged dimensions. ``copy=True`` always copies, ``copy=False`` never
+    does (``ValueError`` when a copy is needed), ``None`` copies only when needed.
+
+    >>> import raggrad as rg
+    >>> rg.asarray([[1, 2], [3, 4]]).type, rg.array([[1, 2], [3, 4]]).type
+    ('2 * 2 * int64', '2 * var * int64')
+    >>> rg.asarray([[1, 2], [3]]).type
+    '2 * var * int64'
+    """
+    if isinstance(obj, list | tuple) and obj:
+        try:
+            regular = np.asarray(obj, dtype=dtype)
+        except (ValueError, TypeError):  # ragged lists, or values NumPy cannot hold
+            regular = None
+        if regular is not None and regular.dtype != object:
+            obj = regular
+    out = array(obj, dtype=dtype, backend=backend, device=device)
+    content = out._content if isinstance(out, RaggedArray) else out
+    source = obj._content if isinstance(obj, RaggedArray) else obj
+    shares = _backends.backend_of(source) is not None and content is source
+    if copy is False and not shares and _backends.backend_of(source) is not None:
+        msg = "rg.asarray: copy=False, but the array must be copied (its dtype, backend or device changes)"
+        raise ValueError(msg)
+    if copy and shares:
+        b = _backends.backend_of(content)
+        content = b.xp.asarray(content, copy=True)
+        return RaggedArray._new(out._structure, content) if isinstance(out, RaggedArray) else content
+    return out
 
 
 # ---- validated integer arrays ------------------------------------------------------------------

@@ -50,6 +50,11 @@ def _backend(backend: str | None, device: Any) -> _backends.Backend:
     return _backends.get_backend(backend or "numpy")
 
 
+def _dtype_arg(backend: _backends.Backend, dtype: Any, name: str) -> Any:
+    """The backend's dtype for a ``dtype=`` argument (None stays None; non-numeric ones refused)."""
+    return None if dtype is None else backend.dtype(_backends.parse_dtype(dtype, name))
+
+
 def _shape(shape: Any) -> tuple[int, ...]:
     return (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(d) for d in shape)
 
@@ -66,7 +71,7 @@ def _like(x: Any, fill: Any, dtype: Any, device: Any, name: str) -> Any:
         backend = _backends.backend_of(x) or _backends.get_backend("numpy")
         content = x if _backends.backend_of(x) is not None else np.asarray(x)
         structure, nb = None, 0
-    dt = backend.dtype(dtype) if dtype is not None else content.dtype
+    dt = _dtype_arg(backend, dtype, name) if dtype is not None else content.dtype
     out = _on(backend, backend.xp.full(tuple(content.shape), fill, dtype=dt), device)
     if structure is None:
         return wrap(None, out)
@@ -149,7 +154,7 @@ def full_like(x: Any, /, fill_value: Any, *, dtype: Any = None, device: Any = No
 def _full(shape: Any, fill: Any, dtype: Any, device: Any, backend: str | None) -> Any:
     # zeros/ones/empty default to the backend's floating dtype, as the array API says
     b = _backend(backend, device)
-    dt = b.dtype(dtype) if dtype is not None else b.default_float()
+    dt = _dtype_arg(b, dtype, "rg.zeros") if dtype is not None else b.default_float()
     return wrap(None, _on(b, b.xp.full(_shape(shape), fill, dtype=dt), device))
 
 
@@ -197,7 +202,10 @@ def full(
     ([1.5, 1.5], dtype('bool'))
     """
     b = _backend(backend, device)
-    dt = b.dtype(dtype)
+    if not isinstance(fill_value, bool | int | float | complex | np.generic):
+        msg = f"rg.full: fill_value must be a number, not {type(fill_value).__name__} {fill_value!r}"
+        raise TypeError(msg)
+    dt = _dtype_arg(b, dtype, "rg.full")
     if dt is None and isinstance(fill_value, float):
         dt = b.default_float()
     elif dt is None and isinstance(fill_value, complex):
@@ -223,7 +231,10 @@ def arange(
     ([0, 1, 2, 3], [1.0, 1.5])
     """
     b = _backend(backend, device)
-    out = b.xp.arange(start, stop, step, dtype=b.dtype(dtype))
+    if step == 0:
+        msg = f"rg.arange: step must not be zero, got {step=}"
+        raise ValueError(msg)
+    out = b.xp.arange(start, stop, step, dtype=_dtype_arg(b, dtype, "rg.arange"))
     return wrap(None, _on(b, out, device))
 
 
@@ -246,7 +257,7 @@ def linspace(
     [0.0, 0.5, 1.0]
     """
     b = _backend(backend, device)
-    dt = b.dtype(dtype)
+    dt = _dtype_arg(b, dtype, "rg.linspace")
     if dt is None and not isinstance(start, complex) and not isinstance(stop, complex):
         dt = b.default_float()
     out = b.xp.linspace(start, stop, num, dtype=dt, endpoint=endpoint)

@@ -12,9 +12,11 @@ import numpy as np
 
 from .._array import RaggedArray, wrap
 from .._backends import Backend
+from .._bounded import BoundedStructure
+from .._bounded import reduction_plan as bounded_plan
 from .._registry import register
 from .._structure import Segments, Structure, offsets_from_lengths
-from .reduction_engine import ReductionPlan, cast, classify, reduction_plan, single
+from .reduction_engine import ReductionPlan, cast, classify, in_use, reduction_plan, single
 
 __all__ = ["cumulative_prod", "cumulative_sum"]
 
@@ -31,6 +33,8 @@ def _cumulative(name: str, kind: str, x: Any, axis: Any, dtype: Any, include_ini
             raise ValueError(msg)
         axis = 0
     kind_axis, axes = classify(x, axis, name)
+    if isinstance(s, BoundedStructure):
+        return _bounded(name, kind, x, content, kind_axis, axes, fname, include_initial)
     if kind_axis != "ragged":
         (i,) = axes
         out = getattr(backend.xp, fname)(content, axis=i, include_initial=include_initial)
@@ -55,6 +59,34 @@ def _cumulative(name: str, kind: str, x: Any, axis: Any, dtype: Any, include_ini
         scanned = backend.segment_scan(kind, backend.take(data, order, plan, "order"), groups)
         out = backend.take(scanned, inverse, plan, "inverse")
     return wrap(structure if plan.segments is not None else s, xp.moveaxis(out, 0, nb) if nb else out, nb)
+
+
+def _bounded(
+    name: str, kind: str, x: Any, content: Any, kind_axis: str, axes: Any, fname: str, include_initial: bool
+) -> Any:
+    """A running sum or product on a bounded array: padding slots start their own runs (they
+    hold zeros) and are zero again afterwards."""
+    backend, s, nb = x._backend, x._structure, x._nbatch
+    xp = backend.xp
+    if include_initial:
+        msg = f"{name}: include_initial=True is not supported on a bounded array; trim it (rg.trim) first"
+        raise NotImplementedError(msg)
+    if kind_axis != "ragged":
+        (i,) = axes
+        out = getattr(xp, fname)(content, axis=i)
+        return wrap(s, xp.where(in_use(x), out, xp.zeros_like(out)), nb)
+    plan = bounded_plan(s, axes)
+    data = xp.moveaxis(content, nb, 0) if nb else content
+    if plan.sorted:  # within the innermost lists: a run starts at every list's first slot
+        out = backend.segment_scan_flags(kind, data, plan.local == 0)
+    else:  # group the elements by their result slot (stable: in axis order), scan, put back
+        order = xp.argsort(plan.targets, stable=True)
+        targets = xp.take(plan.targets, order)
+        starts = xp.concat([xp.ones(1, dtype=xp.bool), targets[1:] != targets[:-1]])
+        scanned = backend.segment_scan_flags(kind, xp.take(data, order, axis=0), starts)
+        out = xp.take(scanned, xp.argsort(order), axis=0)
+    out = xp.moveaxis(out, 0, nb) if nb else out
+    return wrap(s, xp.where(in_use(x), out, xp.zeros_like(out)), nb)
 
 
 def _scan_order(plan: ReductionPlan) -> tuple[np.ndarray, np.ndarray, Segments]:

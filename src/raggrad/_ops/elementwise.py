@@ -16,7 +16,8 @@ import numpy as np
 from .. import _backends
 from .._array import RaggedArray, wrap
 from .._backends import Backend
-from .._broadcast import broadcast, common_backend
+from .._bounded import BoundedStructure
+from .._broadcast import broadcast
 from .._registry import register, ufuncs
 
 # (array API name or raggrad name, NumPy ufunc, arity); one row per distinct ufunc object
@@ -169,10 +170,68 @@ def apply(
 ) -> Any:
     """Broadcast ``args`` and apply the backend kernel to their contents."""
     structure, backend, contents, nb = broadcast(args, name)
-    out = kernel(backend)(*contents, **kwargs)
+    if isinstance(structure, BoundedStructure):
+        out = _on_bounded(kernel(backend), structure, backend, contents, nb, name, kwargs)
+    else:
+        out = kernel(backend)(*contents, **kwargs)
     if nout == 1:
         return wrap(structure, out, nb)
     return tuple(wrap(structure, o, nb) for o in out)
+
+
+#: Padding slots of a bounded array hold zeros, and every result holds zeros there again. Before a
+#: function whose value or derivative is not finite at 0 (log, 1/x, the derivative of sqrt), the
+#: inputs at padding slots are replaced by these values (one per argument), so nothing
+#: non-finite is computed there and no NaN reaches a gradient through a padding slot.
+_PAD = {
+    "log": (1,),
+    "log2": (1,),
+    "log10": (1,),
+    "sqrt": (1,),
+    "cbrt": (1,),
+    "reciprocal": (1,),
+    "acosh": (2,),
+    "arccosh": (2,),
+    "divide": (0, 1),
+    "floor_divide": (0, 1),
+    "remainder": (0, 1),
+    "fmod": (0, 1),
+    "divmod": (0, 1),
+    "pow": (1, 1),
+    "power": (1, 1),
+    "float_power": (1, 1),
+    "atan2": (0, 1),
+    "arctan2": (0, 1),
+    "hypot": (1, 0),
+}
+
+
+def _on_bounded(
+    fn: Callable[..., Any],
+    s: BoundedStructure,
+    backend: Backend,
+    contents: list[Any],
+    nb: int,
+    name: str,
+    kw: Any,
+) -> Any:
+    """``fn`` on the contents of a bounded result: padding inputs made safe, padding outputs zero."""
+    xp = backend.xp
+    used = s.slot_mask(s.nlevels)
+
+    def in_use(c: Any) -> Any:
+        return xp.reshape(used, (1,) * nb + used.shape + (1,) * (len(c.shape) - nb - 1))
+
+    pads = _PAD.get(name.rsplit(".", 1)[-1], ())
+    safe = []
+    for i, c in enumerate(contents):
+        pad = pads[i] if i < len(pads) else 0
+        has_elements = hasattr(c, "shape") and len(c.shape) > nb and c.shape[nb] == s.size
+        safe.append(xp.where(in_use(c), c, pad) if pad and has_elements else c)
+    out = fn(*safe, **kw)
+    if isinstance(out, tuple):
+        return tuple(xp.where(in_use(o), o, xp.zeros_like(o)) for o in out)
+    return xp.where(in_use(out), out, xp.zeros_like(out))
 
 
 #: the elementwise functions of the array API standard (2024.12): ``rg.<name>`` runs the backend's
@@ -347,78 +406,6 @@ def ufunc_support() -> tuple[list[str], dict[str, str]]:
         u.__name__: UNSUPPORTED_UFUNCS.get(u.__name__, "not registered") for u in every if u not in registered
     }
     return supported, dict(sorted(left_out.items()))
-
-
-# ---- gufuncs on regular inner dims -----------------------------------------------------
-def _core_ok(x: Any, core: int, name: str) -> None:
-    if isinstance(x, RaggedArray) and len(x._structure.inner) < core:
-        msg = (
-            f"{name}: the last {core} dimension(s) must be regular, but the array has type "
-            f"{x.type!r}; the contraction runs over regular inner dimensions only"
-        )
-        raise ValueError(msg)
-
-
-def _gufunc(name: str, x1: Any, x2: Any, core1: int, core2: int) -> Any:
-    where = f"rg.{name}"
-    _core_ok(x1, core1, where)
-    _core_ok(x2, core2, where)
-    r1, r2 = isinstance(x1, RaggedArray), isinstance(x2, RaggedArray)
-    backend = common_backend((x1, x2), where)
-    fn = backend.ufunc(name)
-    if r1 and r2:
-        structure, backend, (c1, c2), nb = broadcast((x1, x2), where)
-        return wrap(structure, fn(c1, c2), nb)
-    ragged = x1 if r1 else x2
-    content = ragged._content
-    other = x2 if r1 else x1
-    if _backends.backend_of(other) is None:
-        other = np.asarray(other)
-    out = fn(content, other) if r1 else fn(other, content)
-    if r2 and not r1 and len(ragged._structure.inner) < core2 + 1 and name == "matmul":
-        msg = f"{name}: dense @ ragged needs two regular inner dims on the ragged operand"
-        raise ValueError(msg)
-    return wrap(ragged._structure, out, ragged._nbatch)
-
-
-@register("matmul", "elementwise", ufuncs=(np.matmul,))
-def matmul(x1: Any, x2: Any, /) -> Any:
-    """Matrix product over regular inner dims: ``(n * var * k) @ (k, m)`` is ``n * var * m``.
-
-    >>> import numpy as np, raggrad as rg
-    >>> x = rg.from_offsets([0, 2, 2, 3], np.arange(6.0).reshape(3, 2))
-    >>> y = x @ np.ones((2, 4))
-    >>> y.type, y.to_list()[0]
-    ('3 * var * 4 * float64', [[1.0, 1.0, 1.0, 1.0], [5.0, 5.0, 5.0, 5.0]])
-    """
-    return _gufunc("matmul", x1, x2, 1, 1)
-
-
-@register("vecdot", "elementwise", ufuncs=(np.vecdot,))
-def vecdot(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
-    """Dot product over the last (regular) dimension.
-
-    >>> import numpy as np, raggrad as rg
-    >>> x = rg.from_offsets([0, 2, 2], np.arange(4.0).reshape(2, 2))
-    >>> rg.vecdot(x, np.array([1.0, 1.0])).to_list()
-    [[1.0, 5.0], []]
-    """
-    if axis != -1:
-        msg = f"rg.vecdot: only axis=-1 is supported, got {axis=}"
-        raise NotImplementedError(msg)
-    return _gufunc("vecdot", x1, x2, 1, 1)
-
-
-@register("matvec", "elementwise", ufuncs=(np.matvec,))
-def matvec(x1: Any, x2: Any, /) -> Any:
-    """Matrix-vector product over regular inner dims."""
-    return _gufunc("matvec", x1, x2, 2, 1)
-
-
-@register("vecmat", "elementwise", ufuncs=(np.vecmat,))
-def vecmat(x1: Any, x2: Any, /) -> Any:
-    """Vector-matrix product over regular inner dims."""
-    return _gufunc("vecmat", x1, x2, 1, 2)
 
 
 # ---- other elementwise functions (NEP-18) ----------------------------------------------

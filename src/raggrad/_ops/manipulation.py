@@ -17,13 +17,13 @@ import numpy as np
 
 from .. import _backends
 from .._array import RaggedArray, wrap
-from .._axes import as_index, classify_axis
+from .._axes import as_index, classify_axis, normalize_axes
 from .._broadcast import broadcast, common_backend
 from .._convert import content_to
 from .._records import fieldwise
 from .._registry import register
 from .._structure import Segments, Structure, descend, ext, offsets_from_lengths
-from .common import back, batched, depth, moved, new, single
+from .common import back, batched, depth, moved, new, single, zero_d
 from .construction import host_ints, lengths_to_offsets
 from .indexing import getitem
 
@@ -398,6 +398,7 @@ def _flip_numpy(m: Any, axis: Any = None) -> Any:
 
 @register("flip", "structural", numpy=(np.flip,), numpy_impl=_flip_numpy)
 @fieldwise("each")
+@zero_d
 def flip(x: RaggedArray, /, *, axis: int | tuple[int, ...] | None = None) -> RaggedArray:
     """Reverse the order along ``axis`` (None: every axis): ``axis=-1`` reverses within lists.
 
@@ -409,11 +410,10 @@ def flip(x: RaggedArray, /, *, axis: int | tuple[int, ...] | None = None) -> Rag
     [[4, 5], [], [1, 2, 3]]
     """
     x = single(x, "rg.flip")
-    axes = range(x.ndim) if axis is None else (axis,) if isinstance(axis, int) else axis
+    axes = range(x.ndim) if axis is None else normalize_axes(axis, x.ndim, "rg.flip", type_str=x.type)
     index = [slice(None)] * x.ndim
     for a in axes:
-        classify_axis(x, a, "rg.flip")
-        index[a % x.ndim] = slice(None, None, -1)
+        index[a] = slice(None, None, -1)
     return getitem(x, tuple(index))
 
 

@@ -26,8 +26,10 @@ import numpy as np
 from .._array import RaggedArray, wrap
 from .._axes import classify_axis, normalize_axes
 from .._backends import Backend
+from .._bounded import BoundedPlan, BoundedStructure
+from .._bounded import reduction_plan as bounded_plan
 from .._broadcast import broadcast
-from .._structure import Cached, Segments, Structure, offsets_from_lengths
+from .._structure import ReductionPlan, Segments, Structure, reduction_plan
 from .common import single
 
 __all__ = [
@@ -39,6 +41,7 @@ __all__ = [
     "cast",
     "classify",
     "count_of",
+    "in_use",
     "masked",
     "reduction",
     "reduction_plan",
@@ -46,66 +49,6 @@ __all__ = [
     "single",
     "with_content",
 ]
-
-
-# ---- index maps: once per structure and ragged axis ------------------------------------
-class ReductionPlan(Cached):
-    """Where the innermost elements go when ragged axis ``a`` is reduced.
-
-    ``result``: the result's structure (no inner dims); ``keep``: the same with the reduced axis
-    kept as lists of length 1 (None for the innermost axis, which keeps a regular dim of 1);
-    ``targets``: the result element of every element; ``segments``: the same as contiguous
-    segments when the targets are sorted (innermost axis); ``counts``: elements per result;
-    ``local``: every element's index along axis ``a`` (for argmax).
-    """
-
-    __slots__ = ("_cache", "counts", "keep", "local", "n", "owner", "result", "segments", "targets")
-
-    def __init__(self) -> None:
-        self._cache: dict[Any, Any] = {}
-
-
-def reduction_plan(s: Structure, a: int) -> ReductionPlan:
-    """The plan of reducing ragged axis ``a`` of ``s``, made once per structure and axis."""
-    return s.cached(("reduce-plan", a), lambda: _make_plan(s, a))
-
-
-def _make_plan(s: Structure, a: int) -> ReductionPlan:
-    p = ReductionPlan()
-    levels = s.levels
-    k = s.nlevels
-    if a == k:  # within the innermost lists: contiguous segments
-        seg = levels[-1]
-        p.segments, p.owner = seg, seg
-        p.targets, p.n, p.counts, p.local = seg.ids, seg.n, seg.lengths, seg.local
-        p.result, p.keep = Structure(s.length, levels[:-1]), None
-        return p
-    # Walk down from depth a + 1. A node there is identified, after the reduction, by (its
-    # grandparent at depth a - 1, its index within its parent at depth a); deeper nodes by (their
-    # parent's new id, their own index). Each new list is as long as the longest one merged into it.
-    r = np.zeros(levels[0].size, np.int64) if a == 0 else levels[a - 1].ids[levels[a].ids]
-    n_parents = 1 if a == 0 else s.count_at(a - 1)
-    local = levels[a].local
-    length, new_levels = s.length, []
-    for j in range(a + 1, k + 1):
-        lengths = np.zeros(n_parents, np.int64)
-        np.maximum.at(lengths, r, local + 1)
-        offsets = offsets_from_lengths(lengths)
-        new_id = offsets[:-1][r] + local
-        if j == a + 1 and a == 0:
-            length = int(offsets[-1])
-        else:
-            new_levels.append(Segments(offsets))
-        if j < k:
-            r, local, n_parents = new_id[levels[j].ids], levels[j].local, int(offsets[-1])
-    kept = tuple(levels[: a - 1]) if a else ()
-    p.result = Structure(length, (*kept, *new_levels))
-    ones = Segments(np.array([0, length])) if a == 0 else Segments(np.arange(s.count_at(a - 1) + 1))
-    p.keep = Structure(1 if a == 0 else s.length, (*kept, ones, *new_levels))
-    p.targets, p.n, p.segments, p.owner = new_id, p.result.size, None, p
-    p.counts = np.bincount(new_id, minlength=p.n)
-    p.local = s.ancestors(0) if a == 0 else levels[a - 1].local[s.ancestors(a)]
-    return p
 
 
 # ---- contexts: how to reduce along the chosen axis --------------------------------------
@@ -157,8 +100,37 @@ class RaggedAxis:
     def count(self, like: Any) -> Any:
         return self.column("counts", self.plan.counts, like)
 
+    def local(self, like: Any) -> Any:
+        """Every element's index along the reduced axis."""
+        return self.column("local", self.plan.local, like)
 
-Context = DenseAxes | RaggedAxis
+
+class BoundedAxis:
+    """A ragged axis of a bounded array: segment reductions into the plan's targets, which the
+    device computes from the offsets; padding slots (targets out of range) are dropped."""
+
+    def __init__(self, backend: Backend, plan: BoundedPlan, rest: int) -> None:
+        self.backend, self.xp, self.plan, self.rest = backend, backend.xp, plan, rest
+
+    def reduce(self, kind: str, data: Any) -> Any:
+        p = self.plan
+        return self.backend.segment_reduce_ids(kind, data, p.targets, p.n, sorted_ids=p.sorted)
+
+    def gather(self, values: Any) -> Any:
+        # padding slots get 1, a value every formula here can divide by or take the log of
+        return self.backend.take_fill(values, self.plan.targets, 1)
+
+    def _shaped(self, a: Any) -> Any:
+        return self.xp.reshape(a, a.shape + (1,) * self.rest)
+
+    def local(self, like: Any) -> Any:
+        return self._shaped(self.plan.local)
+
+    def count(self, like: Any) -> Any:
+        return self._shaped(self.plan.counts)
+
+
+Context = DenseAxes | RaggedAxis | BoundedAxis
 
 
 def classify(x: RaggedArray, axis: Any, name: str) -> tuple[str, Any]:
@@ -199,7 +171,13 @@ def _where_mask(x: RaggedArray, where: Any, name: str) -> Any:
     if backend.numpy_dtype(mask.dtype) != np.bool_:
         msg = f"{name}: where= must be a boolean array, got dtype {mask.dtype}"
         raise TypeError(msg)
-    ok = structure is not None and structure.same_levels(x._structure) and content is x._content
+    s = x._structure
+    same = structure is s or (
+        isinstance(s, BoundedStructure)
+        and isinstance(structure, BoundedStructure)
+        and structure.capacities == s.capacities  # lists checked (or flagged) by broadcast
+    )
+    ok = structure is not None and (same or structure.same_levels(s)) and content is x._content
     if not ok or np.broadcast_shapes(tuple(mask.shape), shape) != shape:
         w = where.type if isinstance(where, RaggedArray) else f"shape {np.shape(where)}"
         msg = f"{name}: where= ({w}) must broadcast to the array's type {x.type!r}"
@@ -222,6 +200,8 @@ def reduction(
     mask = _where_mask(x, where, name)
     kind, axes = classify(x, axis, name)
     xp = backend.xp
+    if isinstance(s, BoundedStructure):
+        return _bounded_reduction(name, x, kind, axes, keepdims, mask, compute, arg)
     if kind != "ragged":
         out = compute(DenseAxes(backend, axes, tuple(content.shape)), content, mask)
         if kind == "all":
@@ -263,11 +243,100 @@ def along(name: str, x: RaggedArray, axis: Any, compute: Callable[[Context, Any]
     backend, content, nb, s = x._backend, x._content, x._nbatch, x._structure
     xp = backend.xp
     kind, axes = classify(x, axis, name)
+    if isinstance(s, BoundedStructure):
+        if kind == "ragged":
+            data = xp.moveaxis(content, nb, 0) if nb else content
+            out = compute(BoundedAxis(backend, bounded_plan(s, axes), len(content.shape) - 1), data)
+            out = xp.moveaxis(out, 0, nb) if nb else out
+        else:
+            out = compute(DenseAxes(backend, axes, tuple(content.shape)), content)
+        return wrap(s, _zero_padding(xp, out, s.slot_mask(s.nlevels), nb), nb)
     if kind != "ragged":
         return wrap(s, compute(DenseAxes(backend, axes, tuple(content.shape)), content), nb)
     data = xp.moveaxis(content, nb, 0) if nb else content
     out = compute(RaggedAxis(backend, reduction_plan(s, axes), len(content.shape) - 1), data)
     return wrap(s, xp.moveaxis(out, 0, nb) if nb else out, nb)
+
+
+# ---- bounded arrays ---------------------------------------------------------------------------
+def _zero_padding(xp: Any, out: Any, used: Any, nb: int) -> Any:
+    """``out`` with zeros at the padding slots (``used`` is False there) of its element axis."""
+    shape = (1,) * nb + tuple(used.shape) + (1,) * (len(out.shape) - nb - 1)
+    return xp.where(xp.reshape(used, shape), out, xp.zeros_like(out))
+
+
+def _bounded_reduction(
+    name: str,
+    x: RaggedArray,
+    kind: str,
+    axes: Any,
+    keepdims: bool,
+    mask: Any,
+    compute: Callable[[Context, Any, Any], Any],
+    arg: bool,
+) -> Any:
+    """``reduction`` on a bounded array: padding slots never take part, results are bounded."""
+    backend, content, nb, s = x._backend, x._content, x._nbatch, x._structure
+    xp = backend.xp
+    used = s.slot_mask(s.nlevels)
+    if kind != "ragged":  # (within lists, padding slots' ids are out of range: never reduced)
+        mask = in_use(x) if mask is None else (mask & in_use(x))
+        out = compute(DenseAxes(backend, axes, tuple(content.shape)), content, mask)
+        if kind == "all" or (not s.nlevels and nb in axes):  # the structured dims are gone
+            out = _poisoned(xp, out, s.valid)
+            if kind == "all" and keepdims:
+                msg = f"{name}: keepdims=True with axis=None is not supported on a bounded array"
+                raise NotImplementedError(msg)
+            if not keepdims:
+                out = xp.squeeze(out, axis=axes)
+            return wrap(None, out) if len(out.shape) else out
+        if not keepdims:
+            out = xp.squeeze(out, axis=axes)
+        nb_out = nb - builtins.sum(1 for i in axes if i < nb) if not keepdims else nb
+        return wrap(s, _zero_padding(xp, out, used, nb_out), nb_out)
+    plan = bounded_plan(s, axes)
+    data = xp.moveaxis(content, nb, 0) if nb else content
+    if mask is not None and nb:
+        mask = xp.moveaxis(mask, nb, 0)
+    out = compute(BoundedAxis(backend, plan, len(content.shape) - 1), data, mask)
+    result = plan.result
+    out = _zero_padding(xp, out, result.slot_mask(result.nlevels), 0)
+    if nb:
+        out = xp.moveaxis(out, 0, nb)
+    if not keepdims:
+        return wrap(result, out, nb)
+    if plan.keep is not None:
+        return wrap(plan.keep, out, nb)
+    if not arg:
+        return wrap(result, xp.expand_dims(out, axis=nb + 1), nb)
+    level = s.nlevels - 1
+    # argmax/argmin keep one index per non-empty list and leave empty lists empty: the kept
+    # indices move to the front, in list order, under a new level of lists of length 0 or 1
+    nonempty = s.lengths(level) > 0
+    index = s.levels[level].dtype
+    offsets = xp.concat([xp.zeros(1, dtype=index), xp.cumulative_sum(xp.astype(nonempty, index))])
+    out = xp.take(out, xp.argsort(xp.astype(~nonempty, xp.int8), stable=True), axis=nb)
+    out = _zero_padding(xp, out, xp.arange(out.shape[nb], dtype=index) < offsets[-1], nb)
+    caps = s.capacities
+    ids = (*s.given_ids[:-1], None)
+    kept = BoundedStructure(s.count, (*s.levels[:-1], offsets), (*caps[:-1], caps[-2]), (), s.valid, ids)
+    return wrap(kept, out, nb)
+
+
+def in_use(x: RaggedArray) -> Any:
+    """Which content entries of a bounded array are in use (a boolean array of its shape)."""
+    s, xp, nb = x._structure, x._backend.xp, x._nbatch
+    used = s.slot_mask(s.nlevels)
+    shape = (1,) * nb + tuple(used.shape) + (1,) * len(s.inner)
+    return xp.broadcast_to(xp.reshape(used, shape), tuple(x._content.shape))
+
+
+def _poisoned(xp: Any, out: Any, valid: Any) -> Any:
+    """A result that carries no structure (a 0-d sum) from an invalid bounded array: NaN where it
+    can hold one, so it is never quietly wrong."""
+    if not xp.isdtype(out.dtype, ("real floating", "complex floating")):
+        return out
+    return xp.where(valid, out, xp.asarray(float("nan"), dtype=out.dtype))
 
 
 # ---- pieces the computations share ---------------------------------------------------------

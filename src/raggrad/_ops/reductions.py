@@ -12,13 +12,16 @@ from typing import Any
 import numpy as np
 
 from .._array import wrap
+from .._bounded import BoundedStructure
 from .._registry import register
 from .._structure import Segments, Structure
+from .common import zero_d
 from .reduction_engine import (
     Context,
     DenseAxes,
     cast,
     count_of,
+    in_use,
     masked,
     reduction,
     safe_divide,
@@ -90,6 +93,7 @@ def _sum_or_prod(
 
 
 @register("sum", "reduction", numpy=(np.sum,), numpy_signature=True, awkward="ak.sum")
+@zero_d
 def sum(
     x: Any,
     /,
@@ -118,6 +122,7 @@ def sum(
 
 
 @register("prod", "reduction", numpy=(np.prod,), numpy_signature=True, awkward="ak.prod")
+@zero_d
 def prod(
     x: Any,
     /,
@@ -141,6 +146,7 @@ def prod(
 
 
 @register("mean", "reduction", numpy=(np.mean,), numpy_signature=True, awkward="ak.mean")
+@zero_d
 def mean(x: Any, /, *, axis: Any = None, dtype: Any = None, keepdims: bool = False, where: Any = None) -> Any:
     """Arithmetic mean along ``axis``; empty lists give NaN, with finite derivatives elsewhere.
 
@@ -182,6 +188,7 @@ def _var_or_std(
 
 
 @register("var", "reduction", numpy=(np.var,), numpy_signature=True, awkward="ak.var")
+@zero_d
 def var(
     x: Any,
     /,
@@ -205,6 +212,7 @@ def var(
 
 
 @register("std", "reduction", numpy=(np.std,), numpy_signature=True, awkward="ak.std")
+@zero_d
 def std(
     x: Any,
     /,
@@ -243,6 +251,7 @@ def _extremum(name: str, kind: str, x: Any, axis: Any, keepdims: bool, initial: 
 
 
 @register("max", "reduction", numpy=(np.max, np.amax), numpy_signature=True, awkward="ak.max")
+@zero_d
 def max(
     x: Any,
     /,
@@ -265,6 +274,7 @@ def max(
 
 
 @register("min", "reduction", numpy=(np.min, np.amin), numpy_signature=True, awkward="ak.min")
+@zero_d
 def min(
     x: Any,
     /,
@@ -293,7 +303,11 @@ def _arg(name: str, kind: str, x: Any, axis: Any, keepdims: bool) -> Any:
     out_dtype = backend.result_dtype("argmax", x._content.dtype)
     inexact = dtype.kind in "fc"
     if axis is None:
-        flat = backend.xp.reshape(x._content, (-1,))
+        content = x._content
+        if isinstance(x._structure, BoundedStructure):  # padding never wins
+            worst = backend.identity(kind, content.dtype)
+            content = masked(backend.xp, in_use(x), content, worst)
+        flat = backend.xp.reshape(content, (-1,))
         out = getattr(backend.xp, "arg" + kind)(flat)
         if keepdims:
             ones = Structure(1, tuple(Segments(np.array([0, 1])) for _ in x._structure.levels))
@@ -310,7 +324,7 @@ def _arg(name: str, kind: str, x: Any, axis: Any, keepdims: bool) -> Any:
         if inexact:  # the first NaN wins, as in NumPy
             nan = xp.isnan(data)
             hit = xp.where(ctx.gather(ctx.reduce("any", nan)), nan, hit)
-        local = ctx.column("local", ctx.plan.local, data)
+        local = ctx.local(data)
         big = np.iinfo(ctx.backend.numpy_dtype(local.dtype)).max
         first = ctx.reduce("min", xp.where(hit, local, big))
         first = xp.where(ctx.count(data) > 0, first, -1)
@@ -327,6 +341,7 @@ def _arg(name: str, kind: str, x: Any, axis: Any, keepdims: bool) -> Any:
     awkward="ak.argmax",
     differentiable=False,
 )
+@zero_d
 def argmax(x: Any, /, *, axis: Any = None, keepdims: bool = False) -> Any:
     """Index of the (first) maximum along ``axis``; -1 for an empty list.
 
@@ -350,6 +365,7 @@ def argmax(x: Any, /, *, axis: Any = None, keepdims: bool = False) -> Any:
     awkward="ak.argmin",
     differentiable=False,
 )
+@zero_d
 def argmin(x: Any, /, *, axis: Any = None, keepdims: bool = False) -> Any:
     """Index of the (first) minimum along ``axis``; -1 for an empty list (see :func:`argmax`).
 
@@ -381,6 +397,7 @@ def _logical(name: str, kind: str, x: Any, axis: Any, keepdims: bool, where: Any
     awkward="ak.any",
     differentiable=False,
 )
+@zero_d
 def any(x: Any, /, *, axis: Any = None, keepdims: bool = False, where: Any = None) -> Any:
     """Whether any element along ``axis`` is true (non-zero); False for empty lists.
 
@@ -399,6 +416,7 @@ def any(x: Any, /, *, axis: Any = None, keepdims: bool = False, where: Any = Non
     awkward="ak.all",
     differentiable=False,
 )
+@zero_d
 def all(x: Any, /, *, axis: Any = None, keepdims: bool = False, where: Any = None) -> Any:
     """Whether every element along ``axis`` is true (non-zero); True for empty lists.
 
@@ -410,6 +428,7 @@ def all(x: Any, /, *, axis: Any = None, keepdims: bool = False, where: Any = Non
 
 
 @register("count", "reduction", awkward="ak.count", differentiable=False)
+@zero_d
 def count(x: Any, /, *, axis: Any = None, keepdims: bool = False, where: Any = None) -> Any:
     """Number of elements along ``axis`` (awkward's ``ak.count``); 0 for empty lists.
 
@@ -424,15 +443,11 @@ def count(x: Any, /, *, axis: Any = None, keepdims: bool = False, where: Any = N
     def compute(ctx: Context, data: Any, mask: Any) -> Any:
         if mask is not None:
             return ctx.reduce("sum", ctx.xp.astype(mask, dtype))
-        shape = (
-            tuple(1 if i in ctx.axes else d for i, d in enumerate(data.shape))
-            if isinstance(ctx, DenseAxes)
-            else (ctx.plan.n, *data.shape[1:])
-        )
-        n = ctx.count(data)
-        return ctx.xp.broadcast_to(
-            ctx.xp.asarray(n, dtype=dtype) if isinstance(n, int) else ctx.xp.astype(n, dtype), shape
-        )
+        xp, n = ctx.xp, ctx.count(data)
+        if isinstance(n, int):  # regular axes: the same count for every result
+            shape = tuple(1 if i in ctx.axes else d for i, d in enumerate(data.shape))
+            return xp.full(shape, n, dtype=dtype)
+        return xp.broadcast_to(xp.astype(n, dtype), (n.shape[0], *data.shape[1:]))
 
     return reduction("rg.count", x, axis, keepdims, where, compute)
 
@@ -445,6 +460,7 @@ def count(x: Any, /, *, axis: Any = None, keepdims: bool = False, where: Any = N
     awkward="ak.count_nonzero",
     differentiable=False,
 )
+@zero_d
 def count_nonzero(x: Any, /, *, axis: Any = None, keepdims: bool = False, where: Any = None) -> Any:
     """Number of non-zero elements along ``axis``; 0 for empty lists.
 

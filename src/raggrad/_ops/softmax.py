@@ -10,6 +10,7 @@ import math
 from typing import Any
 
 from .._registry import register
+from .common import zero_d
 from .reduction_engine import Context, along, cast, masked, reduction, single, with_content
 
 __all__ = ["log_softmax", "logsumexp", "softmax"]
@@ -35,6 +36,7 @@ def _inexact(x: Any, name: str) -> Any:
 
 
 @register("logsumexp", "reduction")
+@zero_d
 def logsumexp(x: Any, /, *, axis: Any = None, keepdims: bool = False, where: Any = None) -> Any:
     """``log(sum(exp(x)))`` along ``axis``, stable for large inputs; empty lists give -inf.
 

@@ -1,0 +1,364 @@
+"""Bounded structure: list lengths as data, capacities as shape (DESIGN.md, principle 7).
+
+An exact :class:`~raggrad._structure.Structure` holds host offsets and is static, so ``jax.jit``
+compiles once per set of list lengths. A :class:`BoundedStructure` holds its offsets as backend
+arrays, which are pytree leaves (traced under ``jit``); only its *capacities* are static: the
+number of outer slots, of list slots at every depth, and of element slots. Batches of different
+list lengths in one capacity bucket share one compiled program.
+
+Layout. Level ``k`` has offsets of length ``capacities[k] + 1``; the lists in use come first and
+the padding slots after them are empty lists (their offsets repeat the last one), so
+``offsets[-1]`` is the number of items in use one level down. The number of outer items in use is
+the ``count`` leaf. Content has ``capacities[-1]`` element slots: the elements in use, then padding
+slots that belong to no list and hold zeros. Segment ids of padding slots equal the number of
+list slots, so segment reductions drop them and gathers from them fill.
+
+``valid`` is a boolean leaf: ``False`` once an operation found that it cannot give the right answer
+(two operands with different lists, more combinations than the capacity given); converting the
+array to lists or trimming it then raises, so such a result is never silently wrong.
+
+Everything here works on the arrays of any backend through its array API namespace and two
+backend kernels (``ids_from_offsets``, ``take_fill``), so the same code runs eagerly on numpy and
+traced under ``jax.jit``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import _backends
+from ._errors import TracedStructureError
+from ._structure import Cached, Segments, Structure, dtype_name
+
+__all__ = ["BoundedAux", "BoundedPlan", "BoundedStructure", "bound", "bucket", "reduction_plan"]
+
+#: the smallest capacity a bucket has
+MIN_CAPACITY = 16
+
+
+def bucket(size: int) -> int:
+    """The capacity bucket of ``size``: the smallest power of two ``>= size``, at least 16."""
+    return max(MIN_CAPACITY, 1 << max(int(size) - 1, 0).bit_length())
+
+
+class BoundedAux(tuple):
+    """The static part of a bounded structure (pytree auxiliary data): capacities and inner dims."""
+
+    __slots__ = ()
+
+    @property
+    def capacities(self) -> tuple[int, ...]:
+        return self[0]
+
+    @property
+    def inner(self) -> tuple[int, ...]:
+        return self[1]
+
+    @property
+    def given(self) -> tuple[bool, ...]:
+        """For every level, whether its slots' list ids travel as a leaf (computed on the host)."""
+        return self[2]
+
+
+class BoundedStructure(Cached):
+    """Capacities and inner dims (static) plus the outer count, offsets and validity flag
+    (backend arrays)."""
+
+    __slots__ = ("_cache", "capacities", "count", "given_ids", "inner", "levels", "valid")
+
+    def __init__(
+        self,
+        count: Any,
+        levels: tuple[Any, ...],
+        capacities: tuple[int, ...],
+        inner: tuple[int, ...],
+        valid: Any,
+        ids: tuple[Any, ...] | None = None,
+    ) -> None:
+        self.count = count
+        self.levels = tuple(levels)
+        self.capacities = tuple(int(c) for c in capacities)
+        self.inner = tuple(int(d) for d in inner)
+        self.valid = valid
+        #: per level, the slots' list ids when they were computed on the host (else None)
+        self.given_ids = tuple(ids) if ids is not None else (None,) * len(self.levels)
+        self._cache: dict[Any, Any] = {}
+
+    @property
+    def backend(self) -> _backends.Backend:
+        return _backends.backend_of(self.count)
+
+    # ---- pytree -------------------------------------------------------------------------
+    @property
+    def leaves(self) -> tuple[Any, ...]:
+        return (self.count, *self.levels, self.valid, *(i for i in self.given_ids if i is not None))
+
+    @property
+    def aux(self) -> BoundedAux:
+        return BoundedAux((self.capacities, self.inner, tuple(i is not None for i in self.given_ids)))
+
+    @classmethod
+    def from_leaves(cls, aux: BoundedAux, leaves: Any) -> BoundedStructure:
+        leaves = tuple(leaves)
+        k = len(aux.given)
+        rest = iter(leaves[k + 2 :])
+        ids = tuple(next(rest) if present else None for present in aux.given)
+        return cls(leaves[0], leaves[1 : k + 1], aux.capacities, aux.inner, leaves[k + 1], ids)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # the arrays and the capacities, never the caches
+        args = (self.count, self.levels, self.capacities, self.inner, self.valid, self.given_ids)
+        return BoundedStructure, args
+
+    # ---- sizes --------------------------------------------------------------------------
+    @property
+    def nlevels(self) -> int:
+        return len(self.levels)
+
+    @property
+    def ndim(self) -> int:
+        return 1 + len(self.levels) + len(self.inner)
+
+    @property
+    def length(self) -> int:
+        """The number of outer slots (the outer capacity)."""
+        return self.capacities[0]
+
+    @property
+    def size(self) -> int:
+        """The number of element slots (the content's capacity)."""
+        return self.capacities[-1]
+
+    def with_inner(self, inner: tuple[int, ...]) -> BoundedStructure:
+        inner = tuple(inner)
+        if inner == self.inner:
+            return self
+
+        def make() -> BoundedStructure:
+            s = BoundedStructure(self.count, self.levels, self.capacities, inner, self.valid, self.given_ids)
+            s._cache = self._cache  # index maps do not depend on the inner shape
+            return s
+
+        return self.cached(("with_inner", inner), make)
+
+    def with_valid(self, valid: Any) -> BoundedStructure:
+        s = BoundedStructure(self.count, self.levels, self.capacities, self.inner, valid, self.given_ids)
+        s._cache = self._cache
+        return s
+
+    # ---- index maps, computed with the backend's kernels and cached per object -----------
+    def in_use(self, depth: int) -> Any:
+        """How many items at ``depth`` are in use (0: outer items; nlevels: elements)."""
+        return self.count if depth == 0 else self.levels[depth - 1][..., -1]
+
+    def ids(self, level: int) -> Any:
+        """For each slot one level below ``level``, the list slot holding it; padding slots get
+        the number of list slots (out of range)."""
+        given = self.given_ids[level]
+        if given is not None:
+            return given
+        size = self.capacities[level + 1]
+        return self.cached(("ids", level), lambda: self.backend.ids_from_offsets(self.levels[level], size))
+
+    def slot_mask(self, depth: int) -> Any:
+        """Which slots at ``depth`` are in use (booleans)."""
+
+        def make() -> Any:
+            xp = self.backend.xp
+            return xp.arange(self.capacities[depth], dtype=self.count.dtype) < self.in_use(depth)
+
+        return self.cached(("slot_mask", depth), make)
+
+    def lengths(self, level: int) -> Any:
+        return self.cached(("lengths", level), lambda: self.backend.xp.diff(self.levels[level]))
+
+    def local(self, level: int) -> Any:
+        """Each slot's position within its list (0 for padding slots)."""
+
+        def make() -> Any:
+            backend = self.backend
+            offsets = self.levels[level]
+            starts = backend.take_fill(offsets, self.ids(level), 0)
+            here = backend.xp.arange(self.capacities[level + 1], dtype=offsets.dtype)
+            return backend.xp.where(self.slot_mask(level + 1), here - starts, 0)
+
+        return self.cached(("local", level), make)
+
+    def ancestors(self, depth: int) -> Any:
+        """For every element slot, its ancestor's slot at ``depth`` (padding: out of range)."""
+        backend = self.backend
+        if depth >= self.nlevels:
+            return backend.xp.arange(self.size, dtype=self.count.dtype)
+
+        def make() -> Any:
+            ids = self.ids(depth)
+            for level in range(depth + 1, self.nlevels):
+                ids = backend.take_fill(ids, self.ids(level), self.capacities[depth])
+            return ids
+
+        return self.cached(("ancestors", depth), make)
+
+    @property
+    def shape(self) -> tuple[int | None, ...]:
+        n = self.concrete_count("") if self.is_concrete() else None
+        return (n, *([None] * len(self.levels)), *self.inner)
+
+    def type_str(self, dtype: Any, batch: tuple[int, ...] = ()) -> str:
+        """Awkward's type string, as the exact array's (``?`` for the count while traced)."""
+        n = str(self.concrete_count("")) if self.is_concrete() else "?"
+        dims = [str(d) for d in batch] + [n] + ["var"] * len(self.levels) + [str(d) for d in self.inner]
+        return " * ".join([*dims, dtype_name(dtype)])
+
+    # ---- concrete views -----------------------------------------------------------------
+    def is_concrete(self) -> bool:
+        return self.backend.is_concrete(self.count)
+
+    def concrete_count(self, what: str) -> int:
+        if not self.is_concrete():
+            msg = (
+                f"{what} of a bounded array is data (traced inside jax.jit); use rg.num(x, axis=0) "
+                "for the number of lists as a traced scalar, or rg.capacity(x) for the static capacities"
+            )
+            raise TracedStructureError(msg)
+        return int(self.backend.to_numpy(self.count))
+
+    def check_valid(self, what: str) -> None:
+        """``ValueError`` when an operation on the way found it could not give the right answer."""
+        if not bool(self.backend.to_numpy(self.valid)):
+            msg = (
+                f"{what}: this bounded array is invalid: an operation that made it met operands "
+                "whose lists differ, or produced more items than the capacity given (raise the "
+                "capacity, or check the inputs' lists with rg.trim before combining them)"
+            )
+            raise ValueError(msg)
+
+    def trim(self, what: str = "rg.trim") -> tuple[Structure, np.ndarray | None]:
+        """The exact structure of the items in use, and the element slots in use (a host slice
+        bound, None when all are in use). Needs concrete offsets."""
+        n = self.concrete_count(what)
+        self.check_valid(what)
+        levels: list[Segments] = []
+        used = n
+        for offsets in self.levels:
+            host = np.asarray(self.backend.to_numpy(offsets), dtype=np.int64)
+            levels.append(Segments(host[: used + 1].copy()))
+            used = int(host[used])
+        return Structure(n, tuple(levels), self.inner), np.int64(used)
+
+    def __repr__(self) -> str:
+        return f"BoundedStructure(capacities={self.capacities}, inner={self.inner})"
+
+
+def bound(s: Structure, content: Any, nb: int, capacities: tuple[int, ...]) -> tuple[BoundedStructure, Any]:
+    """Exact structure ``s`` and its content as a bounded structure of ``capacities`` and the
+    content padded with zeros to the element capacity (``nb`` batch dims in front)."""
+    backend = _backends.backend_of(content)
+    xp = backend.xp
+    device = _device(backend, content)
+    index = backend.default_int()
+
+    def on_device(host: np.ndarray, dtype: Any) -> Any:
+        out = backend.asarray(host, device=device)  # an explicit transfer
+        return out if dtype is None else xp.astype(out, dtype)
+
+    # the offsets, and the slots' list ids: computed here on the host where they cost a repeat,
+    # they travel as leaves (on a CPU a scatter on the device to rebuild them costs more)
+    levels, ids = [], []
+    for k, level in enumerate(s.levels):
+        host = np.full(capacities[k] + 1, level.offsets[-1], dtype=np.int64)
+        host[: len(level.offsets)] = level.offsets
+        levels.append(on_device(host, index))
+        slots = np.full(capacities[k + 1], capacities[k], dtype=np.int64)
+        slots[: level.size] = level.ids
+        ids.append(on_device(slots, index))
+    count = on_device(np.asarray(s.length, dtype=np.int64), index)
+    valid = on_device(np.asarray(True), None)
+    pad = capacities[-1] - s.size
+    if pad:
+        shape = list(content.shape)
+        shape[nb] = pad
+        content = xp.concat([content, xp.zeros(tuple(shape), dtype=content.dtype, device=device)], axis=nb)
+    return BoundedStructure(count, tuple(levels), capacities, s.inner, valid, tuple(ids)), content
+
+
+def _device(backend: Any, like: Any) -> Any:
+    device = backend.device_of(like) if backend.is_concrete(like) else None
+    return None if isinstance(device, set) else device
+
+
+class BoundedPlan:
+    """Where the element slots go when ragged axis ``a`` of a bounded structure is reduced.
+
+    ``targets``: every element slot's result slot (out of range for padding); ``n``: the result's
+    element capacity; ``result``/``keep``: the result's structure without/with the reduced axis
+    kept as lists of length 1 (``keep`` is None for the innermost axis); ``local``: every element's
+    index along the reduced axis; ``sorted``: whether ``targets`` never decrease.
+    """
+
+    __slots__ = ("counts", "keep", "local", "n", "result", "sorted", "targets")
+
+
+def reduction_plan(s: BoundedStructure, a: int) -> BoundedPlan:
+    """The plan of reducing ragged axis ``a`` (0: outer) of ``s``, made once per structure."""
+    return s.cached(("reduce-plan", a), lambda: _make_plan(s, a))
+
+
+def _make_plan(s: BoundedStructure, a: int) -> BoundedPlan:
+    # the algorithm of the exact plan (raggrad._structure), on the device and with capacities:
+    # walking down from depth a + 1, a node is identified after the reduction by (its grandparent
+    # at depth a - 1, its index within its parent at depth a), deeper nodes by (their parent's new
+    # slot, their own index); each new list is as long as the longest one merged into it
+    backend, caps, k = s.backend, s.capacities, s.nlevels
+    xp = backend.xp
+    index = s.count.dtype
+    p = BoundedPlan()
+    if a == k:
+        level = k - 1
+        p.targets, p.n, p.sorted, p.local = s.ids(level), caps[level], True, s.local(level)
+        p.result, p.keep, p.counts = _drop_last(s), None, s.lengths(level)
+        return p
+    if a == 0:
+        parents, n_parents = xp.zeros(caps[1], dtype=index), 1
+        parents = xp.where(s.slot_mask(1), parents, 1)  # padding: out of range
+    else:
+        parents, n_parents = backend.take_fill(s.ids(a - 1), s.ids(a), caps[a - 1]), caps[a - 1]
+    local = s.local(a)
+    count, new_levels, new_caps = s.count, [], []
+    for j in range(a + 1, k + 1):
+        longest = backend.segment_reduce_ids("max", local + 1, parents, n_parents, sorted_ids=False)
+        lengths = xp.maximum(longest, 0)  # empty parents (and the max identity) give 0
+        offsets = xp.concat([xp.zeros(1, dtype=index), xp.cumulative_sum(xp.astype(lengths, index))])
+        new_id = backend.take_fill(offsets, parents, caps[a + 1]) + local
+        new_id = xp.where(s.slot_mask(j), new_id, caps[j])  # padding slots go out of range
+        if j == a + 1 and a == 0:
+            count = offsets[-1]
+        else:
+            new_levels.append(offsets)
+            new_caps.append(n_parents)
+        if j < k:
+            parents = backend.take_fill(new_id, s.ids(j), caps[j])
+            local, n_parents = s.local(j), caps[j]
+    p.targets, p.sorted = new_id, False
+    # the reduced depth's capacity goes; every other depth keeps its own
+    kept = s.levels[: a - 1] if a else ()
+    result_caps = caps[:a] + caps[a + 1 :]
+    p.result = BoundedStructure(count, (*kept, *new_levels), result_caps, (), s.valid)
+    p.n = result_caps[-1]
+    if a == 0:  # keepdims: one outer list holding the result's outer items
+        ones = xp.stack([xp.zeros((), dtype=index), count])
+        keep_count, keep_caps = xp.ones((), dtype=index), (1, *result_caps)
+    else:  # keepdims: every item at depth a - 1 holds one list
+        ones = xp.minimum(xp.arange(caps[a - 1] + 1, dtype=index), s.in_use(a - 1))
+        keep_count, keep_caps = s.count, (*caps[:a], caps[a - 1], *caps[a + 1 :])
+    p.keep = BoundedStructure(keep_count, (*kept, ones, *new_levels), keep_caps, (), s.valid)
+    p.local = s.ancestors(0) if a == 0 else backend.take_fill(s.local(a - 1), s.ancestors(a), 0)
+    ones = xp.astype(s.slot_mask(k), index)
+    p.counts = backend.segment_reduce_ids("sum", ones, p.targets, p.n, sorted_ids=False)
+    return p
+
+
+def _drop_last(s: BoundedStructure) -> BoundedStructure:
+    """The structure of a reduction within the innermost lists: one level less."""
+    return BoundedStructure(s.count, s.levels[:-1], s.capacities[:-1], (), s.valid, s.given_ids[:-1])

@@ -1,0 +1,131 @@
+"""Bounded arrays: ``with_capacity``, ``capacity``, ``trim``, ``is_bounded``.
+
+A bounded array keeps its list lengths as data and its capacities as shape, so ``jax.jit``
+compiles one program for every batch whose sizes fit the capacities (see ``raggrad._bounded``).
+Capacities come in buckets: by default the smallest power of two at least as large as the size,
+and at least 16, so a stream of batches with new list lengths meets a handful of programs.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from .._array import RaggedArray
+from .._axes import as_index
+from .._bounded import BoundedStructure, bound, bucket
+from .._records import RecordArray, fieldwise
+from .._registry import register
+from .._structure import Structure
+from .common import single
+
+__all__ = ["Capacity", "capacity", "is_bounded", "trim", "with_capacity"]
+
+
+class Capacity(NamedTuple):
+    """The static capacities of a bounded array: list slots per depth (outer first), element slots."""
+
+    lists: tuple[int, ...]
+    elements: int
+
+
+def _capacities(s: Structure, lists: Any, elements: Any, name: str) -> tuple[int, ...]:
+    """Capacities for every depth of ``s`` (outer, every ragged level, elements)."""
+    sizes = [s.count_at(d) for d in range(s.nlevels + 1)]
+    given: list[Any] = [None] * (s.nlevels + 1)
+    if isinstance(lists, tuple | list):
+        if len(lists) > max(s.nlevels, 1):
+            depths = max(s.nlevels, 1)
+            msg = f"{name}: lists={tuple(lists)} gives {len(lists)} capacities for {depths} list depths"
+            raise ValueError(msg)
+        given[: len(lists)] = list(lists)
+    elif lists is not None:
+        given[0] = lists
+    if elements is not None:
+        if s.nlevels == 0 and given[0] is not None and as_index(elements, "elements", name) != given[0]:
+            msg = f"{name}: an array without ragged dimensions has one capacity; give lists= or elements="
+            raise ValueError(msg)
+        given[-1] = elements
+    out = []
+    for depth, (size, cap) in enumerate(zip(sizes, given, strict=True)):
+        if cap is None:
+            out.append(bucket(size))
+            continue
+        cap = as_index(cap, "a capacity", name)
+        if cap < size:
+            what = "elements" if depth == s.nlevels else f"lists at depth {depth}"
+            msg = f"{name}: capacity {cap} for the {what} is below the size {size}"
+            raise ValueError(msg)
+        out.append(cap)
+    return tuple(out)
+
+
+@register("with_capacity", "structural")
+@fieldwise("each")
+def with_capacity(x: Any, /, *, lists: Any = None, elements: Any = None) -> RaggedArray:
+    """The same lists as a bounded array: list lengths as data, capacities as shape.
+
+    Under ``jax.jit`` a bounded array's offsets are traced, so batches with different list
+    lengths but the same capacities share one compiled program. ``lists`` is the capacity of the
+    outer dimension (an int), or a tuple with one per list depth (outer first); ``elements`` the
+    capacity of the innermost content. ``None`` picks the bucket: the smallest power of two at
+    least as large as the size, and at least 16. A capacity below the size raises ``ValueError``.
+
+    >>> import raggrad as rg
+    >>> x = rg.with_capacity(rg.array([[1.0, 2.0], [], [3.0]]))
+    >>> x.to_list(), rg.capacity(x)
+    ([[1.0, 2.0], [], [3.0]], Capacity(lists=(16,), elements=16))
+    >>> rg.capacity(rg.with_capacity(rg.array([[1.0, 2.0], [], [3.0]]), lists=4, elements=8))
+    Capacity(lists=(4,), elements=8)
+    """
+    x = single(x, "rg.with_capacity")
+    if isinstance(x._structure, BoundedStructure):
+        x = x._trimmed("rg.with_capacity")
+    caps = _capacities(x._structure, lists, elements, "rg.with_capacity")
+    return RaggedArray._new(*bound(x._structure, x._content, x._nbatch, caps))
+
+
+@register("capacity", "structural", differentiable=False)
+def capacity(x: Any, /) -> Capacity | None:
+    """The static capacities of a bounded array (``None`` for an exact one).
+
+    >>> import raggrad as rg
+    >>> rg.capacity(rg.array([[1.0]])) is None
+    True
+    >>> rg.capacity(rg.with_capacity(rg.array([[[1.0], []]])))
+    Capacity(lists=(16, 16), elements=16)
+    """
+    if isinstance(x, RecordArray):
+        x = x._field(0)
+    s = single(x, "rg.capacity")._structure
+    if not isinstance(s, BoundedStructure):
+        return None
+    caps = s.capacities
+    return Capacity(caps[: max(s.nlevels, 1)], caps[-1])
+
+
+@register("is_bounded", "structural", differentiable=False)
+def is_bounded(x: Any, /) -> bool:
+    """Whether ``x`` is a bounded array (list lengths as data, capacities as shape).
+
+    >>> import raggrad as rg
+    >>> x = rg.array([[1.0], []])
+    >>> rg.is_bounded(x), rg.is_bounded(rg.with_capacity(x))
+    (False, True)
+    """
+    if isinstance(x, RecordArray):
+        x = x._field(0)
+    return isinstance(x, RaggedArray) and isinstance(x._structure, BoundedStructure)
+
+
+@register("trim", "structural")
+@fieldwise("each")
+def trim(x: Any, /) -> RaggedArray:
+    """The exact array of a bounded one: the lists in use, no padding (an exact array unchanged).
+
+    Needs concrete offsets: under ``jax.jit`` it raises ``TracedStructureError``.
+
+    >>> import raggrad as rg
+    >>> rg.trim(rg.with_capacity(rg.array([[1.0, 2.0], []]))).to_list()
+    [[1.0, 2.0], []]
+    """
+    return single(x, "rg.trim")._trimmed("rg.trim")

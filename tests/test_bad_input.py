@@ -1,0 +1,200 @@
+"""Bad and unusual input: the right answer or a clear, named error; never a crash or a quiet
+wrong number. One row per input found by trying raggrad as a hostile user would."""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import raggrad as rg
+from raggrad._registry import REGISTRY
+
+X = rg.array([[1.0, 2.0, 3.0], [], [4.0, 5.0]])
+XI = rg.array([[1, 2, 3], [], [4, 5]])
+MAX = np.iinfo(np.int64).max
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "phrase"),
+    [
+        # structure arithmetic that overflows int64 is refused, not wrapped around
+        (lambda: rg.from_lengths([MAX, MAX, 7], np.arange(5.0)), ValueError, "past the largest int64"),
+        (lambda: rg.from_offsets([0, MAX, -10, 3], np.arange(5.0)), ValueError, "must not decrease"),
+        (
+            lambda: rg.from_offsets(np.array([0, 2**63 + 5], np.uint64), np.arange(5.0)),
+            ValueError,
+            "fit in int64",
+        ),
+        (lambda: rg.from_lengths(np.array([2**63], np.uint64), np.arange(5.0)), ValueError, "fit in int64"),
+        (lambda: rg.from_offsets([0, 2**70], np.arange(5.0)), ValueError, "fit in int64"),
+        (lambda: rg.unflatten(rg.array([1.0, 2.0]), [MAX, MAX, 4]), ValueError, "past the largest int64"),
+        (
+            lambda: rg.from_padded(np.zeros((2, 2)), np.array([2**63, 0], np.uint64)),
+            ValueError,
+            "fit in int64",
+        ),
+        # axes: booleans refused, NumPy integers accepted, duplicates refused
+        (lambda: rg.sum(X, axis=True), TypeError, "not the boolean True"),
+        (lambda: rg.flip(X, axis=(1, 1)), ValueError, "more than once"),
+        (lambda: rg.num(X, axis=None), TypeError, "axis=None is not supported"),
+        (lambda: np.sort(X, kind="bogus"), ValueError, "kind='bogus'"),
+        # silent conversions
+        (lambda: rg.to_padded(X, length=1.5), TypeError, "length must be an integer"),
+        (lambda: rg.to_padded(XI, fill_value=np.nan), ValueError, "cannot be stored"),
+        (lambda: rg.from_padded(np.array([["a", "b"]]), [1]), TypeError, "numbers and booleans"),
+        (lambda: rg.full(2, "a"), TypeError, "fill_value must be a number"),
+        (lambda: rg.full(2, 1, dtype=object), TypeError, "numbers and booleans"),
+        # messages people can act on
+        (lambda: X + "x", TypeError, "cannot use str 'x' as an operand"),
+        (lambda: rg.sin("x"), TypeError, "cannot use str"),
+        (lambda: rg.from_lengths([1], None), TypeError, "not None"),
+        (lambda: rg.astype(X, str), TypeError, "numbers and booleans"),
+        (lambda: XI + 2**70, OverflowError, "does not fit in int64"),
+        (lambda: rg.arange(0, 10, 0), ValueError, "step must not be zero"),
+        (lambda: rg.to_numpy(X), ValueError, r"rg\.flatten\(x\) or x\.values"),
+        (lambda: np.add(X, 1, out=X), NotImplementedError, "immutable"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_bad_input_gets_a_named_error(call, error, phrase):
+    with pytest.raises(error, match=phrase):
+        call()
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        (lambda: rg.flip(X, axis=np.int64(1)), [[3.0, 2.0, 1.0], [], [5.0, 4.0]]),
+        (lambda: rg.sum(X, axis=np.int32(1)), [6.0, 0.0, 9.0]),
+        (lambda: X + [[1.0, 1.0, 1.0], [], [2.0, 2.0]], [[2.0, 3.0, 4.0], [], [6.0, 7.0]]),  # noqa: RUF005
+        (lambda: rg.from_lengths(rg.num(X), X.values), X.to_list()),
+        (lambda: rg.from_offsets(np.array([0, 2], np.uint64), np.arange(2.0)), [[0.0, 1.0]]),
+        (lambda: rg.array(np.array([1.0, 2.0], dtype=">f8")), [1.0, 2.0]),
+    ],
+)
+def test_unusual_input_gets_the_right_answer(call, expected):
+    assert call().to_list() == expected
+
+
+def test_in_place_operators_rebind_as_for_jax_arrays():
+    y = x = rg.array([[1.0], []])
+    x += 1  # a new array bound to x; the one y names is unchanged (arrays are immutable)
+    assert x.to_list() == [[2.0], []] and y.to_list() == [[1.0], []]
+
+
+def _ops_with_an_axis():
+    for name, op in sorted(REGISTRY.items()):
+        try:
+            parameters = inspect.signature(op.func).parameters
+        except (TypeError, ValueError):
+            continue
+        if "axis" in parameters:
+            yield name
+
+
+@pytest.mark.parametrize("name", list(_ops_with_an_axis()))
+def test_every_axis_refuses_booleans_and_accepts_numpy_integers(name):
+    op = REGISTRY[name].func
+    first = [X, X] if name in ("concat", "cartesian") else X
+    args = (first, 2) if name in ("combinations", "argcombinations") else (first,)
+    if name == "unflatten":
+        args = (rg.flatten(X, axis=None), [3, 0, 2])
+    if name == "vecdot":
+        v = rg.from_lengths([2, 0], np.ones((2, 3)))
+        args = (v, v)
+    with pytest.raises(TypeError, match="boolean"):
+        op(*args, axis=True)
+    axis = np.int64(0 if name == "unflatten" else 1)
+    try:
+        expected = op(*args, axis=int(axis))
+    except (
+        ValueError,
+        NotImplementedError,
+        TypeError,
+    ) as exc:  # the op refuses this axis: it must say so alike
+        with pytest.raises(type(exc)):
+            op(*args, axis=axis)
+        return
+    assert repr(op(*args, axis=axis)) == repr(expected)
+
+
+# ---- lost data: pickle and copies ---------------------------------------------------------------
+def _backends():
+    out = ["numpy"]
+    for name in ("jax", "torch"):
+        try:
+            __import__(name)
+            out.append(name)
+        except ImportError:
+            pass
+    return out
+
+
+@pytest.mark.parametrize("backend", _backends())
+def test_pickle_and_copies_round_trip_on_every_backend(backend):
+    x = rg.to_backend(rg.array([[1.5, 2.5], [], [3.5]]), backend)
+    r = rg.zip({"pt": x, "q": x * 2})
+    for obj in (x, r):
+        for back in (pickle.loads(pickle.dumps(obj)), copy.copy(obj), copy.deepcopy(obj)):
+            assert type(back) is type(obj)
+            assert back.to_list() == obj.to_list() and back.type == obj.type and back.backend == backend
+
+
+def test_pickle_of_a_numpy_array_after_jax_used_its_structure():
+    jax = pytest.importorskip("jax")
+    x = rg.array([[1.0, 2.0], [3.0]])
+    jax.jit(lambda v: rg.sum(v, axis=1))(x.to_backend("jax"))  # caches device maps on the structure
+    assert pickle.loads(pickle.dumps(x)).to_list() == x.to_list()
+
+
+def test_a_pickled_numpy_array_loads_without_jax():
+    data = pickle.dumps(rg.array([[1.0, 2.0], [], [3.0]]))
+    code = (
+        "import pickle, sys; sys.modules['jax'] = None; sys.modules['torch'] = None; "
+        f"x = pickle.loads({data!r}); print(x.to_list())"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[[1.0, 2.0], [], [3.0]]"
+
+
+# ---- JAX: silent conversions, printable results ----------------------------------------------
+def test_jax_refuses_integers_it_would_wrap_without_x64():
+    jax = pytest.importorskip("jax")
+    if jax.numpy.asarray(0).dtype == np.int64:
+        pytest.skip("x64 is enabled")
+    with pytest.raises(OverflowError, match="does not fit in int32"):
+        rg.array([[2**40, 1]], backend="jax")
+    assert rg.array([[2**30, 1]], backend="jax").to_list() == [[2**30, 1]]
+
+
+def test_zero_tangents_of_booleans_print_as_float0():
+    jax = pytest.importorskip("jax")
+    x = X.to_backend("jax")
+    _, t = jax.jvp(lambda v: v > 0, (x,), (x,))
+    assert t.type == "3 * var * float0"
+    assert t.to_list() == [[0, 0, 0], [], [0, 0]]
+
+
+def test_jacobian_of_ragged_in_ragged_out_is_printable_and_convertible():
+    jax = pytest.importorskip("jax")
+    x = X.to_backend("jax")
+    jac = jax.jacfwd(lambda v: v[:, 1:] * 2)(x)
+    # for every output element, the derivatives with the input's lists
+    assert jac.type == "3 * var * 3 * var * float32"
+    assert jac.to_list() == [
+        [[[0.0, 2.0, 0.0], [], [0.0, 0.0]], [[0.0, 0.0, 2.0], [], [0.0, 0.0]]],
+        [],
+        [[[0.0, 0.0, 0.0], [], [0.0, 2.0]]],
+    ]
+    assert "type='3 * var * 3 * var * float32'" in repr(jac)
+    assert jax.jacrev(lambda v: v[:, 1:] * 2)(x).to_list() == jac.to_list()
+    assert jac.to_backend("numpy").to_list() == jac.to_list()

@@ -1,0 +1,224 @@
+"""Bounded arrays: list lengths as data, capacities as shape; one compiled program per bucket."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+
+import raggrad as rg
+
+LISTS = [[1.0, 2.0, 3.0], [], [4.0, 5.0]]
+
+
+def _backends():
+    out = ["numpy"]
+    try:
+        import jax  # noqa: F401
+
+        out.append("jax")
+    except ImportError:
+        pass
+    return out
+
+
+# ---- construction and what a user sees -------------------------------------------------------
+def test_capacities_default_to_power_of_two_buckets_of_at_least_16():
+    x = rg.with_capacity(rg.array([[0.0] * 20, [1.0]] * 10))  # 20 lists, 210 elements
+    assert rg.capacity(x).lists == (32,) and rg.capacity(x).elements == 256
+    assert rg.capacity(rg.with_capacity(rg.array([[1.0]]))) == ((16,), 16)
+    deep = rg.with_capacity(rg.array([[[1.0], [2.0, 3.0]], []]), lists=(4, 8), elements=16)
+    assert rg.capacity(deep) == ((4, 8), 16)
+
+
+def test_a_capacity_below_the_size_names_both_numbers():
+    with pytest.raises(ValueError, match=r"capacity 2 for the lists at depth 0 is below the size 3"):
+        rg.with_capacity(rg.array(LISTS), lists=2)
+    with pytest.raises(ValueError, match=r"capacity 4 for the elements is below the size 5"):
+        rg.with_capacity(rg.array(LISTS), elements=4)
+
+
+@pytest.mark.parametrize("backend", _backends())
+def test_a_bounded_array_looks_like_the_exact_one(backend):
+    x = rg.array(LISTS, backend=backend)
+    b = rg.with_capacity(x)
+    assert rg.is_bounded(b) and not rg.is_bounded(x)
+    assert rg.capacity(x) is None
+    assert b.to_list() == x.to_list()
+    assert repr(b) == repr(x) and b.type == x.type and len(b) == len(x) and b.shape == x.shape
+    assert rg.trim(b).to_list() == x.to_list() and not rg.is_bounded(rg.trim(b))
+    assert pickle.loads(pickle.dumps(b)).to_list() == x.to_list()
+
+
+# ---- values: every op supported on bounded arrays equals the exact one ----------------------------
+OPS = {
+    "add": lambda v: v + 1.5,
+    "ufunc": lambda v: np.sin(v) * v**2,
+    "log": lambda v: np.log(v),
+    "sum1": lambda v: rg.sum(v, axis=1),
+    "mean1": lambda v: rg.mean(v, axis=1),
+    "max1": lambda v: rg.max(v, axis=1),
+    "std1": lambda v: rg.std(v, axis=1),
+    "prod1": lambda v: rg.prod(v, axis=1),
+    "count1": lambda v: rg.count(v, axis=1),
+    "any1": lambda v: rg.any(v > 2, axis=1),
+    "argmax1": lambda v: rg.argmax(v, axis=1),
+    "argmax_keep": lambda v: rg.argmax(v, axis=1, keepdims=True),
+    "sum_all": lambda v: rg.sum(v),
+    "max_all": lambda v: rg.max(v),
+    "argmax_all": lambda v: rg.argmax(v),
+    "softmax": lambda v: rg.softmax(v),
+    "log_softmax": lambda v: rg.log_softmax(v),
+    "logsumexp1": lambda v: rg.logsumexp(v, axis=1),
+    "centred": lambda v: v - rg.mean(v, axis=1, keepdims=True),
+    "per_list": lambda v: v * rg.sum(v, axis=1),
+    "where": lambda v: rg.sum(v, axis=1, where=v > 1.5),
+    "sum_sum": lambda v: rg.sum(rg.sum(v, axis=1) ** 2),
+}
+
+
+def _values(r):
+    return r.tolist() if hasattr(r, "tolist") else r.to_list()
+
+
+@pytest.mark.parametrize("backend", _backends())
+@pytest.mark.parametrize("op", sorted(OPS))
+def test_ops_on_bounded_arrays_equal_the_exact_results(backend, op):
+    f = OPS[op]
+    x = rg.array(LISTS, backend=backend)
+    expected, got = f(x), f(rg.with_capacity(x))
+    _same(_values(got), _values(expected))
+    if hasattr(got, "_structure"):
+        assert rg.is_bounded(got) and got.type == expected.type
+
+
+def _same(a, b):
+    """Nested lists equal up to float tolerance (NaN equal to NaN)."""
+    if isinstance(a, list) or isinstance(b, list):
+        assert isinstance(a, list) and isinstance(b, list) and len(a) == len(b), (a, b)
+        for u, v in zip(a, b):
+            _same(u, v)
+        return
+    assert type(a) is type(b) or {type(a), type(b)} <= {int, float}, (a, b)
+    np.testing.assert_allclose(a, b, rtol=1e-6, equal_nan=True)
+
+
+def _flat(v):
+    if isinstance(v, list):
+        return [y for item in v for y in _flat(item)]
+    return [v]
+
+
+# ---- jit: one program per bucket ----------------------------------------------------------------
+def test_one_trace_for_batches_with_new_lengths_in_one_bucket():
+    jax = pytest.importorskip("jax")
+    traces = []
+
+    def loss(w, x):
+        traces.append(1)
+        return rg.sum(rg.sum(np.sin(w * x) * x**2, axis=1) ** 2)
+
+    step = jax.jit(jax.value_and_grad(loss))
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        lengths = rng.poisson(3, 40)
+        x = rg.from_lengths(lengths, rng.normal(size=int(lengths.sum())))
+        xb = rg.with_capacity(x, lists=64, elements=256).to_backend("jax")
+        value, g = step(jax.numpy.float32(0.5), xb)
+        expected, eg = jax.value_and_grad(loss)(jax.numpy.float32(0.5), x.to_backend("jax"))
+        np.testing.assert_allclose(value, expected, rtol=1e-5)
+        np.testing.assert_allclose(g, eg, rtol=1e-4)
+    assert len(traces) == 1 + 20  # one trace under jit, one per eager reference
+    step(jax.numpy.float32(0.5), rg.with_capacity(x, lists=128, elements=256).to_backend("jax"))
+    assert len(traces) == 22  # a new bucket, a new trace
+
+
+def test_len_under_jit_names_the_traced_alternative():
+    jax = pytest.importorskip("jax")
+    b = rg.with_capacity(rg.array(LISTS, backend="jax"))
+    with pytest.raises(rg.TracedStructureError, match=r"rg\.num\(x, axis=0\)"):
+        jax.jit(lambda v: len(v))(b)
+    with pytest.raises(rg.TracedStructureError, match="traced"):
+        jax.jit(lambda v: rg.trim(v))(b)
+
+
+# ---- operands from different sources: never silently combined ------------------------------------
+def test_mismatched_bounded_operands_raise_eagerly_and_invalidate_under_jit():
+    jax = pytest.importorskip("jax")
+    a = rg.with_capacity(rg.array(LISTS, backend="jax"), lists=4, elements=8)
+    b = rg.with_capacity(rg.array([[1.0], [2.0, 3.0], [4.0, 5.0]], backend="jax"), lists=4, elements=8)
+    same = rg.with_capacity(rg.array(LISTS, backend="jax"), lists=4, elements=8)
+    with pytest.raises(ValueError, match="lists differ"):
+        a + b
+    assert (a + same).to_list() == [[2.0, 4.0, 6.0], [], [8.0, 10.0]]
+    out = jax.jit(lambda u, v: u + v)(a, b)  # lists are data here: the result is marked invalid
+    with pytest.raises(ValueError, match="invalid"):
+        out.to_list()
+    assert np.isnan(float(jax.jit(lambda u, v: rg.sum(u + v))(a, b)))  # no structure left: NaN
+    assert jax.jit(lambda u, v: u + v)(a, same).to_list() == [[2.0, 4.0, 6.0], [], [8.0, 10.0]]
+    with pytest.raises(ValueError, match="capacities differ"):
+        a + rg.with_capacity(rg.array(LISTS, backend="jax"))
+
+
+def test_exact_and_bounded_operands_give_a_bounded_result():
+    b = rg.with_capacity(rg.array(LISTS))
+    out = b * rg.array(LISTS)
+    assert rg.is_bounded(out) and out.to_list() == [[1.0, 4.0, 9.0], [], [16.0, 25.0]]
+    assert (b + np.array([1.0, 2.0, 3.0])).to_list() == [[2.0, 3.0, 4.0], [], [7.0, 8.0]]
+
+
+# ---- derivatives ---------------------------------------------------------------------------------
+def test_rg_grad_gives_gradients_with_the_arguments_lists():
+    jax = pytest.importorskip("jax")
+    x = rg.array(LISTS, backend="jax")
+
+    def f(v):
+        return rg.sum(rg.sum(np.sin(v) * v, axis=1) ** 2)
+
+    expected = jax.grad(f)(x)
+    b = rg.with_capacity(x)
+    g = rg.grad(f)(b)
+    assert rg.is_bounded(g)
+    np.testing.assert_allclose(_flat(g.to_list()), _flat(expected.to_list()), rtol=1e-6)
+    assert not np.any(np.asarray(g.values)[5:])  # padding slots get zero gradient
+    assert rg.grad(f)(x).to_list() == expected.to_list()  # exact arrays: jax.grad itself
+    value, _ = rg.value_and_grad(f)(b)
+    np.testing.assert_allclose(float(value), float(f(x)), rtol=1e-6)
+    with pytest.raises(TypeError):
+        jax.grad(f)(b)  # jax refuses integer leaves (the offsets)
+
+
+def test_no_nan_reaches_a_gradient_through_a_padding_slot():
+    jax = pytest.importorskip("jax")
+    jnp = jax.numpy
+    rng = np.random.default_rng(1)
+    lengths = rng.poisson(3, 10)
+    x = rg.with_capacity(rg.from_lengths(lengths, rng.uniform(1.0, 2.0, int(lengths.sum())))).to_backend(
+        "jax"
+    )
+
+    def loss(w):
+        y = x * w  # padding slots: 0 * w = 0, where log, sqrt and 1/y are not finite
+        return rg.sum(rg.sum(np.log(y) + np.sqrt(y) + 1.0 / y + y**0.5, axis=1))
+
+    g = jax.jit(jax.grad(loss))(jnp.float32(1.5))
+    assert np.isfinite(float(g))
+    exact = rg.trim(x)
+
+    def exact_loss(w):
+        y = exact * w
+        return rg.sum(rg.sum(np.log(y) + np.sqrt(y) + 1.0 / y + y**0.5, axis=1))
+
+    expected = jax.grad(exact_loss)(jnp.float32(1.5))
+    np.testing.assert_allclose(float(g), float(expected), rtol=1e-5)
+
+
+def test_jvp_and_vjp_of_bounded_arrays():
+    pytest.importorskip("jax")
+    b = rg.with_capacity(rg.array(LISTS, backend="jax"))
+    out, t = rg.jvp(lambda v: rg.sum(v * v, axis=1), (b,), (rg.ones_like(b),))
+    assert out.to_list() == [14.0, 0.0, 41.0] and t.to_list() == [12.0, 0.0, 18.0]
+    out, pullback = rg.vjp(lambda v: v * v, b)
+    (ct,) = pullback(rg.ones_like(out))
+    assert rg.is_bounded(ct) and ct.to_list() == [[2.0, 4.0, 6.0], [], [8.0, 10.0]]
