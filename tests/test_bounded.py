@@ -222,3 +222,13 @@ def test_jvp_and_vjp_of_bounded_arrays():
     out, pullback = rg.vjp(lambda v: v * v, b)
     (ct,) = pullback(rg.ones_like(out))
     assert rg.is_bounded(ct) and ct.to_list() == [[2.0, 4.0, 6.0], [], [8.0, 10.0]]
+
+
+def test_moving_a_bounded_array_moves_its_lists_too():
+    pytest.importorskip("jax")
+    b = rg.with_capacity(rg.array(LISTS))
+    on_jax = b.to_backend("jax")
+    assert on_jax._structure.backend.name == "jax" and on_jax.backend == "jax"
+    assert on_jax.to_list() == LISTS and rg.capacity(on_jax) == rg.capacity(b)
+    back = rg.array(on_jax, backend="numpy")
+    assert back._structure.backend.name == "numpy" and back.to_list() == LISTS

@@ -262,15 +262,20 @@ class RaggedArray:
             flat[i] = item
         return rows
 
-    def to_backend(self, name: str, *, device: Any = None) -> RaggedArray:
+    def to_backend(self, name: str, *, device: Any = None, dtype: Any = None) -> RaggedArray:
         """The same array on another backend (or device); see :func:`raggrad.to_backend`."""
-        c = self._content
-        content = (
-            c.to_backend(name, device=device)
-            if isinstance(c, RaggedArray)
-            else content_to(c, None, name, device)
-        )
-        return RaggedArray._new(self._structure, content)
+        c, s = self._content, self._structure
+        if isinstance(s, BoundedStructure) and dtype is None and self._backend.is_host and name:
+            # a batch built on the host: the content and the structure's arrays in one transfer
+            s, content = s.to_backend(name, device, c)
+            return RaggedArray._new(s, c if content is None else content)
+        if isinstance(c, RaggedArray):
+            content = c.to_backend(name, device=device, dtype=dtype)
+        else:
+            content = content_to(c, dtype, name, device)
+        if isinstance(s, BoundedStructure):  # its offsets, count and flag go along
+            s, _ = s.to_backend(name or self.backend, device)
+        return RaggedArray._new(s, content)
 
     def _to_numpy(self, name: str) -> np.ndarray:
         if isinstance(self._structure, BoundedStructure):

@@ -143,6 +143,25 @@ class BoundedStructure(Cached):
 
         return self.cached(("with_inner", inner), make)
 
+    def to_backend(
+        self, name: Any, device: Any = None, host_content: Any = None
+    ) -> tuple[BoundedStructure, Any]:
+        """The same structure with its arrays on backend ``name`` (and ``device``), and
+        ``host_content`` (a host array, or None) moved in the same transfer call."""
+        source, target = self.backend, _backends.get_backend(name)
+        if target is source and device is None and host_content is None:
+            return self, None
+        index = np.dtype(target.numpy_dtype(target.default_int()))
+        ids = [i for i in self.given_ids if i is not None]
+        hosts = [source.to_numpy(a).astype(index) for a in (self.count, *self.levels, *ids)]
+        extra = [] if host_content is None else [host_content]
+        moved = iter(target.put([*extra, *hosts, source.to_numpy(self.valid)], device))
+        content = next(moved) if extra else None
+        count = next(moved)
+        levels = tuple(next(moved) for _ in self.levels)
+        given = tuple(next(moved) if i is not None else None for i in self.given_ids)
+        return BoundedStructure(count, levels, self.capacities, self.inner, next(moved), given), content
+
     def with_valid(self, valid: Any) -> BoundedStructure:
         s = BoundedStructure(self.count, self.levels, self.capacities, self.inner, valid, self.given_ids)
         s._cache = self._cache
@@ -257,29 +276,34 @@ def bound(s: Structure, content: Any, nb: int, capacities: tuple[int, ...]) -> t
     backend = _backends.backend_of(content)
     xp = backend.xp
     device = _device(backend, content)
-    index = backend.default_int()
-
-    def on_device(host: np.ndarray, dtype: Any) -> Any:
-        out = backend.asarray(host, device=device)  # an explicit transfer
-        return out if dtype is None else xp.astype(out, dtype)
-
+    index = np.dtype(backend.numpy_dtype(backend.default_int()))
     # the offsets, and the slots' list ids: computed here on the host where they cost a repeat,
     # they travel as leaves (on a CPU a scatter on the device to rebuild them costs more)
-    levels, ids = [], []
+    hosts = [np.asarray(s.length, dtype=index)]
     for k, level in enumerate(s.levels):
-        host = np.full(capacities[k] + 1, level.offsets[-1], dtype=np.int64)
-        host[: len(level.offsets)] = level.offsets
-        levels.append(on_device(host, index))
-        slots = np.full(capacities[k + 1], capacities[k], dtype=np.int64)
+        offsets = np.full(capacities[k] + 1, level.offsets[-1], dtype=index)
+        offsets[: len(level.offsets)] = level.offsets
+        hosts.append(offsets)
+    for k, level in enumerate(s.levels):
+        slots = np.full(capacities[k + 1], capacities[k], dtype=index)
         slots[: level.size] = level.ids
-        ids.append(on_device(slots, index))
-    count = on_device(np.asarray(s.length, dtype=np.int64), index)
-    valid = on_device(np.asarray(True), None)
+        hosts.append(slots)
+    moved = backend.put([*hosts, np.asarray(True)], device)  # one explicit transfer per leaf
+    k = s.nlevels
+    count, levels, ids, valid = moved[0], moved[1 : k + 1], moved[k + 1 : 2 * k + 1], moved[-1]
     pad = capacities[-1] - s.size
     if pad:
-        shape = list(content.shape)
-        shape[nb] = pad
-        content = xp.concat([content, xp.zeros(tuple(shape), dtype=content.dtype, device=device)], axis=nb)
+        if backend.is_host:
+            shape = list(content.shape)
+            shape[nb] = capacities[-1]
+            padded = np.zeros(shape, dtype=content.dtype)
+            padded[(slice(None),) * nb + (slice(0, s.size),)] = content
+            content = padded
+        else:
+            shape = list(content.shape)
+            shape[nb] = pad
+            zeros = xp.zeros(tuple(shape), dtype=content.dtype, device=device)
+            content = xp.concat([content, zeros], axis=nb)
     return BoundedStructure(count, tuple(levels), capacities, s.inner, valid, tuple(ids)), content
 
 

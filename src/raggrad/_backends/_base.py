@@ -133,6 +133,11 @@ class Backend:
         (``rg.num``, ``rg.local_index``), on ``like``'s device."""
         return self.xp.astype(self.index(owner, key, host, like), self.default_int())
 
+    def put(self, hosts: list[np.ndarray], device: Any = None) -> list[Any]:
+        """Host arrays (already of the dtypes wanted) as this backend's arrays on ``device``: one
+        explicit transfer each, no checks (for index maps the caller built)."""
+        return [self.asarray(h, device=device) for h in hosts]
+
     # ---- kernels of bounded structure (offsets as backend arrays, capacities static) -------
     def ids_from_offsets(self, offsets: Any, size: int) -> Any:
         """For each of ``size`` slots, the list (of ``offsets``) holding it; slots past the last

@@ -54,6 +54,9 @@ class JaxBackend(Backend):
     def owns_device(self, device: Any) -> bool:
         return isinstance(device, jax.Device)
 
+    def put(self, hosts: list[np.ndarray], device: Any = None) -> list[Any]:
+        return list(jax.device_put(hosts, resolve_device(device)))  # one call for all
+
     # ---- bounded structure: offsets are device arrays (traced under jit) -----------------
     def ids_from_offsets(self, offsets: Any, size: int) -> Any:
         return ids_from_offsets(offsets, size)

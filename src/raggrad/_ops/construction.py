@@ -61,7 +61,7 @@ def array(obj: Any, *, dtype: Any = None, backend: str | None = None, device: An
     '2 * var * float32'
     """
     if isinstance(obj, RaggedArray):
-        return RaggedArray._new(obj._structure, content_to(obj._content, dtype, backend, device))
+        return obj.to_backend(backend, device=device, dtype=dtype)
     converted = convert(obj)  # awkward Arrays and other registered foreign arrays
     if converted is not None:
         return array(converted, dtype=dtype, backend=backend, device=device)
