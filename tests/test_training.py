@@ -14,11 +14,12 @@ jnp = jax.numpy
 
 import raggrad as rg  # noqa: E402
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "examples" / "fit_per_list.py"
+EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
+EXAMPLE = EXAMPLES / "fit_per_list.py"
 
 
-def _example() -> Any:
-    spec = importlib.util.spec_from_file_location("fit_per_list", EXAMPLE)
+def _example(path: Path = EXAMPLE) -> Any:
+    spec = importlib.util.spec_from_file_location(path.stem, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -64,3 +65,10 @@ def test_ragged_array_inside_an_equinox_module() -> None:
     assert isinstance(g.scale, rg.RaggedArray)
     # d/dscale of (sum(scale * x) - target)^2 = 2 * residual * x, residuals [3, 0, 5]
     assert g.scale.to_list() == [[6.0, 12.0, 18.0], [], [40.0, 50.0]]
+
+
+def test_training_on_a_stream_of_batches_compiles_once() -> None:
+    example = _example(EXAMPLES / "train_bounded.py")
+    losses, traces = example.train(steps=30, batch_size=60)
+    assert traces == 1  # bounded batches: one program for every batch of the bucket
+    assert losses[-1] < 0.2 * losses[0]
