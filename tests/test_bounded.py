@@ -232,3 +232,21 @@ def test_moving_a_bounded_array_moves_its_lists_too():
     assert on_jax.to_list() == LISTS and rg.capacity(on_jax) == rg.capacity(b)
     back = rg.array(on_jax, backend="numpy")
     assert back._structure.backend.name == "numpy" and back.to_list() == LISTS
+
+
+# ---- stacks of bounded arrays ------------------------------------------------------------------
+def test_stack_keeps_every_members_lists_and_vmap_runs_per_member():
+    jax = pytest.importorskip("jax")
+    members = [rg.array([[1.0, 2.0], []], backend="jax"), rg.array([[3.0], [4.0, 5.0], [6.0]], backend="jax")]
+    s = rg.stack(members)
+    assert len(s) == 2 and s.to_list() == [m.to_list() for m in members]
+    assert s.type == "2 * var * var * float32"
+    assert [m.to_list() for m in rg.unstack(s)] == [m.to_list() for m in members]
+    sums = jax.jit(jax.vmap(lambda m: rg.sum(m, axis=1)))(s)
+    assert sums.to_list() == [[3.0, 0.0], [3.0, 9.0, 6.0]]
+    grads = jax.vmap(rg.grad(lambda m: rg.sum(m * m)))(s)
+    assert grads.to_list() == [[[2.0, 4.0], []], [[6.0], [8.0, 10.0], [12.0]]]
+    with pytest.raises(TypeError, match=r"jax\.vmap"):
+        rg.sum(s)
+    with pytest.raises(ValueError, match="equal capacities"):
+        rg.stack([rg.with_capacity(members[0], lists=4, elements=8), rg.with_capacity(members[1])])

@@ -33,7 +33,9 @@ from ._ops.autodiff import value_and_grad as value_and_grad
 from ._ops.autodiff import vjp as vjp
 from ._ops.bounded import capacity as capacity
 from ._ops.bounded import is_bounded as is_bounded
+from ._ops.bounded import stack as stack
 from ._ops.bounded import trim as trim
+from ._ops.bounded import unstack as unstack
 from ._ops.bounded import with_capacity as with_capacity
 from ._ops.combinations import argcombinations as argcombinations
 from ._ops.combinations import cartesian as cartesian
@@ -358,6 +360,7 @@ __all__ = [
     "spacing",
     "sqrt",
     "square",
+    "stack",
     "std",
     "subtract",
     "sum",
@@ -375,6 +378,7 @@ __all__ = [
     "uint32",
     "uint64",
     "unflatten",
+    "unstack",
     "unzip",
     "value_and_grad",
     "var",

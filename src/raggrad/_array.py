@@ -210,9 +210,14 @@ class RaggedArray:
 
     def __len__(self) -> int:
         s = self._structure
-        if self._nbatch == 0 and isinstance(s, BoundedStructure):
+        if self._nbatch == 0 and isinstance(s, BoundedStructure) and not s.stacked:
             return s.concrete_count("len(x)")
         return self.shape[0]  # type: ignore[return-value]
+
+    def _members(self) -> list[RaggedArray]:
+        """The members of a stack of bounded arrays (``rg.stack``)."""
+        s = self._structure
+        return [RaggedArray._new(s.member(i), self._content[i]) for i in range(self._content.shape[0])]
 
     def _trimmed(self, name: str = "rg.trim") -> RaggedArray:
         """The exact array of a bounded one (the items in use); an exact array itself."""
@@ -239,6 +244,8 @@ class RaggedArray:
     # ---- conversion ---------------------------------------------------------------------
     def to_list(self) -> list[Any]:
         """Nested Python lists (one row per batch element for batched content)."""
+        if isinstance(self._structure, BoundedStructure) and self._structure.stacked:
+            return [member.to_list() for member in self._members()]
         x = self._trimmed("x.to_list()")
         return nested_lists(x._structure, x._host_values(x._content), x._batch)
 
@@ -371,6 +378,8 @@ class RaggedArray:
         ):
             return f"<RaggedArray ?? type={self.type!r}>"
         if isinstance(self._structure, BoundedStructure):
+            if self._structure.stacked:
+                return f"<RaggedArray {limited_repr(self.to_list(), _REPR_WIDTH)} type={self.type!r}>"
             return repr(self._trimmed("repr(x)"))
         # convert only the outer items that can show: each takes at least two characters
         structure, content = self._structure, self._content

@@ -167,14 +167,35 @@ class BoundedStructure(Cached):
         s._cache = self._cache
         return s
 
+    # ---- a stack of bounded arrays (rg.stack): every leaf has a leading member axis ----------
+    @property
+    def stacked(self) -> bool:
+        return len(getattr(self.count, "shape", ())) > 0
+
+    def member(self, i: int) -> BoundedStructure:
+        """Member ``i`` of a stack."""
+        ids = tuple(None if a is None else a[i] for a in self.given_ids)
+        levels = tuple(o[i] for o in self.levels)
+        return BoundedStructure(self.count[i], levels, self.capacities, self.inner, self.valid[i], ids)
+
+    def _one(self) -> None:
+        if self.stacked:
+            msg = (
+                "this is a stack of bounded arrays (rg.stack): map a function over its members with "
+                "jax.vmap, or take them apart with rg.unstack"
+            )
+            raise TypeError(msg)
+
     # ---- index maps, computed with the backend's kernels and cached per object -----------
     def in_use(self, depth: int) -> Any:
         """How many items at ``depth`` are in use (0: outer items; nlevels: elements)."""
+        self._one()
         return self.count if depth == 0 else self.levels[depth - 1][..., -1]
 
     def ids(self, level: int) -> Any:
         """For each slot one level below ``level``, the list slot holding it; padding slots get
         the number of list slots (out of range)."""
+        self._one()
         given = self.given_ids[level]
         if given is not None:
             return given
@@ -221,12 +242,12 @@ class BoundedStructure(Cached):
 
     @property
     def shape(self) -> tuple[int | None, ...]:
-        n = self.concrete_count("") if self.is_concrete() else None
+        n = self.concrete_count("") if self.is_concrete() and not self.stacked else None
         return (n, *([None] * len(self.levels)), *self.inner)
 
     def type_str(self, dtype: Any, batch: tuple[int, ...] = ()) -> str:
         """Awkward's type string, as the exact array's (``?`` for the count while traced)."""
-        n = str(self.concrete_count("")) if self.is_concrete() else "?"
+        n = "var" if self.stacked else str(self.concrete_count("")) if self.is_concrete() else "?"
         dims = [str(d) for d in batch] + [n] + ["var"] * len(self.levels) + [str(d) for d in self.inner]
         return " * ".join([*dims, dtype_name(dtype)])
 
@@ -247,7 +268,8 @@ class BoundedStructure(Cached):
         """``ValueError`` when an operation on the way found it could not give the right answer."""
         if not bool(self.backend.to_numpy(self.valid)):
             msg = (
-                f"{what}: this bounded array is invalid: an operation that made it met operands "
+                f"{what}: this bounded array (capacities {self.capacities}) is invalid: an operation "
+                "that made it met operands "
                 "whose lists differ, or produced more items than the capacity given (raise the "
                 "capacity, or check the inputs' lists with rg.trim before combining them)"
             )
@@ -256,6 +278,7 @@ class BoundedStructure(Cached):
     def trim(self, what: str = "rg.trim") -> tuple[Structure, np.ndarray | None]:
         """The exact structure of the items in use, and the element slots in use (a host slice
         bound, None when all are in use). Needs concrete offsets."""
+        self._one()
         n = self.concrete_count(what)
         self.check_valid(what)
         levels: list[Segments] = []

@@ -18,7 +18,7 @@ from .._registry import register
 from .._structure import Structure
 from .common import single
 
-__all__ = ["Capacity", "capacity", "is_bounded", "trim", "with_capacity"]
+__all__ = ["Capacity", "capacity", "is_bounded", "stack", "trim", "unstack", "with_capacity"]
 
 
 class Capacity(NamedTuple):
@@ -129,3 +129,73 @@ def trim(x: Any, /) -> RaggedArray:
     [[1.0, 2.0], []]
     """
     return single(x, "rg.trim")._trimmed("rg.trim")
+
+
+@register("stack", "structural")
+def stack(arrays: Any, /) -> RaggedArray:
+    """Bounded arrays of equal capacities stacked along a new leading axis; each member keeps its
+    own lists (its offsets gain the leading axis).
+
+    ``jax.vmap(f)(stacked)`` runs ``f`` on every member; with a ``NamedSharding`` on the leading
+    axis each member lives on its own device. Exact arrays are bounded first with the capacities
+    of the first bounded one (or buckets covering them all). ``rg.unstack`` takes a stack apart.
+
+    >>> import raggrad as rg
+    >>> s = rg.stack([rg.array([[1.0, 2.0], []]), rg.array([[3.0]])])
+    >>> s.to_list(), len(s), [m.to_list() for m in rg.unstack(s)]
+    ([[[1.0, 2.0], []], [[3.0]]], 2, [[[1.0, 2.0], []], [[3.0]]])
+    """
+    if isinstance(arrays, RaggedArray) or not len(arrays):
+        msg = "rg.stack: expected a non-empty sequence of arrays"
+        raise TypeError(msg)
+    xs = [single(a, "rg.stack") for a in arrays]
+    bounded = [x for x in xs if isinstance(x._structure, BoundedStructure)]
+    if bounded:
+        caps = bounded[0]._structure.capacities
+    else:  # buckets that hold every member
+        depths = xs[0]._structure.nlevels + 1
+        caps = tuple(max(bucket(x._structure.count_at(d)) for x in xs) for d in range(depths))
+    members = []
+    for x in xs:
+        if not isinstance(x._structure, BoundedStructure):
+            x = with_capacity(x, lists=caps[:-1] or None, elements=caps[-1])
+        s = x._structure
+        if s.capacities != caps or s.inner != xs[0]._structure.inner or x.dtype != xs[0].dtype or x._nbatch:
+            msg = (
+                f"rg.stack: members need equal capacities, inner dims and dtypes: {caps} and "
+                f"{s.capacities}, types {xs[0].type!r} and {x.type!r}"
+            )
+            raise ValueError(msg)
+        members.append(x)
+    xp = members[0]._backend.xp
+
+    def stacked(leaves: list[Any]) -> Any:
+        return xp.stack(leaves) if leaves[0] is not None else None
+
+    first = members[0]._structure
+    structures = [m._structure for m in members]
+    structure = BoundedStructure(
+        stacked([s.count for s in structures]),
+        tuple(stacked([s.levels[k] for s in structures]) for k in range(first.nlevels)),
+        caps,
+        first.inner,
+        stacked([s.valid for s in structures]),
+        tuple(stacked([s.given_ids[k] for s in structures]) for k in range(first.nlevels)),
+    )
+    return RaggedArray._new(structure, xp.stack([m._content for m in members]))
+
+
+@register("unstack", "structural")
+def unstack(x: Any, /) -> tuple[RaggedArray, ...]:
+    """The members of a stack of bounded arrays (``rg.stack``), as a tuple.
+
+    >>> import raggrad as rg
+    >>> [m.to_list() for m in rg.unstack(rg.stack([rg.array([[1.0]]), rg.array([[2.0], []])]))]
+    [[[1.0]], [[2.0], []]]
+    """
+    if not (
+        isinstance(x, RaggedArray) and isinstance(x._structure, BoundedStructure) and x._structure.stacked
+    ):
+        msg = f"rg.unstack: expected a stack of bounded arrays (rg.stack), not {type(x).__name__}"
+        raise TypeError(msg)
+    return tuple(x._members())
