@@ -269,9 +269,9 @@ class BoundedStructure(Cached):
         if not bool(self.backend.to_numpy(self.valid)):
             msg = (
                 f"{what}: this bounded array (capacities {self.capacities}) is invalid: an operation "
-                "that made it met operands "
-                "whose lists differ, or produced more items than the capacity given (raise the "
-                "capacity, or check the inputs' lists with rg.trim before combining them)"
+                "that made it met operands whose lists differ, or produced more items than the "
+                "capacity given (raise the capacity, or check the inputs' lists with rg.trim before "
+                "combining them)"
             )
             raise ValueError(msg)
 

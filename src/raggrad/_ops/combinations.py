@@ -11,6 +11,12 @@ gathered content need more bytes than the memory available to the process (Linux
 of ``MemAvailable`` and the cgroup's free limit; elsewhere the physical memory) raises
 :class:`raggrad.OutputTooLargeError` (a ``ValueError``) naming the count and the bytes, before
 anything is allocated.
+
+Bounded inputs (``rg.with_capacity``) need ``capacity=``, the result's element slots, since the
+number of combinations is not bounded by the input's capacities; the result is bounded, computed on
+the device (``raggrad._ops.combinations_bounded``). An overflow is never silent: the first
+``capacity`` combinations are kept and the result is marked invalid, so ``to_list`` and
+``rg.trim`` raise. On exact inputs ``capacity=`` is optional and makes the result bounded.
 """
 
 from __future__ import annotations
@@ -24,12 +30,20 @@ from typing import Any
 import numpy as np
 
 from .._array import RaggedArray
+from .._bounded import BoundedStructure
 from .._broadcast import common_backend
 from .._convert import content_to, dtype_of
 from .._errors import OutputTooLargeError
 from .._records import fieldwise
 from .._registry import register
 from .._structure import Structure, descend, ext, from_levels, offsets_from_lengths, ranges
+from .combinations_bounded import (
+    bound_members,
+    bounded_cartesian,
+    bounded_combinations,
+    check_capacity,
+    need_capacity,
+)
 from .common import back, batched, depth, moved, new, single
 
 __all__ = ["argcombinations", "cartesian", "combinations"]
@@ -196,7 +210,9 @@ def _check_n(n: Any, name: str) -> int:
 
 @register("combinations", "structural", awkward="ak.combinations")
 @fieldwise("each")
-def combinations(x: RaggedArray, n: int, /, *, axis: int = 1) -> tuple[RaggedArray, ...]:
+def combinations(
+    x: RaggedArray, n: int, /, *, axis: int = 1, capacity: int | None = None
+) -> tuple[RaggedArray, ...]:
     """All ``n``-element combinations of the items of every list at ``axis`` (no replacement).
 
     Returns ``n`` arrays: the ``i``-th holds the ``i``-th member of every combination,
@@ -206,15 +222,31 @@ def combinations(x: RaggedArray, n: int, /, *, axis: int = 1) -> tuple[RaggedArr
     output too large for the available memory raises :class:`raggrad.OutputTooLargeError` (a
     ``ValueError``) naming the number of combinations and the bytes, before allocating it.
 
+    ``capacity``: the element slots of a bounded result, required for a bounded ``x`` (without it
+    ``TypeError``), whose innermost ragged axis is then the only one supported. The result's list
+    slots are ``x``'s at that depth; the combinations are made on the device, so one ``jax.jit``
+    program serves every batch of the same capacities. More combinations than ``capacity`` keep
+    the first ``capacity`` of them and mark the result invalid: ``to_list`` and ``rg.trim`` raise
+    ``ValueError`` naming the capacities, 0-d float reductions give NaN. On an exact ``x``,
+    ``capacity`` is optional: given, the result is bounded (list slots in ``rg.with_capacity``'s
+    buckets), and more combinations than ``capacity`` raise ``ValueError`` at once.
+
     >>> import raggrad as rg
     >>> a, b = rg.combinations(rg.array([[1, 2, 3], [], [4, 5]]), 2)
     >>> a.to_list(), b.to_list()
     ([[1, 1, 2], [], [4]], [[2, 3, 3], [], [5]])
+    >>> a, b = rg.combinations(rg.with_capacity(rg.array([[1, 2, 3], [], [4, 5]])), 2, capacity=8)
+    >>> a.to_list(), b.to_list(), rg.capacity(a)
+    ([[1, 1, 2], [], [4]], [[2, 3, 3], [], [5]], Capacity(lists=(16,), elements=8))
     """
     x = single(x, "rg.combinations")
     n = _check_n(n, "rg.combinations")
     s, backend, nb = x._structure, x._backend, x._nbatch
     d = depth(x, axis, "rg.combinations")
+    if isinstance(s, BoundedStructure):
+        cap = need_capacity(capacity, "rg.combinations", f"rg.combinations(x, {n}, capacity=1024)")
+        return bounded_combinations(x, n, d, cap, axis, "rg.combinations")
+    cap = None if capacity is None else check_capacity(capacity, "rg.combinations")
     count = s.cached(("combinations-count", n, d), lambda: _count_combinations(ext(s)[d].lengths, n))
     per_item = n * (_INDEX_BYTES + _item_bytes(x, d))
     _check_size("rg.combinations", count, "combinations", per_item, n, f"use a smaller n than {n}")
@@ -232,19 +264,23 @@ def combinations(x: RaggedArray, n: int, /, *, axis: int = 1) -> tuple[RaggedArr
     key = ("combinations", n, d)
     plan = s.cached(key, make)
     content = moved(x)
-    return tuple(
+    members = tuple(
         new(structure, back(backend, backend.take(content, sel, s, (*key, i)), nb), nb)
         for i, (structure, sel) in enumerate(plan)
     )
+    return members if cap is None else bound_members(members, count[0], cap, d, axis, "rg.combinations")
 
 
 @register("argcombinations", "structural", awkward="ak.argcombinations", differentiable=False)
 @fieldwise("one")
-def argcombinations(x: RaggedArray, n: int, /, *, axis: int = 1) -> tuple[RaggedArray, ...]:
+def argcombinations(
+    x: RaggedArray, n: int, /, *, axis: int = 1, capacity: int | None = None
+) -> tuple[RaggedArray, ...]:
     """Local indices of the members of the combinations of :func:`combinations`.
 
     The same size guard applies: :class:`raggrad.OutputTooLargeError` before allocating an output
-    that cannot fit in memory.
+    that cannot fit in memory. ``capacity`` as in :func:`combinations` (required for a bounded
+    ``x``; an overflow marks the result invalid); padding slots hold 0.
 
     >>> import raggrad as rg
     >>> i, j = rg.argcombinations(rg.array([[1, 2, 3], [], [4, 5]]), 2)
@@ -255,6 +291,10 @@ def argcombinations(x: RaggedArray, n: int, /, *, axis: int = 1) -> tuple[Ragged
     n = _check_n(n, "rg.argcombinations")
     s, backend = x._structure, x._backend
     d = depth(x, axis, "rg.argcombinations")
+    if isinstance(s, BoundedStructure):
+        cap = need_capacity(capacity, "rg.argcombinations", f"rg.argcombinations(x, {n}, capacity=1024)")
+        return bounded_combinations(x, n, d, cap, axis, "rg.argcombinations", arg=True)
+    cap = None if capacity is None else check_capacity(capacity, "rg.argcombinations")
     count = s.cached(("combinations-count", n, d), lambda: _count_combinations(ext(s)[d].lengths, n))
     # the plan's indices, then the local indices as int64 content (once per batch element)
     per_item = n * _INDEX_BYTES * (1 + math.prod(x._batch))
@@ -269,10 +309,11 @@ def argcombinations(x: RaggedArray, n: int, /, *, axis: int = 1) -> tuple[Ragged
     key = ("argcombinations", n, d)
     structure, cols = s.cached(key, make)
     like = x._content
-    return tuple(
+    members = tuple(
         new(structure, batched(backend, backend.int_content(s, (*key, i), c, like), x._batch), x._nbatch)
         for i, c in enumerate(cols)
     )
+    return members if cap is None else bound_members(members, count[0], cap, d, axis, "rg.argcombinations")
 
 
 def _cartesian_plan(structures: tuple[Structure, ...], d: int) -> tuple[list[Any], list[np.ndarray]]:
@@ -294,13 +335,20 @@ def _cartesian_plan(structures: tuple[Structure, ...], d: int) -> tuple[list[Any
 
 @register("cartesian", "structural", awkward="ak.cartesian")
 @fieldwise("sequence")
-def cartesian(arrays: Sequence[RaggedArray], /, *, axis: int = 1) -> tuple[RaggedArray, ...]:
+def cartesian(
+    arrays: Sequence[RaggedArray], /, *, axis: int = 1, capacity: int | None = None
+) -> tuple[RaggedArray, ...]:
     """Every tuple of one item from each array's list at ``axis``, as ``ak.cartesian``.
 
     Returns one array per input (the first input varies slowest). The arrays must have the same
     lists above ``axis``. An output too large for the available memory (the sum over lists of
     the products of their lengths, counted exactly) raises :class:`raggrad.OutputTooLargeError`
     before allocating it.
+
+    ``capacity`` as in :func:`combinations`: required when an array is bounded (exact ones among
+    them are bounded to its list slots), the result's element slots; more tuples than ``capacity``
+    keep the first ``capacity`` and mark the result invalid (``to_list`` and ``rg.trim`` raise).
+    On exact arrays it is optional and makes the result bounded (more tuples raise at once).
 
     >>> import raggrad as rg
     >>> a, b = rg.cartesian([rg.array([[1, 2], []]), rg.array([[10, 20, 30], [40]])])
@@ -314,6 +362,10 @@ def cartesian(arrays: Sequence[RaggedArray], /, *, axis: int = 1) -> tuple[Ragge
     backend = common_backend(tuple(xs), "rg.cartesian")
     first = xs[0]
     d = depth(first, axis, "rg.cartesian")
+    if any(isinstance(a._structure, BoundedStructure) for a in xs):
+        cap = need_capacity(capacity, "rg.cartesian", "rg.cartesian([a, b], capacity=1024)")
+        return bounded_cartesian(xs, d, cap, axis, "rg.cartesian")
+    cap = None if capacity is None else check_capacity(capacity, "rg.cartesian")
     sf = first._structure
     for a in xs[1:]:
         sa = a._structure
@@ -351,7 +403,7 @@ def cartesian(arrays: Sequence[RaggedArray], /, *, axis: int = 1) -> tuple[Ragge
     key = ("cartesian", d, structures[1:])
     plan = structures[0].cached(key, make)
     nb, owner = first._nbatch, structures[0]
-    return tuple(
+    members = tuple(
         new(
             structure,
             back(
@@ -363,3 +415,4 @@ def cartesian(arrays: Sequence[RaggedArray], /, *, axis: int = 1) -> tuple[Ragge
         )
         for i, (a, (structure, sel)) in enumerate(zip(xs, plan))
     )
+    return members if cap is None else bound_members(members, count[0], cap, d, axis, "rg.cartesian")

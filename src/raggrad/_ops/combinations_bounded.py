@@ -1,0 +1,369 @@
+"""``combinations``, ``argcombinations`` and ``cartesian`` with ``capacity=``: bounded results.
+
+The number of combinations is not bounded by the input's capacities, so the caller gives the
+result's element capacity (``capacity=``); its list slots are the input's at the combined depth.
+
+Bounded input. Everything is computed on the device from the offsets, with static sizes, so it
+runs traced under ``jax.jit`` (one program per set of capacities):
+
+1. per list, its count: ``C(L, n)`` for combinations, the product of the lengths for
+   ``cartesian``, cut at ``capacity + 1``; the offsets of the result are their running sum, cut
+   at ``capacity`` from the first list that passes it;
+2. per result slot, its list (``ids_from_offsets``) and its rank ``k`` within the list;
+3. the rank unranked: for combinations through the combinadic of the complement
+   (``m = C(L, n) - 1 - k = sum_j C(c_j, n - j + 1)`` with ``c_j = L - 1 - i_j``, each ``c_j`` the
+   largest ``c`` with ``C(c, t) <= m``: a float estimate ``(t! m)^(1/t) + (t - 1)/2``, which is
+   within ``(t - 1)/2`` of it, then a few exact steps); for ``cartesian`` in mixed radix, the last
+   array's index varying fastest;
+4. each member is one gather of the content (``take_fill``): differentiable, zero at padding.
+
+Overflow is never silent. More combinations than ``capacity`` keeps the first ``capacity`` of
+them (in order) and sets the result's ``valid`` flag to False: ``to_list``, ``rg.trim`` and
+conversions then raise ``ValueError`` naming the capacities, and 0-d float reductions of it are
+NaN. (With 32-bit indices, a single list with more than ``2**31 / n`` combinations is beyond
+exact counting; it overflows any capacity, and its kept slots hold zeros.)
+
+Exact input. The structure is static, so the exact (host) plan runs and the members are then
+bounded: list slots in buckets (as ``rg.with_capacity``), ``capacity`` element slots. More
+combinations than ``capacity`` raise ``ValueError`` at once, as ``rg.with_capacity`` does.
+
+Only the innermost ragged axis is supported on bounded inputs (the items combined are elements;
+combining sublists would need capacities for every depth below).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .._array import RaggedArray
+from .._axes import as_index
+from .._bounded import BoundedStructure, bound, bucket
+from .common import back, batched, moved
+
+__all__ = ["bound_members", "bounded_cartesian", "bounded_combinations", "check_capacity", "need_capacity"]
+
+
+# ---- arguments ---------------------------------------------------------------------------------
+def check_capacity(capacity: Any, name: str) -> int:
+    """``capacity=`` as a non-negative Python int."""
+    cap = as_index(capacity, "capacity=", name)
+    if cap < 0:
+        msg = f"{name}: capacity={cap} must be a non-negative number of element slots"
+        raise ValueError(msg)
+    return cap
+
+
+def need_capacity(capacity: Any, name: str, call: str) -> int:
+    """``capacity=`` of an op on a bounded array, where it is required."""
+    if capacity is None:
+        msg = (
+            f"{name}: the number of results of a bounded array is not bounded by its capacities; "
+            f"give capacity= (the result's element slots), e.g. {call}; more results than the "
+            "capacity mark the result invalid (to_list and rg.trim raise)"
+        )
+        raise TypeError(msg)
+    return check_capacity(capacity, name)
+
+
+def _one(s: BoundedStructure, name: str) -> None:
+    if s.stacked:
+        msg = (
+            f"{name}: this is a stack of bounded arrays (rg.stack): map the op over its members with "
+            "jax.vmap, or take them apart with rg.unstack"
+        )
+        raise TypeError(msg)
+
+
+def _innermost(nlevels: int, d: int, axis: Any, name: str) -> None:
+    if d != nlevels:
+        msg = (
+            f"{name}: on a bounded array only the innermost ragged axis is supported, not axis={axis} "
+            f"(depth {d} of {nlevels}); trim it first (rg.trim) for the exact op"
+        )
+        raise NotImplementedError(msg)
+
+
+def _index_limit(s: BoundedStructure, capacity: int, n: int, name: str) -> int:
+    """The largest value of the structure's index dtype. ``capacity`` must leave room: running
+    sums must pass it well before they can wrap around (:func:`_result_offsets`), and a list too
+    long to count exactly (:func:`_safe_length`) must have more than ``imax / n >= capacity``
+    combinations, so that flagging it is never wrong."""
+    imax = int(np.iinfo(s.backend.numpy_dtype(s.count.dtype)).max)
+    most = imax // max(4, n)
+    if capacity > most:
+        msg = f"{name}: capacity={capacity} is too large for {s.count.dtype} indices (at most {most})"
+        raise ValueError(msg)
+    return imax
+
+
+# ---- structure arithmetic on the device ----------------------------------------------------------
+def _lists(s: BoundedStructure, d: int) -> tuple[Any, int]:
+    """The offsets of the lists whose items are combined (depth ``d - 1``) and their slot count."""
+    if d == 0:  # a flat array: one list, the outer items
+        xp = s.backend.xp
+        return xp.stack([xp.zeros((), dtype=s.count.dtype), s.count]), 1
+    return s.levels[d - 1], s.capacities[d - 1]
+
+
+def _comb(xp: Any, m: Any, t: int) -> Any:
+    """``C(m, t)`` elementwise, exact: after step ``j`` the running value is ``C(m, j + 1)``
+    (for ``m >= 0``; once ``m - j`` reaches 0 it stays 0)."""
+    if t == 0:
+        return xp.ones_like(m)
+    c = m
+    for j in range(1, t):
+        c = (c * (m - j)) // (j + 1)
+    return c
+
+
+def _safe_length(n: int, longest: int, imax: int) -> int:
+    """The longest list whose ``C(L, t)`` for every ``t <= n``, times ``n``, stays below ``imax``
+    (so :func:`_comb` cannot overflow), at most ``longest``."""
+    lo, hi = n, max(longest, n)
+    if max(math.comb(hi, t) for t in range(1, n + 1)) * n <= imax:
+        return hi
+    while lo + 1 < hi:  # invariant: lo is safe, hi is not
+        mid = (lo + hi) // 2
+        if max(math.comb(mid, t) for t in range(1, n + 1)) * n <= imax:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def _result_offsets(xp: Any, counts: Any, capacity: int) -> tuple[Any, Any]:
+    """Offsets of the result (running sums of ``counts`` cut at ``capacity``) and whether all fit.
+
+    The counts are cut at ``capacity + 1 <= imax / 4`` first, so the running sum reaches the
+    first list past the capacity before it can pass the dtype's range and wrap around (jax's
+    int32): that list is the first whose sum exceeds ``capacity`` (an ``argmax``, no second
+    scan), and it and every later one end at ``capacity``.
+    """
+    if counts.shape[0] == 0:
+        return xp.zeros(1, dtype=counts.dtype), xp.asarray(True)
+    run = xp.cumulative_sum(xp.minimum(counts, capacity + 1))
+    over = run > capacity
+    crossed = xp.any(over)
+    after = xp.arange(counts.shape[0], dtype=run.dtype) >= xp.argmax(over)
+    ends = xp.where(crossed & after, capacity, run)
+    return xp.concat([xp.zeros(1, dtype=counts.dtype), xp.astype(ends, counts.dtype)]), ~crossed
+
+
+def _slots(backend: Any, offsets: Any, capacity: int, columns: list[Any]) -> tuple[Any, Any, list[Any]]:
+    """For every result slot: its list (padding: the number of lists), its rank within the list,
+    and ``columns`` (per-list arrays) at its list."""
+    xp = backend.xp
+    lists = backend.ids_from_offsets(offsets, capacity)
+    table = xp.stack([offsets[:-1], *columns], axis=1)
+    rows = backend.take_fill(table, lists, 0)
+    rank = xp.arange(capacity, dtype=offsets.dtype) - rows[:, 0]
+    return lists, rank, [rows[:, j + 1] for j in range(len(columns))]
+
+
+def _largest(xp: Any, m: Any, t: int, hi: Any, fdtype: Any) -> Any:
+    """The largest ``c <= hi`` with ``C(c, t) <= m`` (it exists and is ``>= t - 1``).
+
+    ``x = (t! m)^(1/t) + (t - 1)/2`` satisfies ``c - (t - 1)/2 <= x < c + 1`` (AM-GM on the
+    products ``c (c-1) ... (c-t+1)`` and ``(c+1) c ... (c-t+2)``), so ``floor(x) - 1`` (one more
+    for float rounding) is at most ``c`` and at most ``ceil((t - 1)/2) + 2`` steps up reach it.
+    """
+    if t == 1:
+        return m
+    scaled = xp.astype(m, fdtype) * float(math.factorial(t))
+    x = (xp.sqrt(scaled) if t == 2 else xp.pow(scaled, 1.0 / t)) + (t - 1) / 2
+    c = xp.astype(xp.floor(x), m.dtype) - 1
+    c = xp.minimum(xp.maximum(c, t - 1), hi)
+    for _ in range(t // 2 + 2):  # t // 2 == ceil((t - 1) / 2)
+        up = xp.minimum(c + 1, hi)
+        c = xp.where((c < hi) & (_comb(xp, up, t) <= m), up, c)
+    return c
+
+
+def _unrank_combinations(xp: Any, rank: Any, length: Any, count: Any, n: int, fdtype: Any) -> list[Any]:
+    """The local indices of combination ``rank`` (lexicographic) of ``n`` items of a list of
+    ``length`` (``count = C(length, n)``), through the combinadic of the complement."""
+    m = count - 1 - rank
+    hi = length - 1
+    out = []
+    for t in range(n, 0, -1):
+        c = _largest(xp, m, t, hi, fdtype)
+        m = m - _comb(xp, c, t)
+        hi = c - 1
+        out.append(length - 1 - c)
+    return out
+
+
+def _result(
+    s: BoundedStructure, d: int, offsets: Any, lists: Any, capacity: int, valid: Any
+) -> BoundedStructure:
+    """The result's structure: ``s``'s levels above depth ``d - 1``, the new lists there."""
+    caps = (*s.capacities[:d], capacity)
+    if d == 0:
+        return BoundedStructure(offsets[-1], (), caps, s.inner, valid)
+    levels = (*s.levels[: d - 1], offsets)
+    return BoundedStructure(s.count, levels, caps, s.inner, valid, (*s.given_ids[: d - 1], lists))
+
+
+def _gather(x: RaggedArray, index: Any) -> Any:
+    """The content at element slots ``index`` (out of range: zeros), batch dims kept."""
+    backend = x._backend
+    return back(backend, backend.take_fill(moved(x), index, 0), x._nbatch)
+
+
+# ---- the ops -------------------------------------------------------------------------------------
+def bounded_combinations(
+    x: RaggedArray, n: int, d: int, capacity: int, axis: Any, name: str, *, arg: bool = False
+) -> tuple[RaggedArray, ...]:
+    """The members (``arg``: their local indices) of the combinations of bounded ``x``."""
+    s, backend = x._structure, x._backend
+    xp = backend.xp
+    _one(s, name)
+    _innermost(s.nlevels, d, axis, name)
+    imax = _index_limit(s, capacity, n, name)
+    offsets, nlists = _lists(s, d)
+    lengths = xp.diff(offsets)
+    safe = _safe_length(n, s.size, imax)
+    counts = xp.where(lengths <= safe, _comb(xp, xp.minimum(lengths, safe), n), capacity + 1)
+    out_offsets, fits = _result_offsets(xp, counts, capacity)
+    columns = [offsets[:-1], lengths, counts]
+    lists, rank, (starts, length, count) = _slots(backend, out_offsets, capacity, columns)
+    used = (lists < nlists) & (length <= safe)
+    length = xp.where(used, length, n)  # padding: a list of n items, rank 0, in range
+    count = xp.where(used, count, 1)
+    rank = xp.where(used, rank, 0)
+    local = _unrank_combinations(xp, rank, length, count, n, backend.default_float())
+    result = _result(s, d, out_offsets, lists, capacity, s.valid & fits)
+    if arg:
+        return tuple(_arg_member(x, result, xp.where(used, i, 0)) for i in local)
+    return tuple(_member(x, result, xp.where(used, starts + i, s.size)) for i in local)
+
+
+def bounded_cartesian(
+    xs: list[RaggedArray], d: int, capacity: int, axis: Any, name: str
+) -> tuple[RaggedArray, ...]:
+    """The members of the tuples of ``cartesian`` of arrays of which at least one is bounded."""
+    ref = next(a for a in xs if isinstance(a._structure, BoundedStructure))
+    s = ref._structure
+    xs = [_bounded_like(a, ref, d, axis, name) for a in xs]
+    backend = ref._backend
+    xp = backend.xp
+    _index_limit(s, capacity, 1, name)
+    valid = s.valid
+    for a in xs:
+        valid = valid & a._structure.valid & _same_lists_above(a, ref, d, name)
+    starts, lengths = [], []
+    for a in xs:
+        offsets, nlists = _lists(a._structure, d)
+        starts.append(offsets[:-1])
+        lengths.append(xp.diff(offsets))
+    top = capacity + 1
+    counts = xp.ones_like(lengths[0])
+    for length in lengths:  # products saturated at top, without overflow
+        too_many = counts > top // xp.maximum(length, 1)
+        counts = xp.where(length == 0, 0, xp.where(too_many, top, counts * length))
+    out_offsets, fits = _result_offsets(xp, counts, capacity)
+    lists, rank, columns = _slots(backend, out_offsets, capacity, [*starts, *lengths])
+    used = lists < nlists
+    rank = xp.where(used, rank, 0)
+    local = [None] * len(xs)
+    for j in range(len(xs) - 1, -1, -1):  # mixed radix: the last array's index varies fastest
+        length = xp.maximum(columns[len(xs) + j], 1)
+        local[j] = rank % length if j else rank
+        rank = rank // length
+    result = _result(s, d, out_offsets, lists, capacity, valid & fits)
+    return tuple(
+        _member(a, result, xp.where(used, columns[j] + local[j], a._structure.size)) for j, a in enumerate(xs)
+    )
+
+
+def _member(x: RaggedArray, result: BoundedStructure, index: Any) -> RaggedArray:
+    content = _gather(x, index)
+    return RaggedArray._new(result.with_inner(tuple(content.shape[x._nbatch + 1 :])), content)
+
+
+def _arg_member(x: RaggedArray, result: BoundedStructure, local: Any) -> RaggedArray:
+    return RaggedArray._new(result.with_inner(()), batched(x._backend, local, x._batch))
+
+
+def _bounded_like(a: RaggedArray, ref: RaggedArray, d: int, axis: Any, name: str) -> RaggedArray:
+    """``a`` bounded with ``ref``'s list slots above depth ``d`` (an exact ``a`` is bounded to them)."""
+    s, sa = ref._structure, a._structure
+    if isinstance(sa, BoundedStructure):
+        _one(sa, name)
+    _innermost(sa.nlevels, d, axis, name)
+    if a._nbatch != ref._nbatch:
+        msg = f"{name}: arrays of types {ref.type!r} and {a.type!r} do not have the same batch dims"
+        raise ValueError(msg)
+    if not isinstance(sa, BoundedStructure):
+        caps = (*s.capacities[:d], bucket(sa.size))
+        if any(sa.count_at(k) > c for k, c in enumerate(caps)):
+            msg = (
+                f"{name}: an exact array of type {a.type!r} does not fit the capacities {caps} of the others"
+            )
+            raise ValueError(msg)
+        return RaggedArray._new(*bound(sa, a._content, a._nbatch, caps))
+    if sa.capacities[:d] != s.capacities[:d]:
+        msg = f"{name}: the arrays' list capacities differ ({sa.capacities[:d]} vs {s.capacities[:d]})"
+        raise ValueError(msg)
+    return a
+
+
+def _same_lists_above(a: RaggedArray, ref: RaggedArray, d: int, name: str) -> Any:
+    """Whether ``a`` has ``ref``'s lists above depth ``d``: raises when concrete and they differ
+    (eager code gets the error where the mismatch is); a backend bool under ``jit``."""
+    sa, s = a._structure, ref._structure
+    xp = s.backend.xp
+    if sa is s or d == 0:  # flat arrays: the outer items of each are one list, whatever their number
+        return xp.asarray(True)
+    same = sa.count == s.count
+    for mine, theirs in zip(sa.levels[: d - 1], s.levels):
+        same = same & xp.all(mine == theirs)
+    if sa.is_concrete() and s.is_concrete() and not bool(s.backend.to_numpy(same)):
+        msg = f"{name}: arrays of types {ref.type!r} and {a.type!r} do not have the same lists above the axis"
+        raise ValueError(msg)
+    return same
+
+
+# ---- exact inputs with capacity= -----------------------------------------------------------------
+def bound_members(
+    members: tuple[RaggedArray, ...], count: int, capacity: int, d: int, axis: Any, name: str
+) -> tuple[RaggedArray, ...]:
+    """Exact members (with equal lists) as bounded arrays sharing one structure: list slots in
+    buckets (as ``rg.with_capacity``), ``capacity`` element slots; ``count`` results (the exact
+    number) above ``capacity`` raise ``ValueError``."""
+    first = members[0]
+    s = first._structure
+    if d != s.nlevels:
+        msg = (
+            f"{name}: capacity= is supported for the innermost ragged axis only, not axis={axis}; "
+            "leave it out for the exact op"
+        )
+        raise NotImplementedError(msg)
+    if count > capacity:
+        msg = (
+            f"{name}: the lists hold {count} results, more than capacity={capacity}; give a capacity= "
+            f"of at least {count} (rg.with_capacity's bucket for it: {bucket(count)})"
+        )
+        raise ValueError(msg)
+    caps = (*(bucket(s.count_at(k)) for k in range(s.nlevels)), capacity)
+    shared, content = bound(s, first._content, first._nbatch, caps)
+    out = [RaggedArray._new(shared, content)]
+    for a in members[1:]:
+        content = _pad(a, capacity)
+        out.append(RaggedArray._new(shared.with_inner(tuple(content.shape[a._nbatch + 1 :])), content))
+    return tuple(out)
+
+
+def _pad(a: RaggedArray, capacity: int) -> Any:
+    """``a``'s content with zeros up to ``capacity`` element slots (on its device)."""
+    backend, nb, content = a._backend, a._nbatch, a._content
+    shape = list(content.shape)
+    shape[nb] = capacity - shape[nb]
+    device = backend.device_of(content) if backend.is_concrete(content) else None
+    zeros = backend.xp.zeros(
+        tuple(shape), dtype=content.dtype, device=None if isinstance(device, set) else device
+    )
+    return backend.xp.concat([content, zeros], axis=nb)
