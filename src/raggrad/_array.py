@@ -302,6 +302,14 @@ class RaggedArray:
             out = out.astype(dtype, copy=False)
         return out
 
+    @property
+    def __jax_array__(self) -> Callable[[], Any]:
+        """JAX's protocol: ``jnp.asarray(x)``, ``jax.nn`` and optax take an array without ragged
+        dimensions as its content (``rg.to_dense``), under ``jax.jit`` too. For an array with ragged
+        dimensions the attribute raises a ``TypeError`` that is also an ``AttributeError``, so JAX's
+        operators (``w * x``) find none and leave ``x`` to raggrad's."""
+        return provided("jax_array")(self)
+
     def __array_namespace__(self, *, api_version: str | None = None) -> Any:
         if api_version not in (None, "2023.12", "2024.12"):
             msg = f"raggrad implements array API 2024.12, not {api_version!r}"
@@ -359,6 +367,22 @@ class RaggedArray:
     # ---- indexing and the rest ----------------------------------------------------------
     def __getitem__(self, key: Any) -> Any:
         return provided("getitem")(self, key)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        """In-place assignment, as NumPy has it, for arrays without ragged dimensions on backends
+        whose arrays are mutable (numpy, torch); ragged arrays are immutable, as JAX arrays are."""
+        s = self._structure
+        if isinstance(s, BoundedStructure) or s.nlevels or isinstance(self._content, RaggedArray):
+            msg = (
+                f"an array of type {self.type!r} is immutable (its lists are structure); build a new "
+                "one: rg.where(mask, value, x), or x + ... (x = ... rebinds the name)"
+            )
+            raise TypeError(msg)
+        if isinstance(key, RaggedArray):
+            key = key._content
+        if isinstance(value, RaggedArray):
+            value = value._content
+        self._backend.setitem(self._content, key, value)
 
     def __iter__(self) -> Any:
         for i in range(len(self)):

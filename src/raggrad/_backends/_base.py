@@ -133,6 +133,10 @@ class Backend:
         (``rg.num``, ``rg.local_index``), on ``like``'s device."""
         return self.xp.astype(self.index(owner, key, host, like), self.default_int())
 
+    def setitem(self, array: Any, key: Any, value: Any) -> None:
+        """``array[key] = value`` in place (libraries with mutable arrays: numpy, torch)."""
+        array[key] = value
+
     def put(self, hosts: list[np.ndarray], device: Any = None) -> list[Any]:
         """Host arrays (already of the dtypes wanted) as this backend's arrays on ``device``: one
         explicit transfer each, no checks (for index maps the caller built)."""
@@ -150,10 +154,10 @@ class Backend:
         ``fill`` (and no gradient)."""
         xp = self.xp
         n = data.shape[0]
+        if n == 0:  # every index is out of range (a take from an empty axis raises)
+            return xp.full((*index.shape, *data.shape[1:]), fill, dtype=data.dtype)
         ok = (index >= 0) & (index < n)
-        out = xp.take(data, xp.where(ok, index, 0) if n else index * 0, axis=0)
-        if n == 0:
-            return xp.full(out.shape, fill, dtype=data.dtype)
+        out = xp.take(data, xp.where(ok, index, 0), axis=0)
         return xp.where(xp.reshape(ok, ok.shape + (1,) * (len(data.shape) - 1)), out, fill)
 
     def segment_reduce_ids(self, kind: str, data: Any, ids: Any, n: int, *, sorted_ids: bool = True) -> Any:

@@ -54,6 +54,10 @@ class JaxBackend(Backend):
     def owns_device(self, device: Any) -> bool:
         return isinstance(device, jax.Device)
 
+    def setitem(self, array: Any, key: Any, value: Any) -> None:
+        msg = "jax arrays are immutable: write x = rg.asarray(x.values.at[key].set(value)) instead"
+        raise TypeError(msg)
+
     def put(self, hosts: list[np.ndarray], device: Any = None) -> list[Any]:
         return list(jax.device_put(hosts, resolve_device(device)))  # one call for all
 

@@ -38,6 +38,8 @@ def _cumulative(name: str, kind: str, x: Any, axis: Any, dtype: Any, include_ini
     if kind_axis != "ragged":
         (i,) = axes
         out = getattr(backend.xp, fname)(content, axis=i, include_initial=include_initial)
+        if dtype is not None:  # dtype= is the result's dtype (NumPy widens small integers)
+            out = xp.astype(out, content.dtype)
         if i == nb and not s.nlevels:
             return wrap(Structure(out.shape[nb]), out, nb)
         return wrap(s, out, nb)

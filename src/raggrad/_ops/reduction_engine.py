@@ -140,6 +140,8 @@ def classify(x: RaggedArray, axis: Any, name: str) -> tuple[str, Any]:
         return "all", tuple(range(len(x._content.shape)))
     if isinstance(axis, (tuple, list)):
         axes = normalize_axes(axis, x.ndim, name, type_str=x.type)
+        if not axes:  # axis=(): reduce over no axis (every element is its own result)
+            return "dense", ()
         if len(axes) > 1:
             parts = [classify(x, a, name) for a in axes]
             if builtins.any(kind != "dense" for kind, _ in parts):

@@ -85,6 +85,8 @@ def _sum_or_prod(
 
     def compute(ctx: Context, data: Any, mask: Any) -> Any:
         out = ctx.reduce(kind, masked(ctx.xp, mask, data, fill))
+        if dtype is not None and out.dtype != data.dtype:  # dtype= is the result's dtype
+            out = ctx.xp.astype(out, data.dtype)
         if initial is None:
             return out
         return out + initial if kind == "sum" else out * initial
