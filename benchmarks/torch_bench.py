@@ -6,12 +6,20 @@ The hand-written version is what a torch user writes without raggrad: segment id
 and under ``torch.compile(fullgraph=True)`` in one process, timed as interleaved pairs so that
 machine noise hits both alike; the target is raggrad / hand-written <= 1.2.
 
+Compile time is the first call (trace, compile, forward and backward) of each compiled function,
+raggrad's first, measured after both were compiled once on a small input and forgotten (the first
+compiles in a process load the compiler and its pattern tables: seconds that belong to neither)
+and with torch's on-disk caches of compiled graphs off (a cache hit measures a file read, and the
+hand-written function hits it on every run after the first); the target is raggrad / hand-written
+<= 3.
+
     python -m benchmarks.torch_bench [--size 1000000] [--device cpu] [--dtype float32] [--no-compile]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
 from collections.abc import Callable
 from typing import Any
@@ -22,6 +30,7 @@ import torch
 import raggrad as rg
 
 TARGET = 1.2
+COMPILE_TARGET = 3.0
 
 
 def make_data(size: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -33,8 +42,7 @@ def make_data(size: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 def raggrad_loss(x: Any) -> Any:
-    # rg.* spellings rather than operators: torch.compile skips NumPy's operator mixin
-    return rg.sum(rg.square(rg.sum(rg.multiply(rg.sin(x), rg.square(x)), axis=1)))
+    return rg.sum(rg.sum(rg.sin(x) * x**2, axis=1) ** 2)
 
 
 def handwritten_loss(values: Any, ids: Any, n: int) -> Any:
@@ -46,6 +54,27 @@ def handwritten_loss(values: Any, ids: Any, n: int) -> Any:
 def _sync(device: str) -> None:
     if device.startswith("cuda"):
         torch.cuda.synchronize()
+
+
+def _warm_up_compiler(device: str, dtype: Any) -> None:
+    """Compile both losses once on a small input, then forget them: the first compiles in a
+    process load the compiler and its pattern tables, which belongs to neither."""
+    lengths, host = make_data(1000, seed=1)
+    values = torch.tensor(host, dtype=dtype, device=device, requires_grad=True)
+    x = rg.from_offsets(np.concatenate([[0], np.cumsum(lengths)]), values)
+    n = len(lengths)
+    ids = torch.repeat_interleave(torch.arange(n, device=device), torch.from_numpy(lengths).to(device))
+    torch.compile(raggrad_loss, fullgraph=True)(x).backward()
+    torch.compile(handwritten_loss, fullgraph=True)(values, ids, n).backward()
+    torch._dynamo.reset()
+
+
+def _uncached() -> Any:
+    """torch's on-disk caches of compiled graphs off: compile time is compile work."""
+    stack = contextlib.ExitStack()
+    stack.enter_context(torch._inductor.config.patch(fx_graph_cache=False))
+    stack.enter_context(torch._functorch.config.patch(enable_autograd_cache=False))
+    return stack
 
 
 def _step(loss_fn: Callable[[], Any], values: Any) -> Callable[[], None]:
@@ -101,14 +130,16 @@ def measure(
 
     cases = [("eager", lambda: raggrad_loss(x), lambda: handwritten_loss(values, ids, n), None)]
     if compile:
+        _warm_up_compiler(device, dtype)
         rg_c = torch.compile(raggrad_loss, fullgraph=True)
         hw_c = torch.compile(handwritten_loss, fullgraph=True)
         compile_s = []
-        for fn in (lambda: rg_c(x), lambda: hw_c(values, ids, n)):
-            t0 = time.perf_counter()
-            _step(fn, values)()  # first call: trace and compile forward and backward
-            _sync(device)
-            compile_s.append(time.perf_counter() - t0)
+        with _uncached():
+            for fn in (lambda: rg_c(x), lambda: hw_c(values, ids, n)):
+                t0 = time.perf_counter()
+                _step(fn, values)()  # first call: trace and compile forward and backward
+                _sync(device)
+                compile_s.append(time.perf_counter() - t0)
         torch.testing.assert_close(values.grad, grads[1], rtol=tol, atol=tol)
         cases.append(("compiled", lambda: rg_c(x), lambda: hw_c(values, ids, n), compile_s))
     rows = []
@@ -131,6 +162,7 @@ def measure(
         "lists": n,
         "rows": rows,
         "target": TARGET,
+        "compile_target": COMPILE_TARGET,
     }
 
 
@@ -141,8 +173,10 @@ def text(result: dict[str, Any]) -> str:
         f"{'mode':<10} {'raggrad ms':>11} {'hand-written ms':>16} {'ratio':>7} {'compile s (rg / hw)':>20}",
     ]
     for r in result["rows"]:
-        comp = f"{r['compile_s'][0]:.1f} / {r['compile_s'][1]:.1f}" if r["compile_s"] else "-"
+        comp = f"{r['compile_s'][0]:.2f} / {r['compile_s'][1]:.2f}" if r["compile_s"] else "-"
         flag = "" if r["ratio"] <= TARGET else f"  (target <= {TARGET})"
+        if r["compile_s"] and r["compile_s"][0] > COMPILE_TARGET * r["compile_s"][1]:
+            flag += f"  (compile target <= {COMPILE_TARGET}x)"
         lines.append(
             f"{r['mode']:<10} {r['raggrad_ms']:>11.2f} {r['handwritten_ms']:>16.2f} "
             f"{r['ratio']:>7.2f} {comp:>20}{flag}"

@@ -1,5 +1,6 @@
 """The torch backend: construction, conversions, every op family, autograd against JAX, the edge
-rules (prod with zeros, max ties, mean of empty lists), x.requires_grad_()/x.grad, torch.compile."""
+rules (prod with zeros, max ties, mean of empty lists), x.requires_grad_()/x.grad. torch.compile:
+tests/test_torch_compile.py."""
 
 from __future__ import annotations
 
@@ -253,26 +254,3 @@ def test_integer_outputs_carry_no_gradient():
     x = t(LISTS).requires_grad_()
     assert not rg.argmax(x, axis=1).values.requires_grad
     assert not rg.count(x, axis=1).values.requires_grad
-
-
-# ---- torch.compile ----------------------------------------------------------------------------
-def test_torch_compile_fullgraph_matches_eager():
-    if not hasattr(torch, "compile"):
-        pytest.skip("torch.compile is unavailable")
-    offsets = np.array([0, 3, 3, 5, 9])
-
-    def f(x):
-        # rg.* functions: the NumPy operator mixin lives in a module that torch.compile skips
-        return rg.sum(rg.square(rg.sum(rg.multiply(rg.sin(x), rg.square(x)), axis=1)))
-
-    v = torch.linspace(-1, 1, 9, dtype=torch.float64, requires_grad=True)
-    x = rg.from_offsets(offsets, v)
-    expected = f(x)
-    expected.backward()
-    grad, v.grad = v.grad.clone(), None
-    # structure work (index maps) ran eagerly above and is cached: the trace sees tensors only
-    compiled = torch.compile(f, fullgraph=True, backend="aot_eager")
-    out = compiled(x)
-    out.backward()
-    torch.testing.assert_close(out.detach(), expected.detach())
-    torch.testing.assert_close(v.grad, grad)

@@ -5,7 +5,8 @@ differentiable torch operations, so ``loss.backward()`` fills ``values.grad``. S
 ``index_add`` for sums, ``scatter_reduce`` (with the exact rules of :mod:`._torch_rules`) for
 products and extrema, ``index_select`` for gathers, a padded ``cumsum``/``cumprod`` for scans. The
 index maps come from the host-side structure and are cached per device as int64 tensors, so under
-``torch.compile`` they are constants of the graph, never computed inside it.
+``torch.compile`` they are constants of the graph, never computed inside it (:mod:`._torch_compile`
+says how compiled code sees raggrad).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import torch
 
 from .._structure import Segments
 from ._base import KINDS, UNCACHED, Backend, identity
+from ._torch_compile import host_constants, tracing
 from ._torch_np import BY_NAME, to_torch_dtype, ufunc
 from ._torch_rules import segment_reduce
 
@@ -65,9 +67,6 @@ class TorchBackend(Backend):
     def identity(self, kind: str, dtype: Any) -> Any:
         return _IDENTITIES[kind, dtype]
 
-    def identity(self, kind: str, dtype: Any) -> Any:
-        return _IDENTITIES[kind, dtype]
-
     def lexsort(self, keys: tuple[Any, ...], axis: int = -1) -> Any:
         # successive stable sorts, the primary (last) key last
         order = None
@@ -97,8 +96,8 @@ class TorchBackend(Backend):
         return array.device
 
     def is_concrete(self, array: Any) -> bool:
-        # inside torch.compile's trace values are symbolic: structure cannot depend on them
-        return not torch.compiler.is_compiling()
+        # fake tensors (torch.compile, torch.export) have no values: structure cannot depend on them
+        return not tracing(array)
 
     def default_float(self) -> Any:
         return torch.get_default_dtype()
@@ -138,7 +137,15 @@ class TorchBackend(Backend):
     # ---- structure kernels ------------------------------------------------------------------
     def index(self, owner: Segments | Any, key: Any, host: np.ndarray, like: Any) -> Any:
         device = like.device if isinstance(like, torch.Tensor) else None
-        return owner.cached((self.name, str(device), key), lambda: _on_device(host, device))
+        key = (self.name, str(device), key)
+        if not tracing(like):
+            return owner.cached(key, lambda: _on_device(host, device))
+        # traced (torch.compile): the cached tensor is made real, outside the tracing modes, and
+        # enters the graph as a constant; lift_fresh_copy is how a traced function takes in a
+        # tensor it did not receive (inductor rejects a captured tensor used directly)
+        with host_constants():
+            index = owner.cached(key, lambda: _on_device(host, device))
+        return torch.ops.aten.lift_fresh_copy(index)
 
     def take(self, data: Any, index: np.ndarray, owner: Any, key: Any) -> Any:
         return torch.index_select(data, 0, self.index(owner or UNCACHED, key, index, data))
@@ -146,6 +153,12 @@ class TorchBackend(Backend):
     def segment_reduce(self, kind: str, data: Any, segments: Segments) -> Any:
         ids = self.segment_ids(segments, data)
         return segment_reduce(kind, data, ids, segments.n, _IDENTITIES[kind, data.dtype])
+
+    def segment_reduce_ids(self, kind: str, data: Any, ids: Any, n: int, *, sorted_ids: bool = True) -> Any:
+        # on the device (and under torch.compile, where ids are traced): ids >= n (padding) go
+        # to one extra group, which is dropped; torch's kernels need no sorted ids
+        ids = torch.clamp(ids.to(torch.int64), max=n)
+        return segment_reduce(kind, data, ids, n + 1, _IDENTITIES[kind, data.dtype])[:n]
 
     def scatter_reduce(self, kind: str, data: Any, ids: np.ndarray, n: int, owner: Any, key: Any) -> Any:
         ids_d = self.index(owner, key, ids, data)

@@ -51,6 +51,14 @@ def _binary(fn: Callable[..., Any]) -> Callable[..., Any]:
     return lambda a, b, /: fn(*_promoted(a, b))
 
 
+def _power(a: Any, b: Any, /) -> Any:
+    # a Python number stays one: torch promotes it as _promoted would, and ``x ** 2`` stays
+    # aten's pow(Tensor, Scalar) (a square, also in compiled graphs), not a pow of two tensors
+    if isinstance(a, torch.Tensor) and isinstance(b, (bool, int, float)):
+        return torch.pow(a, b)
+    return torch.pow(*_promoted(a, b))
+
+
 def _inexact(a: Any) -> Any:
     """Integers and booleans as torch's default float (what ``torch.sqrt`` of an int gives)."""
     return a if a.is_floating_point() or a.is_complex() else a.to(torch.get_default_dtype())
@@ -101,7 +109,7 @@ _SAME_TOO = ("logaddexp", "logaddexp2", "nextafter", "remainder")
 _FUNCS: dict[str, Callable[..., Any]] = {
     **{name: _binary(getattr(torch, name)) for name in (*_SAME, *_SAME_TOO)},
     "arctan2": _binary(torch.atan2),
-    "power": _binary(torch.pow),
+    "power": _power,
     "left_shift": _binary(torch.bitwise_left_shift),
     "right_shift": _binary(torch.bitwise_right_shift),
     "absolute": xp.abs,
