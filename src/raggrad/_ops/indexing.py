@@ -24,8 +24,10 @@ array. Integers beyond int64 raise :class:`IndexError`; slice bounds beyond it a
 Ragged index arrays (boolean masks and integer lists such as ``rg.argmax(x, axis=1,
 keepdims=True)``) take the result's structure from the index array. An integer one needs only
 structure to build the gather index (list start + local index), so it also works when the index
-values are traced under ``jax.jit``; a mask's output structure depends on its values, so a traced
-mask raises :class:`~raggrad.TracedStructureError`.
+values are traced under ``jax.jit``; a mask's output structure depends on its values, so on an
+exact array a traced mask raises :class:`~raggrad.TracedStructureError` naming the alternatives.
+On a bounded array every form works under ``jax.jit``, and so does a traced integer array on a
+ragged exact one (a mini-batch of lists), whose result is bounded: :mod:`.indexing_bounded`.
 
 Under ``jax.jit`` a traced integer index (a ragged one, or an array on an array without ragged
 dimensions) cannot raise when out of range; it follows JAX's rule for out-of-bounds gathers,
@@ -48,15 +50,22 @@ from .._array import RaggedArray, wrap
 from .._errors import check_concrete
 from .._registry import provide
 from .._structure import Segments, Structure, descend, ext, from_levels, offsets_from_lengths, ranges
+from . import indexing_bounded as bounded
+from .indexing_bounded import NAME as _NAME
+from .indexing_bounded import device_wrap, filled, mask_mismatch, on, out_of_range
 
 __all__ = ["getitem"]
 
-_NAME = "x[...]"
 _MASK_ALTERNATIVE = (
     "Keep the structure instead: pass the mask as where= to a reducer (rg.sum(x, axis=1, "
-    "where=mask)) or replace the unselected values with rg.where(mask, x, 0)."
+    "where=mask)) or replace the unselected values with rg.where(mask, x, 0); or bound the array "
+    "first: rg.with_capacity(x)[mask] works under jit, its capacities unchanged."
 )
-_ADVANCED = ("int", "array", "traced-array")  # NumPy's advanced indices, once an array is present
+_INT_ALTERNATIVE = (
+    "Pass it as a static value, or bound the array first: rg.with_capacity(x)[i] works under jit."
+)
+_ADVANCED = ("int", "array", "traced-array", "traced-int")  # NumPy's advanced indices, with an array
+_ARRAYS = ("array", "traced-array")
 _INT64 = 2**63
 _CLAMP = 2**62  # slice bounds are clamped here: no list is that long, and int64 sums cannot overflow
 
@@ -75,7 +84,7 @@ def _as_int(item: Any, backend: Any) -> int | None:
         return int(item)
     b = _backends.backend_of(item)
     if b is not None and len(item.shape) == 0 and b.numpy_dtype(item.dtype).kind in "iu":
-        check_concrete(b, item, _NAME, "an integer index")
+        check_concrete(b, item, _NAME, "an integer index", _INT_ALTERNATIVE)
         return _as_int(b.to_numpy(item).item(), backend)
     return None
 
@@ -160,7 +169,7 @@ def _expand_ellipsis(items: list[Any], ndim: int) -> list[Any]:
 # ---- advanced indices: NumPy's broadcasting rule --------------------------------------------
 def _broadcast(items: list[Any]) -> int:
     """The common length of the advanced indices ``items`` (integers broadcast, as length-1 arrays)."""
-    shapes = [(len(c[1]) if c[0] == "array" else int(c[1].shape[0]),) for c in items if c[0] != "int"]
+    shapes = [(len(c[1]) if c[0] == "array" else int(c[1].shape[0]),) for c in items if c[0] in _ARRAYS]
     sizes = {n for (n,) in shapes} - {1}
     if len(sizes) > 1:
         msg = (
@@ -176,7 +185,7 @@ def _pair(rag: list[Any], inner: list[Any]) -> tuple[list[Any], list[Any]]:
     k)`` (the ragged dims they index) and ``("paired-inner", items, k)`` (regular dims after those)."""
     items = rag + inner
     pos = [i for i, c in enumerate(items) if c[0] in _ADVANCED]
-    arrays = [i for i in pos if items[i][0] == "array"]
+    arrays = [i for i in pos if items[i][0] in _ARRAYS]
     if not arrays:
         return rag, inner
     if any(c[0] == "ragged" for c in rag):
@@ -197,7 +206,7 @@ def _pair(rag: list[Any], inner: list[Any]) -> tuple[list[Any], list[Any]]:
             )
             raise NotImplementedError(msg)
         group = [0]
-    if len(arrays) > 1 and any(items[i][2] is not None for i in arrays):
+    if len(arrays) > 1 and any(items[i][0] == "array" and items[i][2] is not None for i in arrays):
         msg = (
             f"{_NAME}: on a ragged array a boolean array cannot be combined with other integer arrays "
             "(awkward has no consistent rule for it); pass np.flatnonzero(mask) for NumPy's meaning"
@@ -205,10 +214,11 @@ def _pair(rag: list[Any], inner: list[Any]) -> tuple[list[Any], list[Any]]:
         raise NotImplementedError(msg)
     k = _broadcast([items[i] for i in group])
     in_rag = [i for i in group if i < len(rag)]
-    if not any(items[i][0] == "array" for i in in_rag):
+    if not any(items[i][0] in _ARRAYS for i in in_rag):
         return rag, inner  # integers, then arrays on the regular dims: _regular pairs those
     parts = tuple(
-        (np.broadcast_to(c[1], (k,)), c[2] if c[0] == "array" else None)
+        # (traced values, on a bounded array, stay as they are: the bounded walk broadcasts them)
+        (np.broadcast_to(c[1], (k,)) if c[0] in ("int", "array") else c[1], c[2] if c[0] == "array" else None)
         for c in map(items.__getitem__, in_rag)
     )
     rag = [*rag[: in_rag[0]], ("paired", parts, k), *rag[in_rag[-1] + 1 :]]
@@ -244,24 +254,6 @@ def _slice_bounds(key: tuple[Any, ...], lengths: np.ndarray) -> tuple[np.ndarray
     return a, count, step
 
 
-def _out_of_range(d: int, item: int | None, index: Any, length: int) -> IndexError:
-    """``item`` names the list at ragged axis ``d``; None for a regular axis (or the outer one)."""
-    if d == 0 or item is None:
-        return IndexError(f"{_NAME}: index {index} is out of range for axis {d} with length {length}")
-    if length == 0:
-        return IndexError(f"{_NAME}: list {item} at axis {d} is empty, so index {index} is out of range")
-    return IndexError(
-        f"{_NAME}: index {index} is out of range for list {item} at axis {d}, which has length {length}"
-    )
-
-
-def _mask_mismatch(length: int, d: int, item: int | None, size: int) -> IndexError:
-    where = f"axis {d}" if d == 0 or item is None else f"list {item} at axis {d}"
-    return IndexError(
-        f"{_NAME}: a boolean index of length {length} does not match {where}, which has length {size}"
-    )
-
-
 def _wrap(local: np.ndarray, lens: Any, sel: Any, d: int) -> np.ndarray:
     """Negative indices counted from the end; IndexError naming the first list out of range
     (``sel``: the lists' numbers, None for lists 0, 1, ..., False for a regular axis)."""
@@ -270,7 +262,7 @@ def _wrap(local: np.ndarray, lens: Any, sel: Any, d: int) -> np.ndarray:
     if bad.any():
         b = int(np.argmax(bad))
         item = None if sel is False else b if sel is None else int(sel[b])
-        raise _out_of_range(d, item, int(local[b]), int(np.broadcast_to(lens, local.shape)[b]))
+        raise out_of_range(d, item, int(local[b]), int(np.broadcast_to(lens, local.shape)[b]))
     return j
 
 
@@ -278,7 +270,7 @@ def _host_part(c: Any, size: int, axis: int) -> np.ndarray:
     """An integer or a host integer array (mask) on a regular axis of length ``size``, checked and
     wrapped on the host: JAX would clamp an index out of range instead of raising."""
     if c[0] == "array" and c[2] is not None and c[2] != size:
-        raise _mask_mismatch(c[2], axis, None, size)
+        raise mask_mismatch(c[2], axis, None, size)
     return _wrap(np.asarray([c[1]] if c[0] == "int" else c[1], dtype=np.int64), size, False, axis)
 
 
@@ -319,7 +311,7 @@ def _walk(levels: list[Segments], items: list[Any], d: int = 0, sel: Any = None)
                     node_starts, node_lens = levels[d + t].offsets[:-1][ids], levels[d + t].lengths[ids]
                 if mask_length is not None and (node_lens != mask_length).any():
                     b = int(np.argmax(node_lens != mask_length))
-                    raise _mask_mismatch(mask_length, d + t, int(ids[b]), int(node_lens[b]))
+                    raise mask_mismatch(mask_length, d + t, int(ids[b]), int(node_lens[b]))
                 ids = node_starts + _wrap(np.tile(idx, n), node_lens, ids, d + t)
             sel = ids
             out.append(np.arange(n + 1, dtype=np.int64) * k)
@@ -379,49 +371,11 @@ def _ragged(s: Structure, index: RaggedArray) -> tuple[list[Any], Any, Any]:
     local = index._content
     starts_d = b.index(ilev, ("ragged-start", seg), starts, local)
     lens_d = b.index(ilev, ("ragged-lens", seg), lens, local)
-    j, ok = _device_wrap(b, local, lens_d, int(lens.max(initial=0)), starts_d.dtype)
+    j, ok = device_wrap(b, local, lens_d, int(lens.max(initial=0)), starts_d.dtype)
     return levels, b.xp.where(ok, starts_d + j, 0), ok
 
 
-# ---- traced indices: JAX's out-of-bounds rule, list by list -----------------------------------
-def _fill_value(dtype: np.dtype) -> Any:
-    # the defaults of jnp.take(..., mode="fill") (its documentation, checked in the tests): NaN for
-    # inexact types, the most negative value for signed types, the largest for unsigned ones, True
-    if dtype.kind in "iu":
-        return np.iinfo(dtype).min if dtype.kind == "i" else np.iinfo(dtype).max
-    return np.nan if dtype.kind in "fc" else True
-
-
-def _device_wrap(b: Any, local: Any, lens: Any, longest: int, dtype: Any) -> tuple[Any, Any]:
-    """Traced ``local`` indices into lists of lengths ``lens`` (at most ``longest``), negative ones
-    counted from the end: ``(wrapped, in range)``. Values beyond ``±(longest + 1)`` are clamped
-    there first, so that the cast to the index ``dtype`` cannot wrap one into range."""
-    xp, info, bound = b.xp, np.iinfo(b.numpy_dtype(local.dtype)), longest + 1
-    if bound < info.max:
-        local = xp.minimum(local, bound)
-    if info.min < -bound:
-        local = xp.maximum(local, -bound)
-    local = xp.astype(local, dtype)
-    j = xp.where(local < 0, local + lens, local)
-    return j, (j >= 0) & (j < lens)
-
-
-def _filled(b: Any, gathered: Any, ok: Any) -> Any:
-    """``gathered`` (axis 0 along ``ok``) with the fill value where ``ok`` is False: no value of
-    another list, and a zero gradient (the cotangent of the discarded branch of a where is zero)."""
-    xp = b.xp
-    fill = xp.asarray(_fill_value(b.numpy_dtype(gathered.dtype)), dtype=gathered.dtype)
-    ok = xp.reshape(ok, (ok.shape[0],) + (1,) * (len(gathered.shape) - 1))
-    return xp.where(ok, gathered, fill)
-
-
 # ---- regular dims (and arrays with no ragged dimension): NumPy's rules as takes ---------------
-def _on(b: Any, content: Any) -> Any:
-    """``content`` on backend ``b`` (a traced index of another backend decides where it runs)."""
-    cb = _backends.backend_of(content)
-    return content if cb is b else b.asarray(cb.to_numpy(content))
-
-
 def _regular(b: Any, content: Any, lead: int, items: list[Any], axis0: int) -> Any:
     """``content`` indexed by ``items`` after ``lead`` untouched dims, as NumPy indexes, the same on
     every backend: slices as takes (torch has no negative steps), integers and arrays checked on
@@ -448,7 +402,7 @@ def _regular(b: Any, content: Any, lead: int, items: list[Any], axis0: int) -> A
             key.append(slice(None))
         else:
             if c[0] == "traced-array":
-                j, good = _device_wrap(b, c[1], size, size, b.default_int())
+                j, good = device_wrap(b, c[1], size, size, b.default_int())
                 index.append(xp.broadcast_to(j, (k,)))
                 good = xp.broadcast_to(good, (k,))
                 ok = good if ok is None else ok & good
@@ -472,7 +426,7 @@ def _regular(b: Any, content: Any, lead: int, items: list[Any], axis0: int) -> A
     if ok is None:
         content = b.take(content, flat, None, None)
     else:
-        content = _filled(b, xp.take(content, xp.where(ok, flat, 0), axis=0), ok)
+        content = filled(b, xp.take(content, xp.where(ok, flat, 0), axis=0), ok)
     if pos[-1] - pos[0] + 1 != len(pos):  # separated by a slice or None: NumPy puts them first
         dims = ["adv", *(t for t in dims if t != "adv")]
     content = xp.moveaxis(content, 0, lead + [t for t in dims if t != "new"].index("adv"))
@@ -501,7 +455,9 @@ def getitem(x: RaggedArray, key: Any) -> Any:
     """
     backend = x._backend
     raw = list(key) if isinstance(key, tuple) else [key]
-    items = _expand_ellipsis([_classify(item, backend) for item in raw], x.ndim)
+    on_device = bounded.wants_bounded(x, raw)  # list lengths as data: raggrad._ops.indexing_bounded
+    classified = [(on_device and bounded.classify(item)) or _classify(item, backend) for item in raw]
+    items = _expand_ellipsis(classified, x.ndim)
     nb, s, content = x._nbatch, x._structure, x._content
     # leading batch dims: ordinary NumPy indexing of the content
     if nb:
@@ -519,10 +475,10 @@ def getitem(x: RaggedArray, key: Any) -> Any:
         content = content[tuple(batch)]
         nb = len(content.shape) - 1 - len(s.inner)
     kinds = {c[0] for c in items}
-    if not s.nlevels and kinds & {"array", "traced-array"} and "ragged" not in kinds:
+    if not s.nlevels and kinds & {"array", "traced-array"} and "ragged" not in kinds and not on_device:
         traced = [c[1] for c in items if c[0] == "traced-array"]
         backend = _backends.backend_of(traced[0]) if traced else backend
-        content = _regular(backend, _on(backend, content), nb, items, 0)
+        content = _regular(backend, on(backend, content), nb, items, 0)
         return wrap(Structure(int(content.shape[nb]), (), ()), content, nb)
     # split the structured items into the ragged part (outer + levels) and the inner part
     nrag = s.nlevels + 1
@@ -533,11 +489,44 @@ def getitem(x: RaggedArray, key: Any) -> Any:
         if c[0] == "ragged" and used:
             msg = f"{_NAME}: a ragged index array must come first (before any dimension is indexed)"
             raise NotImplementedError(msg)
-        if c[0] == "traced-array":
+        if c[0] == "traced-array" and not on_device:
             check_concrete(_backends.backend_of(c[1]), c[1], _NAME, "an integer array on a ragged array")
         rag.append(c)
         used += _consumes(c)
     inner = items
+    if on_device:
+        rag, inner = _pair(*bounded.prepare(rag, inner))
+        content = backend.xp.moveaxis(content, nb, 0) if nb else content
+        out_structure, content, inner, backend = bounded.select(x, content, rag, inner, raw, nb)
+    else:
+        out_structure, content, inner, backend = _select(x, content, nb, rag, inner, backend)
+    if inner and inner[0][0] == "paired-inner":
+        # arrays on the regular dims paired with the ragged ones: the walk laid out k picks per
+        # selected list, so element r of the result takes position r % k of each
+        _, group, k = inner.pop(0)
+        m = int(content.shape[0])
+        items = [("array", np.arange(m), None), *[("slice", None, None, 1)] * nb]
+        for t, c in enumerate(group):
+            items.append(
+                ("array", np.resize(np.broadcast_to(_host_part(c, s.inner[t], nrag + t), k), m), None)
+            )
+        content = _regular(backend, content, 0, items + inner, nrag - 1 - nb)
+    elif inner:
+        content = _regular(backend, content, 1 + nb, inner, nrag)
+    if out_structure is None:  # no structured dimension left
+        content = content[0]
+        if len(content.shape) == 0:
+            return content
+        return wrap(None, content)
+    if nb:
+        content = backend.xp.moveaxis(content, 0, nb)
+    return RaggedArray._new(out_structure.with_inner(tuple(content.shape[nb + 1 :])), content)
+
+
+def _select(x: RaggedArray, content: Any, nb: int, rag: list[Any], inner: list[Any], backend: Any) -> Any:
+    """The walk of an exact array: the result's structure, the gathered content (element axis
+    first), the inner items left and the backend the result is on."""
+    s, nrag = x._structure, x._structure.nlevels + 1
     if any(c[0] in ("ragged", "traced-array") for c in inner):
         msg = f"{_NAME}: regular inner dimensions can only take integers, slices, None or NumPy arrays"
         raise IndexError(msg)
@@ -566,31 +555,11 @@ def getitem(x: RaggedArray, key: Any) -> Any:
     if nb:
         content = backend.xp.moveaxis(content, nb, 0)
     if ok is not None:
-        content = _filled(backend, backend.xp.take(_on(backend, content), sel, axis=0), ok)
+        content = filled(backend, backend.xp.take(on(backend, content), sel, axis=0), ok)
     elif sel is not None:
         # a selection that depends on values (an integer array, a mask) is not cached
         content = backend.take(content, sel, s if cache is not None else None, cache)
-    if inner and inner[0][0] == "paired-inner":
-        # arrays on the regular dims paired with the ragged ones: the walk laid out k picks per
-        # selected list, so element r of the result takes position r % k of each
-        _, group, k = inner.pop(0)
-        m = int(content.shape[0])
-        items = [("array", np.arange(m), None), *[("slice", None, None, 1)] * nb]
-        for t, c in enumerate(group):
-            items.append(
-                ("array", np.resize(np.broadcast_to(_host_part(c, s.inner[t], nrag + t), k), m), None)
-            )
-        content = _regular(backend, content, 0, items + inner, nrag - 1 - nb)
-    elif inner:
-        content = _regular(backend, content, 1 + nb, inner, nrag)
-    if out_structure is None:  # no structured dimension left
-        content = content[0]
-        if len(content.shape) == 0:
-            return content
-        return wrap(None, content)
-    if nb:
-        content = backend.xp.moveaxis(content, 0, nb)
-    return RaggedArray._new(out_structure.with_inner(tuple(content.shape[nb + 1 :])), content)
+    return out_structure, content, inner, backend
 
 
 def _plan(s: Structure, rag: list[Any]) -> tuple[Structure | None, np.ndarray | None]:
