@@ -93,8 +93,6 @@ def test_array_of_awkward_array_converts_and_switches_backend():
 @pytest.mark.parametrize(
     ("a", "layout"),
     [
-        (ak.Array([[1.0, None], [2.0]]), "IndexedOptionArray"),
-        (ak.Array([1.0, None]), "IndexedOptionArray"),
         (ak.Array([[1], ["a"]]), "UnionArray"),
         (ak.Array(["abc", "d"]), "ListOffsetArray of strings"),
         (ak.Array([b"abc"]), "ListOffsetArray of bytestrings"),
@@ -487,37 +485,78 @@ def test_awkward_lengths_near_int64_limit_are_exact():
     assert rg.offsets(x).tolist() == [0, _HUGE_EMPTY, 2 * _HUGE_EMPTY]
 
 
-# ---- unsupported layouts: a TypeError that names the layout ----------------------------------------
+# ---- option layouts: missing values, as awkward shows them ------------------------------------------
 def _mask(values):
     return index.Index8(np.array(values, dtype=np.int8))
 
 
-UNSUPPORTED = {
+OPTIONS = {
     "IndexedOptionArray": lambda: contents.IndexedOptionArray(_offsets([0, -1, 2]), _num()),
     "ByteMaskedArray": lambda: contents.ByteMaskedArray(_mask([1, 0, 1]), _num(), valid_when=True),
+    "ByteMaskedArray valid_when=False": lambda: contents.ByteMaskedArray(
+        _mask([0, 1, 0]), _num(), valid_when=False
+    ),
     "BitMaskedArray": lambda: contents.BitMaskedArray(
         index.IndexU8(np.array([0b101], dtype=np.uint8)), _num(), valid_when=True, length=3, lsb_order=True
+    ),
+    "BitMaskedArray msb": lambda: contents.BitMaskedArray(
+        index.IndexU8(np.array([0b10100000], dtype=np.uint8)),
+        _num(),
+        valid_when=True,
+        length=3,
+        lsb_order=False,
     ),
     "UnmaskedArray": lambda: contents.UnmaskedArray(_num()),
     "lists of IndexedOptionArray": lambda: contents.ListOffsetArray(
         _offsets([0, 2, 3]), contents.IndexedOptionArray(_offsets([0, -1, 2]), _num())
     ),
     "option lists": lambda: ak.Array([[1.0], None, [2.0]]),
+    "sliced option lists": lambda: ak.Array([[1.0, None, 3.0], None, [4.0], [], None])[1:4],
+    "reordered option lists": lambda: ak.Array([[1.0, None, 3.0], None, [4.0]])[[2, 1, 0, 1]],
+    "option records": lambda: ak.Array([[{"x": 1.0, "y": 2}, None], None, []]),
+    "option of regular": lambda: ak.mask(ak.to_regular(ak.Array([[1, 2], [3, 4]]), axis=1), [False, True]),
+    "IndexedArray of option": lambda: ak.Array([[1.0, None], None])[[1, 1, 0]],
 }
 
 
-@pytest.mark.parametrize("name", UNSUPPORTED)
-def test_missing_values_are_not_supported_yet(name):
-    a = ak.Array(UNSUPPORTED[name]())
-    layout = name.split()[-1] if name.startswith("lists of") else None
-    with pytest.raises(
-        TypeError, match=r"missing values \(option types, None\) are not supported yet"
-    ) as info:
+@pytest.mark.parametrize("name", OPTIONS)
+def test_option_layouts_convert_and_round_trip(name):
+    a = ak.Array(OPTIONS[name]())
+    x = rg.from_awkward(a)
+    assert x.to_list() == a.to_list()
+    assert x.type == str(a.type)
+    back = rg.to_awkward(x)
+    assert back.to_list() == a.to_list()
+    assert str(back.type) == str(a.type)
+
+
+def test_option_content_under_missing_values_is_zero_and_never_shown():
+    # awkward keeps whatever its buffers hold under a masked entry; raggrad holds a zero there
+    a = contents.ByteMaskedArray(
+        _mask([1, 0, 1]), contents.NumpyArray(np.array([1.0, 99.0, 3.0])), valid_when=True
+    )
+    x = rg.from_awkward(a)
+    assert x.values.tolist() == [1.0, 0.0, 3.0]
+    assert x.to_list() == [1.0, None, 3.0]
+
+
+def test_all_missing_over_empty_content_converts():
+    # every entry missing: the index holds -1 only and the content is empty
+    a = ak.enforce_type(ak.Array([None, None]), "option[var * float64]")
+    x = rg.from_awkward(a)
+    assert (x.to_list(), x.type) == ([None, None], "2 * option[var * float64]")
+
+
+def test_option_index_out_of_range_is_an_error():
+    bad = contents.IndexedOptionArray(_offsets([0, -1, 10**6]), _num())
+    with pytest.raises(ValueError, match=r"IndexedOptionArray index\[2\]=1000000 is out of range"):
+        rg.from_awkward(bad)
+
+
+def test_missing_values_inside_a_regular_dimension_are_refused():
+    a = ak.to_regular(ak.Array([[1.0, None], [2.0, 3.0]]), axis=1)
+    with pytest.raises(TypeError, match="inside a regular dimension"):
         rg.from_awkward(a)
-    message = str(info.value)
-    assert "ak.fill_none" in message
-    assert "ak.drop_none" in message
-    assert f"layout {layout or name}" in message or name == "option lists"
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "raggrad"
 FOUNDATIONS = {"_errors", "_dtypes", "_axes", "_registry", "_structure"}
-CORE = {"_array", "_records", "_convert", "_broadcast", "_bounded"}
+CORE = {"_array", "_records", "_convert", "_broadcast", "_bounded", "_options"}
 MAX_LINES = 600
 MAX_FUNCTION_IMPORTS = 3
 

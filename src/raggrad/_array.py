@@ -22,6 +22,7 @@ import numpy as np
 from . import _backends
 from ._bounded import BoundedAux, BoundedStructure
 from ._convert import content_to, dtype_of, limited_repr, nested_lists, parse_lists, slice_outer
+from ._errors import OptionTypeError
 from ._registry import convert, numpy_functions, provided, ufuncs
 from ._structure import Structure
 
@@ -450,23 +451,25 @@ def wrap(structure: Structure | None, content: Any, nbatch: int = 0) -> Any:
     return RaggedArray._new(structure.with_inner(inner), content)
 
 
-def as_ragged(obj: Any, name: str, *, allow_scalar: bool = False) -> Any:
+def as_ragged(obj: Any, name: str, *, allow_scalar: bool = False, options: bool = False) -> Any:
     """An op's array argument as a RaggedArray: the one place arguments are normalised.
 
     RaggedArrays pass through untouched. Backend arrays and Python/NumPy scalars become arrays
     without ragged dimensions (0-d ones stay 0-d backend arrays when ``allow_scalar``), nested
-    lists are parsed, and foreign arrays (awkward) go through their registered converter.
+    lists are parsed, and foreign arrays (awkward) go through their registered converter. Lists or
+    awkward Arrays with missing values (``None``) are refused unless the op takes them
+    (``options=True``; the registry refuses RaggedArrays with missing values the same way).
     """
     if isinstance(obj, RaggedArray):
         return obj
     converted = convert(obj)
     if converted is not None:
-        return converted
+        return converted if options else _no_options(converted, name)
     backend = _backends.backend_of(obj)
     if backend is None:
         if isinstance(obj, (list, tuple)):
             structure, content = parse_lists(obj, None, name)
-            return RaggedArray._new(structure, content)
+            return _no_options(RaggedArray._new(structure, content), name, options)
         if not isinstance(obj, (bool, int, float, complex, np.generic)):
             msg = f"{name}: expected an array, not {type(obj).__name__} {obj!r}"
             raise TypeError(msg)
@@ -478,3 +481,14 @@ def as_ragged(obj: Any, name: str, *, allow_scalar: bool = False) -> Any:
         msg = f"{name}: expected an array with at least one dimension, got a 0-d array"
         raise ValueError(msg)
     return RaggedArray._new(Structure(shape[0], (), shape[1:]), obj)
+
+
+def _no_options(x: Any, name: str, options: bool = False) -> Any:
+    """``x``, unless it has missing values and the op ``name`` does not take them."""
+    if options or getattr(getattr(x, "_structure", None), "masks", None) is None:
+        return x
+    msg = (
+        f"{name} does not take arrays with missing values (None); replace them with "
+        "rg.fill_none(x, value) or remove them with rg.drop_none(x) first"
+    )
+    raise OptionTypeError(msg)

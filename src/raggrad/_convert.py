@@ -51,7 +51,10 @@ def content_to(content: Any, dtype: Any, backend: Any, device: Any) -> Any:
     if source is target and dtype is None and device is None:
         return content
     if source is target and device is None:
-        return target.xp.astype(content, target.dtype(dtype))
+        wanted = target.dtype(dtype)
+        if content.dtype == wanted:  # astype copies even when nothing changes
+            return content
+        return target.xp.astype(content, wanted)
     return target.asarray(content, dtype=target.dtype(dtype), device=device)
 
 
@@ -60,14 +63,37 @@ def is_listlike(obj: Any) -> bool:
     return isinstance(obj, (list, tuple)) or (isinstance(obj, np.ndarray) and obj.ndim > 0)
 
 
-def parse_lists(obj: Any, dtype: Any, name: str = "rg.array") -> tuple[Structure, np.ndarray]:
-    """Nested Python lists → (structure, NumPy content), level by level (C-level loops only)."""
+def parse_lists(obj: Any, dtype: Any, name: str = "rg.array") -> tuple[Structure, Any]:
+    """Nested Python lists → (structure, NumPy content), level by level (C-level loops only).
+
+    A level whose items are all arrays (NumPy's or a backend's) with equal trailing shapes is
+    their first dimension, ragged, over regular inner dims: ``[np.zeros((3, 2)), np.zeros((1, 2))]``
+    is ``2 * var * 2``; the content is then the arrays concatenated, on their backend.
+    """
     items = list(obj)
     length = len(items)
     offsets: list[np.ndarray] = []
+    masks: list[np.ndarray | None] = []
     level = items
     depth = 1
     while level:
+        missing = any(map(_is_none, level))
+        masks.append(None)
+        if missing:  # None: a missing list (empty) or a missing number (a zero in the content)
+            present = np.fromiter((v is not None for v in level), dtype=np.bool_, count=len(level))
+            masks[-1] = present
+            if any(map(is_listlike, level)):
+                level = [() if v is None else v for v in level]
+            else:
+                filler = next((v for v in level if v is not None), 0.0)
+                level = [filler if v is None else v for v in level]
+                break
+        stacked = None if missing else _stacked_arrays(level, dtype, name)
+        if stacked is not None:
+            lengths, content = stacked
+            offsets.append(offsets_from_lengths(lengths, name))
+            structure = Structure(length, tuple(offsets), tuple(content.shape[1:]), _masks(masks, 1))
+            return structure, content
         listlike = list(map(is_listlike, level))
         if all(listlike):
             lengths = np.fromiter(map(len, level), dtype=np.int64, count=len(level))
@@ -92,7 +118,48 @@ def parse_lists(obj: Any, dtype: Any, name: str = "rg.array") -> tuple[Structure
     if not level and dtype is None:
         content = np.zeros(0, dtype=np.float64)
     check_numeric(content.dtype, name)
-    return Structure(length, tuple(offsets)), content
+    if len(masks) > len(offsets) and masks[-1] is not None:  # missing numbers hold zero
+        content = np.where(masks[-1].reshape((-1,) + (1,) * (content.ndim - 1)), content, 0).astype(
+            content.dtype
+        )
+    return Structure(length, tuple(offsets), (), _masks(masks, len(offsets) + 1 - len(masks))), content
+
+
+def _is_none(v: Any) -> bool:
+    return v is None
+
+
+def _masks(masks: list[np.ndarray | None], extra: int) -> tuple[np.ndarray | None, ...] | None:
+    """The parsed masks, one per depth: levels parsed, plus the innermost elements."""
+    if not any(m is not None for m in masks):
+        return None
+    return (*masks, *([None] * extra))
+
+
+def _stacked_arrays(level: list[Any], dtype: Any, name: str) -> tuple[np.ndarray, Any] | None:
+    """``(lengths, content)`` when every item is an array of at least one dimension, all of one
+    backend (NumPy arrays join any) and with equal trailing shapes; else None."""
+    backends = []
+    for item in level:
+        backend = _backends.backend_of(item)
+        shape = getattr(item, "shape", ())
+        if backend is None or not len(shape) or (isinstance(item, np.ndarray) and item.dtype == object):
+            return None
+        backends.append(backend)
+        if tuple(shape[1:]) != tuple(getattr(level[0], "shape", ())[1:]):
+            return None
+    target = next((b for b in backends if not b.is_host), backends[0])
+    if any(not b.is_host and b is not target for b in backends):
+        kinds = sorted({b.name for b in backends})
+        msg = f"{name}: the arrays in the list belong to different backends {kinds}; convert them to one"
+        raise TypeError(msg)
+    parts = [item if b is target else target.asarray(item) for item, b in zip(level, backends)]
+    content = target.xp.concat(parts, axis=0)
+    if dtype is not None:
+        content = target.xp.astype(content, target.dtype(dtype))
+    check_numeric(target.numpy_dtype(content.dtype), name)
+    lengths = np.fromiter((int(p.shape[0]) for p in parts), dtype=np.int64, count=len(parts))
+    return lengths, content
 
 
 def nested_lists(structure: Structure, host: np.ndarray, batch: tuple[int, ...]) -> Any:
@@ -101,12 +168,13 @@ def nested_lists(structure: Structure, host: np.ndarray, batch: tuple[int, ...])
         host = np.zeros(host.shape, dtype=np.int8)
     # math.prod, not -1: a reshape of an empty array cannot infer a dimension
     rows = host.reshape((math.prod(batch), *host.shape[len(batch) :]))
+    masks = structure.masks or (None,) * (structure.nlevels + 1)
     out = []
     for row in rows:
-        values = row.tolist()
-        for level in reversed(structure.levels):
-            o = level.offsets.tolist()
-            values = [values[a:b] for a, b in itertools.pairwise(o)]
+        values = _missing(row.tolist(), masks[-1])
+        for depth in reversed(range(structure.nlevels)):
+            o = structure.levels[depth].offsets.tolist()
+            values = _missing([values[a:b] for a, b in itertools.pairwise(o)], masks[depth])
         out.append(values)
     if not batch:
         return out[0]
@@ -115,16 +183,25 @@ def nested_lists(structure: Structure, host: np.ndarray, batch: tuple[int, ...])
     return result.reshape(batch).tolist()
 
 
+def _missing(values: list[Any], mask: np.ndarray | None) -> list[Any]:
+    """``values`` with None where ``mask`` is False."""
+    if mask is None:
+        return values
+    return [v if p else None for v, p in zip(values, mask.tolist(), strict=True)]
+
+
 def slice_outer(s: Structure, content: Any, nb: int, start: int, stop: int) -> tuple[Structure, Any]:
     """Structure and content of outer items ``start:stop`` (``nb`` batch dims in front)."""
     levels = []
+    masks = [None if s.masks is None or s.masks[0] is None else s.masks[0][start:stop]]
     lo, hi = start, stop
-    for level in s.levels:
+    for depth, level in enumerate(s.levels):
         offs = level.offsets[lo : hi + 1]
         lo, hi = int(offs[0]), int(offs[-1])
         levels.append(offs - lo)
+        masks.append(None if s.masks is None or s.masks[depth + 1] is None else s.masks[depth + 1][lo:hi])
     content = content[(slice(None),) * nb + (slice(lo, hi),)]
-    return Structure(stop - start, tuple(levels), s.inner), content
+    return Structure(stop - start, tuple(levels), s.inner, None if s.masks is None else tuple(masks)), content
 
 
 def limited_repr(obj: Any, width: int) -> str:

@@ -27,3 +27,8 @@ class OutputTooLargeError(ValueError):
 
     Raised before anything is allocated; the message names the number of items and the bytes.
     """
+
+
+class OptionTypeError(TypeError):
+    """An op was given an array with missing values (``None``, an option type) that it does not
+    take; the message names the op and the ways out (``rg.fill_none``, ``rg.drop_none``)."""

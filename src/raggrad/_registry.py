@@ -10,11 +10,14 @@ the decorator runs, so a mistake fails at import.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+from ._errors import OptionTypeError
 
 __all__ = [
     "KINDS",
@@ -89,6 +92,7 @@ class Op:
     differentiable: bool = True
     doc: str = ""
     spec: Spec | None = None
+    options: bool = False
 
 
 REGISTRY: dict[str, Op] = {}
@@ -107,20 +111,30 @@ def register(
     awkward: str | None = None,
     differentiable: bool = True,
     spec: Spec | None = None,
+    options: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register ``func`` as public op ``name``; returns ``func`` unchanged.
+    """Register ``func`` as public op ``name``; returns ``func``, or for an op that does not take
+    missing values (``options=False``) ``func`` behind a check that refuses them.
 
     ``ufuncs`` dispatch through NEP-13 and ``numpy`` functions through NEP-18, both to
     ``numpy_impl`` if given (NumPy's signature and semantics: ``np.ceil`` of integers is a float
     array), else to ``func``. ``numpy_signature=True`` makes that implementation from ``func``:
     a call is bound to the NumPy function's own signature and the arguments the caller passed are
     forwarded by name (``out=`` and arguments ``func`` lacks raise ``NotImplementedError``).
+    ``options=True`` declares that the op takes arrays with missing values (``None``) and gives
+    awkward's answer on them; any other op raises :class:`OptionTypeError` when given one, so no
+    op drops a ``None`` silently.
     """
     if kind not in KINDS:
         msg = f"register({name!r}): kind {kind!r} is not one of {KINDS}"
         raise ValueError(msg)
 
     def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+        nonlocal numpy_impl
+        if not options:
+            func = _refusing_options(func, name)
+            if numpy_impl is not None:
+                numpy_impl = _refusing_options(numpy_impl, name)
         impl = _numpy_adapter(numpy[0], func) if numpy_signature else numpy_impl
         old = REGISTRY.get(name)
         if old is not None:
@@ -140,6 +154,7 @@ def register(
             differentiable,
             (func.__doc__ or "").strip().split("\n")[0],
             spec,
+            options,
         )
         for u in op.ufuncs:
             if not isinstance(u, np.ufunc):
@@ -164,6 +179,32 @@ def register(
         return func
 
     return decorator
+
+
+def _has_options(a: Any) -> bool:
+    """Whether ``a`` (or an array in a list, tuple or dict ``a``) has missing values."""
+    if isinstance(a, (list, tuple)):
+        # nested lists of numbers are parsed by the op, which refuses None there (``as_ragged``)
+        return any(_has_options(v) for v in a if not isinstance(v, (bool, int, float, complex, list)))
+    if isinstance(a, dict):
+        return any(_has_options(v) for v in a.values())
+    return getattr(getattr(a, "_structure", None), "masks", None) is not None
+
+
+def _refusing_options(func: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """``func`` behind a check that refuses arrays with missing values (``None``)."""
+
+    @functools.wraps(func)
+    def refusing(*args: Any, **kwargs: Any) -> Any:
+        if any(map(_has_options, args)) or any(map(_has_options, kwargs.values())):
+            msg = (
+                f"rg.{name} does not take arrays with missing values (None); replace them with "
+                "rg.fill_none(x, value) or remove them with rg.drop_none(x) first"
+            )
+            raise OptionTypeError(msg)
+        return func(*args, **kwargs)
+
+    return refusing
 
 
 def _numpy_adapter(np_func: Callable[..., Any], func: Callable[..., Any]) -> Callable[..., Any]:

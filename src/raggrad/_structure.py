@@ -120,9 +120,26 @@ class Structure(Cached):
     """
 
     # weak references: torch.compile keeps structures, constants of its graphs, in weak tables
-    __slots__ = ("__weakref__", "_cache", "_hash", "inner", "length", "levels", "ndim", "nlevels", "shape")
+    __slots__ = (
+        "__weakref__",
+        "_cache",
+        "_hash",
+        "inner",
+        "length",
+        "levels",
+        "masks",
+        "ndim",
+        "nlevels",
+        "shape",
+    )
 
-    def __init__(self, length: int, offsets: tuple[np.ndarray, ...] = (), inner: tuple[int, ...] = ()):
+    def __init__(
+        self,
+        length: int,
+        offsets: tuple[np.ndarray, ...] = (),
+        inner: tuple[int, ...] = (),
+        masks: tuple[np.ndarray | None, ...] | None = None,
+    ):
         self.length = int(length)
         self.levels = tuple(o if isinstance(o, Segments) else Segments(o) for o in offsets)
         self.inner = tuple(int(d) for d in inner)
@@ -131,12 +148,16 @@ class Structure(Cached):
         self.nlevels = len(self.levels)
         self.ndim = 1 + self.nlevels + len(self.inner)
         self.shape: tuple[int | None, ...] = (self.length, *([None] * self.nlevels), *self.inner)
+        #: missing values (option types): None, or one entry per depth (0: the outer items, ...,
+        #: ``nlevels``: the innermost elements), each None or a read-only boolean array, True where
+        #: the item is present. A missing list is empty; see :mod:`._options`
+        self.masks = _check_masks(self, masks)
         self._hash: int | None = None
         self._cache: dict[Any, Any] = {}
 
     def __reduce__(self) -> tuple[Any, ...]:
-        # offsets and inner dims only: caches hold device arrays and devices, which do not pickle
-        return Structure, (self.length, self.levels, self.inner)
+        # offsets, inner dims and masks only: caches hold device arrays and devices, which do not pickle
+        return Structure, (self.length, self.levels, self.inner, self.masks)
 
     def __fx_repr__(self) -> tuple[str, dict[str, Any]]:
         # torch.fx's protocol for a constant in generated code (torch.compile returns result
@@ -157,9 +178,21 @@ class Structure(Cached):
         return self.length if depth == 0 else self.levels[depth - 1].size
 
     def type_str(self, dtype: Any, batch: tuple[int, ...] = ()) -> str:
-        dims = [str(d) for d in batch] + [str(self.length)]
-        dims += ["var"] * len(self.levels) + [str(d) for d in self.inner]
-        return " * ".join([*dims, dtype_name(dtype)])
+        """Awkward's type string: ``3 * var * float64``; with missing values
+        ``3 * option[var * ?float64]``."""
+        return " * ".join([*(str(d) for d in batch), str(self.length), self.item_type(dtype)])
+
+    def item_type(self, dtype: Any, depth: int = 0, leaf: str | None = None) -> str:
+        """The type of one item at ``depth`` (0: an outer item), e.g. ``option[var * ?float64]``;
+        ``leaf`` replaces the dtype's name (a record's fields)."""
+        masks = self.masks or (None,) * (self.nlevels + 1)
+        if depth == self.nlevels:
+            t = " * ".join([*(str(d) for d in self.inner), leaf or dtype_name(dtype)])
+            if masks[depth] is None:
+                return t
+            return f"option[{t}]" if self.inner else f"?{t}"
+        t = "var * " + self.item_type(dtype, depth + 1, leaf)
+        return t if masks[depth] is None else f"option[{t}]"
 
     # ---- cached index maps ---------------------------------------------------------------
     def ancestors(self, depth: int) -> np.ndarray:
@@ -198,7 +231,7 @@ class Structure(Cached):
             return self
 
         def make() -> Structure:
-            s = Structure(self.length, self.levels, inner)
+            s = Structure(self.length, self.levels, inner, self.masks)
             s._cache = self._cache  # index maps do not depend on the inner shape
             return s
 
@@ -207,8 +240,9 @@ class Structure(Cached):
     # ---- value semantics -----------------------------------------------------------------
     def __hash__(self) -> int:
         if self._hash is None:
+            masks = () if self.masks is None else tuple(m is not None and zlib.crc32(m) for m in self.masks)
             self._hash = hash(
-                (self.length, self.inner, tuple((l.size, zlib.crc32(l.offsets)) for l in self.levels))
+                (self.length, self.inner, tuple((l.size, zlib.crc32(l.offsets)) for l in self.levels), masks)
             )
         return self._hash
 
@@ -220,7 +254,7 @@ class Structure(Cached):
         return all(
             a is b or np.array_equal(a.offsets, b.offsets)
             for a, b in zip(self.levels, other.levels, strict=True)
-        )
+        ) and same_masks(self.masks, other.masks)
 
     def __eq__(self, other: object) -> bool:
         if self is other:
@@ -236,6 +270,10 @@ class Structure(Cached):
     def __repr__(self) -> str:
         lengths = [np.array2string(l.lengths, threshold=12, separator=", ") for l in self.levels]
         shown = "; ".join(f"lengths at axis {k + 1}: {t}" for k, t in enumerate(lengths))
+        for d, m in enumerate(self.masks or ()):
+            if m is not None:
+                missing = np.array2string(np.flatnonzero(~m), threshold=12, separator=", ")
+                shown += f"{'; ' if shown else ''}missing at depth {d}: {missing}"
         dims = self.type_str(None).rsplit(" * ", 1)[0]  # the dimensions, no dtype
         return f"Structure({dims}{'; ' + shown if shown else ''})"
 
@@ -251,7 +289,44 @@ class Structure(Cached):
                 return f"level {k + 1} has {len(la)} vs {len(lb)} lists"
             i = int(np.flatnonzero(la != lb)[0])
             return f"list {i} at axis {k + 1} has length {int(la[i])} vs {int(lb[i])}"
+        if len(self.levels) == len(other.levels) and not same_masks(self.masks, other.masks):
+            return "the missing values (None) differ"
         return "depths differ"
+
+
+def same_masks(a: tuple[Any, ...] | None, b: tuple[Any, ...] | None) -> bool:
+    """Whether two structures' masks (``Structure.masks``) mark the same items missing."""
+    if a is b:
+        return True
+    if a is None or b is None or len(a) != len(b):
+        return False
+    return all(
+        (x is None and y is None) or (x is not None and y is not None and np.array_equal(x, y))
+        for x, y in zip(a, b, strict=True)
+    )
+
+
+def _check_masks(s: Structure, masks: Any) -> tuple[np.ndarray | None, ...] | None:
+    """Masks normalised: None when nothing is missing-capable, else one entry per depth."""
+    if masks is None or all(m is None for m in masks):
+        return None
+    if len(masks) != s.nlevels + 1:
+        msg = f"Structure: {len(masks)} masks for {s.nlevels + 1} depths"
+        raise ValueError(msg)
+    out = []
+    for d, m in enumerate(masks):
+        if m is not None:
+            if not isinstance(m, np.ndarray) or m.dtype != np.bool_ or m.flags.writeable:
+                m = np.ascontiguousarray(m, dtype=np.bool_)
+                m.flags.writeable = False
+            if m.shape != (s.count_at(d),):
+                msg = f"Structure: the mask at depth {d} has shape {m.shape}, not ({s.count_at(d)},)"
+                raise ValueError(msg)
+            if d < s.nlevels and bool(np.any(s.levels[d].lengths[~m])):
+                msg = f"Structure: a missing list at depth {d} is not empty"
+                raise ValueError(msg)
+        out.append(m)
+    return tuple(out)
 
 
 class _Held:

@@ -24,7 +24,7 @@ from .._array import RaggedArray
 from .._convert import dtype_of
 from .._dtypes import check_numeric
 from .._ops.construction import host_ints
-from .._records import RecordArray, from_fields
+from .._records import RecordArray, from_fields, is_tuple
 from .._registry import converter, register
 from .._structure import Segments, Structure, offsets_from_lengths, ranges
 
@@ -36,9 +36,11 @@ _STRINGS = ("string", "bytestring", "char", "byte")
 
 #: the items a node must deliver: a range ``(start, stop)`` or an int64 array of item numbers
 Selection = tuple[int, int] | np.ndarray
-#: what a node delivers: offsets of its ragged levels (outermost first) and either the content
-#: (leading axis: the innermost items) or, for a record, one part per field
-Part = tuple[list[np.ndarray], Any]
+#: what a node delivers: offsets of its ragged levels (outermost first), the masks of missing values
+#: (one per depth: the items delivered, then the items of each level; None where none can be
+#: missing) and either the content (leading axis: the innermost items) or, for a record, one part
+#: per field (whose first mask is that of the records)
+Part = tuple[list[np.ndarray], list[np.ndarray | None], Any]
 
 
 def _ak() -> Any:
@@ -50,18 +52,20 @@ def _ak() -> Any:
     return ak
 
 
-@register("from_awkward", "creation")
+@register("from_awkward", "creation", options=True)
 def from_awkward(a: Any) -> RaggedArray | RecordArray:
     """A RaggedArray from an awkward Array of numbers in lists (any depth, regular or var).
 
     Gives exactly the lists awkward shows, whatever its buffers hold out of view. Supported
     layouts: NumpyArray, ListOffsetArray (offsets need not start at 0), ListArray, RegularArray,
-    IndexedArray (no missing values), EmptyArray (as float64), and RecordArray whose fields have
-    the same lists (a :class:`raggrad.RecordArray`; lists or regular dimensions inside the fields
-    are zipped to full depth, as ``ak.zip`` does, so each field keeps awkward's values). Regular
+    IndexedArray, the option layouts (IndexedOptionArray, ByteMaskedArray, BitMaskedArray,
+    UnmaskedArray: missing values, at any level but inside a regular dimension), EmptyArray (as
+    float64), and RecordArray whose fields have the same lists (a :class:`raggrad.RecordArray`;
+    lists or regular dimensions inside the fields are zipped to full depth, as ``ak.zip`` does, so
+    each field keeps awkward's values; an option above the record, not inside one field). Regular
     dimensions above a ragged one (or above a record of lists) become ragged dimensions of equal
-    lengths. Option types (missing values: not supported yet), unions, tuples and strings raise
-    ``TypeError`` naming the layout. Offsets, starts/stops or an index that break awkward's
+    lengths. Unions, tuples, strings and missing values inside a regular dimension or a single
+    field raise ``TypeError`` naming the layout. Offsets, starts/stops or an index that break awkward's
     validity rules (``ak.validity_error``), or that do not fit in int64, raise ``ValueError``.
 
     >>> import awkward as ak, raggrad as rg
@@ -82,28 +86,32 @@ def from_awkward(a: Any) -> RaggedArray | RecordArray:
         )
         raise TypeError(msg)
     length = len(layout)
-    levels, leaf = _walk(layout, (0, length))
+    levels, masks, leaf = _walk(layout, (0, length))
     outer = [Segments(o) for o in levels]  # shared by the fields of a record
-    if isinstance(leaf, dict):
-        return _record(leaf, length, outer)
-    return _array(length, outer, leaf)
+    if isinstance(leaf, dict):  # awkward's with_name (e.g. "Momentum4D") stays the record name
+        return _record(leaf, length, outer, masks, layout.purelist_parameter("__record__"))
+    return _array(length, outer, masks, leaf)
 
 
-def _array(length: int, levels: list[Any], data: Any) -> RaggedArray:
+def _array(length: int, levels: list[Any], masks: list[Any], data: Any) -> RaggedArray:
     check_numeric(dtype_of(data), _NAME)
-    return RaggedArray._new(Structure(length, tuple(levels), tuple(data.shape[1:])), data)
+    return RaggedArray._new(Structure(length, tuple(levels), tuple(data.shape[1:]), tuple(masks)), data)
 
 
-def _record(parts: dict[str, Part], length: int, outer: list[Segments]) -> RecordArray:
+def _record(
+    parts: dict[str, Part], length: int, outer: list[Segments], masks: list[Any], with_name: Any
+) -> RecordArray:
     arrays = {}
-    for name, (levels, leaf) in parts.items():
+    for name, (levels, field_masks, leaf) in parts.items():
         if isinstance(leaf, dict):
             msg = (
                 f"{_NAME}: field {name!r} holds records; records inside records are not "
                 "supported (ak.unzip the inner record and zip its fields into the outer one)"
             )
             raise TypeError(msg)
-        arrays[name] = _array(length, [*outer, *levels], leaf)
+        # the records' own mask (an option above the record) and the field's (an option inside)
+        joined = [*masks[:-1], _both(masks[-1], field_masks[0]), *field_masks[1:]]
+        arrays[name] = _array(length, [*outer, *levels], joined, leaf)
     names = list(arrays)
     first = arrays[names[0]]._structure
     for name in names[1:]:
@@ -115,7 +123,7 @@ def _record(parts: dict[str, Part], length: int, outer: list[Segments]) -> Recor
                 "(ak.zip them to full depth)"
             )
             raise TypeError(msg)
-    return from_fields(arrays, _NAME)
+    return from_fields(arrays, _NAME, with_name if isinstance(with_name, str) else None)
 
 
 # ---- the walk: each node delivers the items selected from it ------------------------------------
@@ -132,9 +140,9 @@ def _walk(node: Any, sel: Selection) -> Part:
         data = node.data
         if _backends.backend_of(data) is None:  # awkward's own buffers of other libraries
             data = np.asarray(data)
-        return [], _take(data, sel)
+        return [], [None], _take(data, sel)
     if cls == "EmptyArray":  # lists that are all empty: float64, as rg.array([[], []])
-        return [], _take(np.zeros(0), sel)  # sel is empty: its parent's checks saw length 0
+        return [], [None], _take(np.zeros(0), sel)  # sel is empty: its parent's checks saw length 0
     if cls in ("ListOffsetArray", "ListArray"):
         starts, stops = _list_bounds(node, cls)
         return _lists(node.content, _take(starts, sel), _take(stops, sel))
@@ -155,14 +163,9 @@ def _walk(node: Any, sel: Selection) -> Part:
             msg = f"{_NAME}: layout RecordArray without fields is not supported"
             raise TypeError(msg)
         # node.contents, not node.content(name): the whole fields, checked as awkward checks them
-        return [], {name: _walk(c, sel) for name, c in zip(node.fields, node.contents, strict=True)}
+        return [], [None], {name: _walk(c, sel) for name, c in zip(node.fields, node.contents, strict=True)}
     if cls in _OPTIONS:
-        msg = (
-            f"{_NAME}: layout {cls} is not supported: missing values (option types, None) are "
-            "not supported yet; replace them with ak.fill_none(a, value) or remove them with "
-            "ak.drop_none(a) first"
-        )
-        raise TypeError(msg)
+        return _option(node, cls, sel)
     if cls == "UnionArray":
         msg = (
             f"{_NAME}: layout UnionArray is not supported: raggrad holds numbers of one type, "
@@ -190,8 +193,10 @@ def _contiguous(items: np.ndarray) -> Selection:
     return items
 
 
-def _check_items(index: np.ndarray, n: int, what: str) -> None:
+def _check_items(index: np.ndarray, n: int, what: str, used: np.ndarray | None = None) -> None:
     bad = (index < 0) | (index >= n)
+    if used is not None:  # only the entries in use must point into the content
+        bad &= used
     if bad.any():
         i = int(np.argmax(bad))
         msg = f"{_NAME}: {what}[{i}]={index[i]} is out of range for its content of length {n}"
@@ -254,8 +259,49 @@ def _lists(content: Any, starts: np.ndarray, stops: np.ndarray) -> Part:
         sel = (int(s[0]), int(e[-1]))
     else:
         sel = ranges(s, lengths[full])[1]
-    levels, leaf = _walk(content, sel)
-    return [offsets, *levels], leaf
+    levels, masks, leaf = _walk(content, sel)
+    return [offsets, *levels], [None, *masks], leaf
+
+
+def _option(node: Any, cls: str, sel: Selection) -> Part:
+    """The selected items of an option layout: the present ones from its content, a missing list
+    as an empty list, a missing number as a zero in the content."""
+    if cls == "IndexedOptionArray":
+        index = host_ints(node.index.data, _NAME, "IndexedOptionArray index")
+    else:  # byte and bit masks, or none (UnmaskedArray): every option layout converts to an index
+        index = np.asarray(node.to_IndexedOptionArray64().index.data, dtype=np.int64)
+    index = _take(index, sel)
+    present = index >= 0
+    _check_items(np.where(present, index, 0), len(node.content), f"{cls} index", present)
+    levels, masks, leaf = _walk(node.content, _contiguous(index[present]))
+    return _expand(levels, masks, leaf, present)
+
+
+def _expand(levels: list[Any], masks: list[Any], leaf: Any, present: np.ndarray) -> Part:
+    """A part delivered for the present items only, spread over all items (``present``)."""
+    if present.all():
+        return levels, [_both(masks[0], present), *masks[1:]], leaf
+    if isinstance(leaf, dict) and not levels:  # records: each field spreads, holds their mask
+        return [], [None], {name: _expand(*part, present) for name, part in leaf.items()}
+    first = _both(masks[0], present, spread=True)
+    if levels:  # a missing list is empty
+        lengths = np.zeros(len(present), dtype=np.int64)
+        lengths[present] = np.diff(levels[0])
+        return [offsets_from_lengths(lengths, _NAME), *levels[1:]], [first, *masks[1:]], leaf
+    data = np.zeros((len(present), *leaf.shape[1:]), dtype=leaf.dtype)  # a missing number is 0
+    data[present] = leaf
+    return [], [first], data
+
+
+def _both(a: np.ndarray | None, b: np.ndarray | None, *, spread: bool = False) -> np.ndarray | None:
+    """Present in both masks (``spread``: ``a`` covers only the items where ``b`` is True)."""
+    if a is None or b is None:
+        return b if a is None else a
+    if spread:
+        out = b.copy()
+        out[b] = a
+        return out
+    return a & b
 
 
 def _regular(node: Any, sel: Selection) -> Part:
@@ -268,13 +314,30 @@ def _regular(node: Any, sel: Selection) -> Part:
     else:
         count = len(sel)
         items = _contiguous((sel[:, np.newaxis] * size + np.arange(size, dtype=np.int64)).ravel())
-    levels, leaf = _walk(node.content, items)
+    levels, masks, leaf = _walk(node.content, items)
     if not levels and not isinstance(leaf, dict):
-        return [], leaf.reshape((count, size, *leaf.shape[1:]))
-    if not levels and all(not lv and not isinstance(f, dict) for lv, f in leaf.values()):
+        _no_mask_inside(masks)
+        return [], [None], leaf.reshape((count, size, *leaf.shape[1:]))
+    if not levels and all(not lv and not isinstance(f, dict) for lv, _, f in leaf.values()):
         # above a record of numbers: an inner dimension of every field ('2 * 3 * {x: float64}')
-        return [], {name: ([], f.reshape((count, size, *f.shape[1:]))) for name, (_, f) in leaf.items()}
-    return [np.arange(count + 1, dtype=np.int64) * size, *levels], leaf
+        for _, m, _ in leaf.values():
+            _no_mask_inside(m)
+        return (
+            [],
+            [None],
+            {name: ([], [None], f.reshape((count, size, *f.shape[1:]))) for name, (_, _, f) in leaf.items()},
+        )
+    return [np.arange(count + 1, dtype=np.int64) * size, *levels], [None, *masks], leaf
+
+
+def _no_mask_inside(masks: list[Any]) -> None:
+    if masks[0] is not None:
+        msg = (
+            f"{_NAME}: missing values inside a regular dimension ('3 * ?float64') are not "
+            "supported: a regular dimension's elements are present or missing together "
+            "('option[3 * float64]'); ak.fill_none them, or make the dimension var (ak.from_regular)"
+        )
+        raise TypeError(msg)
 
 
 def _is_awkward(obj: Any) -> bool:
@@ -286,7 +349,7 @@ def _is_awkward(obj: Any) -> bool:
 converter(_is_awkward)(from_awkward)
 
 
-@register("to_awkward", "conversion", differentiable=False)
+@register("to_awkward", "conversion", differentiable=False, options=True)
 def to_awkward(x: RaggedArray | RecordArray) -> Any:
     """An awkward Array (numpy backend) with the same lists and values; batched dims are regular.
 
@@ -297,6 +360,7 @@ def to_awkward(x: RaggedArray | RecordArray) -> Any:
     ak = _ak()
     if isinstance(x, RecordArray):
         names, arrays = x.fields, [x[name] for name in x.fields]
+        parameters = {"__record__": x._name} if x._name is not None else None
     elif isinstance(x, RaggedArray):
         names, arrays = None, [x]
     else:
@@ -308,6 +372,8 @@ def to_awkward(x: RaggedArray | RecordArray) -> Any:
     columns = []
     for a in arrays:
         host = a._backend.to_numpy(a._content)
+        if not host.dtype.isnative:  # awkward reads native byte order only
+            host = host.astype(host.dtype.newbyteorder("="))
         columns.append(host.reshape((math.prod(batch), *host.shape[len(batch) :])))  # not -1: may be empty
     layouts = []
     for row in zip(*columns, strict=True):
@@ -318,11 +384,15 @@ def to_awkward(x: RaggedArray | RecordArray) -> Any:
             # flat fields under RegularArrays, so that the lists are x.to_list()'s
             rows = [s.size * math.prod(s.inner[:k]) for k in range(len(s.inner) + 1)]
             leaves = [ak.contents.NumpyArray(np.ascontiguousarray(c).reshape(rows[-1])) for c in row]
-            node = ak.contents.RecordArray(leaves, names, length=rows[-1])
+            fields = None if is_tuple(tuple(names)) else names  # rg.zip([a, b]): awkward's tuple
+            node = ak.contents.RecordArray(leaves, fields, length=rows[-1], parameters=parameters)
             for k in reversed(range(len(s.inner))):
                 node = ak.contents.RegularArray(node, s.inner[k], zeros_length=rows[k])
-        for level in reversed(s.levels):
-            node = ak.contents.ListOffsetArray(ak.index.Index64(level.offsets.copy()), node)
+        masks = s.masks or (None,) * (s.nlevels + 1)
+        node = _masked(ak, node, masks[-1])
+        for depth in reversed(range(s.nlevels)):
+            node = ak.contents.ListOffsetArray(ak.index.Index64(s.levels[depth].offsets.copy()), node)
+            node = _masked(ak, node, masks[depth])
         layouts.append(node)
     if not batch:
         return ak.Array(layouts[0])
@@ -330,3 +400,10 @@ def to_awkward(x: RaggedArray | RecordArray) -> Any:
     for size in reversed(batch[:-1]):
         flat = ak.unflatten(flat, size, axis=0)
     return flat
+
+
+def _masked(ak: Any, node: Any, mask: np.ndarray | None) -> Any:
+    """``node`` as an option type where ``mask`` (True: present) is given."""
+    if mask is None:
+        return node
+    return ak.contents.ByteMaskedArray(ak.index.Index8(mask.view(np.int8).copy()), node, valid_when=True)
