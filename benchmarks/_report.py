@@ -282,6 +282,10 @@ def evaluate_targets(
 # files
 
 
+#: RESULTS.md keeps what follows this line when ``benchmarks.run`` writes the file anew
+KEEP_MARKER = "<!-- the sections below come from other benchmark scripts; benchmarks.run keeps them -->"
+
+
 def write_all(results: dict[str, Any], out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     device = results["device"]
@@ -293,7 +297,10 @@ def write_all(results: dict[str, Any], out: Path) -> list[Path]:
     if made:
         paths.append(png)
     md = out / ("RESULTS.md" if device == "cpu" else f"RESULTS-{device}.md")
-    md.write_text(markdown(results, png.name if made else None))
+    # the sections other benchmarks (dynamic, dask, analysis) wrote below the marker are kept
+    kept = md.read_text().partition(KEEP_MARKER)[2] if md.exists() else ""
+    text = markdown(results, png.name if made else None)
+    md.write_text(text + ("\n" + KEEP_MARKER + kept if kept else ""))
     paths.append(md)
     return paths
 

@@ -33,7 +33,7 @@ import numpy as np
 
 import raggrad as rg
 
-from .workloads import C_DIM, list_lengths
+from .workloads import B_SIGMA, C_DIM, b_pair_mass, b_weight, have_awkward, list_lengths, make_case
 
 BATCHES = 30
 
@@ -298,6 +298,137 @@ def deepsets(rng: np.random.Generator, steps: int = BATCHES) -> list[dict[str, A
     return rows
 
 
+# ---- chunked analysis (workload B) ---------------------------------------------------------------
+def _b_soft_histogram(m: Any, w: Any, centers: Any) -> Any:
+    """Gaussian-kernel histogram of ragged pair masses ``m`` weighted by ``w``, one bin at a time."""
+    return jnp.stack(
+        [rg.sum(w * rg.exp(-0.5 * ((m - centers[k]) / B_SIGMA) ** 2)) for k in range(centers.shape[0])]
+    )
+
+
+def b_raggrad(theta: Any, muons: tuple[Any, ...], centers: Any, target: Any, capacity: Any) -> Any:
+    """Workload B on a chunk of events, muons as one record array (one ``combinations`` call);
+    ``capacity`` (static) is the pair capacity of a bounded chunk."""
+    pt, eta, phi, mass = muons
+    w = b_weight(np, pt, eta, theta)
+    mt = np.sqrt(pt * pt + mass * mass)
+    muon = rg.zip({"pt": pt, "eta": eta, "phi": phi, "mass": mass, "mt": mt, "w": w})
+    first, second = rg.combinations(muon, 2, axis=1, capacity=capacity)
+    fields = ("pt", "eta", "phi", "mass", "mt")
+    m = b_pair_mass(np, tuple(first[f] for f in fields), tuple(second[f] for f in fields))
+    h = _b_soft_histogram(m, first["w"] * second["w"], centers) / rg.num(pt, axis=0)
+    return jnp.sum((h - target) ** 2)
+
+
+def b_hand(
+    theta: Any, muons: tuple[Any, ...], i1: Any, i2: Any, valid: Any, n: Any, centers: Any, target: Any
+) -> Any:
+    """What users write: muons padded to a bucket, pair indices from the host padded to a bucket
+    (padding pairs point at muon 0 and carry zero weight)."""
+    pt, eta, phi, mass = muons
+    w = b_weight(jnp, pt, eta, theta)
+    mt = jnp.sqrt(pt * pt + mass * mass)
+    muon = (pt, eta, phi, mass, mt)
+    m = b_pair_mass(jnp, tuple(q[i1] for q in muon), tuple(q[i2] for q in muon))
+    ww = jnp.where(valid, w[i1] * w[i2], 0.0)
+    h = jnp.sum(ww[:, None] * jnp.exp(-0.5 * ((m[:, None] - centers) / B_SIGMA) ** 2), axis=0) / n
+    return jnp.sum((h - target) ** 2)
+
+
+def chunked_b(n_events: int, chunks: int) -> list[dict[str, Any]]:
+    """Workload B over ``chunks`` chunks of ``n_events`` events with new multiplicities each."""
+    from .workloads import pair_indices
+
+    cases = [make_case("B", "poisson", n_events, seed=100 + k) for k in range(chunks)]
+    keys = ("pt", "eta", "phi", "mass")
+    traces = {"hand": 0, "bounded": 0, "exact": 0}
+
+    def counted(name: str, f: Callable[..., Any]) -> Callable[..., Any]:
+        def g(*args: Any) -> Any:
+            traces[name] += 1
+            return f(*args)
+
+        return g
+
+    hand = jax.jit(jax.value_and_grad(counted("hand", b_hand)))
+    bounded = jax.jit(jax.value_and_grad(counted("bounded", b_raggrad)), static_argnums=4)
+    exact = jax.jit(jax.value_and_grad(counted("exact", b_raggrad)), static_argnums=4)
+
+    def hand_step(case: Any) -> Any:
+        d = case.data
+        muons = []
+        for k in keys:
+            padded = np.zeros(bucket(case.m), np.float32)
+            padded[: case.m] = d[k]
+            muons.append(jax.device_put(padded))
+        i1, i2 = pair_indices(case.offsets)
+        npairs = bucket(len(i1))
+        pi1, pi2 = np.zeros(npairs, np.int32), np.zeros(npairs, np.int32)
+        pi1[: len(i1)], pi2[: len(i2)] = i1, i2
+        valid = np.arange(npairs) < len(i1)
+        return hand(d["theta"], tuple(muons), pi1, pi2, valid, np.float32(case.n), d["centers"], d["target"])
+
+    def bounded_step(case: Any) -> Any:
+        d = case.data
+        lengths = np.diff(case.offsets)
+        pairs = int((lengths * (lengths - 1) // 2).sum())
+        muons = tuple(rg.with_capacity(rg.from_offsets(case.offsets, d[k])).to_backend("jax") for k in keys)
+        return bounded(d["theta"], muons, d["centers"], d["target"], bucket(pairs))
+
+    def exact_step(case: Any) -> Any:
+        d = case.data
+        muons = tuple(rg.from_offsets(case.offsets, d[k]).to_backend("jax") for k in keys)
+        return exact(d["theta"], muons, d["centers"], d["target"], None)
+
+    def run(step: Callable[[Any], Any], use: list[Any]) -> dict[str, Any]:
+        times, out = [], None
+        for case in use:
+            t0 = time.perf_counter()
+            out = _block(step(case))
+            times.append(time.perf_counter() - t0)
+        return {"times": times, "out": out}
+
+    results = {
+        "hand": run(hand_step, cases),
+        "bounded": run(bounded_step, cases),
+        "exact": run(exact_step, cases[:4]),  # compiles per chunk: four stand for the loop
+    }
+    # all compute the same loss: bounded and hand on the last chunk, exact on its last one
+    np.testing.assert_allclose(_value(results["bounded"]["out"]), _value(results["hand"]["out"]), rtol=2e-3)
+    np.testing.assert_allclose(_value(results["exact"]["out"]), _value(hand_step(cases[3])), rtol=2e-3)
+    if have_awkward():
+        import awkward as ak
+
+        from .workloads import _b_awkward_loss
+
+        def awkward_step(case: Any) -> Any:
+            d = case.data
+            events = ak.zip({k: ak.unflatten(d[k], np.diff(case.offsets)) for k in keys})
+            return _b_awkward_loss(d["theta"], events, d["centers"], d["target"], case.n, np, ak.to_numpy)
+
+        results["awkward-np (forward)"] = run(awkward_step, cases)
+    hand_ms = 1e3 * float(np.median(results["hand"]["times"][1:]))
+    hand_total = sum(results["hand"]["times"])
+    rows = []
+    for name, r in results.items():
+        times = r["times"]
+        total = sum(times) * (chunks / len(times))
+        rows.append(
+            {
+                "loop": f"B {chunks} chunks of {n_events:g} events",
+                "impl": name,
+                "median_step_ms": round(1e3 * float(np.median(times[1:])), 3),
+                "first_step_s": round(times[0], 3),
+                "loop_s": round(total, 3),
+                "step_ratio": round(1e3 * float(np.median(times[1:])) / hand_ms, 2),
+                "loop_ratio": round(total / hand_total, 2),
+                "traces": traces.get(name, "-") if name != "exact" else f"{traces[name]} in 4 chunks",
+                "peak_mb": None,
+            }
+        )
+    return rows
+
+
 # ---- report -------------------------------------------------------------------------------------
 def table(rows: list[dict[str, Any]]) -> str:
     cols = [
@@ -320,15 +451,21 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1e4 lists only, no 1e5 loops")
     parser.add_argument("--out", help="write the rows as JSON here")
+    parser.add_argument("--only", choices=("A", "C", "deepsets", "B"), help="run one loop family")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(0)
     rows: list[dict[str, Any]] = []
+    run = lambda family: args.only in (None, family)  # noqa: E731
     sizes = (10_000,) if args.quick else (10_000, 100_000)
-    for n in sizes:
+    for n in sizes if run("A") else ():
         rows += training_loop("A", n, "poisson", rng)
         rows += training_loop("A", n, "pareto", rng)
-    rows += training_loop("C", 1_000 if args.quick else 10_000, "poisson", rng)
-    rows += deepsets(rng)
+    if run("C"):
+        rows += training_loop("C", 1_000 if args.quick else 10_000, "poisson", rng)
+    if run("deepsets"):
+        rows += deepsets(rng)
+    if run("B"):
+        rows += chunked_b(10_000 if args.quick else 100_000, 20)
     print(table(rows))
     if args.out:
         with open(args.out, "w") as f:

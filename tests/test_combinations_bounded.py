@@ -105,7 +105,7 @@ def test_combinations_at_the_innermost_of_two_ragged_axes(lists, n):
     x = rg.array(lists, dtype=np.float64)
     if x.ndim != 3:
         return  # no element at all: rg.array cannot tell the depth
-    got = rg.combinations(rg.with_capacity(x, lists=(4, 16), elements=32), n, axis=-1, capacity=256)
+    got = rg.combinations(rg.with_capacity(x, lists=(4, 16), elements=80), n, axis=-1, capacity=256)
     assert rg.capacity(got[0]) == ((4, 16), 256)
     assert _lists(got) == _lists(rg.combinations(x, n, axis=-1))
 

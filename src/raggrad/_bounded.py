@@ -245,11 +245,18 @@ class BoundedStructure(Cached):
         n = self.concrete_count("") if self.is_concrete() and not self.stacked else None
         return (n, *([None] * len(self.levels)), *self.inner)
 
+    #: bounded arrays hold no missing values (yet): see :mod:`._options`
+    masks = None
+
     def type_str(self, dtype: Any, batch: tuple[int, ...] = ()) -> str:
         """Awkward's type string, as the exact array's (``?`` for the count while traced)."""
         n = "var" if self.stacked else str(self.concrete_count("")) if self.is_concrete() else "?"
-        dims = [str(d) for d in batch] + [n] + ["var"] * len(self.levels) + [str(d) for d in self.inner]
-        return " * ".join([*dims, dtype_name(dtype)])
+        return " * ".join([*(str(d) for d in batch), n, self.item_type(dtype)])
+
+    def item_type(self, dtype: Any, depth: int = 0, leaf: str | None = None) -> str:
+        """The type of one item at ``depth`` (0: an outer item); ``leaf`` replaces the dtype."""
+        dims = ["var"] * (len(self.levels) - depth) + [str(d) for d in self.inner]
+        return " * ".join([*dims, leaf or dtype_name(dtype)])
 
     # ---- concrete views -----------------------------------------------------------------
     def is_concrete(self) -> bool:

@@ -18,7 +18,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-__all__ = ["jvp", "value_and_grad", "vjp"]
+__all__ = ["enable_x64", "jit", "jvp", "tree_map", "value_and_grad", "vjp"]
 
 
 def _inexact(leaf: Any) -> bool:
@@ -126,3 +126,20 @@ def _with_primal_leaves(tangent: Any, primal: Any) -> Any:
     t_leaves, treedef = jax.tree_util.tree_flatten(tangent)
     p_leaves = treedef.flatten_up_to(primal)
     return treedef.unflatten([p if not _inexact(p) else t for t, p in zip(t_leaves, p_leaves, strict=True)])
+
+
+# ---- what raggrad.dask runs on its workers -----------------------------------------------------
+def jit(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``jax.jit``: raggrad.dask compiles each partition's function once per capacity bucket."""
+    return jax.jit(f)
+
+
+def tree_map(f: Callable[..., Any], tree: Any, *rest: Any) -> Any:
+    """``jax.tree_util.tree_map``: raggrad.dask sums and converts the trees partitions return."""
+    return jax.tree_util.tree_map(f, tree, *rest)
+
+
+def enable_x64(flag: bool) -> Any:
+    """``jax.enable_x64(flag)``, a context manager for one thread: a task on a dask worker runs
+    with the precision its caller had (no global setting changes)."""
+    return jax.enable_x64(flag)

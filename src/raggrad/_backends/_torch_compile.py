@@ -166,6 +166,30 @@ def _one_call(func: Callable[..., Any], apply: Callable[[_Call], Any]) -> Callab
     return one_call
 
 
+# ---- bounded structures' static part -------------------------------------------------------------
+#: the tuple subclasses met in auxiliary data (a bounded structure's ``BoundedAux``), by name
+_TUPLES: dict[str, type] = {}
+
+
+def _plain_aux(aux: Any) -> Any:
+    """Pytree auxiliary data with every tuple subclass as a plain tuple tagged with its name."""
+    if isinstance(aux, tuple) and type(aux) is not tuple:
+        _TUPLES[type(aux).__name__] = type(aux)
+        return (f"<{type(aux).__name__}>", tuple(aux))
+    if type(aux) is tuple:
+        return tuple(_plain_aux(a) for a in aux)
+    return aux
+
+
+def _typed_aux(aux: Any) -> Any:
+    if type(aux) is tuple:
+        tag = aux[0] if len(aux) == 2 and isinstance(aux[0], str) else ""
+        if tag.startswith("<") and tag[1:-1] in _TUPLES:
+            return _TUPLES[tag[1:-1]](aux[1])
+        return tuple(_typed_aux(a) for a in aux)
+    return aux
+
+
 # ---- installing it -------------------------------------------------------------------------------
 _BINARY = ("add", "sub", "mul", "matmul", "truediv", "floordiv", "mod", "divmod", "pow")
 _BINARY += ("lshift", "rshift", "and", "xor", "or")
@@ -210,8 +234,13 @@ class _Installer:
             return
 
         # the class's own flatten (a tuple of leaves serves as children): Dynamo inlines it on
-        # every op call, so every call less counts
-        pytree.register_pytree_node(cls, flatten, lambda leaves, aux: unflatten(aux, tuple(leaves)))
+        # every op call, so every call less counts. A bounded structure's static part (a tuple
+        # subclass) travels as a plain tuple, a constant Dynamo builds
+        def flat(x: Any) -> tuple[Any, Any]:
+            leaves, aux = flatten(x)
+            return leaves, _plain_aux(aux)
+
+        pytree.register_pytree_node(cls, flat, lambda leaves, aux: unflatten(_typed_aux(aux), tuple(leaves)))
         _array_types = (*_array_types, cls)
         for value in vars(cls).values():
             self.run_eagerly_(value.fget if isinstance(value, property) else value)

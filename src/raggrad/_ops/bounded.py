@@ -84,7 +84,7 @@ def with_capacity(x: Any, /, *, lists: Any = None, elements: Any = None) -> Ragg
     return RaggedArray._new(*bound(x._structure, x._content, x._nbatch, caps))
 
 
-@register("capacity", "structural", differentiable=False)
+@register("capacity", "structural", differentiable=False, options=True)
 def capacity(x: Any, /) -> Capacity | None:
     """The static capacities of a bounded array (``None`` for an exact one).
 
@@ -103,7 +103,7 @@ def capacity(x: Any, /) -> Capacity | None:
     return Capacity(caps[: max(s.nlevels, 1)], caps[-1])
 
 
-@register("is_bounded", "structural", differentiable=False)
+@register("is_bounded", "structural", differentiable=False, options=True)
 def is_bounded(x: Any, /) -> bool:
     """Whether ``x`` is a bounded array (list lengths as data, capacities as shape).
 
@@ -117,7 +117,7 @@ def is_bounded(x: Any, /) -> bool:
     return isinstance(x, RaggedArray) and isinstance(x._structure, BoundedStructure)
 
 
-@register("trim", "structural")
+@register("trim", "structural", options=True)
 @fieldwise("each")
 def trim(x: Any, /) -> RaggedArray:
     """The exact array of a bounded one: the lists in use, no padding (an exact array unchanged).
