@@ -66,7 +66,7 @@ def test_zip_mismatch_names_both_fields():
 
 def test_zip_argument_errors():
     with pytest.raises(TypeError, match="mapping"):
-        rg.zip([rg.array(PT)])
+        rg.zip(rg.array(PT))  # a list of arrays makes tuples (tests/test_parity.py)
     with pytest.raises(ValueError, match="at least one field"):
         rg.zip({})
     with pytest.raises(TypeError, match="strings"):

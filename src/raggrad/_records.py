@@ -27,11 +27,16 @@ from numpy.lib.mixins import NDArrayOperatorsMixin
 
 from . import _backends
 from ._array import _REPR_WIDTH, RaggedArray, _is_concrete
+from ._bounded import BoundedAux, BoundedStructure
 from ._convert import content_to, dtype_of, limited_repr, slice_outer
 from ._registry import numpy_functions, provided
 from ._structure import Structure, dtype_name
 
-__all__ = ["RecordArray", "fieldwise", "from_fields", "reject"]
+__all__ = ["RecordArray", "fieldwise", "from_fields", "is_tuple", "record_class", "reject"]
+
+#: RecordArray subclasses by record name, as awkward's behaviours: ``raggrad.vector`` gives
+#: ``Momentum4D`` records their properties. A name without a class keeps a plain RecordArray.
+_CLASSES: dict[str, type[RecordArray]] = {}
 
 
 class RecordArray(NDArrayOperatorsMixin):
@@ -48,47 +53,67 @@ class RecordArray(NDArrayOperatorsMixin):
     [[{'pt': 30.0, 'q': 1}], []]
     """
 
-    __slots__ = ("__weakref__", "_contents", "_names", "_structure")
+    __slots__ = ("__weakref__", "_contents", "_name", "_names", "_structure")
     __array_priority__ = 1000
 
     _structure: Structure
     _names: tuple[str, ...]
     _contents: tuple[Any, ...]
+    #: the record name (awkward's ``with_name``, e.g. ``"Momentum4D"``) or None; it picks the
+    #: class (:func:`record_class`) and travels with pickles, pytrees and structure ops
+    _name: str | None
 
     def __new__(cls, *args: Any, **kwargs: Any) -> RecordArray:
         msg = "RecordArray() is private; create records with rg.zip({'name': array, ...})"
         raise TypeError(msg)
 
     @classmethod
-    def _new(cls, structure: Structure, names: tuple[str, ...], contents: tuple[Any, ...]) -> RecordArray:
-        obj = object.__new__(cls)
+    def _new(
+        cls, structure: Structure, names: tuple[str, ...], contents: tuple[Any, ...], name: str | None = None
+    ) -> RecordArray:
+        # the class follows the record name (awkward's behaviours), whichever class is asked
+        obj = object.__new__(_CLASSES.get(name, RecordArray) if name is not None else RecordArray)
         obj._structure = structure
         obj._names = names
         obj._contents = contents
+        obj._name = name
         return obj
 
-    # ---- pickle and copy: the structure's offsets, the names and the contents ----------
+    # ---- pickle and copy: the structure's offsets, the names, the contents, the record name
     def __reduce__(self) -> tuple[Any, ...]:
-        return RecordArray._new, (self._structure, self._names, self._contents)
+        return RecordArray._new, (self._structure, self._names, self._contents, self._name)
 
     def __copy__(self) -> RecordArray:
-        return RecordArray._new(self._structure, self._names, self._contents)
+        return RecordArray._new(self._structure, self._names, self._contents, self._name)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> RecordArray:
         contents = tuple(copy.deepcopy(c, memo) for c in self._contents)
-        return RecordArray._new(copy.deepcopy(self._structure, memo), self._names, contents)
+        return RecordArray._new(copy.deepcopy(self._structure, memo), self._names, contents, self._name)
 
-    # ---- pytree: names and structure are auxiliary data, one leaf per field --------------
+    # ---- pytree: names and structure are auxiliary data, one leaf per field (a bounded
+    # structure's arrays are leaves after the fields', its capacities auxiliary data) -----------
     def _tree_flatten(self) -> tuple[tuple[Any, ...], Any]:
-        return self._contents, (self._names, self._structure)
+        s = self._structure
+        if isinstance(s, BoundedStructure):
+            return (*self._contents, *s.leaves), (self._names, s.aux, self._name)
+        return self._contents, (self._names, s, self._name)
 
     def _tree_flatten_with_keys(self) -> tuple[tuple[Any, ...], Any]:
         # (field name, leaf) pairs: jax's path for a field is a dict key of its name
-        return tuple(builtins.zip(self._names, self._contents, strict=True)), (self._names, self._structure)
+        leaves, aux = self._tree_flatten()
+        keys = (*self._names, *(f"<structure {i}>" for i in range(len(leaves) - len(self._names))))
+        return tuple(builtins.zip(keys, leaves, strict=True)), aux
 
     @classmethod
     def _tree_unflatten(cls, aux: Any, leaves: Any) -> RecordArray:
-        return cls._new(aux[1], aux[0], tuple(leaves))  # never validate, as for RaggedArray
+        # never validate, as for RaggedArray
+        names, s, name = aux
+        leaves = tuple(leaves)
+        if isinstance(s, BoundedAux):
+            return cls._new(
+                BoundedStructure.from_leaves(s, leaves[len(names) :]), names, leaves[: len(names)], name
+            )
+        return cls._new(s, names, leaves, name)
 
     # ---- fields -------------------------------------------------------------------------
     @property
@@ -112,7 +137,7 @@ class RecordArray(NDArrayOperatorsMixin):
             raise AttributeError(name) from None
         if name in names:
             return self._field(names.index(name))
-        msg = f"'RecordArray' object has no attribute {name!r}; its fields are {list(names)}"
+        msg = f"{type(self).__name__!r} object has no attribute {name!r}; its fields are {list(names)}"
         raise AttributeError(msg)
 
     def __dir__(self) -> list[str]:
@@ -127,7 +152,13 @@ class RecordArray(NDArrayOperatorsMixin):
         if isinstance(key, list) and key and builtins.all(isinstance(w, str) for w in key):
             return from_fields({w: self[w] for w in key}, "x[[...]]")
         getitem = provided("getitem")
-        return _zip_back(self._names, [getitem(a, key) for a in self._arrays()], "x[...]")
+        return _zip_back(self._names, [getitem(a, key) for a in self._arrays()], "x[...]", self._name)
+
+    def __setitem__(self, where: Any, what: Any) -> None:
+        """``x["name"] = value``: awkward's field assignment, :func:`raggrad.with_field` rebound to
+        ``x`` (this object now holds the new record; arrays taken from it before are unchanged)."""
+        new = provided("with_field")(self, what, where)
+        self._structure, self._names, self._contents = new._structure, new._names, new._contents
 
     # ---- attributes ---------------------------------------------------------------------
     @property
@@ -149,26 +180,32 @@ class RecordArray(NDArrayOperatorsMixin):
 
     @property
     def type(self) -> str:
-        """Awkward's type string, e.g. ``"3 * var * {pt: float32, eta: float32}"``."""
+        """Awkward's type string, e.g. ``"3 * var * {pt: float32, eta: float32}"`` (a named
+        record: ``"3 * var * Momentum4D[rho: float32, ...]"``)."""
         first = self._field(0)
-        dims = first.type.split(" * ")[:-1]
-        pairs = builtins.zip(self._names, self._contents)
-        record = ", ".join(f"{_type_name(n)}: {dtype_name(dtype_of(c))}" for n, c in pairs)
-        return " * ".join([*dims, "{" + record + "}"])
+        if is_tuple(self._names):  # awkward's tuple: (float64, int64), named P[float64, int64]
+            record = ", ".join(dtype_name(dtype_of(c)) for c in self._contents)
+            record = f"{self._name}[{record}]" if self._name is not None else f"({record})"
+        else:
+            pairs = builtins.zip(self._names, self._contents)
+            record = ", ".join(f"{_type_name(n)}: {dtype_name(dtype_of(c))}" for n, c in pairs)
+            record = f"{self._name}[{record}]" if self._name is not None else "{" + record + "}"
+        head = first.type.split(" * ")[: len(first._batch) + 1]  # batch dims and the length
+        return " * ".join([*head, first._structure.item_type(None, leaf=record)])
 
     def __len__(self) -> int:
         return len(self._field(0))
 
     # ---- conversion ---------------------------------------------------------------------
     def to_list(self) -> list[Any]:
-        """Nested Python lists of dicts, one dict per innermost element."""
+        """Nested Python lists of dicts, one dict per innermost element (a tuple record: tuples)."""
         columns = [a.to_list() for a in self._arrays()]
-        return _zip_lists(self._names, columns, self.ndim, dict)
+        return _zip_lists(self._names, columns, self.ndim, _values if is_tuple(self._names) else dict)
 
     def to_backend(self, name: str, *, device: Any = None) -> RecordArray:
         """The same record on another backend (or device); see :func:`raggrad.to_backend`."""
         contents = tuple(content_to(c, None, name, device) for c in self._contents)
-        return RecordArray._new(self._structure, self._names, contents)
+        return RecordArray._new(self._structure, self._names, contents, self._name)
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         msg = (
@@ -201,14 +238,15 @@ class RecordArray(NDArrayOperatorsMixin):
 
     def __repr__(self) -> str:
         if not builtins.all(_is_concrete(a) for a in self._arrays()):
-            return f"<RecordArray ?? type={self.type!r}>"
+            return f"<{type(self).__name__} ?? type={self.type!r}>"
         arrays = self._arrays()
         if not arrays[0]._nbatch and len(self) > _REPR_WIDTH:
             arrays = [
                 RaggedArray._new(*slice_outer(a._structure, a._content, 0, 0, _REPR_WIDTH)) for a in arrays
             ]
-        rows = _zip_lists(self._names, [a.to_list() for a in arrays], arrays[0].ndim, _ShownRecord)
-        return f"<RecordArray {limited_repr(rows, _REPR_WIDTH)} type={self.type!r}>"
+        shown = _values if is_tuple(self._names) else _ShownRecord
+        rows = _zip_lists(self._names, [a.to_list() for a in arrays], arrays[0].ndim, shown)
+        return f"<{type(self).__name__} {limited_repr(rows, _REPR_WIDTH)} type={self.type!r}>"
 
     __str__ = __repr__
 
@@ -216,6 +254,29 @@ class RecordArray(NDArrayOperatorsMixin):
 _backends.register_pytree(
     RecordArray, RecordArray._tree_flatten, RecordArray._tree_unflatten, RecordArray._tree_flatten_with_keys
 )
+
+
+def record_class(name: str) -> Callable[[type[RecordArray]], type[RecordArray]]:
+    """Make records named ``name`` instances of the decorated RecordArray subclass (awkward's
+    ``behavior[name] = cls``); the subclass is a pytree like RecordArray. It adds methods only:
+    every record op makes its results through ``RecordArray._new`` with the name."""
+
+    def decorator(cls: type[RecordArray]) -> type[RecordArray]:
+        _CLASSES[name] = cls
+        _backends.register_pytree(cls, cls._tree_flatten, cls._tree_unflatten, cls._tree_flatten_with_keys)
+        return cls
+
+    return decorator
+
+
+def is_tuple(names: tuple[str, ...]) -> bool:
+    """Whether records of these field names are awkward's tuples: fields ``"0"``, ``"1"`` ... in
+    order (``rg.zip([a, b])``). A dict with exactly those keys makes a tuple too."""
+    return builtins.all(n == str(i) for i, n in enumerate(names))
+
+
+def _values(pairs: Any) -> tuple[Any, ...]:
+    return tuple(v for _, v in pairs)
 
 
 class _ShownRecord(dict):
@@ -231,6 +292,8 @@ def _type_name(name: str) -> str:
 
 
 def _zip_lists(names: tuple[str, ...], columns: list[Any], depth: int, make: Callable[..., Any]) -> Any:
+    if columns[0] is None:  # a missing record or list: missing in every field (one structure)
+        return None
     if depth == 0:
         return make(builtins.zip(names, columns))
     return [_zip_lists(names, list(items), depth - 1, make) for items in builtins.zip(*columns)]
@@ -252,27 +315,44 @@ def reject(x: Any, name: str, verb: str = "apply to") -> None:
 
 
 # ---- building records --------------------------------------------------------------------------
-def from_fields(arrays: Mapping[str, Any], name: str) -> RecordArray:
-    """A record of RaggedArrays that already share one structure (equal by value) and batch dims."""
+def from_fields(arrays: Mapping[str, Any], name: str, with_name: str | None = None) -> RecordArray:
+    """A record of RaggedArrays that already share one structure (equal by value) and batch dims;
+    ``with_name`` is its record name (awkward's ``with_name``)."""
     names = tuple(arrays)
     values = list(arrays.values())
     first = values[0]
     structure = first._structure
     for name, a in builtins.zip(names, values):
         same = a._structure is structure or a._structure == structure
+        if not same and isinstance(structure, BoundedStructure):
+            same, structure = _same_bounded(structure, a._structure)
         if not same or a._batch != first._batch:
             msg = (
                 f"{name}: fields {names[0]!r} and {name!r} have different structures "
                 f"({first.type!r} vs {a.type!r})"
             )
             raise ValueError(msg)
-    return RecordArray._new(structure, names, tuple(a._content for a in values))
+    return RecordArray._new(structure, names, tuple(a._content for a in values), with_name)
 
 
-def _zip_back(names: tuple[str, ...], results: list[Any], name: str) -> Any:
+def _same_bounded(s: BoundedStructure, t: Any) -> tuple[bool, BoundedStructure]:
+    """Whether bounded ``t`` holds ``s``'s lists (fields a structure op made one by one): checked
+    at once when concrete, else folded into the validity flag of the structure returned."""
+    if not isinstance(t, BoundedStructure) or (t.capacities, t.inner) != (s.capacities, s.inner):
+        return False, s
+    xp = s.backend.xp
+    same = s.count == t.count
+    for a, b in builtins.zip(s.levels, t.levels, strict=True):
+        same = same & xp.all(a == b)
+    if s.backend.is_concrete(same):
+        return bool(s.backend.to_numpy(same)), s if t.valid is s.valid else s.with_valid(s.valid & t.valid)
+    return True, s.with_valid(s.valid & t.valid & same)
+
+
+def _zip_back(names: tuple[str, ...], results: list[Any], name: str, with_name: str | None = None) -> Any:
     """Per-field results of one op as a record; 0-d results (one element) as a dict of scalars."""
     if builtins.all(isinstance(r, RaggedArray) for r in results):
-        return from_fields(dict(builtins.zip(names, results)), name)
+        return from_fields(dict(builtins.zip(names, results)), name, with_name)
     return dict(builtins.zip(names, results))
 
 
@@ -301,7 +381,7 @@ def fieldwise(mode: str = "each") -> Callable[[Callable[..., Any]], Callable[...
                     return op(x, *args, **kwargs)
                 if mode == "one":
                     return op(x._field(0), *args, **kwargs)
-                return _collect(x._names, [op(a, *args, **kwargs) for a in x._arrays()], name)
+                return _collect(x._names, [op(a, *args, **kwargs) for a in x._arrays()], name, x._name)
 
         elif mode == "sequence":
 
@@ -328,10 +408,10 @@ def fieldwise(mode: str = "each") -> Callable[[Callable[..., Any]], Callable[...
     return decorator
 
 
-def _collect(names: tuple[str, ...], results: list[Any], name: str) -> Any:
+def _collect(names: tuple[str, ...], results: list[Any], name: str, with_name: str | None) -> Any:
     if isinstance(results[0], tuple):  # combinations: n members, each a record
-        return tuple(_zip_back(names, list(member), name) for member in builtins.zip(*results))
-    return _zip_back(names, results, name)
+        return tuple(_zip_back(names, list(member), name, with_name) for member in builtins.zip(*results))
+    return _zip_back(names, results, name, with_name)
 
 
 def _by_columns(
@@ -352,7 +432,8 @@ def _by_columns(
                 msg = f"{name}: cannot join a record array of fields {list(names)} with {got}"
                 raise TypeError(msg)
         columns = [call([a._field(j) for a in arrays]) for j in range(len(names))]
-        return _zip_back(names, columns, name)
+        kept = {a._name for a in arrays}  # records of one name joined keep it
+        return _zip_back(names, columns, name, kept.pop() if len(kept) == 1 else None)
     width = builtins.max(len(r._names) for r in records)
     columns = []
     for j in range(width):
@@ -363,7 +444,7 @@ def _by_columns(
     out = []
     for i, a in enumerate(arrays):
         if isinstance(a, RecordArray):
-            out.append(_zip_back(a._names, [columns[j][i] for j in range(len(a._names))], name))
+            out.append(_zip_back(a._names, [columns[j][i] for j in range(len(a._names))], name, a._name))
         else:
             out.append(columns[0][i])
     return tuple(out)

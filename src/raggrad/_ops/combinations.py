@@ -1,11 +1,16 @@
-"""Combinations within lists: ``combinations``, ``argcombinations`` and ``cartesian``.
+"""Combinations within lists: ``combinations`` and ``argcombinations`` (``cartesian`` products of
+lists of several arrays: ``raggrad._ops.cartesian``).
 
 Each works out, on the host and once per structure (cached on it), the result's offsets and for
 every member the items it picks; the content then moves with one gather per member, so members
-are differentiable and the ops work under ``jax.jit``.
+are differentiable and the ops work under ``jax.jit``. Combinations with replacement are the
+combinations of ``L + n - 1`` items with member ``t`` moved back by ``t``; along a regular inner
+dimension every member is one gather along that axis (the dimension stays regular). ``fields=``
+zips the members into awkward's record form (:func:`as_record`, shared with ``cartesian``).
 
-Size guard: the number of combinations (``sum of C(len, n)`` over the lists) or tuples
-(``sum of the products of the lengths``) is counted exactly first, in Python ints, so it cannot
+Size guard: the number of combinations (``sum of C(len, n)`` over the lists; with replacement
+``C(len + n - 1, n)``) or tuples (``sum of the products of the lengths``) is counted exactly
+first, in Python ints, so it cannot
 wrap around int64. A count of zero returns empty lists at once; an output whose index arrays and
 gathered content need more bytes than the memory available to the process (Linux: the smaller
 of ``MemAvailable`` and the cgroup's free limit; elsewhere the physical memory) raises
@@ -30,23 +35,24 @@ from typing import Any
 import numpy as np
 
 from .._array import RaggedArray
+from .._axes import classify_axis, normalize_axis
 from .._bounded import BoundedStructure
-from .._broadcast import common_backend
-from .._convert import content_to, dtype_of
+from .._convert import dtype_of
 from .._errors import OutputTooLargeError
-from .._records import fieldwise
+from .._options import all_masks
+from .._records import RecordArray, fieldwise, from_fields
 from .._registry import register
 from .._structure import Structure, descend, ext, from_levels, offsets_from_lengths, ranges
+from . import option_gather as og
 from .combinations_bounded import (
     bound_members,
-    bounded_cartesian,
     bounded_combinations,
     check_capacity,
     need_capacity,
 )
 from .common import back, batched, depth, moved, new, single
 
-__all__ = ["argcombinations", "cartesian", "combinations"]
+__all__ = ["argcombinations", "as_record", "combinations", "innermost"]
 
 
 # ---- size guard ------------------------------------------------------------------------------------
@@ -133,15 +139,6 @@ def _count_combinations(lengths: np.ndarray, n: int) -> tuple[int, bool]:
     return total, True
 
 
-def _count_tuples(lengths: list[np.ndarray]) -> tuple[int, bool]:
-    """``sum(prod(L_j[i]))`` over lists ``i``, exactly (Python ints past float64's exact range)."""
-    rough = float(np.prod(np.stack([L.astype(np.float64) for L in lengths]), axis=0).sum())
-    if rough < 2.0**52:  # then every product and the sum are below 2**53: exact in int64
-        return int(np.prod(np.stack(lengths), axis=0).sum()), True
-    products = np.prod(np.stack([L.astype(object) for L in lengths]), axis=0)
-    return int(sum(products.tolist())), True
-
-
 def _repeat_rows(
     rows: np.ndarray, counts: np.ndarray, starts: np.ndarray, reps: list[np.ndarray]
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -167,25 +164,24 @@ def _columns(news: list[np.ndarray], reps: list[np.ndarray]) -> list[np.ndarray]
     return cols[::-1]
 
 
-def _combinations_plan(s: Structure, n: int, d: int) -> tuple[list[Any], list[np.ndarray]]:
-    """Levels of the result's lists, and per member the items it picks (global indices at ``d + 1``)."""
-    levels = ext(s)
-    seg = levels[d]
-    L = seg.lengths
+def _local_plan(L: np.ndarray, n: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Per combination of ``n`` items of lists of lengths ``L`` (no replacement): its list and the
+    local index of every member, combinations in lexicographic order."""
     if n == 1:
-        return [*levels[:d], seg.offsets], [np.arange(seg.size, dtype=np.int64)]
+        rows = np.repeat(np.arange(len(L), dtype=np.int64), L)
+        return rows, [ranges(np.zeros(len(L), dtype=np.int64), L)[1]]
     if L.max(initial=0) < n:  # no list is long enough: empty lists at once, whatever n is
         empty = np.zeros(0, dtype=np.int64)
-        return [*levels[:d], np.zeros(seg.n + 1, dtype=np.int64)], [empty] * n
+        return empty, [empty] * n
     if n == 2:
-        # element p of list j is the first member of (stop_j - 1 - p) pairs, whose second members
-        # run from p + 1 to the list's end: two repeats, no per-pair gathers
-        ends = np.repeat(seg.offsets[1:] - 1, L)
-        ends -= np.arange(seg.size, dtype=np.int64)
-        first = np.repeat(np.arange(seg.size, dtype=np.int64), ends)
-        _, second = ranges(np.arange(1, seg.size + 1, dtype=np.int64), ends)
-        offsets = offsets_from_lengths(L * (L - 1) // 2)
-        return [*levels[:d], offsets], [first, second]
+        # item p of list j is the first member of (L_j - 1 - p) pairs, whose second members run
+        # from p + 1 to the list's end: two repeats, no per-pair gathers
+        _, local = ranges(np.zeros(len(L), dtype=np.int64), L)
+        ends = np.repeat(L - 1, L) - local
+        rows = np.repeat(np.repeat(np.arange(len(L), dtype=np.int64), L), ends)
+        first = np.repeat(local, ends)
+        _, second = ranges(local + 1, ends)
+        return rows, [first, second]
     first_counts = np.maximum(L - n + 1, 0)
     _, col = ranges(np.zeros(len(L), dtype=np.int64), first_counts)
     rows = np.repeat(np.arange(len(L), dtype=np.int64), first_counts)
@@ -195,10 +191,35 @@ def _combinations_plan(s: Structure, n: int, d: int) -> tuple[list[Any], list[np
         more = L[rows] - (n - t) - news[-1]
         rows, new = _repeat_rows(rows, more, news[-1] + 1, reps)
         news.append(new)
-    cols = _columns(news, reps)
-    offsets = offsets_from_lengths(np.bincount(rows, minlength=len(L)))
+    return rows, _columns(news, reps)
+
+
+def _choose(L: np.ndarray, n: int, replacement: bool) -> tuple[np.ndarray, list[np.ndarray]]:
+    """:func:`_local_plan`, with ``replacement``: the combinations of ``L + n - 1`` items, member
+    ``t`` moved back by ``t`` (the usual bijection onto multisets), so members may repeat."""
+    if not replacement:
+        return _local_plan(L, n)
+    rows, cols = _local_plan(np.where(L > 0, L + (n - 1), 0), n)
+    return rows, [c - t for t, c in enumerate(cols)]
+
+
+def _combinations_plan(s: Structure, n: int, d: int, replacement: bool) -> tuple[list[Any], list[np.ndarray]]:
+    """Levels of the result's lists, and per member the items it picks (global indices at ``d + 1``)."""
+    levels = ext(s)
+    seg = levels[d]
+    rows, cols = _choose(seg.lengths, n, replacement)
     starts = seg.offsets[:-1][rows]
+    offsets = offsets_from_lengths(np.bincount(rows, minlength=seg.n))
     return [*levels[:d], offsets], [starts + c for c in cols]
+
+
+def _member(s: Structure, above: Any, levels: list[Any], picked: np.ndarray, d: int) -> tuple[Any, Any]:
+    """One member of combinations or tuples of an array with missing values: the lists above
+    keep ``above`` (their masks), the items picked at depth ``d`` and everything below them theirs
+    (so a member of a tuple can be missing while another is not, as awkward's record fields)."""
+    below, below_masks, sel = og.descend(ext(s), all_masks(s), d + 1, picked)
+    masks = [*above, og.pick(all_masks(s)[d], picked), *below_masks]
+    return og.build([*levels, *below], masks), sel
 
 
 def _check_n(n: Any, name: str) -> int:
@@ -208,51 +229,172 @@ def _check_n(n: Any, name: str) -> int:
     return int(n)
 
 
-@register("combinations", "structural", awkward="ak.combinations")
-@fieldwise("each")
-def combinations(
-    x: RaggedArray, n: int, /, *, axis: int = 1, capacity: int | None = None
+def _arguments(x: Any, n: Any, axis: Any, replacement: Any, name: str) -> tuple[RaggedArray, int, str, int]:
+    """The array, ``n``, and where the combinations are made: ``("level", depth)`` for the outer or
+    a ragged dimension, ``("inner", j)`` for regular inner dimension ``j``."""
+    x = single(x, name)
+    n = _check_n(n, name)
+    if not isinstance(replacement, (bool, np.bool_)):
+        msg = f"{name}: replacement must be True or False, not {replacement!r}"
+        raise TypeError(msg)
+    kind, j = classify_axis(x, axis, name)
+    if kind == "inner":
+        return x, n, "inner", j
+    return x, n, "level", depth(x, axis, name)
+
+
+def _regular(
+    x: RaggedArray, n: int, j: int, replacement: bool, name: str, arg: bool
 ) -> tuple[RaggedArray, ...]:
-    """All ``n``-element combinations of the items of every list at ``axis`` (no replacement).
+    """Combinations along regular inner dimension ``j``: one gather along that axis of the content
+    per member (the dimension keeps being regular: ``C(size, n)`` long, as awkward's)."""
+    s, backend, nb = x._structure, x._backend, x._nbatch
+    size = s.inner[j]
+    count, exact = _count(np.array([size], dtype=np.int64), n, replacement)  # before any allocation
+    others = math.prod(x._content.shape) // size if size else 0
+    per_item = n * (_INDEX_BYTES if arg else dtype_of(x._content).itemsize)
+    fix = f"use a smaller n than {n}"
+    _check_size(name, (max(others, 1) * count, exact), "combinations", per_item, n, fix)
+    _, cols = s.cached(("regular-plan", n, j, replacement), lambda: _choose(np.array([size]), n, replacement))
+    ax = nb + 1 + j
+    shape = tuple(x._content.shape)
+    out = []
+    for i, c in enumerate(cols):
+        key = ("regular-combinations", n, j, replacement, i)
+        if arg:  # indices of the items at the axis, not repeated along the dimensions below it
+            index = backend.int_content(s, key, c, x._content)
+            content = backend.xp.broadcast_to(
+                backend.xp.reshape(index, (1,) * ax + (count,)), (*shape[:ax], count)
+            )
+        else:
+            content = backend.xp.take(x._content, backend.index(s, key, c, x._content), axis=ax)
+        out.append(new(s, content, nb))
+    return tuple(out)
+
+
+def as_record(members: tuple[Any, ...], fields: Any, with_name: Any, innermost: bool, name: str) -> Any:
+    """The members as awkward's record form when ``fields`` (or ``with_name``) is given: a
+    RecordArray with those field names (``"0"``, ``"1"`` ...: a tuple), else the tuple itself.
+    ``innermost``: whether the members were made along the innermost dimension (a raggrad record
+    holds numbers, where awkward's, made at another axis, holds the lists below it)."""
+    if fields is None and with_name is None:
+        return members
+    if with_name is not None and not isinstance(with_name, str):
+        msg = f"{name}: with_name must be a string, not {type(with_name).__name__}"
+        raise TypeError(msg)
+    if fields is None:
+        fields = [str(i) for i in range(len(members))]
+    if isinstance(fields, str) or not isinstance(fields, Sequence) or len(fields) != len(members):
+        msg = f"{name}: fields must be a list of {len(members)} field names, got {fields!r}"
+        raise ValueError(msg)
+    if not all(isinstance(f, str) for f in fields) or len(set(fields)) != len(fields):
+        msg = f"{name}: fields must be distinct strings, got {list(fields)!r}"
+        raise ValueError(msg)
+    if any(isinstance(m, RecordArray) for m in members):
+        msg = f"{name}: fields= of record arrays would make records of records; use the tuple form"
+        raise NotImplementedError(msg)
+    if not innermost:
+        msg = (
+            f"{name}: the record form (fields=, with_name=, a dict) needs the innermost dimension "
+            "(axis=-1), since raggrad's records hold numbers; at another axis leave it out to get "
+            "the tuple of members"
+        )
+        raise NotImplementedError(msg)
+    first = members[0]._structure
+    if not all(m._structure == first for m in members):
+        msg = (
+            f"{name}: the record form needs members with the same missing values, but one member "
+            "is missing where another is not; leave fields= out (a tuple of members), or "
+            "rg.fill_none the arrays first"
+        )
+        raise NotImplementedError(msg)
+    return from_fields(dict(zip(fields, members)), name, with_name)
+
+
+def innermost(x: Any, axis: Any, name: str) -> bool:
+    """Whether ``axis`` is the innermost dimension of ``x`` (a record: of its fields)."""
+    x = x._field(0) if isinstance(x, RecordArray) else x
+    return normalize_axis(axis, x.ndim, name, type_str=x.type) == x.ndim - 1
+
+
+@register("combinations", "structural", awkward="ak.combinations", options=True)
+def combinations(
+    x: RaggedArray,
+    n: int,
+    /,
+    *,
+    axis: int = 1,
+    fields: Sequence[str] | None = None,
+    replacement: bool = False,
+    with_name: str | None = None,
+    capacity: int | None = None,
+) -> Any:
+    """All ``n``-element combinations of the items of every list at ``axis``, as ``ak.combinations``.
 
     Returns ``n`` arrays: the ``i``-th holds the ``i``-th member of every combination,
-    combinations in lexicographic order within each list, as ``ak.combinations``. Differentiable
-    (each member is a gather); the structure depends on the input's only, so it works under
-    ``jax.jit``. Lists shorter than ``n`` give empty lists (at once, however large ``n`` is); an
-    output too large for the available memory raises :class:`raggrad.OutputTooLargeError` (a
-    ``ValueError``) naming the number of combinations and the bytes, before allocating it.
+    combinations in lexicographic order within each list. ``fields=["a", "b"]`` returns them as
+    awkward's record form instead, a :class:`RecordArray` with those field names (``with_name``
+    names the records; ``with_name`` alone gives a tuple record, fields ``"0"``, ``"1"`` ...);
+    it needs ``axis=-1`` (raggrad's records hold numbers). ``replacement=True`` includes
+    combinations that repeat an item (``(a, a)``). Any axis: the outer one, a ragged one, or a
+    regular inner dimension (the result stays regular there, ``C(size, n)`` long). Missing values
+    as awkward's: a missing list gives a missing list of combinations, a missing item is a
+    missing member.
+
+    Differentiable (each member is a gather); the structure depends on the input's only, so it
+    works under ``jax.jit``. Lists shorter than ``n`` give empty lists (at once, however large
+    ``n`` is); an output too large for the available memory raises
+    :class:`raggrad.OutputTooLargeError` (a ``ValueError``) naming the number of combinations and
+    the bytes, before allocating it.
 
     ``capacity``: the element slots of a bounded result, required for a bounded ``x`` (without it
-    ``TypeError``), whose innermost ragged axis is then the only one supported. The result's list
-    slots are ``x``'s at that depth; the combinations are made on the device, so one ``jax.jit``
-    program serves every batch of the same capacities. More combinations than ``capacity`` keep
-    the first ``capacity`` of them and mark the result invalid: ``to_list`` and ``rg.trim`` raise
-    ``ValueError`` naming the capacities, 0-d float reductions give NaN. On an exact ``x``,
-    ``capacity`` is optional: given, the result is bounded (list slots in ``rg.with_capacity``'s
-    buckets), and more combinations than ``capacity`` raise ``ValueError`` at once.
+    ``TypeError``), whose innermost ragged axis is then the only one supported (and
+    ``replacement=False``). The result's list slots are ``x``'s at that depth; the combinations
+    are made on the device, so one ``jax.jit`` program serves every batch of the same capacities.
+    More combinations than ``capacity`` keep the first ``capacity`` of them and mark the result
+    invalid: ``to_list`` and ``rg.trim`` raise ``ValueError`` naming the capacities, 0-d float
+    reductions give NaN. On an exact ``x``, ``capacity`` is optional: given, the result is bounded
+    (list slots in ``rg.with_capacity``'s buckets), and more combinations than ``capacity`` raise
+    ``ValueError`` at once.
 
     >>> import raggrad as rg
     >>> a, b = rg.combinations(rg.array([[1, 2, 3], [], [4, 5]]), 2)
     >>> a.to_list(), b.to_list()
     ([[1, 1, 2], [], [4]], [[2, 3, 3], [], [5]])
+    >>> rg.combinations(rg.array([[1, 2], [3]]), 2, fields=["a", "b"], replacement=True).to_list()
+    [[{'a': 1, 'b': 1}, {'a': 1, 'b': 2}, {'a': 2, 'b': 2}], [{'a': 3, 'b': 3}]]
     >>> a, b = rg.combinations(rg.with_capacity(rg.array([[1, 2, 3], [], [4, 5]])), 2, capacity=8)
     >>> a.to_list(), b.to_list(), rg.capacity(a)
     ([[1, 1, 2], [], [4]], [[2, 3, 3], [], [5]], Capacity(lists=(16,), elements=8))
     """
-    x = single(x, "rg.combinations")
-    n = _check_n(n, "rg.combinations")
+    members = _combinations(x, n, axis=axis, replacement=replacement, capacity=capacity)
+    inner = (fields is None and with_name is None) or innermost(members[0], axis, "rg.combinations")
+    return as_record(members, fields, with_name, inner, "rg.combinations")
+
+
+@fieldwise("each")
+def _combinations(
+    x: Any, n: Any, /, *, axis: Any, replacement: Any, capacity: Any
+) -> tuple[RaggedArray, ...]:
+    x, n, kind, d = _arguments(x, n, axis, replacement, "rg.combinations")
     s, backend, nb = x._structure, x._backend, x._nbatch
-    d = depth(x, axis, "rg.combinations")
     if isinstance(s, BoundedStructure):
         cap = need_capacity(capacity, "rg.combinations", f"rg.combinations(x, {n}, capacity=1024)")
+        _bounded_plain(kind, replacement, "rg.combinations")
         return bounded_combinations(x, n, d, cap, axis, "rg.combinations")
     cap = None if capacity is None else check_capacity(capacity, "rg.combinations")
-    count = s.cached(("combinations-count", n, d), lambda: _count_combinations(ext(s)[d].lengths, n))
+    if kind == "inner":
+        _no_capacity(cap, "rg.combinations")
+        return _regular(x, n, d, bool(replacement), "rg.combinations", arg=False)
+    r = bool(replacement)
+    count = s.cached(("combinations-count", n, d, r), lambda: _count(ext(s)[d].lengths, n, r))
     per_item = n * (_INDEX_BYTES + _item_bytes(x, d))
     _check_size("rg.combinations", count, "combinations", per_item, n, f"use a smaller n than {n}")
 
     def make() -> list[tuple[Structure, np.ndarray]]:
-        levels, picked = _combinations_plan(s, n, d)
+        levels, picked = _combinations_plan(s, n, d, r)
+        if s.masks is not None:
+            return [_member(s, s.masks[:d], levels, g, d) for g in picked]
         shared = from_levels(levels)
         out = []
         for g in picked:
@@ -261,7 +403,7 @@ def combinations(
             out.append((from_levels([*levels, *below]) if below else shared, sel))
         return out
 
-    key = ("combinations", n, d)
+    key = ("combinations", n, d, r)
     plan = s.cached(key, make)
     content = moved(x)
     members = tuple(
@@ -271,42 +413,86 @@ def combinations(
     return members if cap is None else bound_members(members, count[0], cap, d, axis, "rg.combinations")
 
 
-@register("argcombinations", "structural", awkward="ak.argcombinations", differentiable=False)
-@fieldwise("one")
+def _count(lengths: np.ndarray, n: int, replacement: bool) -> tuple[int, bool]:
+    """The number of combinations (with replacement: of ``L + n - 1`` items, for non-empty lists)."""
+    if replacement:
+        lengths = np.where(lengths > 0, lengths + (n - 1), 0)
+    return _count_combinations(lengths, n)
+
+
+def _bounded_plain(kind: str, replacement: Any, name: str) -> None:
+    if kind == "inner" or replacement:
+        what = "a regular dimension" if kind == "inner" else "replacement=True"
+        msg = f"{name}: {what} on a bounded array is not supported; rg.trim(x) gives the exact array"
+        raise NotImplementedError(msg)
+
+
+def _no_capacity(cap: Any, name: str) -> None:
+    if cap is not None:
+        msg = f"{name}: capacity= applies to a ragged axis; along a regular dimension leave it out"
+        raise ValueError(msg)
+
+
+@register("argcombinations", "structural", awkward="ak.argcombinations", differentiable=False, options=True)
 def argcombinations(
-    x: RaggedArray, n: int, /, *, axis: int = 1, capacity: int | None = None
-) -> tuple[RaggedArray, ...]:
+    x: RaggedArray,
+    n: int,
+    /,
+    *,
+    axis: int = 1,
+    fields: Sequence[str] | None = None,
+    replacement: bool = False,
+    with_name: str | None = None,
+    capacity: int | None = None,
+) -> Any:
     """Local indices of the members of the combinations of :func:`combinations`.
 
-    The same size guard applies: :class:`raggrad.OutputTooLargeError` before allocating an output
-    that cannot fit in memory. ``capacity`` as in :func:`combinations` (required for a bounded
-    ``x``; an overflow marks the result invalid); padding slots hold 0.
+    ``axis``, ``fields``, ``replacement`` and ``with_name`` as in :func:`combinations`. The same
+    size guard applies: :class:`raggrad.OutputTooLargeError` before allocating an output that
+    cannot fit in memory. ``capacity`` as in :func:`combinations` (required for a bounded ``x``;
+    an overflow marks the result invalid); padding slots hold 0. Indices are never missing: a
+    missing list gives a missing list of index tuples, as awkward's.
 
     >>> import raggrad as rg
     >>> i, j = rg.argcombinations(rg.array([[1, 2, 3], [], [4, 5]]), 2)
     >>> i.to_list(), j.to_list()
     ([[0, 0, 1], [], [0]], [[1, 2, 2], [], [1]])
+    >>> rg.argcombinations(rg.array([[7, 8]]), 2, fields=["i", "j"], replacement=True).to_list()
+    [[{'i': 0, 'j': 0}, {'i': 0, 'j': 1}, {'i': 1, 'j': 1}]]
     """
-    x = single(x, "rg.argcombinations")
-    n = _check_n(n, "rg.argcombinations")
+    x = x._field(0) if isinstance(x, RecordArray) else x
+    members = _argcombinations(x, n, axis=axis, replacement=replacement, capacity=capacity)
+    inner = (fields is None and with_name is None) or innermost(members[0], axis, "rg.argcombinations")
+    return as_record(members, fields, with_name, inner, "rg.argcombinations")
+
+
+def _argcombinations(
+    x: Any, n: Any, /, *, axis: Any, replacement: Any, capacity: Any
+) -> tuple[RaggedArray, ...]:
+    x, n, kind, d = _arguments(x, n, axis, replacement, "rg.argcombinations")
     s, backend = x._structure, x._backend
-    d = depth(x, axis, "rg.argcombinations")
     if isinstance(s, BoundedStructure):
         cap = need_capacity(capacity, "rg.argcombinations", f"rg.argcombinations(x, {n}, capacity=1024)")
+        _bounded_plain(kind, replacement, "rg.argcombinations")
         return bounded_combinations(x, n, d, cap, axis, "rg.argcombinations", arg=True)
     cap = None if capacity is None else check_capacity(capacity, "rg.argcombinations")
-    count = s.cached(("combinations-count", n, d), lambda: _count_combinations(ext(s)[d].lengths, n))
+    if kind == "inner":
+        _no_capacity(cap, "rg.argcombinations")
+        return _regular(x, n, d, bool(replacement), "rg.argcombinations", arg=True)
+    r = bool(replacement)
+    count = s.cached(("combinations-count", n, d, r), lambda: _count(ext(s)[d].lengths, n, r))
     # the plan's indices, then the local indices as int64 content (once per batch element)
     per_item = n * _INDEX_BYTES * (1 + math.prod(x._batch))
     _check_size("rg.argcombinations", count, "combinations", per_item, n, f"use a smaller n than {n}")
 
     def make() -> tuple[Structure, list[np.ndarray]]:
-        levels, picked = _combinations_plan(s, n, d)
+        levels, picked = _combinations_plan(s, n, d, r)
         # local index = picked item - the start of its list
         starts = np.repeat(ext(s)[d].offsets[:-1], np.diff(levels[-1]))
-        return from_levels(levels), [g - starts for g in picked]
+        structure = from_levels(levels) if s.masks is None else og.build(levels, [*s.masks[:d], None])
+        return structure, [g - starts for g in picked]
 
-    key = ("argcombinations", n, d)
+    key = ("argcombinations", n, d, r)
     structure, cols = s.cached(key, make)
     like = x._content
     members = tuple(
@@ -314,105 +500,3 @@ def argcombinations(
         for i, c in enumerate(cols)
     )
     return members if cap is None else bound_members(members, count[0], cap, d, axis, "rg.argcombinations")
-
-
-def _cartesian_plan(structures: tuple[Structure, ...], d: int) -> tuple[list[Any], list[np.ndarray]]:
-    exts = [ext(s) for s in structures]
-    lens = [e[d].lengths for e in exts]
-    nlists = len(lens[0])
-    rows = np.repeat(np.arange(nlists, dtype=np.int64), lens[0])
-    _, col = ranges(np.zeros(nlists, dtype=np.int64), lens[0])
-    news, reps = [col], []
-    for L in lens[1:]:
-        rows, new = _repeat_rows(rows, L[rows], np.zeros(len(rows), dtype=np.int64), reps)
-        news.append(new)
-    cols = _columns(news, reps)
-    counts = np.bincount(rows, minlength=nlists)
-    offsets = offsets_from_lengths(counts)
-    picked = [e[d].offsets[:-1][rows] + c for e, c in zip(exts, cols)]
-    return [*exts[0][:d], offsets], picked
-
-
-@register("cartesian", "structural", awkward="ak.cartesian")
-@fieldwise("sequence")
-def cartesian(
-    arrays: Sequence[RaggedArray], /, *, axis: int = 1, capacity: int | None = None
-) -> tuple[RaggedArray, ...]:
-    """Every tuple of one item from each array's list at ``axis``, as ``ak.cartesian``.
-
-    Returns one array per input (the first input varies slowest). The arrays must have the same
-    lists above ``axis``. An output too large for the available memory (the sum over lists of
-    the products of their lengths, counted exactly) raises :class:`raggrad.OutputTooLargeError`
-    before allocating it.
-
-    ``capacity`` as in :func:`combinations`: required when an array is bounded (exact ones among
-    them are bounded to its list slots), the result's element slots; more tuples than ``capacity``
-    keep the first ``capacity`` and mark the result invalid (``to_list`` and ``rg.trim`` raise).
-    On exact arrays it is optional and makes the result bounded (more tuples raise at once).
-
-    >>> import raggrad as rg
-    >>> a, b = rg.cartesian([rg.array([[1, 2], []]), rg.array([[10, 20, 30], [40]])])
-    >>> a.to_list(), b.to_list()
-    ([[1, 1, 1, 2, 2, 2], []], [[10, 20, 30, 10, 20, 30], []])
-    """
-    if isinstance(arrays, RaggedArray) or not len(arrays):
-        msg = "rg.cartesian: expected a non-empty sequence of RaggedArrays"
-        raise TypeError(msg)
-    xs = [single(a, "rg.cartesian") for a in arrays]
-    backend = common_backend(tuple(xs), "rg.cartesian")
-    first = xs[0]
-    d = depth(first, axis, "rg.cartesian")
-    if any(isinstance(a._structure, BoundedStructure) for a in xs):
-        cap = need_capacity(capacity, "rg.cartesian", "rg.cartesian([a, b], capacity=1024)")
-        return bounded_cartesian(xs, d, cap, axis, "rg.cartesian")
-    cap = None if capacity is None else check_capacity(capacity, "rg.cartesian")
-    sf = first._structure
-    for a in xs[1:]:
-        sa = a._structure
-        ok = a._nbatch == first._nbatch and d <= sa.nlevels
-        if d:
-            ok = (
-                ok
-                and sa.length == sf.length
-                and all(
-                    p is q or np.array_equal(p.offsets, q.offsets)
-                    for p, q in zip(sa.levels[: d - 1], sf.levels)
-                )
-            )
-        if not ok:
-            msg = (
-                f"rg.cartesian: arrays of types {first.type!r} and {a.type!r} do not have the same "
-                f"lists above axis={axis}"
-            )
-            raise ValueError(msg)
-    structures = tuple(a._structure for a in xs)
-    count = structures[0].cached(
-        ("cartesian-count", d, structures[1:]), lambda: _count_tuples([ext(t)[d].lengths for t in structures])
-    )
-    per_item = sum(_INDEX_BYTES + _item_bytes(a, d) for a in xs)
-    _check_size("rg.cartesian", count, "tuples", per_item, len(xs), "use fewer arrays or shorter lists")
-
-    def make() -> list[tuple[Structure, np.ndarray]]:
-        levels, picked = _cartesian_plan(structures, d)
-        out = []
-        for s, g in zip(structures, picked):
-            below, sel = descend(ext(s), d + 1, g)
-            out.append((from_levels([*levels, *below]), sel))
-        return out
-
-    key = ("cartesian", d, structures[1:])
-    plan = structures[0].cached(key, make)
-    nb, owner = first._nbatch, structures[0]
-    members = tuple(
-        new(
-            structure,
-            back(
-                backend,
-                backend.take(content_to(moved(a), None, backend, None), sel, owner, (*key, i)),
-                nb,
-            ),
-            nb,
-        )
-        for i, (a, (structure, sel)) in enumerate(zip(xs, plan))
-    )
-    return members if cap is None else bound_members(members, count[0], cap, d, axis, "rg.cartesian")

@@ -21,7 +21,10 @@ def _core_ok(x: Any, core: int, name: str) -> None:
     if isinstance(x, RaggedArray) and len(x._structure.inner) < core:
         msg = (
             f"{name}: the last {core} dimension(s) must be regular, but the array has type "
-            f"{x.type!r}; the contraction runs over regular inner dimensions only"
+            f"{x.type!r}; the contraction runs over regular inner dimensions only. Lists that all "
+            "have one length become a regular dimension with rg.to_regular(x, axis=-1) (rg.from_regular "
+            "goes back); rg.array of a list of arrays with equal trailing shapes, "
+            "[np.zeros((3, 2)), np.zeros((1, 2))], gives 'var * 2'"
         )
         raise ValueError(msg)
 

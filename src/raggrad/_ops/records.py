@@ -1,4 +1,4 @@
-"""Record ops: ``zip``, ``unzip`` and ``fields``, as awkward's ``ak.zip``/``ak.unzip``/``ak.fields``.
+"""Record ops: ``zip``, ``unzip``, ``fields``, ``with_field`` and ``values_astype``, as awkward's.
 
 The :class:`~raggrad.RecordArray` class and the machinery that runs structure ops field by field
 live in the array core (``raggrad._records``).
@@ -8,23 +8,28 @@ from __future__ import annotations
 
 import builtins
 import itertools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .._array import RaggedArray
-from .._records import RecordArray, from_fields
-from .._registry import register
+from .._records import RecordArray, fieldwise, from_fields, is_tuple
+from .._registry import provide, register
+from .common import single
+from .creation import astype
 from .manipulation import broadcast_arrays
 
-__all__ = ["fields", "unzip", "zip"]
+__all__ = ["fields", "unzip", "values_astype", "with_field", "zip"]
 
 
 @register("zip", "structural", awkward="ak.zip")
-def zip(arrays: Mapping[str, Any], /) -> RecordArray:
+def zip(arrays: Mapping[str, Any] | Sequence[Any], /, *, with_name: str | None = None) -> RecordArray:
     """Fields broadcast to one structure and joined as a record array, as ``ak.zip``.
 
     Values broadcast with the usual rules, so a per-event field (one value per list) is repeated
-    into the lists. Fields whose lists differ raise ``ValueError`` naming them.
+    into the lists. Fields whose lists differ raise ``ValueError`` naming them. A list (or tuple)
+    of arrays makes awkward's tuples, records of unnamed fields ``"0"``, ``"1"`` ...; a dict
+    whose keys are exactly ``"0"``, ``"1"`` ... makes tuples too (awkward would make records).
+    ``with_name`` names the records (awkward's ``with_name``, e.g. ``"Momentum4D"``).
 
     >>> import raggrad as rg
     >>> mu = rg.zip({"pt": rg.array([[30.0, 15.0], [7.0]]), "run": rg.array([1, 2])})
@@ -32,11 +37,20 @@ def zip(arrays: Mapping[str, Any], /) -> RecordArray:
     '2 * var * {pt: float64, run: int64}'
     >>> mu.run.to_list()
     [[1, 1], [2]]
+    >>> pairs = rg.zip([rg.array([[1, 2], []]), rg.array([[3, 4], []])])
+    >>> pairs.type, pairs.to_list()
+    ('2 * var * (int64, int64)', [[(1, 3), (2, 4)], []])
     """
+    if with_name is not None and not isinstance(with_name, str):
+        msg = f"rg.zip: with_name must be a string, not {type(with_name).__name__}"
+        raise TypeError(msg)
     if isinstance(arrays, RecordArray):
-        return arrays
+        return arrays if with_name is None else _renamed(arrays, with_name)
+    if isinstance(arrays, (list, tuple)):
+        arrays = {str(i): a for i, a in enumerate(arrays)}
     if not isinstance(arrays, Mapping):
-        msg = f"rg.zip: expected a mapping of field names to arrays, not {type(arrays).__name__}"
+        got = type(arrays).__name__
+        msg = f"rg.zip: expected a mapping of field names to arrays or a list of arrays, not {got}"
         raise TypeError(msg)
     if not arrays:
         msg = "rg.zip: a record needs at least one field"
@@ -58,7 +72,11 @@ def zip(arrays: Mapping[str, Any], /) -> RecordArray:
     if not builtins.any(isinstance(a, RaggedArray) for a in out):
         msg = "rg.zip: every field is a scalar; at least one must be an array"
         raise ValueError(msg)
-    return from_fields(dict(builtins.zip(names, out)), "rg.zip")
+    return from_fields(dict(builtins.zip(names, out)), "rg.zip", with_name)
+
+
+def _renamed(x: RecordArray, with_name: str) -> RecordArray:
+    return RecordArray._new(x._structure, x._names, x._contents, with_name)
 
 
 def _name_mismatch(names: tuple[str, ...], values: list[Any], exc: ValueError) -> ValueError:
@@ -102,3 +120,79 @@ def fields(x: RecordArray, /) -> list[str]:
         return []
     msg = f"rg.fields: expected a record array, not {type(x).__name__}"
     raise TypeError(msg)
+
+
+@provide("with_field")
+@register("with_field", "structural", awkward="ak.with_field")
+def with_field(base: RecordArray, what: Any, /, where: str | None = None) -> RecordArray:
+    """``base`` with field ``where`` set to ``what`` (``ak.with_field``), as a new record array.
+
+    ``base`` is unchanged; an existing field is replaced in its place, a new one appended.
+
+    ``what`` broadcasts to ``base``'s lists (a scalar, one value per list, or an array of the
+    same lists); a ``what`` with deeper lists than ``base`` would make a field of lists, which
+    raggrad's records do not hold (``NotImplementedError``). ``where=None`` appends an unnamed
+    field to a tuple record (``rg.zip([a, b])``). Differentiable in ``base`` and ``what``; the
+    record name is kept. ``base["name"] = what`` does the same and rebinds ``base``, as awkward.
+
+    >>> import raggrad as rg
+    >>> mu = rg.zip({"pt": rg.array([[30.0, 15.0], [7.0]])})
+    >>> rg.with_field(mu, mu.pt * 2, "pt2").to_list()
+    [[{'pt': 30.0, 'pt2': 60.0}, {'pt': 15.0, 'pt2': 30.0}], [{'pt': 7.0, 'pt2': 14.0}]]
+    """
+    if not isinstance(base, RecordArray):
+        msg = (
+            f"rg.with_field: expected a record array, not {type(base).__name__}; "
+            "rg.zip({'name': x, ...}) makes one"
+        )
+        raise TypeError(msg)
+    if isinstance(what, RecordArray):
+        msg = "rg.with_field: the new field is a record array; records of records are not supported"
+        raise TypeError(msg)
+    names = base._names
+    if where is None:
+        if not is_tuple(names):
+            msg = f"rg.with_field: where=None appends to a tuple, but the fields are {list(names)}; name it"
+            raise ValueError(msg)
+        where = str(len(names))
+    if not isinstance(where, str):
+        msg = f"rg.with_field: where must be a field name (a string), not {where!r}"
+        if isinstance(where, (tuple, list)):
+            raise NotImplementedError(msg + " (records inside records are not supported)")
+        raise TypeError(msg)
+    first = base._field(0)
+    try:
+        _, value = broadcast_arrays(first, what)
+    except ValueError as exc:
+        msg = f"rg.with_field: the new field {where!r} does not broadcast to the record's lists: {exc}"
+        raise ValueError(msg) from None
+    if not isinstance(value, RaggedArray) or value._structure != first._structure:
+        msg = (
+            f"rg.with_field: field {where!r} of type {getattr(value, 'type', type(value).__name__)!r} "
+            f"has deeper lists than the record ({base.type!r}); raggrad's records hold numbers, not "
+            "lists: rg.zip the fields broadcast to the deeper lists instead"
+        )
+        raise NotImplementedError(msg)
+    fields = dict(builtins.zip(names, base._arrays()))
+    fields[where] = value
+    return from_fields(fields, "rg.with_field", base._name)
+
+
+@register("values_astype", "structural", awkward="ak.values_astype", options=True)
+@fieldwise("each")
+def values_astype(x: Any, to: Any, /, *, including_unknown: bool = False) -> Any:
+    """The values of ``x`` converted to dtype ``to``, lists and missing values kept (``ak.values_astype``).
+
+    A record array converts every field (its record name kept). Floats to
+    integers truncate towards zero. ``including_unknown`` is accepted for awkward's signature and
+    changes nothing (raggrad has no unknown type: ``rg.array([[]])`` is float64).
+    Differentiable between float dtypes, as :func:`raggrad.astype`.
+
+    >>> import raggrad as rg
+    >>> rg.values_astype(rg.array([[1.7, None], [-2.2]]), "int32").to_list()
+    [[1, None], [-2]]
+    """
+    if not isinstance(including_unknown, bool):
+        msg = f"rg.values_astype: including_unknown must be True or False, not {including_unknown!r}"
+        raise TypeError(msg)
+    return astype(single(x, "rg.values_astype"), to)
