@@ -102,7 +102,9 @@ def _ops_with_an_axis():
 def test_every_axis_refuses_booleans_and_accepts_numpy_integers(name):
     op = REGISTRY[name].func
     first = [X, X] if name in ("concat", "cartesian") else X
-    args = (first, 2) if name in ("combinations", "argcombinations") else (first,)
+    args = (first, 2) if name in ("combinations", "argcombinations", "pad_none") else (first,)
+    if name == "fill_none":
+        args = (X, 0.0)
     if name == "unflatten":
         args = (rg.flatten(X, axis=None), [3, 0, 2])
     if name == "vecdot":
@@ -198,3 +200,18 @@ def test_jacobian_of_ragged_in_ragged_out_is_printable_and_convertible():
     assert "type='3 * var * 3 * var * float32'" in repr(jac)
     assert jax.jacrev(lambda v: v[:, 1:] * 2)(x).to_list() == jac.to_list()
     assert jac.to_backend("numpy").to_list() == jac.to_list()
+
+
+def test_arrays_without_ragged_dimensions_take_in_place_assignment_as_numpy_does():
+    x = rg.asarray(np.array([1, 2, 3], np.uint8))
+    x[0] = 7
+    assert x.to_list() == [7, 2, 3]
+    with pytest.raises(TypeError, match="immutable"):
+        X[0] = 1.0
+
+
+def test_reducers_keep_the_dtype_asked_for_and_reduce_over_no_axis():
+    x = rg.asarray(np.array([200, 100], np.uint8))
+    assert rg.sum(x, dtype=np.uint8).dtype == np.uint8 and int(rg.sum(x, dtype=np.uint8)) == 44  # wraps
+    assert rg.sum(x, axis=()).to_list() == [200, 100]
+    assert rg.concat([np.array(1.0), np.array(2.0)], axis=None).to_list() == [1.0, 2.0]

@@ -20,12 +20,16 @@ import numpy as np
 from .. import _backends
 from .._array import RaggedArray, as_ragged
 from .._axes import as_index, classify_axis
+from .._bounded import BoundedStructure
+from .._broadcast import common_backend
 from .._convert import content_to, dtype_of, is_listlike, parse_lists, slice_outer
 from .._dtypes import check_numeric
-from .._errors import check_concrete
+from .._errors import OptionTypeError, check_concrete
+from .._options import element_mask
 from .._records import RecordArray, fieldwise
 from .._registry import convert, register
 from .._structure import Segments, Structure, offsets_from_lengths
+from . import manipulation_bounded as mb
 
 __all__ = [
     "array",
@@ -45,7 +49,7 @@ __all__ = [
 _INT64_MAX = np.iinfo(np.int64).max
 
 
-@register("array", "creation")
+@register("array", "creation", options=True)
 @fieldwise("each")
 def array(obj: Any, *, dtype: Any = None, backend: str | None = None, device: Any = None) -> Any:
     """A RaggedArray from nested lists, a NumPy/JAX/torch array, an awkward Array or a RaggedArray.
@@ -91,7 +95,7 @@ def _scalar_array(obj: Any, dtype: Any) -> np.ndarray:
         raise TypeError(msg) from None
 
 
-@register("asarray", "creation")
+@register("asarray", "creation", options=True)
 def asarray(
     obj: Any,
     /,
@@ -207,16 +211,20 @@ def _as_content(content: Any, name: str) -> Any:
     return content
 
 
-@register("from_offsets", "creation")
+@register("from_offsets", "creation", options=True)
 def from_offsets(offsets: Any, content: Any, *, validate: bool = True) -> RaggedArray:
     """One ragged level over ``content`` (a backend array, or a RaggedArray to nest levels).
 
     List ``i`` is ``content[offsets[i]:offsets[i + 1]]``. Offsets need not start at 0 nor end at
     ``len(content)``: they are normalised. ``validate=False`` skips the checks (trusted input).
+    A RaggedArray ``content`` may have missing values; they stay where they are (the new lists
+    are present).
 
     >>> import numpy as np, raggrad as rg
     >>> rg.from_offsets([0, 3, 3, 5], np.arange(5.0)).to_list()
     [[0.0, 1.0, 2.0], [], [3.0, 4.0]]
+    >>> rg.from_offsets([0, 2, 3], rg.array([1.0, None, 3.0])).to_list()
+    [[1.0, None], [3.0]]
     """
     name = "rg.from_offsets"
     offs = host_ints(offsets, name, "offsets")
@@ -256,23 +264,41 @@ def _over(offs: np.ndarray, content: Any) -> RaggedArray:
             content = content[start:stop]
     if isinstance(content, RaggedArray):
         inner = content._structure
-        structure = Structure(len(offs) - 1, (Segments(offs), *inner.levels), inner.inner)
+        masks = None if inner.masks is None else (None, *inner.masks)  # the new lists are present
+        structure = Structure(len(offs) - 1, (Segments(offs), *inner.levels), inner.inner, masks)
         return RaggedArray._new(structure, content._content)
     return RaggedArray._new(Structure(len(offs) - 1, (Segments(offs),), tuple(content.shape[1:])), content)
 
 
-@register("from_lengths", "creation")
-def from_lengths(lengths: Any, content: Any) -> RaggedArray:
+@register("from_lengths", "creation", options=True)
+def from_lengths(lengths: Any, content: Any, *, capacity: int | None = None) -> RaggedArray:
     """One ragged level over ``content``, list ``i`` having ``lengths[i]`` elements.
+
+    The result is bounded when ``capacity`` is given or ``lengths`` or ``content`` is bounded:
+    then ``lengths`` may be traced (inside ``jax.jit``), the new level has ``capacity`` list slots
+    (default: the capacity of bounded ``lengths``, else their number), and a backend array
+    ``content`` is the element capacity: the lists take its first ``sum(lengths)`` slots and the
+    rest is padding (set to zero). A RaggedArray ``content`` must have ``sum(lengths)`` outer items
+    in use. Lengths that do not fit raise ``ValueError`` when concrete and make the result invalid
+    when traced. A RaggedArray ``content`` may have missing values (exact results only: bounded
+    arrays hold none), as in :func:`from_offsets`.
 
     >>> import numpy as np, raggrad as rg
     >>> rg.from_lengths([2, 0, 1], np.array([1, 2, 3])).to_list()
     [[1, 2], [], [3]]
+    >>> b = rg.from_lengths(np.array([2, 1]), np.array([1.0, 2.0, 3.0, 0.0]), capacity=4)
+    >>> b.to_list(), rg.capacity(b)
+    ([[1.0, 2.0], [3.0]], Capacity(lists=(4,), elements=4))
     """
     name = "rg.from_lengths"
     if content is None:
         msg = f"{name}: content must be a backend array or a RaggedArray, not None"
         raise TypeError(msg)
+    if capacity is not None or mb.is_data(lengths) or mb.is_bounded(content):
+        if isinstance(content, RaggedArray) and content._structure.masks is not None:
+            msg = f"{name}: bounded arrays hold no missing values (None); fill them first (rg.fill_none)"
+            raise OptionTypeError(msg)
+        return _bounded_level(lengths, _as_content(content, name), capacity, name)
     offs = lengths_to_offsets(lengths, name)
     content = _as_content(content, name)
     n_content = _outer_length(content)
@@ -282,7 +308,43 @@ def from_lengths(lengths: Any, content: Any) -> RaggedArray:
     return _over(offs, content)
 
 
-@register("to_list", "conversion", differentiable=False)
+def _bounded_level(lengths: Any, content: Any, capacity: Any, name: str) -> RaggedArray:
+    """:func:`from_lengths` with a bounded result (lengths as data)."""
+    if capacity is not None and as_index(capacity, "capacity", name) < 0:
+        msg = f"{name}: capacity must be non-negative, got {capacity}"
+        raise ValueError(msg)
+    if capacity is None and not mb.is_bounded(lengths) and not mb.is_bounded(content):
+        raise mb.traced_counts_error(name, "lengths")
+    backend = common_backend((lengths, content), name)
+    xp, index = backend.xp, backend.default_int()
+    spec = mb.to_counts(lengths, backend, index, name, "lengths")
+    cap = spec.capacity if capacity is None else as_index(capacity, "capacity", name)
+    offsets, count, checks = mb.level_from_counts(backend, spec, cap, index, name, "lengths")
+    total = offsets[-1]
+    if isinstance(content, RaggedArray):
+        inner = content if mb.is_bounded(content) else mb.bind(content)
+        s = inner._structure
+        checks.append(
+            (
+                total == s.count,
+                lambda: f"{name}: lengths sum to {int(total)} but the content has {int(s.count)} items",
+            )
+        )
+        valid = mb.verdict(backend, s.valid, checks)
+        levels, caps, ids = (offsets, *s.levels), (cap, *s.capacities), (None, *s.given_ids)
+        return RaggedArray._new(BoundedStructure(count, levels, caps, s.inner, valid, ids), inner._content)
+    content = content_to(content, None, backend.name, None)
+    size = int(content.shape[0])
+    checks.append(
+        (total <= size, lambda: f"{name}: lengths sum to {int(total)} but the content has {size} slots")
+    )
+    valid = mb.verdict(backend, xp.asarray(True), checks)
+    content = mb.keep_used(xp, content, xp.arange(size, dtype=index) < total)
+    structure = BoundedStructure(count, (offsets,), (cap, size), tuple(content.shape[1:]), valid)
+    return RaggedArray._new(structure, content)
+
+
+@register("to_list", "conversion", differentiable=False, options=True)
 def to_list(x: Any) -> Any:
     """Nested Python lists; batched content gives one row per batch element.
 
@@ -310,9 +372,14 @@ def to_numpy(x: Any) -> np.ndarray:
     return backend.to_numpy(x) if backend else np.asarray(x)
 
 
-@register("offsets", "structural", differentiable=False)
+@register("offsets", "structural", differentiable=False, options=True)
 def offsets(x: RaggedArray, axis: int = 1) -> Any:
     """Offsets of the ragged dimension ``axis`` as a backend int64 array starting at 0.
+
+    A bounded array's have one entry per list slot and one more (its capacity + 1): the lists in
+    use first, then the padding lists', which repeat the last offset. A missing list (None) holds
+    no items, so its offsets repeat as an empty list's do (awkward has no such function; tell the
+    two apart with ``rg.is_none``); the offsets locate the items of ``x.values``.
 
     >>> import raggrad as rg
     >>> rg.offsets(rg.array([[1, 2, 3], [], [4, 5]])).tolist()
@@ -325,11 +392,13 @@ def offsets(x: RaggedArray, axis: int = 1) -> Any:
     if kind != "level":
         msg = f"rg.offsets: axis={axis} of an array of type {x.type!r} is not a ragged dimension"
         raise ValueError(msg)
+    if mb.is_bounded(x):
+        return x._structure.levels[k]
     seg = x._structure.levels[k]
     return x._backend.index(seg, "offsets", seg.offsets, x._content)
 
 
-@register("to_backend", "conversion")
+@register("to_backend", "conversion", options=True)
 @fieldwise("each")
 def to_backend(x: Any, name: str, *, device: Any = None) -> Any:
     """The same array on backend ``name`` (``"numpy"``, ``"jax"``, ``"torch"``), optionally on
@@ -368,11 +437,15 @@ def _check_fill(fill_value: Any, dtype: np.dtype, name: str) -> None:
         raise ValueError(msg)
 
 
-@register("to_padded", "conversion")
+@register("to_padded", "conversion", options=True)
 def to_padded(x: RaggedArray, length: int | None = None, *, fill_value: Any = 0) -> tuple[Any, Any]:
     """``(dense, mask)`` of an array with one ragged dimension, lists padded (or cut) to ``length``.
 
-    ``length=None`` pads to the longest list.
+    ``length=None`` pads to the longest list. A bounded array gives one row per outer slot (rows
+    past the lists in use are all fill and masked out), and ``length`` must be static (an int,
+    also under ``jax.jit``); ``length=None`` pads to the element capacity, a static bound of the
+    longest list. A missing list or element is ``fill_value`` with ``mask`` False, as padding is
+    (awkward's ``ak.fill_none(ak.pad_none(x, n), fill_value)``).
 
     >>> import raggrad as rg
     >>> dense, mask = rg.to_padded(rg.array([[1, 2], [], [3]]))
@@ -387,20 +460,30 @@ def to_padded(x: RaggedArray, length: int | None = None, *, fill_value: Any = 0)
     if s.nlevels != 1:
         msg = f"{name}: supports arrays with exactly one ragged dimension, not {x.type!r}"
         raise ValueError(msg)
-    seg = s.levels[0]
-    width = seg.max_length if length is None else as_index(length, "length", name)
+    bounded = mb.is_bounded(x)
+    if length is None:
+        width = s.size if bounded else s.levels[0].max_length
+    else:
+        width = as_index(length, "length", name)
     if width < 0:
         msg = f"{name}: length must be non-negative, got {length}"
         raise ValueError(msg)
     backend, xp = x._backend, x._backend.xp
     _check_fill(fill_value, backend.numpy_dtype(x.dtype), name)
+    if bounded:
+        return _bounded_padded(x, width, fill_value)
+    seg = s.levels[0]
+
+    elements = element_mask(s)
+    owner = seg if s.masks is None else s  # levels are shared by structures with other masks
 
     def make() -> tuple[np.ndarray, np.ndarray]:
-        # gather index per padded slot: its element, or the extra fill slot at the end
+        # gather index per padded slot: its element, or the extra fill slot at the end (also for
+        # a missing element; a missing list is empty)
         slots = seg.ids * width + seg.local
         kept: Any = slice(None)
-        if width < seg.max_length:  # lists are cut: keep the first ``width`` of each
-            kept = np.flatnonzero(seg.local < width)
+        if width < seg.max_length or elements is not None:  # lists are cut: the first ``width``
+            kept = np.flatnonzero((seg.local < width) & (True if elements is None else elements))
             slots = slots[kept]
         gather = np.full(s.length * width, s.size, dtype=np.int64)
         gather[slots] = np.arange(s.size, dtype=np.int64)[kept]
@@ -408,24 +491,42 @@ def to_padded(x: RaggedArray, length: int | None = None, *, fill_value: Any = 0)
         mask[slots] = True
         return gather, mask.reshape(s.length, width)
 
-    gather, mask = seg.cached(("to_padded", width), make)
+    gather, mask = owner.cached(("to_padded", width), make)
     nb = x._nbatch
     content = xp.moveaxis(x._content, nb, 0) if nb else x._content
     fill = xp.full((1, *content.shape[1:]), fill_value, dtype=content.dtype)
     ext = xp.concat([content, fill], axis=0)
-    dense = backend.take(ext, gather, seg, ("to_padded", width))
+    dense = backend.take(ext, gather, owner, ("to_padded", width))
     dense = xp.reshape(dense, (s.length, width, *dense.shape[1:]))
     if nb:
         dense = xp.moveaxis(dense, (0, 1), (nb, nb + 1))  # (n, width, *batch) -> (*batch, n, width)
     # ``index`` moves the host mask to the content's device (it may narrow index maps; a mask
     # stays boolean)
-    mask_out = xp.astype(backend.index(seg, ("to_padded_mask", width), mask, x._content), xp.bool)
+    mask_out = xp.astype(backend.index(owner, ("to_padded_mask", width), mask, x._content), xp.bool)
     return dense, mask_out
+
+
+def _bounded_padded(x: RaggedArray, width: int, fill_value: Any) -> tuple[Any, Any]:
+    """:func:`to_padded` of a bounded array: one gather with out-of-range slots filled."""
+    s, backend, nb = x._structure, x._backend, x._nbatch
+    xp, rows = backend.xp, s.capacities[0]
+    columns = xp.arange(width, dtype=s.count.dtype)
+    mask = columns[None, :] < s.lengths(0)[:, None]
+    gather = xp.where(mask, s.levels[0][:-1, None] + columns[None, :], s.size)
+    content = xp.moveaxis(x._content, nb, 0) if nb else x._content
+    dense = backend.take_fill(content, xp.reshape(gather, (-1,)), fill_value)
+    dense = xp.reshape(dense, (rows, width, *dense.shape[1:]))
+    if nb:
+        dense = xp.moveaxis(dense, (0, 1), (nb, nb + 1))
+    return dense, mask
 
 
 @register("from_padded", "creation")
 def from_padded(padded: Any, lengths: Any) -> RaggedArray:
     """The ragged array of the first ``lengths[i]`` entries of each row of ``padded``.
+
+    ``lengths`` may be traced (inside ``jax.jit``) or a bounded array: the result is then bounded,
+    with one list slot per row and ``rows * width`` element slots (``padded``'s static shape).
 
     >>> import numpy as np, raggrad as rg
     >>> rg.from_padded(np.array([[1, 2], [3, 0]]), [2, 1]).to_list()
@@ -450,8 +551,10 @@ def from_padded(padded: Any, lengths: Any) -> RaggedArray:
     if len(padded.shape) < 2:
         msg = f"{name}: padded must have at least 2 dimensions, got shape {tuple(padded.shape)}"
         raise ValueError(msg)
-    lens = host_ints(lengths, name, "lengths")
     n, width = int(padded.shape[0]), int(padded.shape[1])
+    if mb.is_data(lengths):
+        return _from_padded_bounded(padded, lengths, n, width, name)
+    lens = host_ints(lengths, name, "lengths")
     if len(lens) != n:
         msg = f"{name}: {len(lens)} lengths for {n} rows of padded"
         raise ValueError(msg)
@@ -462,3 +565,24 @@ def from_padded(padded: Any, lengths: Any) -> RaggedArray:
     flat = backend.xp.reshape(padded, (n * width, *padded.shape[2:]))
     content = backend.take(flat, seg.ids * width + seg.local, seg, ("from_padded", width))
     return RaggedArray._new(Structure(n, (seg,), tuple(padded.shape[2:])), content)
+
+
+def _from_padded_bounded(padded: Any, lengths: Any, n: int, width: int, name: str) -> RaggedArray:
+    """:func:`from_padded` with lengths as data: a bounded result of ``n`` lists, ``n * width`` slots."""
+    backend = common_backend((padded, lengths), name)
+    padded = content_to(padded, None, backend.name, None)
+    xp, index, size = backend.xp, backend.default_int(), n * width
+    spec = mb.to_counts(lengths, backend, index, name, "lengths")
+    if not mb.is_bounded(lengths) and spec.capacity != n:
+        msg = f"{name}: {spec.capacity} lengths for {n} rows of padded"
+        raise ValueError(msg)
+    offsets, count, checks = mb.level_from_counts(backend, spec, n, index, name, "lengths")
+    lens = offsets[1:] - offsets[:-1]
+    checks.append((xp.all(lens <= width), lambda: f"{name}: lengths must lie in [0, {width}]"))
+    valid = mb.verdict(backend, xp.asarray(True), checks)
+    ids = backend.ids_from_offsets(offsets, size)
+    local = xp.arange(size, dtype=index) - backend.take_fill(offsets, ids, 0)
+    flat = xp.reshape(padded, (size, *padded.shape[2:]))
+    content = backend.take_fill(flat, xp.where(ids < n, ids * width + local, size), 0)
+    structure = BoundedStructure(count, (offsets,), (n, size), tuple(padded.shape[2:]), valid, (ids,))
+    return RaggedArray._new(structure, content)

@@ -20,7 +20,9 @@ import numpy as np
 from .. import _backends
 from .._array import RaggedArray, wrap
 from .._broadcast import common_backend
+from .._options import replace_masks
 from .._registry import register
+from .elementwise import keep_present
 
 __all__ = [
     "arange",
@@ -75,6 +77,8 @@ def _like(x: Any, fill: Any, dtype: Any, device: Any, name: str) -> Any:
     out = _on(backend, backend.xp.full(tuple(content.shape), fill, dtype=dt), device)
     if structure is None:
         return wrap(None, out)
+    if structure.masks is not None:  # missing elements stay missing, and hold zero
+        out = keep_present(structure, backend, out, nb)
     return RaggedArray._new(structure, out) if nb == 0 else wrap(structure, out, nb)
 
 
@@ -109,13 +113,19 @@ def _like_numpy(name: str, fill: Any = None) -> Any:
     numpy=(np.zeros_like,),
     numpy_impl=_like_numpy("zeros_like", 0),
     differentiable=False,
+    options=True,
 )
 def zeros_like(x: Any, /, *, dtype: Any = None, device: Any = None) -> Any:
     """Zeros with the structure (and by default the dtype and backend) of ``x``.
 
+    Missing values (None) stay missing, as in awkward's ``ak.zeros_like``; so do ``ones_like`` and
+    ``full_like``.
+
     >>> import raggrad as rg
     >>> rg.zeros_like(rg.array([[1.5, 2.5], [], [3.5]])).to_list()
     [[0.0, 0.0], [], [0.0]]
+    >>> rg.zeros_like(rg.array([[1.5, None], None])).to_list()
+    [[0.0, None], None]
     """
     return _like(x, 0, dtype, device, "rg.zeros_like")
 
@@ -126,6 +136,7 @@ def zeros_like(x: Any, /, *, dtype: Any = None, device: Any = None) -> Any:
     numpy=(np.ones_like,),
     numpy_impl=_like_numpy("ones_like", 1),
     differentiable=False,
+    options=True,
 )
 def ones_like(x: Any, /, *, dtype: Any = None, device: Any = None) -> Any:
     """Ones with the structure of ``x``.
@@ -138,7 +149,12 @@ def ones_like(x: Any, /, *, dtype: Any = None, device: Any = None) -> Any:
 
 
 @register(
-    "full_like", "creation", numpy=(np.full_like,), numpy_impl=_like_numpy("full_like"), differentiable=False
+    "full_like",
+    "creation",
+    numpy=(np.full_like,),
+    numpy_impl=_like_numpy("full_like"),
+    differentiable=False,
+    options=True,
 )
 def full_like(x: Any, /, fill_value: Any, *, dtype: Any = None, device: Any = None) -> Any:
     """``fill_value`` everywhere, with the structure of ``x``.
@@ -296,9 +312,12 @@ def reshape(x: Any, /, shape: Any, *, copy: bool | None = None) -> Any:
     return wrap(None, backend.xp.reshape(content, shape, copy=copy))
 
 
-@register("broadcast_to", "structural")
+@register("broadcast_to", "structural", options=True)
 def broadcast_to(x: Any, /, shape: Any) -> Any:
     """Broadcast an array without ragged dims to a regular ``shape`` (NumPy's rules).
+
+    Missing values (None) stay with their items of the outer dimension, so an array that has them
+    keeps its number of dimensions.
 
     >>> import raggrad as rg
     >>> rg.broadcast_to(rg.asarray([1, 2]), (2, 2)).to_list()
@@ -314,17 +333,33 @@ def broadcast_to(x: Any, /, shape: Any) -> Any:
     if np.broadcast_shapes(tuple(content.shape), shape) != shape:
         msg = f"rg.broadcast_to: cannot broadcast an array of shape {tuple(content.shape)} to {shape}"
         raise ValueError(msg)
-    return wrap(None, backend.xp.broadcast_to(content, shape))
+    out = wrap(None, backend.xp.broadcast_to(content, shape))
+    masks = x._structure.masks if isinstance(x, RaggedArray) else None
+    if masks is None:
+        return out
+    if len(shape) != len(content.shape):
+        msg = (
+            f"rg.broadcast_to: an array of type {x.type!r} has missing values (None), which cannot "
+            f"move into a regular dimension of {shape}; broadcast it to a shape of {len(content.shape)} "
+            "dimensions"
+        )
+        raise ValueError(msg)
+    structure = replace_masks(out._structure, (np.broadcast_to(masks[0], shape[:1]),))
+    return RaggedArray._new(structure, out._content)
 
 
 # ---- dtypes --------------------------------------------------------------------------------
-@register("astype", "dtype")
+@register("astype", "dtype", options=True)
 def astype(x: Any, dtype: Any, /, *, copy: bool = True, device: Any = None) -> Any:
-    """``x`` converted to ``dtype``; the structure is kept.
+    """``x`` converted to ``dtype``; the structure is kept, missing values (None) included.
+
+    On missing values it agrees with awkward's ``ak.values_astype``.
 
     >>> import raggrad as rg
     >>> rg.astype(rg.array([[1.7], [], [-2.2]]), rg.int32).to_list()
     [[1], [], [-2]]
+    >>> rg.astype(rg.array([[1.7, None], None]), rg.int32).type
+    '2 * option[var * ?int32]'
     """
     target = _numpy_dtype(dtype, "rg.astype")
     if not isinstance(x, RaggedArray):
@@ -336,7 +371,7 @@ def astype(x: Any, dtype: Any, /, *, copy: bool = True, device: Any = None) -> A
     return RaggedArray._new(x._structure, _on(backend, out, device))
 
 
-@register("result_type", "dtype", differentiable=False)
+@register("result_type", "dtype", differentiable=False, options=True)
 def result_type(*arrays_and_dtypes: Any) -> Any:
     """The dtype that the backend's promotion rules give (NumPy's on numpy, jax.numpy's on jax).
 
@@ -405,7 +440,7 @@ def _numpy_dtype(obj: Any, name: str) -> np.dtype:
     return _backends.parse_dtype(obj, name)
 
 
-@register("finfo", "dtype", differentiable=False)
+@register("finfo", "dtype", differentiable=False, options=True)
 def finfo(type: Any, /) -> finfo_object:
     """Limits of a floating dtype (or of an array's dtype), as Python floats.
 
@@ -428,7 +463,7 @@ def finfo(type: Any, /) -> finfo_object:
     )
 
 
-@register("iinfo", "dtype", differentiable=False)
+@register("iinfo", "dtype", differentiable=False, options=True)
 def iinfo(type: Any, /) -> iinfo_object:
     """Limits of an integer dtype (or of an array's dtype), as Python ints.
 

@@ -2,6 +2,10 @@
 
 Within the innermost lists a scan is the backend's ``segment_scan``; along other ragged axes the
 elements are sorted by their result list once per structure (cached) and scanned the same way.
+
+Missing values (None) are skipped as ``np.nancumsum`` skips NaN: a missing element stays missing
+and adds nothing to (multiplies nothing into) the running total, and its derivative is zero; a
+missing list stays missing. awkward has no cumulative sum to compare with.
 """
 
 from __future__ import annotations
@@ -16,13 +20,35 @@ from .._bounded import BoundedStructure
 from .._bounded import reduction_plan as bounded_plan
 from .._registry import register
 from .._structure import Segments, Structure, offsets_from_lengths
-from .reduction_engine import ReductionPlan, cast, classify, in_use, reduction_plan, single
+from .reduction_engine import (
+    ReductionPlan,
+    cast,
+    classify,
+    in_use,
+    operand,
+    present,
+    reduction_plan,
+    with_content,
+)
 
 __all__ = ["cumulative_prod", "cumulative_sum"]
 
 
 def _cumulative(name: str, kind: str, x: Any, axis: Any, dtype: Any, include_initial: bool) -> Any:
-    x = single(x, name, "reduce")
+    x = operand(x, name)
+    live = present(x)
+    if live is None:
+        return _scan(name, kind, x, axis, dtype, include_initial)
+    if include_initial:
+        msg = f"{name}: include_initial=True is not supported on an array with missing values"
+        raise NotImplementedError(msg)
+    xp, fill = x._backend.xp, 0 if kind == "sum" else 1
+    content = xp.where(live, x._content, xp.asarray(fill, dtype=x._content.dtype))
+    out = _scan(name, kind, with_content(x, content), axis, dtype, False)
+    return wrap(x._structure, xp.where(live, out._content, xp.zeros_like(out._content)), x._nbatch)
+
+
+def _scan(name: str, kind: str, x: RaggedArray, axis: Any, dtype: Any, include_initial: bool) -> Any:
     backend = x._backend
     fname = "cumulative_sum" if kind == "sum" else "cumulative_prod"
     content = cast(backend, x._content, fname, dtype)
@@ -40,6 +66,8 @@ def _cumulative(name: str, kind: str, x: Any, axis: Any, dtype: Any, include_ini
         out = getattr(backend.xp, fname)(content, axis=i, include_initial=include_initial)
         if dtype is not None:  # dtype= is the result's dtype (NumPy widens small integers)
             out = xp.astype(out, content.dtype)
+        if i == nb and not s.nlevels and not include_initial:
+            return wrap(s, out, nb)
         if i == nb and not s.nlevels:
             return wrap(Structure(out.shape[nb]), out, nb)
         return wrap(s, out, nb)
@@ -131,12 +159,19 @@ def _numpy_cumulative(name: str) -> Any:
 
 
 def _flat(a: Any, name: str) -> RaggedArray:
-    x = single(a, f"np.{name}")
+    x = operand(a, f"np.{name}")
+    if getattr(x._structure, "masks", None) is not None:
+        if x.ndim == 1:
+            return x
+        msg = f"np.{name}: axis=None over nested lists with missing values; flatten them (rg.flatten) first"
+        raise NotImplementedError(msg)
     content = x._backend.xp.reshape(x._content, (-1,))
     return RaggedArray._new(Structure(content.shape[0]), content)
 
 
-@register("cumulative_sum", "reduction", numpy=(np.cumsum,), numpy_impl=_numpy_cumulative("cumsum"))
+@register(
+    "cumulative_sum", "reduction", numpy=(np.cumsum,), numpy_impl=_numpy_cumulative("cumsum"), options=True
+)
 def cumulative_sum(x: Any, /, *, axis: Any = None, dtype: Any = None, include_initial: bool = False) -> Any:
     """Running sum along ``axis``; ``include_initial=True`` puts a 0 in front of each list.
 
@@ -144,11 +179,15 @@ def cumulative_sum(x: Any, /, *, axis: Any = None, dtype: Any = None, include_in
     >>> x = rg.array([[1, 2, 3], [], [4, 5]])
     >>> rg.cumulative_sum(x, axis=1).to_list(), rg.cumulative_sum(x, axis=1, include_initial=True).to_list()
     ([[1, 3, 6], [], [4, 9]], [[0, 1, 3, 6], [0], [0, 4, 9]])
+    >>> rg.cumulative_sum(rg.array([[1, None, 3], None]), axis=1).to_list()
+    [[1, None, 4], None]
     """
     return _cumulative("rg.cumulative_sum", "sum", x, axis, dtype, include_initial)
 
 
-@register("cumulative_prod", "reduction", numpy=(np.cumprod,), numpy_impl=_numpy_cumulative("cumprod"))
+@register(
+    "cumulative_prod", "reduction", numpy=(np.cumprod,), numpy_impl=_numpy_cumulative("cumprod"), options=True
+)
 def cumulative_prod(x: Any, /, *, axis: Any = None, dtype: Any = None, include_initial: bool = False) -> Any:
     """Running product along ``axis``; ``include_initial=True`` puts a 1 in front of each list.
 

@@ -12,6 +12,12 @@ Ragged axis ``a`` (0 is the outer one) follows awkward: elements that differ onl
 at depth ``a`` combine, lists left-aligned, so ``axis=0`` of ``n * var`` is a column-wise reduction
 as long as the longest list. The map from elements to results (the result's offsets and one target
 id per element) is computed once per structure and axis with NumPy and cached on the Structure.
+
+Missing values (awkward's option types) reach ``compute`` as elements its mask leaves out, so
+every reducer skips them the way it skips ``where=``'s unselected ones; which results are missing
+(a missing list, or with ``mask_identity=True`` a list with no present element) follows from the
+structure alone, so it is static under ``jax.jit`` (:func:`_option_reduction`). The contexts live
+in :mod:`.reduction_contexts`.
 """
 
 from __future__ import annotations
@@ -23,14 +29,17 @@ from typing import Any
 
 import numpy as np
 
-from .._array import RaggedArray, wrap
+from .._array import RaggedArray, as_ragged, wrap
 from .._axes import classify_axis, normalize_axes
 from .._backends import Backend
-from .._bounded import BoundedPlan, BoundedStructure
+from .._bounded import BoundedStructure
 from .._bounded import reduction_plan as bounded_plan
 from .._broadcast import broadcast
-from .._structure import ReductionPlan, Segments, Structure, reduction_plan
+from .._options import all_masks, both, replace_masks
+from .._records import reject
+from .._structure import ReductionPlan, Segments, Structure, offsets_from_lengths, reduction_plan
 from .common import single
+from .reduction_contexts import BoundedAxis, Context, DenseAxes, RaggedAxis, attach, present_of, zero_missing
 
 __all__ = [
     "Context",
@@ -42,95 +51,17 @@ __all__ = [
     "classify",
     "count_of",
     "in_use",
+    "kept",
     "masked",
+    "operand",
+    "present",
+    "reduce_kept",
     "reduction",
     "reduction_plan",
     "safe_divide",
     "single",
     "with_content",
 ]
-
-
-# ---- contexts: how to reduce along the chosen axis --------------------------------------
-class DenseAxes:
-    """Regular axes of the content: plain reductions with ``keepdims`` (results broadcast back)."""
-
-    def __init__(self, backend: Backend, axes: tuple[int, ...], shape: tuple[int, ...]) -> None:
-        self.backend, self.xp, self.axes = backend, backend.xp, axes
-        self.size = math.prod([shape[i] for i in axes])  # a list: torch.compile traces it, not a generator
-
-    def reduce(self, kind: str, data: Any) -> Any:
-        xp = self.xp
-        if kind in ("max", "min") and self.size == 0:
-            shape = tuple(1 if i in self.axes else d for i, d in enumerate(data.shape))
-            ident = self.backend.identity(kind, data.dtype)
-            return xp.full(shape, ident, dtype=data.dtype)
-        return getattr(xp, kind)(data, axis=self.axes, keepdims=True)
-
-    def gather(self, values: Any) -> Any:
-        return values
-
-    def count(self, like: Any) -> Any:
-        return self.size
-
-
-class RaggedAxis:
-    """A ragged axis: segment reductions into the plan's targets (data has the elements first)."""
-
-    def __init__(self, backend: Backend, plan: ReductionPlan, rest: int) -> None:
-        self.backend, self.xp, self.plan, self.rest = backend, backend.xp, plan, rest
-
-    def reduce(self, kind: str, data: Any) -> Any:
-        p = self.plan
-        if p.segments is not None:
-            return self.backend.segment_reduce(kind, data, p.segments)
-        return self.backend.scatter_reduce(kind, data, p.targets, p.n, p, "targets")
-
-    def gather(self, values: Any) -> Any:
-        p = self.plan
-        if p.segments is not None:
-            return self.backend.segment_expand(values, p.segments)
-        return self.backend.take(values, p.targets, p.owner, "targets")
-
-    def column(self, key: str, host: np.ndarray, like: Any) -> Any:
-        """A per-element (or per-result) host int array, shaped to broadcast against the data."""
-        a = self.backend.index(self.plan, key, host, like)
-        return self.xp.reshape(a, a.shape + (1,) * self.rest)
-
-    def count(self, like: Any) -> Any:
-        return self.column("counts", self.plan.counts, like)
-
-    def local(self, like: Any) -> Any:
-        """Every element's index along the reduced axis."""
-        return self.column("local", self.plan.local, like)
-
-
-class BoundedAxis:
-    """A ragged axis of a bounded array: segment reductions into the plan's targets, which the
-    device computes from the offsets; padding slots (targets out of range) are dropped."""
-
-    def __init__(self, backend: Backend, plan: BoundedPlan, rest: int) -> None:
-        self.backend, self.xp, self.plan, self.rest = backend, backend.xp, plan, rest
-
-    def reduce(self, kind: str, data: Any) -> Any:
-        p = self.plan
-        return self.backend.segment_reduce_ids(kind, data, p.targets, p.n, sorted_ids=p.sorted)
-
-    def gather(self, values: Any) -> Any:
-        # padding slots get 1, a value every formula here can divide by or take the log of
-        return self.backend.take_fill(values, self.plan.targets, 1)
-
-    def _shaped(self, a: Any) -> Any:
-        return self.xp.reshape(a, a.shape + (1,) * self.rest)
-
-    def local(self, like: Any) -> Any:
-        return self._shaped(self.plan.local)
-
-    def count(self, like: Any) -> Any:
-        return self._shaped(self.plan.counts)
-
-
-Context = DenseAxes | RaggedAxis | BoundedAxis
 
 
 def classify(x: RaggedArray, axis: Any, name: str) -> tuple[str, Any]:
@@ -196,29 +127,28 @@ def reduction(
     compute: Callable[[Context, Any, Any], Any],
     *,
     arg: bool = False,
+    mask_identity: bool = False,
 ) -> Any:
-    """Apply ``compute(ctx, data, mask)`` along ``axis`` and wrap the result (the one generic path)."""
+    """Apply ``compute(ctx, data, mask)`` along ``axis`` and wrap the result (the one generic path).
+
+    Missing elements reach ``compute`` as elements its ``mask`` leaves out (the mask ``where=``
+    fills), so every reducer skips them the way it skips unselected ones; ``mask_identity=True``
+    makes a result with no present element missing (see :func:`_option_reduction`).
+    """
     backend, content, nb, s = x._backend, x._content, x._nbatch, x._structure
     mask = _where_mask(x, where, name)
     kind, axes = classify(x, axis, name)
     xp = backend.xp
     if isinstance(s, BoundedStructure):
+        if mask_identity:
+            msg = f"{name}: mask_identity=True is not supported on a bounded array; trim it (rg.trim) first"
+            raise NotImplementedError(msg)
         return _bounded_reduction(name, x, kind, axes, keepdims, mask, compute, arg)
+    if s.masks is not None or mask_identity:
+        return _option_reduction(name, x, kind, axes, keepdims, mask, compute, arg, mask_identity)
     if kind != "ragged":
         out = compute(DenseAxes(backend, axes, tuple(content.shape)), content, mask)
-        if kind == "all":
-            if not keepdims:
-                return xp.reshape(out, ())
-            ones = Structure(1, tuple(Segments(np.array([0, 1])) for _ in s.levels))
-            return wrap(ones, out, nb)
-        removed_batch = builtins.sum(1 for i in axes if i < nb)
-        outer = s if s.nlevels or nb not in axes else Structure(1)
-        if keepdims:
-            return wrap(outer, out, nb)
-        out = xp.squeeze(out, axis=axes)
-        if outer is not s:  # the only structured dim of a list-free array is gone
-            return wrap(None, out) if len(out.shape) else out
-        return wrap(s, out, nb - removed_batch)
+        return _dense_result(x, kind, axes, keepdims, out)
     plan = reduction_plan(s, axes)
     data = xp.moveaxis(content, nb, 0) if nb else content
     if mask is not None and nb:
@@ -240,24 +170,213 @@ def reduction(
     return wrap(Structure(s.length, (*s.levels[:-1], ones)), out, nb)
 
 
-def along(name: str, x: RaggedArray, axis: Any, compute: Callable[[Context, Any], Any]) -> RaggedArray:
-    """A per-element result computed from reductions along ``axis`` (softmax): ``x``'s structure."""
+def _dense_result(x: RaggedArray, kind: str, axes: Any, keepdims: bool, out: Any) -> Any:
+    """The result of reducing regular axes (or all axes): ``out`` wrapped over what is left."""
+    s, nb, xp = x._structure, x._nbatch, x._backend.xp
+    if kind == "all":
+        if not keepdims:
+            return xp.reshape(out, ())
+        ones = Structure(1, tuple(Segments(np.array([0, 1])) for _ in s.levels))
+        return wrap(ones, out, nb)
+    removed_batch = builtins.sum(1 for i in axes if i < nb)
+    outer = s if s.nlevels or nb not in axes else Structure(1)
+    if keepdims:
+        return wrap(outer, out, nb)
+    out = xp.squeeze(out, axis=axes)
+    if outer is not s:  # the only structured dim of a list-free array is gone
+        return wrap(None, out) if len(out.shape) else out
+    return wrap(s, out, nb - removed_batch)
+
+
+def along(name: str, x: RaggedArray, axis: Any, compute: Callable[[Context, Any, Any], Any]) -> RaggedArray:
+    """A per-element result computed from reductions along ``axis`` (softmax): ``x``'s structure.
+
+    ``compute(ctx, data, mask)`` gets the mask of the present elements (None: all are) where
+    missing ones share the reduced axis; a missing element stays missing, with a zero.
+    """
     backend, content, nb, s = x._backend, x._content, x._nbatch, x._structure
     xp = backend.xp
     kind, axes = classify(x, axis, name)
     if isinstance(s, BoundedStructure):
         if kind == "ragged":
             data = xp.moveaxis(content, nb, 0) if nb else content
-            out = compute(BoundedAxis(backend, bounded_plan(s, axes), len(content.shape) - 1), data)
+            out = compute(BoundedAxis(backend, bounded_plan(s, axes), len(content.shape) - 1), data, None)
             out = xp.moveaxis(out, 0, nb) if nb else out
         else:
-            out = compute(DenseAxes(backend, axes, tuple(content.shape)), content)
+            used = in_use(x) if kind == "all" else None  # padding takes no share of the whole
+            out = compute(DenseAxes(backend, axes, tuple(content.shape)), content, used)
         return wrap(s, _zero_padding(xp, out, s.slot_mask(s.nlevels), nb), nb)
+    em = s.masks[-1] if s.masks is not None else None
     if kind != "ragged":
-        return wrap(s, compute(DenseAxes(backend, axes, tuple(content.shape)), content), nb)
+        ctx = DenseAxes(backend, axes, tuple(content.shape))
+        crosses = em is not None and (kind == "all" or (not s.nlevels and nb in axes))
+        out = compute(ctx, content, attach(ctx, s, content, nb) if crosses else None)
+        return wrap(s, zero_missing(backend, s, out, nb), nb)
     data = xp.moveaxis(content, nb, 0) if nb else content
-    out = compute(RaggedAxis(backend, reduction_plan(s, axes), len(content.shape) - 1), data)
-    return wrap(s, xp.moveaxis(out, 0, nb) if nb else out, nb)
+    ctx = RaggedAxis(backend, reduction_plan(s, axes), len(content.shape) - 1)
+    out = compute(ctx, data, attach(ctx, s, data, 0) if em is not None else None)
+    return wrap(s, zero_missing(backend, s, xp.moveaxis(out, 0, nb) if nb else out, nb), nb)
+
+
+# ---- missing values ---------------------------------------------------------------------------
+def _option_reduction(
+    name: str,
+    x: RaggedArray,
+    kind: str,
+    axes: Any,
+    keepdims: bool,
+    where: Any,
+    compute: Callable[[Context, Any, Any], Any],
+    arg: bool,
+    mask_identity: bool,
+) -> Any:
+    """``reduction`` with missing values (or ``mask_identity=True``), as awkward reduces them.
+
+    Missing elements are left out (their derivative is zero); a missing list, at any depth above
+    the reduced axis, gives a missing result; lists merged by the reduction are never missing.
+    With ``mask_identity=True`` a result with no present element (an empty list, a list of
+    missing elements only) is missing too: the innermost items of the result become an option
+    type, as in awkward. Which results are missing depends on structure alone, never on
+    ``where=``, so it is known when tracing.
+    """
+    backend, content, nb, s = x._backend, x._content, x._nbatch, x._structure
+    masks = all_masks(s)
+    if kind != "ragged":
+        return _dense_options(name, x, kind, axes, keepdims, where, compute, mask_identity)
+    if mask_identity and s.inner:
+        raise _regular_options(name, x)
+    xp, a, k = backend.xp, axes, s.nlevels
+    plan = reduction_plan(s, a)
+    data = xp.moveaxis(content, nb, 0) if nb else content
+    mask = xp.moveaxis(where, nb, 0) if where is not None and nb else where
+    ctx = RaggedAxis(backend, plan, len(content.shape) - 1)
+    counts = plan.counts
+    if masks[-1] is not None:
+        em = masks[-1]
+        ctx.counts = counts = plan.cached(
+            "present-counts", lambda: np.bincount(plan.targets[em], minlength=plan.n)
+        )
+        present = attach(ctx, s, data, 0)
+        mask = present if mask is None else mask & present
+    if arg and a < k and masks[a] is not None:
+        ctx.ranks = plan.cached("present-local", lambda: _present_ranks(s, a, masks[a]))
+    out = compute(ctx, data, mask)
+    out = xp.moveaxis(out, 0, nb) if nb else out
+    nonempty = plan.cached("nonempty", lambda: counts > 0) if mask_identity else None
+    if not keepdims or (a == k and not arg and not mask_identity):
+        # the depths above the reduced axis keep their missing items; the merged ones have none
+        result = [*masks[:a], *(None,) * (k - a)]
+        result[-1] = both(result[-1], nonempty)
+        structure = plan.cached(
+            ("option-result", mask_identity), lambda: replace_masks(plan.result, tuple(result))
+        )
+        if keepdims:  # within the innermost lists: a regular dimension of 1 (``option[1 * T]``)
+            out = xp.expand_dims(out, axis=nb + 1)
+        return wrap(structure, zero_missing(backend, structure, out, nb), nb)
+    if a == k:
+        # argmax's keepdims, or mask_identity's: a list of one item per present list (an empty list
+        # where argmax has no index to give), its item missing where the reduction found nothing
+        structure, kept = plan.cached(
+            ("option-keep", mask_identity), lambda: _kept_lists(s, nonempty, counts)
+        )
+        out = xp.take(out, backend.index(plan, ("option-keep", mask_identity), kept, out), axis=nb)
+        return wrap(structure, zero_missing(backend, structure, out, nb), nb)
+    structure = plan.cached(("option-keep", mask_identity), lambda: _kept_merged(s, plan.keep, a, nonempty))
+    return wrap(structure, zero_missing(backend, structure, out, nb), nb)
+
+
+def _present_ranks(s: Structure, a: int, present: np.ndarray) -> np.ndarray:
+    """Every element's index along ragged axis ``a`` counting the present lists at depth ``a``
+    only: awkward's argmax/argmin index a list with its missing lists left out."""
+    before = np.cumsum(present) - present  # present items before each item at depth a
+    if a == 0:
+        return before[s.ancestors(0)]
+    seg = s.levels[a - 1]
+    start = np.append(before, int(present.sum()))[seg.offsets[:-1]]
+    return (before - start[seg.ids])[s.ancestors(a)]
+
+
+def _kept_lists(
+    s: Structure, nonempty: np.ndarray | None, counts: np.ndarray
+) -> tuple[Structure, np.ndarray]:
+    """keepdims within the innermost lists, one item per present list (``nonempty`` given: its
+    item missing where it is False) or per list with a present element (``nonempty`` None)."""
+    lists = all_masks(s)[-2]
+    keep = np.ones(len(counts), bool) if lists is None else lists
+    if nonempty is None:
+        keep = keep & (counts > 0)
+    kept = np.flatnonzero(keep)
+    ones = Segments(offsets_from_lengths(keep.astype(np.int64)))
+    items = None if nonempty is None else nonempty[kept]
+    return Structure(s.length, (*s.levels[:-1], ones), (), (*all_masks(s)[:-1], items)), kept
+
+
+def _kept_merged(s: Structure, keep: Structure, a: int, nonempty: np.ndarray | None) -> Structure:
+    """keepdims along ragged axis ``a`` above the innermost: a missing list at depth ``a - 1`` holds
+    no list of one (it must stay empty); the depths above keep their missing items."""
+    masks = all_masks(s)
+    levels = keep.levels
+    lists = masks[a - 1] if a else None
+    if lists is not None:
+        ones = Segments(offsets_from_lengths(lists.astype(np.int64)))
+        merged = Segments(offsets_from_lengths(levels[a].lengths[lists]))
+        levels = (*levels[: a - 1], ones, merged, *levels[a + 1 :])
+    return Structure(keep.length, levels, (), (*masks[:a], *(None,) * (s.nlevels - a), nonempty))
+
+
+def _dense_options(
+    name: str,
+    x: RaggedArray,
+    kind: str,
+    axes: Any,
+    keepdims: bool,
+    where: Any,
+    compute: Callable[[Context, Any, Any], Any],
+    mask_identity: bool,
+) -> Any:
+    """Regular axes (or all axes) of an array with missing values, or with ``mask_identity=True``."""
+    backend, content, nb, s = x._backend, x._content, x._nbatch, x._structure
+    em = all_masks(s)[-1]
+    shape = tuple(content.shape)
+    ctx = DenseAxes(backend, axes, shape)
+    if not (kind == "all" or (not s.nlevels and nb in axes)):
+        # the elements stay (regular axes within them, or batch axes): a missing one gives a
+        # missing result, zero, and an empty extent (a dimension of 0) a missing one everywhere
+        result = _dense_result(x, kind, axes, keepdims, compute(ctx, content, where))
+        r = result._structure
+        if mask_identity:
+            if r.inner:
+                raise _regular_options(name, x)
+            filled = np.full(r.size, ctx.size > 0) if em is None else em & (ctx.size > 0)
+            r = replace_masks(r, (*all_masks(r)[:-1], filled))
+        return wrap(r, zero_missing(backend, r, result._content, result._nbatch), result._nbatch)
+    mask = where
+    if em is not None:  # the elements' own axis is reduced: the missing ones are left out
+        present = attach(ctx, s, content, nb)
+        mask = present if mask is None else mask & present
+        ctx.counted = s.cached("present-count", lambda: int(em.sum())) * math.prod(
+            [shape[i] for i in axes if i != nb]
+        )
+    result = _dense_result(x, kind, axes, keepdims, compute(ctx, content, mask))
+    if not mask_identity:
+        return result
+    filled = ctx.counted > 0
+    if not isinstance(result, RaggedArray):
+        return result if filled else None
+    r = result._structure
+    if r.inner:
+        raise _regular_options(name, x)
+    r = replace_masks(r, (*all_masks(r)[:-1], np.full(r.size, filled)))
+    return wrap(r, zero_missing(backend, r, result._content, result._nbatch), result._nbatch)
+
+
+def _regular_options(name: str, x: RaggedArray) -> NotImplementedError:
+    msg = (
+        f"{name}: mask_identity=True here would put missing values inside a regular dimension "
+        f"(the input has type {x.type!r}), which raggrad does not hold; use mask_identity=False "
+        "and rg.num/rg.count to find the empty lists"
+    )
+    return NotImplementedError(msg)
 
 
 # ---- bounded arrays ---------------------------------------------------------------------------
@@ -325,6 +444,24 @@ def _bounded_reduction(
     return wrap(kept, out, nb)
 
 
+def operand(x: Any, name: str) -> RaggedArray:
+    """The array argument of a reducer: as :func:`single`, with missing values (None) accepted."""
+    if isinstance(x, RaggedArray):
+        return x
+    reject(x, name, "reduce")
+    return as_ragged(x, name, options=True)
+
+
+def present(x: RaggedArray) -> Any:
+    """Which content entries of ``x`` are present (a boolean array of its content's shape), or
+    None when none can be missing."""
+    s = x._structure
+    if getattr(s, "masks", None) is None or s.masks[-1] is None:
+        return None
+    xp, content = x._backend.xp, x._content
+    return xp.broadcast_to(present_of(x._backend, s, content, x._nbatch), tuple(content.shape))
+
+
 def in_use(x: RaggedArray) -> Any:
     """Which content entries of a bounded array are in use (a boolean array of its shape)."""
     s, xp, nb = x._structure, x._backend.xp, x._nbatch
@@ -347,9 +484,42 @@ def masked(xp: Any, mask: Any, data: Any, fill: Any) -> Any:
     return data if mask is None else xp.where(mask, data, fill)
 
 
+def kept(ctx: Context, mask: Any, data: Any, fill: Any) -> Any:
+    """``masked(ctx.xp, mask, data, fill)``, cheaper where ``mask`` only leaves out the missing
+    elements of the data the context was handed, on a host backend (no derivatives to keep out
+    of them): their content is zero already, or a copy takes ``fill`` at their indices."""
+    if mask is not None and mask is ctx.present and data is ctx.content and ctx.backend.is_host:
+        if isinstance(fill, (bool, int, float)) and fill == 0:
+            return data
+        axis, missing = ctx.missing
+        out = data.copy()
+        out[(slice(None),) * axis + (missing,)] = fill
+        return out
+    return masked(ctx.xp, mask, data, fill)
+
+
+def reduce_kept(ctx: Context, kind: str, data: Any, mask: Any, fill: Any) -> Any:
+    """``ctx.reduce(kind, kept(ctx, mask, data, fill))``: ``kind`` over the elements ``mask`` keeps."""
+    if (
+        kind in ("max", "min")
+        and isinstance(ctx, DenseAxes)
+        and mask is not None
+        and mask is ctx.present
+        and data is ctx.content
+        and ctx.backend.is_host
+        and np.dtype(data.dtype).kind in "iuf"
+    ):
+        # The missing elements hold zeros: a maximum above zero (a minimum below) is a present
+        # element's, so one pass over the data gives it (the common case of a whole-array max)
+        raw = ctx.reduce(kind, data)
+        if bool(np.all(raw > 0 if kind == "max" else raw < 0)):
+            return raw
+    return ctx.reduce(kind, kept(ctx, mask, data, fill))
+
+
 def count_of(ctx: Context, data: Any, mask: Any, dtype: Any) -> Any:
     """The number of (unmasked) elements reduced into every result."""
-    if mask is None:
+    if mask is None or mask is ctx.present:
         n = ctx.count(data)
         return n if isinstance(n, int) else ctx.xp.astype(n, dtype)
     return ctx.reduce("sum", ctx.xp.astype(mask, dtype))

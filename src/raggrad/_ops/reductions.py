@@ -22,10 +22,13 @@ from .reduction_engine import (
     cast,
     count_of,
     in_use,
+    kept,
     masked,
+    operand,
+    present,
+    reduce_kept,
     reduction,
     safe_divide,
-    single,
     with_content,
 )
 
@@ -49,7 +52,7 @@ __all__ = [
 # ---- shared by mean, var and std ------------------------------------------------------
 def _mean(ctx: Context, data: Any, mask: Any) -> Any:
     xp = ctx.xp
-    total = ctx.reduce("sum", masked(xp, mask, data, 0))
+    total = reduce_kept(ctx, "sum", data, mask, 0)
     return safe_divide(xp, total, count_of(ctx, data, mask, data.dtype))
 
 
@@ -76,25 +79,33 @@ def _correction(name: str, correction: float, ddof: float | None) -> float:
 
 # ---- sum and prod -----------------------------------------------------------------------
 def _sum_or_prod(
-    name: str, kind: str, x: Any, axis: Any, dtype: Any, keepdims: bool, initial: Any, where: Any
+    name: str,
+    kind: str,
+    x: Any,
+    axis: Any,
+    dtype: Any,
+    keepdims: bool,
+    initial: Any,
+    where: Any,
+    mask_identity: bool,
 ) -> Any:
-    x = single(x, name, "reduce")
+    x = operand(x, name)
     backend = x._backend
     x = with_content(x, cast(backend, x._content, kind, dtype))
     fill = 0 if kind == "sum" else 1
 
     def compute(ctx: Context, data: Any, mask: Any) -> Any:
-        out = ctx.reduce(kind, masked(ctx.xp, mask, data, fill))
+        out = reduce_kept(ctx, kind, data, mask, fill)
         if dtype is not None and out.dtype != data.dtype:  # dtype= is the result's dtype
             out = ctx.xp.astype(out, data.dtype)
         if initial is None:
             return out
         return out + initial if kind == "sum" else out * initial
 
-    return reduction(name, x, axis, keepdims, where, compute)
+    return reduction(name, x, axis, keepdims, where, compute, mask_identity=mask_identity)
 
 
-@register("sum", "reduction", numpy=(np.sum,), numpy_signature=True, awkward="ak.sum")
+@register("sum", "reduction", numpy=(np.sum,), numpy_signature=True, awkward="ak.sum", options=True)
 @zero_d
 def sum(
     x: Any,
@@ -105,6 +116,7 @@ def sum(
     keepdims: bool = False,
     initial: Any = None,
     where: Any = None,
+    mask_identity: bool = False,
 ) -> Any:
     """Sum along ``axis``; empty lists sum to 0.
 
@@ -113,17 +125,24 @@ def sum(
     the same structure) leaves elements out. Integer dtypes follow the backend's rule (NumPy: at
     least int64; ``jax.numpy``: the default int).
 
+    Missing values (None) follow awkward: missing elements are left out (their derivative is 0)
+    and a missing list sums to None. ``mask_identity=True`` (awkward's option) makes a list with
+    nothing to sum (empty, or None only) give None too; the default gives 0, raggrad's contract.
+
     >>> import raggrad as rg
     >>> x = rg.array([[1, 2, 3], [], [4, 5]])
     >>> rg.sum(x, axis=1).to_list(), rg.sum(x, axis=0).to_list(), int(rg.sum(x))
     ([6, 0, 9], [5, 7, 3], 15)
     >>> rg.sum(x, axis=1, where=x > 1).to_list()
     [5, 0, 9]
+    >>> y = rg.array([[1, None, 3], None, [], [None]])
+    >>> rg.sum(y, axis=1).to_list(), rg.sum(y, axis=1, mask_identity=True).to_list()
+    ([4, None, 0, 0], [4, None, None, None])
     """
-    return _sum_or_prod("rg.sum", "sum", x, axis, dtype, keepdims, initial, where)
+    return _sum_or_prod("rg.sum", "sum", x, axis, dtype, keepdims, initial, where, mask_identity)
 
 
-@register("prod", "reduction", numpy=(np.prod,), numpy_signature=True, awkward="ak.prod")
+@register("prod", "reduction", numpy=(np.prod,), numpy_signature=True, awkward="ak.prod", options=True)
 @zero_d
 def prod(
     x: Any,
@@ -134,31 +153,51 @@ def prod(
     keepdims: bool = False,
     initial: Any = None,
     where: Any = None,
+    mask_identity: bool = False,
 ) -> Any:
     """Product along ``axis``; empty lists give 1. Its derivative at zeros is exact (JAX backend).
+
+    Missing values and ``mask_identity`` as in :func:`sum` (a list with nothing to multiply gives
+    1, or None with ``mask_identity=True``).
 
     >>> import raggrad as rg
     >>> rg.prod(rg.array([[1.0, 2.0, 3.0], [], [4.0, 5.0]]), axis=-1).to_list()
     [6.0, 1.0, 20.0]
+    >>> rg.prod(rg.array([[2.0, None, 3.0], None, []]), axis=-1, mask_identity=True).to_list()
+    [6.0, None, None]
     """
-    return _sum_or_prod("rg.prod", "prod", x, axis, dtype, keepdims, initial, where)
+    return _sum_or_prod("rg.prod", "prod", x, axis, dtype, keepdims, initial, where, mask_identity)
 
 
 # ---- mean, var, std --------------------------------------------------------------------
 
 
-@register("mean", "reduction", numpy=(np.mean,), numpy_signature=True, awkward="ak.mean")
+@register("mean", "reduction", numpy=(np.mean,), numpy_signature=True, awkward="ak.mean", options=True)
 @zero_d
-def mean(x: Any, /, *, axis: Any = None, dtype: Any = None, keepdims: bool = False, where: Any = None) -> Any:
+def mean(
+    x: Any,
+    /,
+    *,
+    axis: Any = None,
+    dtype: Any = None,
+    keepdims: bool = False,
+    where: Any = None,
+    mask_identity: bool = False,
+) -> Any:
     """Arithmetic mean along ``axis``; empty lists give NaN, with finite derivatives elsewhere.
+
+    Missing values as in :func:`sum`: the mean of the present elements; a list with none gives
+    NaN, or None with ``mask_identity=True`` (awkward's option).
 
     >>> import raggrad as rg
     >>> rg.mean(rg.array([[1.0, 2.0, 3.0], [], [4.0, 5.0]]), axis=1).to_list()
     [2.0, nan, 4.5]
+    >>> rg.mean(rg.array([[1.0, None, 3.0], None, [None]]), axis=1).to_list()
+    [2.0, None, nan]
     """
-    x = single(x, "rg.mean", "reduce")
+    x = operand(x, "rg.mean")
     x = with_content(x, cast(x._backend, x._content, "mean", dtype))
-    return reduction("rg.mean", x, axis, keepdims, where, _mean)
+    return reduction("rg.mean", x, axis, keepdims, where, _mean, mask_identity=mask_identity)
 
 
 def _var_or_std(
@@ -171,8 +210,9 @@ def _var_or_std(
     keepdims: bool,
     where: Any,
     root: bool,
+    mask_identity: bool,
 ) -> Any:
-    x = single(x, name, "reduce")
+    x = operand(x, name)
     correction = _correction(name, correction, ddof)
     x = with_content(x, cast(x._backend, x._content, "mean", dtype))
 
@@ -186,10 +226,10 @@ def _var_or_std(
         positive = v > 0
         return xp.where(positive, xp.sqrt(xp.where(positive, v, xp.ones_like(v))), v)
 
-    return reduction(name, x, axis, keepdims, where, compute)
+    return reduction(name, x, axis, keepdims, where, compute, mask_identity=mask_identity)
 
 
-@register("var", "reduction", numpy=(np.var,), numpy_signature=True, awkward="ak.var")
+@register("var", "reduction", numpy=(np.var,), numpy_signature=True, awkward="ak.var", options=True)
 @zero_d
 def var(
     x: Any,
@@ -201,19 +241,20 @@ def var(
     where: Any = None,
     ddof: float | None = None,
     dtype: Any = None,
+    mask_identity: bool = False,
 ) -> Any:
     """Variance along ``axis``, dividing by ``N - correction`` (``ddof`` is NumPy's spelling).
 
-    Empty lists give NaN.
+    Empty lists give NaN; missing values and ``mask_identity`` as in :func:`mean`.
 
     >>> import raggrad as rg
     >>> rg.var(rg.array([[1.0, 2.0, 3.0], [], [4.0, 6.0]]), axis=1, correction=1).to_list()
     [1.0, nan, 2.0]
     """
-    return _var_or_std("rg.var", x, axis, correction, ddof, dtype, keepdims, where, root=False)
+    return _var_or_std("rg.var", x, axis, correction, ddof, dtype, keepdims, where, False, mask_identity)
 
 
-@register("std", "reduction", numpy=(np.std,), numpy_signature=True, awkward="ak.std")
+@register("std", "reduction", numpy=(np.std,), numpy_signature=True, awkward="ak.std", options=True)
 @zero_d
 def std(
     x: Any,
@@ -225,34 +266,38 @@ def std(
     where: Any = None,
     ddof: float | None = None,
     dtype: Any = None,
+    mask_identity: bool = False,
 ) -> Any:
     """Standard deviation along ``axis`` (``correction``/``ddof`` as in :func:`var`).
 
-    Empty lists give NaN; where the deviation is 0 the derivative taken is 0.
+    Empty lists give NaN; where the deviation is 0 the derivative taken is 0. Missing values and
+    ``mask_identity`` as in :func:`mean`.
 
     >>> import raggrad as rg
     >>> rg.std(rg.array([[1.0, 3.0], [], [5.0]]), axis=1).to_list()
     [1.0, nan, 0.0]
     """
-    return _var_or_std("rg.std", x, axis, correction, ddof, dtype, keepdims, where, root=True)
+    return _var_or_std("rg.std", x, axis, correction, ddof, dtype, keepdims, where, True, mask_identity)
 
 
 # ---- min and max ------------------------------------------------------------------------
-def _extremum(name: str, kind: str, x: Any, axis: Any, keepdims: bool, initial: Any, where: Any) -> Any:
-    x = single(x, name, "reduce")
+def _extremum(
+    name: str, kind: str, x: Any, axis: Any, keepdims: bool, initial: Any, where: Any, mask_identity: bool
+) -> Any:
+    x = operand(x, name)
     dtype = x._content.dtype
     fill = x._backend.identity(kind, dtype) if initial is None else initial
 
     def compute(ctx: Context, data: Any, mask: Any) -> Any:
-        out = ctx.reduce(kind, masked(ctx.xp, mask, data, fill))
+        out = reduce_kept(ctx, kind, data, mask, fill)
         if initial is None:
             return out
         return (ctx.xp.maximum if kind == "max" else ctx.xp.minimum)(out, initial)
 
-    return reduction(name, x, axis, keepdims, where, compute)
+    return reduction(name, x, axis, keepdims, where, compute, mask_identity=mask_identity)
 
 
-@register("max", "reduction", numpy=(np.max, np.amax), numpy_signature=True, awkward="ak.max")
+@register("max", "reduction", numpy=(np.max, np.amax), numpy_signature=True, awkward="ak.max", options=True)
 @zero_d
 def max(
     x: Any,
@@ -262,20 +307,25 @@ def max(
     keepdims: bool = False,
     initial: Any = None,
     where: Any = None,
+    mask_identity: bool = False,
 ) -> Any:
     """Maximum along ``axis``; empty lists give ``initial``, else the identity (-inf, the int minimum).
 
-    Tied maxima share the derivative evenly, as ``jnp.max``.
+    Tied maxima share the derivative evenly, as ``jnp.max``. Missing values as in :func:`sum`;
+    ``mask_identity=True`` gives None where the default gives the identity (awkward's own default
+    for ``ak.max`` is ``mask_identity=True``; raggrad keeps its version-1 contract).
 
     >>> import raggrad as rg
     >>> x = rg.array([[1.0, 3.0, 2.0], [], [4.0]])
     >>> rg.max(x, axis=1).to_list(), rg.max(x, axis=1, initial=0.0).to_list()
     ([3.0, -inf, 4.0], [3.0, 0.0, 4.0])
+    >>> rg.max(x, axis=1, mask_identity=True).to_list()
+    [3.0, None, 4.0]
     """
-    return _extremum("rg.max", "max", x, axis, keepdims, initial, where)
+    return _extremum("rg.max", "max", x, axis, keepdims, initial, where, mask_identity)
 
 
-@register("min", "reduction", numpy=(np.min, np.amin), numpy_signature=True, awkward="ak.min")
+@register("min", "reduction", numpy=(np.min, np.amin), numpy_signature=True, awkward="ak.min", options=True)
 @zero_d
 def min(
     x: Any,
@@ -285,54 +335,89 @@ def min(
     keepdims: bool = False,
     initial: Any = None,
     where: Any = None,
+    mask_identity: bool = False,
 ) -> Any:
     """Minimum along ``axis``; empty lists give ``initial``, else the identity (+inf, the int maximum).
+
+    Missing values and ``mask_identity`` as in :func:`max`.
 
     >>> import raggrad as rg
     >>> rg.min(rg.array([[1, 3], [], [4]]), axis=1).to_list()
     [1, 9223372036854775807, 4]
+    >>> rg.min(rg.array([[1, None], [None], None]), axis=1, mask_identity=True).to_list()
+    [1, None, None]
     """
-    return _extremum("rg.min", "min", x, axis, keepdims, initial, where)
+    return _extremum("rg.min", "min", x, axis, keepdims, initial, where, mask_identity)
 
 
 # ---- argmin and argmax ----------------------------------------------------------------
-def _arg(name: str, kind: str, x: Any, axis: Any, keepdims: bool) -> Any:
-    x = single(x, name, "reduce")
+def _arg(name: str, kind: str, x: Any, axis: Any, keepdims: bool, mask_identity: bool) -> Any:
+    x = operand(x, name)
     backend = x._backend
     dtype = backend.numpy_dtype(x._content.dtype)
     if dtype == np.bool_:
         x = with_content(x, backend.xp.astype(x._content, backend.xp.int8))
     out_dtype = backend.result_dtype("argmax", x._content.dtype)
     inexact = dtype.kind in "fc"
+    worst = backend.identity(kind, x._content.dtype)
     if axis is None:
-        content = x._content
-        if isinstance(x._structure, BoundedStructure):  # padding never wins
-            worst = backend.identity(kind, content.dtype)
-            content = masked(backend.xp, in_use(x), content, worst)
-        flat = backend.xp.reshape(content, (-1,))
-        out = getattr(backend.xp, "arg" + kind)(flat)
-        if keepdims:
-            ones = Structure(1, tuple(Segments(np.array([0, 1])) for _ in x._structure.levels))
-            return wrap(ones, backend.xp.reshape(out, (1,) * len(x._content.shape)), x._nbatch)
-        return out
+        return _arg_flat(x, kind, keepdims, worst, mask_identity, name)
 
     def compute(ctx: Context, data: Any, mask: Any) -> Any:
         xp = ctx.xp
         if isinstance(ctx, DenseAxes):
             (i,) = ctx.axes
-            return getattr(xp, "arg" + kind)(data, axis=i, keepdims=True)
-        best = ctx.gather(ctx.reduce(kind, data))
-        hit = data == best
-        if inexact:  # the first NaN wins, as in NumPy
+            if ctx.size == 0:  # no index to give, as for an empty list
+                return xp.full(
+                    tuple(1 if j == i else d for j, d in enumerate(data.shape)), -1, dtype=out_dtype
+                )
+            if mask is None:
+                return getattr(xp, "arg" + kind)(data, axis=i, keepdims=True)
+            first = getattr(xp, "arg" + kind)(kept(ctx, mask, data, worst), axis=i, keepdims=True)
+            return xp.astype(xp.where(xp.any(mask, axis=i, keepdims=True), first, -1), out_dtype)
+        best = ctx.gather(reduce_kept(ctx, kind, data, mask, worst))
+        hit = data == best if mask is None else (data == best) & mask
+        if inexact:  # the first NaN wins, as in NumPy (a missing element holds 0, never NaN)
             nan = xp.isnan(data)
             hit = xp.where(ctx.gather(ctx.reduce("any", nan)), nan, hit)
         local = ctx.local(data)
         big = np.iinfo(ctx.backend.numpy_dtype(local.dtype)).max
         first = ctx.reduce("min", xp.where(hit, local, big))
-        first = xp.where(ctx.count(data) > 0, first, -1)
+        first = xp.where(count_of(ctx, data, mask, local.dtype) > 0, first, -1)
         return ctx.xp.astype(first, out_dtype)
 
-    return reduction(name, x, axis, keepdims, None, compute, arg=True)
+    return reduction(name, x, axis, keepdims, None, compute, arg=True, mask_identity=mask_identity)
+
+
+def _arg_flat(x: Any, kind: str, keepdims: bool, worst: Any, mask_identity: bool, name: str) -> Any:
+    """``axis=None``: the index into the flattened content, missing slots included as in awkward
+    (missing elements and padding never win); -1 (None with ``mask_identity=True``) when no
+    element is present."""
+    backend, s = x._backend, x._structure
+    xp, content = backend.xp, x._content
+    bounded = isinstance(s, BoundedStructure)
+    live = in_use(x) if bounded else present(x)
+    if live is not None:
+        content = masked(xp, live, content, worst)
+    em = None if bounded else s.masks[-1] if s.masks is not None else None
+    filled = math.prod(content.shape) > 0 and (em is None or bool(em.any()))
+    if mask_identity and bounded:
+        msg = f"{name}: mask_identity=True is not supported on a bounded array; trim it (rg.trim) first"
+        raise NotImplementedError(msg)
+    if filled:
+        out = getattr(xp, "arg" + kind)(xp.reshape(content, (-1,)))
+    elif mask_identity and not keepdims:
+        return None
+    else:  # no element present: no index to give (-1, or a missing one)
+        out = xp.asarray(0 if mask_identity else -1, dtype=backend.result_dtype("argmax", content.dtype))
+    if not keepdims:
+        return out
+    if mask_identity and s.inner:
+        msg = f"{name}: mask_identity=True with keepdims=True needs no regular inner dims"
+        raise NotImplementedError(msg)
+    masks = (*(None,) * s.nlevels, np.array([filled])) if mask_identity else None
+    ones = Structure(1, tuple(Segments(np.array([0, 1])) for _ in s.levels), (), masks)
+    return wrap(ones, xp.reshape(out, (1,) * len(x._content.shape)), x._nbatch)
 
 
 @register(
@@ -342,21 +427,31 @@ def _arg(name: str, kind: str, x: Any, axis: Any, keepdims: bool) -> Any:
     numpy_signature=True,
     awkward="ak.argmax",
     differentiable=False,
+    options=True,
 )
 @zero_d
-def argmax(x: Any, /, *, axis: Any = None, keepdims: bool = False) -> Any:
+def argmax(x: Any, /, *, axis: Any = None, keepdims: bool = False, mask_identity: bool = False) -> Any:
     """Index of the (first) maximum along ``axis``; -1 for an empty list.
 
     With ``keepdims=True`` and a ragged ``axis=-1`` the result has one index per non-empty list and
     an empty list for an empty one, so ``x[rg.argmax(x, axis=-1, keepdims=True)]`` selects the
     maxima. ``axis=None`` indexes the flattened content.
 
+    Missing values (None) follow awkward: missing elements never win (indices count them, as
+    awkward's do) and a missing list gives None. ``mask_identity=True`` gives None where the
+    default gives -1, and with ``keepdims=True`` ``[None]`` for a list with no present element, so
+    ``x[rg.argmax(x, axis=-1, keepdims=True, mask_identity=True)]`` keeps one entry per list
+    (awkward's keepdims gives a regular ``1 *`` dimension; raggrad's is ragged, to select with).
+
     >>> import raggrad as rg
     >>> x = rg.array([[1.0, 3.0, 2.0], [], [4.0]])
     >>> rg.argmax(x, axis=1).to_list(), rg.argmax(x, axis=1, keepdims=True).to_list()
     ([1, -1, 0], [[1], [], [0]])
+    >>> y = rg.array([[None, 3.0, 2.0], None, [None]])
+    >>> rg.argmax(y, axis=1).to_list(), rg.argmax(y, axis=1, keepdims=True, mask_identity=True).to_list()
+    ([1, None, -1], [[1], None, [None]])
     """
-    return _arg("rg.argmax", "max", x, axis, keepdims)
+    return _arg("rg.argmax", "max", x, axis, keepdims, mask_identity)
 
 
 @register(
@@ -366,29 +461,30 @@ def argmax(x: Any, /, *, axis: Any = None, keepdims: bool = False) -> Any:
     numpy_signature=True,
     awkward="ak.argmin",
     differentiable=False,
+    options=True,
 )
 @zero_d
-def argmin(x: Any, /, *, axis: Any = None, keepdims: bool = False) -> Any:
+def argmin(x: Any, /, *, axis: Any = None, keepdims: bool = False, mask_identity: bool = False) -> Any:
     """Index of the (first) minimum along ``axis``; -1 for an empty list (see :func:`argmax`).
 
     >>> import raggrad as rg
     >>> rg.argmin(rg.array([[1.0, 3.0, 0.5], [], [4.0]]), axis=1).to_list()
     [2, -1, 0]
     """
-    return _arg("rg.argmin", "min", x, axis, keepdims)
+    return _arg("rg.argmin", "min", x, axis, keepdims, mask_identity)
 
 
 # ---- any, all, count, count_nonzero ----------------------------------------------------
-def _logical(name: str, kind: str, x: Any, axis: Any, keepdims: bool, where: Any) -> Any:
-    x = single(x, name, "reduce")
+def _logical(name: str, kind: str, x: Any, axis: Any, keepdims: bool, where: Any, mask_identity: bool) -> Any:
+    x = operand(x, name)
     content = x._content
     if x._backend.numpy_dtype(content.dtype) != np.bool_:
         x = with_content(x, content != 0)
 
     def compute(ctx: Context, data: Any, mask: Any) -> Any:
-        return ctx.reduce(kind, masked(ctx.xp, mask, data, kind == "all"))
+        return reduce_kept(ctx, kind, data, mask, kind == "all")
 
-    return reduction(name, x, axis, keepdims, where, compute)
+    return reduction(name, x, axis, keepdims, where, compute, mask_identity=mask_identity)
 
 
 @register(
@@ -398,16 +494,22 @@ def _logical(name: str, kind: str, x: Any, axis: Any, keepdims: bool, where: Any
     numpy_signature=True,
     awkward="ak.any",
     differentiable=False,
+    options=True,
 )
 @zero_d
-def any(x: Any, /, *, axis: Any = None, keepdims: bool = False, where: Any = None) -> Any:
+def any(
+    x: Any, /, *, axis: Any = None, keepdims: bool = False, where: Any = None, mask_identity: bool = False
+) -> Any:
     """Whether any element along ``axis`` is true (non-zero); False for empty lists.
+
+    Missing values as in :func:`sum` (skipped; a missing list gives None); ``mask_identity=True``
+    gives None for a list with no present element.
 
     >>> import raggrad as rg
     >>> rg.any(rg.array([[0, 1], [], [0]]), axis=1).to_list()
     [True, False, False]
     """
-    return _logical("rg.any", "any", x, axis, keepdims, where)
+    return _logical("rg.any", "any", x, axis, keepdims, where, mask_identity)
 
 
 @register(
@@ -417,29 +519,41 @@ def any(x: Any, /, *, axis: Any = None, keepdims: bool = False, where: Any = Non
     numpy_signature=True,
     awkward="ak.all",
     differentiable=False,
+    options=True,
 )
 @zero_d
-def all(x: Any, /, *, axis: Any = None, keepdims: bool = False, where: Any = None) -> Any:
+def all(
+    x: Any, /, *, axis: Any = None, keepdims: bool = False, where: Any = None, mask_identity: bool = False
+) -> Any:
     """Whether every element along ``axis`` is true (non-zero); True for empty lists.
+
+    Missing values and ``mask_identity`` as in :func:`any`.
 
     >>> import raggrad as rg
     >>> rg.all(rg.array([[0, 1], [], [2]]), axis=1).to_list()
     [False, True, True]
     """
-    return _logical("rg.all", "all", x, axis, keepdims, where)
+    return _logical("rg.all", "all", x, axis, keepdims, where, mask_identity)
 
 
-@register("count", "reduction", awkward="ak.count", differentiable=False)
+@register("count", "reduction", awkward="ak.count", differentiable=False, options=True)
 @zero_d
-def count(x: Any, /, *, axis: Any = None, keepdims: bool = False, where: Any = None) -> Any:
+def count(
+    x: Any, /, *, axis: Any = None, keepdims: bool = False, where: Any = None, mask_identity: bool = False
+) -> Any:
     """Number of elements along ``axis`` (awkward's ``ak.count``); 0 for empty lists.
+
+    Missing elements are not counted and a missing list gives None, as in awkward;
+    ``mask_identity=True`` gives None for a list with no present element.
 
     >>> import raggrad as rg
     >>> x = rg.array([[1.0, 2.0, 3.0], [], [4.0, 5.0]])
     >>> rg.count(x, axis=1).to_list(), rg.count(x, axis=0).to_list()
     ([3, 0, 2], [2, 2, 1])
+    >>> rg.count(rg.array([[1.0, None], None, [None]]), axis=1).to_list()
+    [1, None, 0]
     """
-    x = single(x, "rg.count", "reduce")
+    x = operand(x, "rg.count")
     dtype = x._backend.result_dtype("sum", np.dtype(np.bool_))
 
     def compute(ctx: Context, data: Any, mask: Any) -> Any:
@@ -451,7 +565,7 @@ def count(x: Any, /, *, axis: Any = None, keepdims: bool = False, where: Any = N
             return xp.full(shape, n, dtype=dtype)
         return xp.broadcast_to(xp.astype(n, dtype), (n.shape[0], *data.shape[1:]))
 
-    return reduction("rg.count", x, axis, keepdims, where, compute)
+    return reduction("rg.count", x, axis, keepdims, where, compute, mask_identity=mask_identity)
 
 
 @register(
@@ -461,19 +575,23 @@ def count(x: Any, /, *, axis: Any = None, keepdims: bool = False, where: Any = N
     numpy_signature=True,
     awkward="ak.count_nonzero",
     differentiable=False,
+    options=True,
 )
 @zero_d
-def count_nonzero(x: Any, /, *, axis: Any = None, keepdims: bool = False, where: Any = None) -> Any:
-    """Number of non-zero elements along ``axis``; 0 for empty lists.
+def count_nonzero(
+    x: Any, /, *, axis: Any = None, keepdims: bool = False, where: Any = None, mask_identity: bool = False
+) -> Any:
+    """Number of non-zero elements along ``axis``; 0 for empty lists (missing values and
+    ``mask_identity`` as in :func:`count`).
 
     >>> import raggrad as rg
     >>> rg.count_nonzero(rg.array([[0, 1, 2], [], [0]]), axis=1).to_list()
     [2, 0, 0]
     """
-    x = single(x, "rg.count_nonzero", "reduce")
+    x = operand(x, "rg.count_nonzero")
     dtype = x._backend.result_dtype("sum", np.dtype(np.bool_))
 
     def compute(ctx: Context, data: Any, mask: Any) -> Any:
         return ctx.reduce("sum", ctx.xp.astype(masked(ctx.xp, mask, data != 0, False), dtype))
 
-    return reduction("rg.count_nonzero", x, axis, keepdims, where, compute)
+    return reduction("rg.count_nonzero", x, axis, keepdims, where, compute, mask_identity=mask_identity)

@@ -2,6 +2,11 @@
 
 The shift by the (finite) maximum is held constant for differentiation (it cancels exactly), so
 derivatives come from plain composition of the reduction engine's segment reductions.
+
+Missing values (None) are left out as awkward leaves them out: a missing element stays missing
+and takes no share of the normalisation (its derivative is zero), a missing list stays missing;
+``logsumexp`` of a list with no present element is that of an empty list (-inf), or None with
+``mask_identity=True``.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from typing import Any
 
 from .._registry import register
 from .common import zero_d
-from .reduction_engine import Context, along, cast, masked, reduction, single, with_content
+from .reduction_engine import Context, along, cast, masked, operand, reduction, with_content
 
 __all__ = ["log_softmax", "logsumexp", "softmax"]
 
@@ -31,18 +36,25 @@ def _safe_log(xp: Any, s: Any) -> Any:
 
 
 def _inexact(x: Any, name: str) -> Any:
-    x = single(x, name, "reduce")
+    x = operand(x, name)
     return with_content(x, cast(x._backend, x._content, "exp", None))
 
 
-@register("logsumexp", "reduction")
+@register("logsumexp", "reduction", options=True)
 @zero_d
-def logsumexp(x: Any, /, *, axis: Any = None, keepdims: bool = False, where: Any = None) -> Any:
+def logsumexp(
+    x: Any, /, *, axis: Any = None, keepdims: bool = False, where: Any = None, mask_identity: bool = False
+) -> Any:
     """``log(sum(exp(x)))`` along ``axis``, stable for large inputs; empty lists give -inf.
+
+    Missing values are left out (a missing list gives None); ``mask_identity=True`` gives None
+    for a list with no present element, as the other reducers.
 
     >>> import raggrad as rg
     >>> [round(v, 4) for v in rg.logsumexp(rg.array([[1000.0, 1000.0], [], [0.0]]), axis=1).to_list()]
     [1000.6931, -inf, 0.0]
+    >>> rg.logsumexp(rg.array([[0.0, None], None, [None]]), axis=1, mask_identity=True).to_list()
+    [0.0, None, None]
     """
 
     def compute(ctx: Context, data: Any, mask: Any) -> Any:
@@ -50,34 +62,42 @@ def logsumexp(x: Any, /, *, axis: Any = None, keepdims: bool = False, where: Any
         shift, _, s = _stable_parts(ctx, data)
         return _safe_log(ctx.xp, s) + shift
 
-    return reduction("rg.logsumexp", _inexact(x, "rg.logsumexp"), axis, keepdims, where, compute)
+    x = _inexact(x, "rg.logsumexp")
+    return reduction("rg.logsumexp", x, axis, keepdims, where, compute, mask_identity=mask_identity)
 
 
-def _softmax(ctx: Context, data: Any) -> Any:
-    _, e, s = _stable_parts(ctx, data)
+def _softmax(ctx: Context, data: Any, mask: Any) -> Any:
+    xp = ctx.xp
+    _, e, s = _stable_parts(ctx, masked(xp, mask, data, -math.inf))
+    if mask is not None:  # a list of missing elements only sums to 0: divide by 1 there (no NaN)
+        s = xp.where(s > 0, s, xp.ones_like(s))
     return e / ctx.gather(s)
 
 
-def _log_softmax(ctx: Context, data: Any) -> Any:
-    shift, _, s = _stable_parts(ctx, data)
+def _log_softmax(ctx: Context, data: Any, mask: Any) -> Any:
+    shift, _, s = _stable_parts(ctx, masked(ctx.xp, mask, data, -math.inf))
     return data - ctx.gather(shift + _safe_log(ctx.xp, s))
 
 
-@register("softmax", "structural", awkward="ak.softmax")
+@register("softmax", "structural", awkward="ak.softmax", options=True)
 def softmax(x: Any, /, *, axis: Any = -1) -> Any:
     """``exp(x) / sum(exp(x))`` along ``axis`` (default: the last axis, regular or ragged), stable.
 
     The last axis is the innermost lists' own for ``n * var * float32``, but the regular one for
     scores of type ``n * var * 1``: pass ``axis=1`` to normalise within each list there.
 
+    Missing values stay missing and take no share, as in awkward's ``ak.softmax``.
+
     >>> import raggrad as rg
     >>> rg.softmax(rg.array([[0.0, 0.0], [], [1000.0]])).to_list()
     [[0.5, 0.5], [], [1.0]]
+    >>> rg.softmax(rg.array([[0.0, None, 0.0], None, [None]])).to_list()
+    [[0.5, None, 0.5], None, [None]]
     """
     return along("rg.softmax", _inexact(x, "rg.softmax"), axis, _softmax)
 
 
-@register("log_softmax", "structural")
+@register("log_softmax", "structural", options=True)
 def log_softmax(x: Any, /, *, axis: Any = -1) -> Any:
     """``x - logsumexp(x)`` along ``axis`` (default: the last axis, as :func:`softmax`), stable.
 

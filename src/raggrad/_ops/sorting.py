@@ -1,7 +1,9 @@
 """Sorting within lists: ``sort`` and ``argsort`` (stable, differentiable, jittable).
 
 The permutation depends on values, so it runs on the backend as a stable sort keyed by (list id,
-value); ``sort`` gathers with it, so its gradient follows the permutation.
+value); ``sort`` gathers with it, so its gradient follows the permutation. On a bounded array the
+list ids come from its device offsets; padding slots carry the largest id, so they stay at the
+end, where they are.
 """
 
 from __future__ import annotations
@@ -12,9 +14,14 @@ import numpy as np
 
 from .._array import RaggedArray
 from .._axes import classify_axis
+from .._bounded import BoundedStructure
+from .._options import element_mask, replace_masks
 from .._registry import register
+from .._structure import Segments
 from .common import single
 from .manipulation import flatten
+from .manipulation_bounded import keep_used
+from .option_gather import zero_missing
 
 __all__ = ["argsort", "sort"]
 
@@ -27,10 +34,13 @@ def _sort_order(x: RaggedArray, descending: bool, name: str) -> tuple[Any, Any, 
     """
     s, backend = x._structure, x._backend
     xp = backend.xp
-    seg = s.levels[-1]
+    if isinstance(s, BoundedStructure):
+        return _bounded_order(x, descending)
+    seg = s.levels[-1] if s.nlevels else s.cached("one-list", lambda: Segments(np.array([0, s.length])))
     values = xp.moveaxis(x._content, x._nbatch, -1)
     shape = tuple(values.shape)
     like = x._content
+    rev = None
     if descending:
         # stable descending = reverse each list, sort ascending, reverse back (equal values keep
         # their order)
@@ -40,10 +50,49 @@ def _sort_order(x: RaggedArray, descending: bool, name: str) -> tuple[Any, Any, 
         rev_d = backend.index(seg, ("sort", "reversed"), rev, like)
         values = xp.take(values, rev_d, axis=-1)
     ids = xp.broadcast_to(backend.index(seg, ("sort", "ids"), seg.ids, like), shape)
-    order = backend.lexsort((values, ids), axis=-1)  # stable: by list, then by value
+    keys = (values, ids)
+    mask = element_mask(s)
+    if mask is not None:
+        # missing elements last, in their order, as awkward places them: a key between the list
+        # and the value (reversed lists put them first, so that reversing back puts them last)
+        key = ("sort", "missing", descending)
+        gone = s.cached(key, lambda: (mask[rev] if descending else ~mask).astype(np.int8))
+        keys = (values, xp.broadcast_to(backend.index(s, key, gone, like), shape), ids)
+    order = backend.lexsort(keys, axis=-1)  # stable: by list, then by value
     if descending:
-        order = xp.take(rev_d, xp.take(order, rev_d, axis=-1))
+        order = _unreversed(xp, rev_d, order)
     return order, xp.moveaxis(x._content, x._nbatch, -1), seg
+
+
+def _unreversed(xp: Any, rev: Any, order: Any) -> Any:
+    """``rev[order[..., rev]]``: the order of the reversed lists, back in list order (flat takes:
+    ``jnp.take`` of an empty array drops the batch dims of the indices)."""
+    picked = xp.take(order, rev, axis=-1)
+    return xp.reshape(xp.take(rev, xp.reshape(picked, (-1,))), picked.shape)
+
+
+def _bounded_order(x: RaggedArray, descending: bool) -> tuple[Any, Any, Any]:
+    """:func:`_sort_order` on a bounded array: list ids and starts from its device offsets (the
+    third item is every element slot's list start)."""
+    s, backend = x._structure, x._backend
+    xp = backend.xp
+    if s.nlevels:
+        offsets, ids = s.levels[-1], s.ids(s.nlevels - 1)
+    else:  # one list of the outer items in use
+        offsets = xp.stack([xp.zeros((), dtype=s.count.dtype), s.count])
+        ids = xp.astype(~s.slot_mask(0), s.count.dtype)
+    starts = backend.take_fill(offsets, ids, 0)
+    values = xp.moveaxis(x._content, x._nbatch, -1)
+    shape = tuple(values.shape)
+    if descending:  # as in _sort_order, with padding slots left where they are
+        slots = xp.arange(s.size, dtype=offsets.dtype)
+        ends = backend.take_fill(offsets[1:], ids, 0)
+        rev = xp.where(s.slot_mask(s.nlevels), starts + ends - 1 - slots, slots)
+        values = xp.take(values, rev, axis=-1)
+    order = backend.lexsort((values, xp.broadcast_to(ids, shape)), axis=-1)
+    if descending:
+        order = _unreversed(xp, rev, order)
+    return order, xp.moveaxis(x._content, x._nbatch, -1), starts
 
 
 def _sort_axis(x: RaggedArray, axis: int, name: str) -> tuple[str, int]:
@@ -51,8 +100,9 @@ def _sort_axis(x: RaggedArray, axis: int, name: str) -> tuple[str, int]:
     s = x._structure
     if kind == "inner":
         return "dense", x._nbatch + 1 + k  # the content axis of that regular dim
-    if kind == "outer" and not s.nlevels:
-        return "dense", x._nbatch
+    if kind == "outer" and not s.nlevels:  # a bounded array's padding must stay at the end
+        ragged = isinstance(s, BoundedStructure) or element_mask(s) is not None  # missing ones too
+        return ("ragged", 0) if ragged else ("dense", x._nbatch)
     if kind == "level" and k == s.nlevels - 1:
         return "ragged", k
     msg = (
@@ -60,6 +110,20 @@ def _sort_axis(x: RaggedArray, axis: int, name: str) -> tuple[str, int]:
         "innermost lists (axis=-1) or along a regular dimension"
     )
     raise NotImplementedError(msg)
+
+
+def _descending(descending: Any, ascending: Any, name: str) -> bool:
+    """The direction from the array API's ``descending`` or awkward's ``ascending`` (not both
+    disagreeing)."""
+    if ascending is None:
+        return bool(descending)
+    if not isinstance(ascending, (bool, np.bool_)):
+        msg = f"{name}: ascending must be True or False, got {ascending!r}"
+        raise TypeError(msg)
+    if descending and ascending:
+        msg = f"{name}: descending=True and ascending=True contradict each other; pass one of them"
+        raise ValueError(msg)
+    return not ascending
 
 
 _NUMPY_KINDS = (None, "quicksort", "mergesort", "heapsort", "stable")
@@ -89,27 +153,57 @@ def _numpy_sorting(name: str) -> Any:
     return impl
 
 
-@register("sort", "structural", numpy=(np.sort,), numpy_impl=_numpy_sorting("sort"), awkward="ak.sort")
-def sort(x: RaggedArray, /, *, axis: int = -1, descending: bool = False, stable: bool = True) -> RaggedArray:
+@register(
+    "sort", "structural", numpy=(np.sort,), numpy_impl=_numpy_sorting("sort"), awkward="ak.sort", options=True
+)
+def sort(
+    x: RaggedArray,
+    /,
+    *,
+    axis: int = -1,
+    descending: bool = False,
+    stable: bool = True,
+    ascending: bool | None = None,
+) -> RaggedArray:
     """Sort within every innermost list (``axis=-1``), or along a regular dimension.
 
-    Always stable (``stable=False`` is allowed and gives the same result). Differentiable: the
-    gradient follows the permutation. Works under ``jax.jit`` (a sort keyed by list and value).
+    ``ascending`` is awkward's name for the direction (``ascending=False`` is
+    ``descending=True``); give one of the two. Always stable (``stable=False`` is allowed and
+    gives the same result). Missing values go to the end of their lists, descending too, as
+    awkward places them. Differentiable: the gradient follows the permutation. Works under
+    ``jax.jit`` (a sort keyed by list and value), on bounded arrays too (capacities unchanged,
+    padding slots stay at the end).
 
     >>> import raggrad as rg
     >>> rg.sort(rg.array([[3.0, 1.0, 2.0], [], [5.0, 4.0]])).to_list()
     [[1.0, 2.0, 3.0], [], [4.0, 5.0]]
     >>> rg.sort(rg.array([[3, 1, 2], [5, 4]]), descending=True).to_list()
     [[3, 2, 1], [5, 4]]
+    >>> rg.sort(rg.array([[2.0, None, 1.0], None]), ascending=False).to_list()
+    [[2.0, 1.0, None], None]
     """
+    descending = _descending(descending, ascending, "rg.sort")
     x = single(x, "rg.sort")
     mode, k = _sort_axis(x, axis, "rg.sort")
     xp = x._backend.xp
     if mode == "dense":
         return RaggedArray._new(x._structure, xp.sort(x._content, axis=k, descending=descending, stable=True))
-    order, values, _ = _sort_order(x, descending, "rg.sort")
+    order, values, seg = _sort_order(x, descending, "rg.sort")
     out = xp.take_along_axis(values, order, axis=-1)
-    return RaggedArray._new(x._structure, xp.moveaxis(out, -1, x._nbatch))
+    return RaggedArray._new(_sorted_structure(x._structure, seg), xp.moveaxis(out, -1, x._nbatch))
+
+
+def _sorted_structure(s: Any, seg: Any) -> Any:
+    """``s`` with its missing elements moved to the end of their lists (where sorting puts them)."""
+    mask = element_mask(s)
+    if mask is None or isinstance(s, BoundedStructure):
+        return s
+
+    def make() -> Any:
+        present = np.bincount(seg.ids[mask], minlength=seg.n)
+        return replace_masks(s, (*s.masks[:-1], seg.local < present[seg.ids]))
+
+    return s.cached("sorted-masks", make)
 
 
 @register(
@@ -119,26 +213,51 @@ def sort(x: RaggedArray, /, *, axis: int = -1, descending: bool = False, stable:
     numpy_impl=_numpy_sorting("argsort"),
     awkward="ak.argsort",
     differentiable=False,
+    options=True,
 )
 def argsort(
-    x: RaggedArray, /, *, axis: int = -1, descending: bool = False, stable: bool = True
+    x: RaggedArray,
+    /,
+    *,
+    axis: int = -1,
+    descending: bool = False,
+    stable: bool = True,
+    ascending: bool | None = None,
 ) -> RaggedArray:
-    """Local indices that sort every innermost list (stable), as ``ak.argsort``.
+    """Local indices that sort every innermost list (stable), as ``ak.argsort``; those of the
+    missing values come last (the indices themselves are never missing). ``ascending`` as in
+    :func:`sort`.
 
     ``x[rg.argsort(x)]`` is ``rg.sort(x)``.
 
     >>> import raggrad as rg
     >>> rg.argsort(rg.array([[3.0, 1.0, 2.0], [], [5.0, 4.0]])).to_list()
     [[1, 2, 0], [], [1, 0]]
+    >>> rg.argsort(rg.array([[3.0, None, 4.0]]), ascending=False).to_list()
+    [[2, 0, 1]]
     """
+    descending = _descending(descending, ascending, "rg.argsort")
     x = single(x, "rg.argsort")
     mode, k = _sort_axis(x, axis, "rg.argsort")
     backend, xp = x._backend, x._backend.xp
     if mode == "dense":
-        out = xp.argsort(x._content, axis=k, descending=descending, stable=True)
-        return RaggedArray._new(x._structure, xp.astype(out, backend.default_int()))
+        out = xp.astype(
+            xp.argsort(x._content, axis=k, descending=descending, stable=True), backend.default_int()
+        )
+        s = x._structure
+        if isinstance(s, BoundedStructure):  # padding slots hold zeros
+            out = keep_used(xp, out, s.slot_mask(s.nlevels), x._nbatch)
+        else:  # and so do missing elements
+            out = zero_missing(backend, out, element_mask(s), x._nbatch, s, "argsort-missing")
+        return RaggedArray._new(s, out)
+    s = x._structure
     order, _, seg = _sort_order(x, descending, "rg.argsort")
+    if isinstance(s, BoundedStructure):  # seg: every element slot's list start
+        local = xp.astype(xp.moveaxis(order - seg, -1, x._nbatch), backend.default_int())
+        return RaggedArray._new(s, keep_used(xp, local, s.slot_mask(s.nlevels), x._nbatch))
     starts = seg.cached("element-starts", lambda: seg.offsets[:-1][seg.ids])
     local = order - backend.index(seg, ("sort", "starts"), starts, x._content)
     local = xp.astype(xp.moveaxis(local, -1, x._nbatch), backend.default_int())
-    return RaggedArray._new(x._structure, local)
+    if element_mask(s) is not None:  # every position has an index (awkward: no option type there)
+        s = s.cached("argsort-masks", lambda: replace_masks(s, (*s.masks[:-1], None)))
+    return RaggedArray._new(s, local)

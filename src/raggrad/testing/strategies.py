@@ -30,6 +30,7 @@ from hypothesis.extra import numpy as hnp
 
 from .. import array, from_offsets, to_backend
 from .._array import RaggedArray
+from .._structure import Structure
 
 __all__ = [
     "DISTRIBUTIONS",
@@ -227,12 +228,23 @@ def ragged_arrays(
     min_value: float | None = None,
     max_value: float | None = None,
     values: st.SearchStrategy[Any] | None = None,
+    allow_none: bool = False,
 ) -> st.SearchStrategy[RaggedArray]:
     """Ragged arrays of ``depth`` ragged levels (type ``n * var * ... * inner * dtype``).
 
     ``depth=0`` gives arrays with no ragged dimension. ``values`` overrides the element
     strategy built from ``dtype``, ``min_value`` and ``max_value``. ``backend`` is ``"numpy"``
     or ``"jax"``; ``device`` (jax only) is a device name or a ``jax.Device``.
+
+    ``allow_none=True`` draws missing values (awkward's option types) too: each depth (outer
+    items, the items of each ragged level, the innermost elements) may be an option type, with
+    some of its items None (``3 * option[var * ?float64]``). A missing list is empty and a missing
+    element holds zero, as raggrad keeps them. Examples shrink towards no option types.
+
+    >>> from hypothesis import find
+    >>> x = find(ragged_arrays(allow_none=True, min_outer=2), lambda x: None in x.to_list())
+    >>> x.type, x.to_list()
+    ('2 * option[var * float64]', [[], None])
 
     >>> from hypothesis import find
     >>> x = find(ragged_arrays(depth=1, dtype="int64", inner_shape=(2,), min_outer=1),
@@ -256,6 +268,12 @@ def ragged_arrays(
         huge_length=huge_length,
     )
     elems = values if values is not None else elements(dt, min_value=min_value, max_value=max_value)
+    if not isinstance(allow_none, (bool, np.bool_)):
+        msg = f"{where}: allow_none={allow_none!r} must be True or False"
+        raise InvalidArgument(msg)
+    if allow_none:
+        options = _option_layouts(depth, min_outer, max_outer, max_list_length, lengths, huge_length)
+        return options.flatmap(lambda layout: _with_options(layout, dt, inner, elems, backend, device))
 
     @st.composite
     def draw_array(draw: Any) -> RaggedArray:
@@ -266,6 +284,71 @@ def ragged_arrays(
         return _finish(content, layout, backend, device)
 
     return draw_array()
+
+
+#: one item in four is missing at a depth that is an option type; True (present) shrinks first
+_PRESENT = st.sampled_from((True, True, True, False))
+
+
+def _option_layouts(
+    depth: int, min_outer: int, max_outer: int, max_list_length: int, lengths: str, huge_length: int
+) -> st.SearchStrategy[tuple[int, tuple[np.ndarray, ...], tuple[np.ndarray | None, ...]]]:
+    """``(outer_length, offsets_per_level, masks_per_depth)``: as :func:`layouts`, level by level,
+    with a missing list drawn empty (its items never drawn)."""
+    where = "ragged_arrays"
+    depth = _check_int("depth", depth, 0, where)
+    min_outer = _check_int("min_outer", min_outer, 0, where)
+    max_outer = _check_int("max_outer", max_outer, min_outer, where)
+    max_list_length = _check_int("max_list_length", max_list_length, 0, where)
+    huge_length = _check_int("huge_length", huge_length, 1, where)
+    _check_distribution(lengths, where)
+
+    @st.composite
+    def draw_layout(draw: Any) -> tuple[int, tuple[np.ndarray, ...], tuple[np.ndarray | None, ...]]:
+        count = n = draw(st.integers(min_outer, max_outer))
+        offsets, masks = [], []
+        for level in range(depth + 1):
+            present = None
+            if draw(st.booleans()):
+                present = np.array(draw(st.lists(_PRESENT, min_size=count, max_size=count)), dtype=np.bool_)
+            masks.append(present)
+            if level == depth:
+                break
+            innermost = level == depth - 1
+            dist = lengths if innermost or lengths != "huge" else "small"
+            ls = np.array(draw(_lengths(count, dist, max_list_length, huge_length if innermost else 1)))
+            if present is not None:
+                ls = np.where(present, ls, 0)  # a missing list is empty
+            offs = np.zeros(count + 1, dtype=np.int64)
+            np.cumsum(ls, out=offs[1:])
+            offsets.append(offs)
+            count = int(offs[-1])
+        return n, tuple(offsets), tuple(masks)
+
+    return draw_layout()
+
+
+def _with_options(
+    layout: tuple[int, tuple[np.ndarray, ...], tuple[np.ndarray | None, ...]],
+    dt: np.dtype,
+    inner: tuple[int, ...],
+    elems: st.SearchStrategy[Any],
+    backend: str,
+    device: Any,
+) -> st.SearchStrategy[RaggedArray]:
+    n, offsets, masks = layout
+    structure = Structure(n, offsets, inner, masks)
+    present = masks[-1]
+
+    def finish(content: np.ndarray) -> RaggedArray:
+        if present is not None:  # a missing element holds zero
+            content[~present] = 0
+        out = RaggedArray._new(structure, content)
+        if backend != "numpy" or device is not None:
+            out = to_backend(out, backend, device=device)
+        return out
+
+    return hnp.arrays(dt, (structure.size, *inner), elements=elems).map(finish)
 
 
 def _layout_of(x: RaggedArray) -> tuple[int, tuple[np.ndarray, ...]]:
