@@ -1,0 +1,351 @@
+"""The formulas behind :mod:`raggrad.vector`: kinematics of vectors given by their coordinates.
+
+Every function takes the stored coordinates of a vector as a dict ``c`` from ``vector``'s generic
+names (``x y rho phi z theta eta t tau``, canonical order) to arrays, and computes from whichever
+are there, with raggrad's elementwise ops (so any depth, bounded arrays, every backend, ``jit``
+and ``grad``). Values are ``vector``'s (scikit-hep ``vector``, ``vector/_compute/``), with these
+choices for stability and finite derivatives (``tests/test_vector.py`` checks each):
+
+* square roots (``rho``, ``mag``, ``t`` from ``tau``, ``tau`` from ``t``, ``deltaR``) have a
+  zero derivative where their argument is 0: a double ``where`` replaces the argument before the
+  root, so no ``inf * 0 = NaN`` reaches a gradient; elsewhere they are exact. ``tau`` from ``t``
+  is ``copysign(sqrt(|t² - p²|), t² - p²)``, ``vector``'s negative mass of a spacelike vector.
+* ``phi = arctan2(y, x)`` and ``theta = arctan2(rho, z)`` have a zero derivative at the origin
+  (where ``phi`` keeps ``numpy.arctan2``'s signed zeros and ``theta`` is 0, as in ``vector``).
+  ``theta`` from ``z`` by ``arctan2``: ``vector``'s ``arccos(z / p)`` loses digits near the beam.
+* ``eta = arcsinh(z / rho)``: no cancellation at large ``|eta|`` (``-log(tan(theta / 2))`` from
+  ``z`` has it); ``±inf`` on the beam axis, 0 at the origin, as in ``vector``.
+* ``rapidity = arcsinh(z / mt)`` with ``mt² = tau² + rho²`` when ``tau`` is stored:
+  ``log((t + z) / (t - z)) / 2`` cancels at large ``|y|``; from a stored ``t``, the log form.
+* The mass of ``a + b`` and ``a - b`` when both store ``tau`` (``vector``'s result stores
+  ``tau`` then) is ``sqrt(m_a² + m_b² ± 2 a·b)``, with the Minkowski product written as
+  ``a·b = (m_a² p_b² + m_b² p_a² + m_a² m_b²) / (E_a E_b + p_a p_b)
+  + 2 pt_a pt_b (sinh²(Δη / 2) + sin²(Δφ / 2))`` (the first term is ``E_a E_b - p_a p_b``, the
+  second ``p_a p_b - p_a·p_b``): non-negative terms, so a near-massless, near-collinear pair keeps
+  its mass where ``E² - p²`` of the sum cancels (in float32 that loses the π0 mass of a 100 GeV
+  photon pair), and pairs given by ``pt, eta, phi`` keep every digit (``Δη``, ``Δφ`` of close
+  values are exact). ``dot`` of two such vectors uses the same form. On the beam axis
+  (``pt = 0``) and for two zero vectors, the plain ``t1 t2 - p1·p2``.
+* ``deltaphi`` is wrapped to ``(-π, π]``, exactly (no rounding) where ``|Δφ| <= π``;
+  ``vector`` wraps to ``[-π, π)``, so the two differ at ``Δφ = ±π`` only. A negative ``scale``
+  turns ``phi`` by π into ``(-π, π]`` likewise.
+* Divisions by 0 give ``vector``'s values (``±inf``; 0 for 0/0, where ``vector`` replaces NaN by
+  0) with a zero derivative and no floating-point warning.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from typing import Any
+
+from .elementwise import (
+    asinh,
+    atan,
+    atan2,
+    copysign,
+    cos,
+    exp,
+    log,
+    remainder,
+    sign,
+    signbit,
+    sin,
+    sinh,
+    sqrt,
+    tan,
+    where,
+)
+
+__all__ = ["KERNELS", "boost_p4", "combine", "lorentz_dot", "parse", "scale", "spatial_dot"]
+
+Coords = dict[str, Any]
+
+_PI, _INF = math.pi, math.inf
+GENERIC = ("x", "y", "rho", "phi", "z", "theta", "eta", "t", "tau")  # vector's canonical order
+ALIASES = {"px": "x", "py": "y", "pt": "rho", "pz": "z", "E": "t", "e": "t", "energy": "t"}
+ALIASES |= {"M": "tau", "m": "tau", "mass": "tau"}
+_AZIMUTHAL, _LONGITUDINAL, _TEMPORAL = (("x", "y"), ("rho", "phi")), ("z", "theta", "eta"), ("t", "tau")
+_SYSTEMS = frozenset(
+    (*az, *rest)
+    for az in _AZIMUTHAL
+    for rest in [
+        (),
+        *((lo,) for lo in _LONGITUDINAL),
+        *((lo, te) for lo in _LONGITUDINAL for te in _TEMPORAL),
+    ]
+)
+_ACCEPTED = (
+    "x, y | rho, phi (2D); then z | theta | eta (3D); then t | tau (4D); momentum aliases "
+    "px, py, pt, pz, E, e, energy, M, m, mass"
+)
+
+
+@functools.cache
+def parse(names: tuple[str, ...], where_: str) -> tuple[bool, tuple[tuple[str, str], ...]]:
+    """``(momentum, ((generic, given), ...))`` of field names, canonical order, as ``vector``
+    reads them (``vector._methods._check_coordinate_names``); ``TypeError`` naming the culprits.
+
+    >>> parse(("pt", "eta", "phi", "mass"), "f")
+    (True, (('rho', 'pt'), ('phi', 'phi'), ('eta', 'eta'), ('tau', 'mass')))
+    """
+    unknown = [n for n in names if n not in GENERIC and n not in ALIASES]
+    if unknown:
+        msg = f"{where_}: unknown coordinate name(s) {unknown}; the coordinates are {_ACCEPTED}"
+        raise TypeError(msg)
+    given: dict[str, str] = {}
+    for n in names:
+        generic = ALIASES.get(n, n)
+        if generic in given:
+            msg = f"{where_}: {given[generic]!r} and {n!r} are both the coordinate {generic!r}; give one"
+            raise TypeError(msg)
+        given[generic] = n
+    system = tuple(g for g in GENERIC if g in given)
+    if system not in _SYSTEMS:
+        msg = f"{where_}: the coordinates {list(names)} do not make a vector; give {_ACCEPTED}"
+        raise TypeError(msg)
+    return any(n in ALIASES for n in names), tuple((g, given[g]) for g in system)
+
+
+# ---- safe pieces: exact values, finite derivatives, no floating-point warnings -----------------
+def safe_sqrt(s: Any) -> Any:
+    """``sqrt(max(s, 0))`` with derivative 0 where ``s <= 0`` (double where: no ``inf * 0``)."""
+    ok = s > 0
+    return where(ok, sqrt(where(ok, s, 1.0)), 0.0)
+
+
+def signed_sqrt(s: Any) -> Any:
+    """``copysign(sqrt(|s|), s)``, derivative 0 at 0."""
+    root = sqrt(where(s > 0, s, where(s < 0, -s, 1.0)))
+    return where(s > 0, root, where(s < 0, -root, 0.0))
+
+
+def div(a: Any, b: Any) -> Any:
+    """``a / b``; where ``b == 0``: ``±inf``, 0 for 0/0 (``vector``'s NaN replaced), derivative 0."""
+    ok = b != 0
+    return where(ok, a / where(ok, b, 1.0), where(a > 0, _INF, where(a < 0, -_INF, 0.0)))
+
+
+def _log(q: Any) -> Any:
+    ok = q > 0
+    return where(ok, log(where(ok, q, 1.0)), where(q == 0, -_INF, math.nan))
+
+
+def _atan2(y: Any, x: Any, origin: Any) -> Any:
+    """``arctan2(y, x)``; ``origin`` at ``(0, 0)``, where the derivative is 0 (not NaN)."""
+    ok = (x != 0) | (y != 0)
+    return where(ok, atan2(y, where(ok, x, 1.0)), origin)
+
+
+def wrap(d: Any) -> Any:
+    """``d`` wrapped to ``(-π, π]``; exact where it is inside already."""
+    inside = (d > -_PI) & (d <= _PI)
+    w = _PI - remainder(_PI - where(inside, 0.0, d), 2 * _PI)
+    return where(inside, d, where(w > -_PI, w, w + 2 * _PI))  # the remainder may round up to 2π
+
+
+def _sq(a: Any) -> Any:
+    return a * a
+
+
+def signed_sq(a: Any) -> Any:
+    """``vector``'s ``copysign(tau², tau)``: a negative stored mass is a spacelike vector."""
+    return a * abs(a)
+
+
+# ---- one coordinate or property from whichever coordinates are stored --------------------------
+def x(c: Coords) -> Any:
+    return c["x"] if "x" in c else c["rho"] * cos(c["phi"])
+
+
+def y(c: Coords) -> Any:
+    return c["y"] if "y" in c else c["rho"] * sin(c["phi"])
+
+
+def rho2(c: Coords) -> Any:
+    return _sq(c["x"]) + _sq(c["y"]) if "x" in c else _sq(c["rho"])
+
+
+def rho(c: Coords) -> Any:
+    return c["rho"] if "rho" in c else safe_sqrt(rho2(c))
+
+
+def phi(c: Coords) -> Any:
+    if "phi" in c:
+        return c["phi"]
+    cx, cy = c["x"], c["y"]
+    return _atan2(cy, cx, copysign(where(signbit(cx), _PI, 0.0), cy))  # arctan2 of signed zeros
+
+
+def z(c: Coords) -> Any:
+    if "z" in c:
+        return c["z"]
+    if "eta" in c:
+        return rho(c) * sinh(c["eta"])
+    return div(rho(c), tan(c["theta"]))
+
+
+def eta(c: Coords) -> Any:
+    if "eta" in c:
+        return c["eta"]
+    if "z" in c:
+        return asinh(div(c["z"], rho(c)))
+    half = tan(0.5 * c["theta"])  # vector: -log(tan(theta / 2)), NaN replaced by 0
+    return where(half > 0, -log(where(half > 0, half, 1.0)), where(half == 0, _INF, 0.0))
+
+
+def theta(c: Coords) -> Any:
+    if "theta" in c:
+        return c["theta"]
+    if "eta" in c:
+        return 2.0 * atan(exp(-c["eta"]))
+    return _atan2(rho(c), c["z"], 0.0)
+
+
+def _cosh(eta_: Any) -> Any:
+    expmeta = exp(-eta_)  # vector's 1 / sin(theta), so that E² - p² of massless vectors agrees
+    return 0.5 * (1.0 + expmeta * expmeta) / expmeta
+
+
+def mag2(c: Coords) -> Any:
+    if "z" in c:
+        return rho2(c) + _sq(c["z"])
+    if "eta" in c:
+        return rho2(c) * _sq(_cosh(c["eta"]))
+    return div(rho2(c), _sq(sin(c["theta"])))
+
+
+def mag(c: Coords) -> Any:
+    if "z" in c:
+        return safe_sqrt(mag2(c))
+    if "eta" in c:
+        return rho(c) * _cosh(c["eta"])
+    return div(rho(c), abs(sin(c["theta"])))
+
+
+def t2(c: Coords) -> Any:
+    if "t" in c:
+        return _sq(c["t"])
+    s = signed_sq(c["tau"]) + mag2(c)
+    return where(s > 0, s, 0.0)
+
+
+def t(c: Coords) -> Any:
+    return c["t"] if "t" in c else safe_sqrt(signed_sq(c["tau"]) + mag2(c))
+
+
+def tau2(c: Coords) -> Any:
+    return signed_sq(c["tau"]) if "tau" in c else _sq(c["t"]) - mag2(c)
+
+
+def tau(c: Coords) -> Any:
+    return c["tau"] if "tau" in c else signed_sqrt(tau2(c))
+
+
+def mt2(c: Coords) -> Any:
+    """The transverse mass squared, ``tau² + rho²`` or ``t² - z²``."""
+    return signed_sq(c["tau"]) + rho2(c) if "tau" in c else _sq(c["t"]) - _sq(z(c))
+
+
+def rapidity(c: Coords) -> Any:
+    if "tau" in c:  # arcsinh(z / mt): no cancellation at large |y|
+        return asinh(div(z(c), safe_sqrt(mt2(c))))
+    ct, cz = c["t"], z(c)
+    return 0.5 * _log(div(ct + cz, ct - cz))
+
+
+KERNELS: dict[str, Callable[[Coords], Any]] = {
+    "x": x, "y": y, "rho": rho, "phi": phi, "z": z, "theta": theta, "eta": eta, "t": t, "tau": tau,
+}  # fmt: skip
+
+
+# ---- two vectors -------------------------------------------------------------------------------
+def spatial_dot(c1: Coords, c2: Coords) -> Any:
+    out = x(c1) * x(c2) + y(c1) * y(c2)
+    return out + z(c1) * z(c2) if len(c1) > 2 else out
+
+
+def lorentz_dot(c1: Coords, c2: Coords) -> Any:
+    """``t1 t2 - p1·p2``; for two stored masses the cancellation-free form (module docstring)."""
+    plain = t(c1) * t(c2) - spatial_dot(c1, c2)
+    if "tau" not in c1 or "tau" not in c2:
+        return plain
+    m1, m2, pt1, pt2 = signed_sq(c1["tau"]), signed_sq(c2["tau"]), rho(c1), rho(c2)
+    p1, p2, e1, e2 = mag(c1), mag(c2), t(c1), t(c2)
+    ok = (pt1 > 0) & (pt2 > 0) & (e1 * e2 + p1 * p2 > 0)  # off the beam axis, not both zero
+    both = where(ok, e1 * e2 + p1 * p2, 1.0)
+    # t1 t2 - |p1||p2|, and |p1||p2| - p1·p2 = pt1 pt2 (cosh Δη - cos Δφ), without cancellation
+    core = (m1 * _sq(p2) + m2 * _sq(p1) + m1 * m2) / both
+    deta = where(ok, eta(c1), 0.0) - where(ok, eta(c2), 0.0)
+    dphi = phi(c1) - phi(c2)
+    angle = 2.0 * where(ok, pt1 * pt2, 0.0) * (_sq(sinh(0.5 * deta)) + _sq(sin(0.5 * dphi)))
+    return where(ok, core + angle, plain)
+
+
+def deltaphi(c1: Coords, c2: Coords) -> Any:
+    return wrap(phi(c1) - phi(c2))
+
+
+def deltaR2(c1: Coords, c2: Coords) -> Any:
+    return _sq(deltaphi(c1, c2)) + _sq(eta(c1) - eta(c2))
+
+
+def combine(c1: Coords, c2: Coords, sign_: float) -> Coords:
+    """``v1 + v2`` (``sign_ = 1``) or ``v1 - v2`` (``-1``) in ``vector``'s coordinate system: the
+    one both share, else ``x y z``; ``t`` if either stores it, else ``tau``."""
+    s1, s2 = tuple(c1), tuple(c2)
+    spatial = s1[:3] if len(s1) == 4 else s1
+    if spatial != (s2[:3] if len(s2) == 4 else s2):
+        spatial = ("x", "y", "z")[: len(spatial)]
+    cart = {"x": x(c1) + sign_ * x(c2), "y": y(c1) + sign_ * y(c2)}
+    if len(s1) > 2:
+        cart["z"] = z(c1) + sign_ * z(c2)
+    out = {g: KERNELS[g](cart) for g in spatial}
+    if len(s1) == 4 and "t" in s1 + s2:
+        out["t"] = t(c1) + sign_ * t(c2)
+    elif len(s1) == 4:
+        out["tau"] = signed_sqrt(tau2(c1) + tau2(c2) + 2.0 * sign_ * lorentz_dot(c1, c2))
+    return out
+
+
+def scale(c: Coords, factor: Any) -> Coords:
+    """Every coordinate times ``factor`` (a number or an array), as ``vector``'s ``scale``."""
+    number = isinstance(factor, int | float) and not isinstance(factor, bool)
+    negative = factor < 0
+    k_sign = (factor > 0) - negative if number else sign(factor)
+    out: Coords = {}
+    for g, a in c.items():
+        if g in ("rho", "tau"):
+            out[g] = a * abs(factor)
+        elif g == "phi":  # turned by π where the factor is negative, into (-π, π]
+            turned = where(a > 0, a - _PI, a + _PI)
+            turned = where(turned > -_PI, turned, _PI)  # a tiny positive phi rounds to -π
+            out[g] = (turned if negative else a) if number else where(negative, turned, a)
+        elif g == "eta":
+            out[g] = a * k_sign
+        elif g == "theta":
+            out[g] = abs(a + 0.5 * (k_sign - 1) * _PI)
+        else:
+            out[g] = a * factor
+    return out
+
+
+def boost_p4(c1: Coords, c2: Coords) -> Coords:
+    """``c1`` boosted by the velocity ``p / E`` of ``c2``: ``x y z`` and ``c1``'s ``t`` or ``tau``."""
+    p2 = mag2(c2)
+    if "tau" in c2:  # NaN for a lightlike (or negative-mass) boost: no rest frame
+        m2 = _sq(c2["tau"])
+        m, energy = where(c2["tau"] > 0, c2["tau"], math.nan), safe_sqrt(m2 + p2)
+    else:  # NaN for a spacelike or lightlike boost, as in vector
+        energy, m2 = c2["t"], _sq(c2["t"]) - p2
+        m = where(m2 > 0, sqrt(where(m2 > 0, m2, 1.0)), math.nan)
+    x2, y2, z2, t1 = x(c2), y(c2), z(c2), t(c1)
+    pp = x(c1) * x2 + y(c1) * y2 + z(c1) * z2
+    k = pp / (m * (energy + m)) + t1 / m
+    out = {"x": x(c1) + k * x2, "y": y(c1) + k * y2, "z": z(c1) + k * z2}
+    if "t" in c1:
+        out["t"] = (pp + energy * t1) / m
+    else:
+        out["tau"] = c1["tau"]  # invariant
+    return out
