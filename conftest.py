@@ -11,9 +11,14 @@ import importlib.util
 
 import pytest
 
-_MISSING = tuple(name for name in ("jax", "torch", "awkward") if importlib.util.find_spec(name) is None)
+_MISSING = tuple(
+    name for name in ("jax", "torch", "awkward", "uproot") if importlib.util.find_spec(name) is None
+)
 
 collect_ignore_glob = [f"src/raggrad/_backends/_{name}*.py" for name in ("jax", "torch") if name in _MISSING]
+# raggrad.dask imports dask at the top: without the dask extra its doctests are not collected
+if any(importlib.util.find_spec(name) is None for name in ("dask", "distributed", "dask_awkward")):
+    collect_ignore_glob.append("src/raggrad/dask.py")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -229,7 +229,14 @@ C_DIM = 64
 
 
 def _sigmoid(xp: Any, z: Any) -> Any:
-    return 1 / (1 + xp.exp(-z))
+    """The logistic function, stable (finite value and gradient at any ``z``, in float32 too):
+    ``rg.sigmoid`` on raggrad arrays, ``jax.nn.sigmoid`` on JAX arrays, and the same stable form
+    ``exp(-logaddexp(0, -z))`` through NumPy's ufuncs on awkward Arrays."""
+    if isinstance(z, rg.RaggedArray):
+        return rg.sigmoid(z)
+    if xp is jnp:
+        return jax.nn.sigmoid(z)
+    return np.exp(-np.logaddexp(0.0, -z))
 
 
 def b_weight(xp: Any, pt: Any, eta: Any, theta: Any) -> Any:

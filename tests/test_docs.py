@@ -1,7 +1,7 @@
 """Every code cell of every page under ``docs/`` runs, in order, in one namespace per page.
 
 Pages are MyST notebooks (jupytext's ``myst`` format): code cells are ```` ```{code-cell} ```` blocks.
-A page that uses jax is skipped when jax is not installed.
+A page is skipped when a module it imports is not installed (jax, the ``hep`` extra, ...).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import pytest
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 PAGES = sorted(DOCS.rglob("*.md"))
 _CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```\s*$", re.DOTALL | re.MULTILINE)
+_IMPORT = re.compile(r"^\s*(?:import|from)\s+(\w+)", re.MULTILINE)
 
 
 def code_cells(text: str) -> list[str]:
@@ -39,8 +40,10 @@ def test_page_runs(page: Path) -> None:
     cells = code_cells(text)
     if not cells:
         pytest.skip("no code cells")
-    if "import jax" in text and importlib.util.find_spec("jax") is None:
-        pytest.skip("needs jax")
+    imported = {m for cell in cells for m in _IMPORT.findall(cell)}
+    missing = sorted(m for m in imported if importlib.util.find_spec(m) is None)
+    if missing:  # optional extras (jax, hep: uproot, ...) a page needs
+        pytest.skip(f"needs {', '.join(missing)}")
     namespace: dict[str, object] = {"__name__": f"docs_{page.stem.replace('-', '_')}"}
     for i, source in enumerate(cells):
         try:
