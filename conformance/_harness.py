@@ -1,20 +1,30 @@
 """Shared machinery of the conformance checkers: op selection, inputs, references, comparisons.
 
-Checkers (``test_*.py``) are thin: each draws inputs for one op with :func:`draw_inputs`, runs
-the op one way and compares with another way through the ``assert_*`` helpers here, whose
-messages carry a reproduction snippet.
+Checkers (``test_*.py``) are thin: each takes inputs for one op with :func:`inputs`, runs the op
+one way and compares with another way through the ``assert_*`` helpers here, whose messages carry
+a reproduction snippet.
+
+Every checker runs first on the op's *canonical* examples (:func:`canonical`: several lists, an
+empty one, values away from kinks, and the ties, zeros, empty lists, ``where=`` masks and large
+values the op's derivative rules exist for), as hypothesis explicit examples
+(:func:`canonical_first`), then on generated ones. A handful of generated examples alone often
+misses the one input a rule is for (an empty array, a mask that keeps a single zero).
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import importlib.util
+import math
 import os
 from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, note, settings
+from hypothesis import HealthCheck, example, note, reject, settings
 from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
 
 import raggrad as rg
 from raggrad._array import RaggedArray
@@ -29,13 +39,19 @@ HAS_AWKWARD = importlib.util.find_spec("awkward") is not None
 NO_COUNTERPART = object()
 
 
-def checker_settings(scale: float = 1.0) -> settings:
-    n = max(1, int(EXAMPLES.get(PROFILE, EXAMPLES["ci"]) * scale))
+def checker_settings(scale: float = 1.0, profile: str | None = None) -> settings:
+    """Settings of a checker: ``EXAMPLES`` of ``profile`` (default the active one) times ``scale``
+    examples per op, the first canonical (an op with two or three canonical examples gets them
+    all) and the rest generated, at least one; ``max_examples`` counts the generated ones."""
+    profile = profile or PROFILE
+    n = max(1, int(EXAMPLES.get(profile, EXAMPLES["ci"]) * scale) - 1)
+    # every profile but ``thorough`` is reproducible: derandomized, and no example database
+    fixed: dict[str, Any] = {"derandomize": True, "database": None} if profile != "thorough" else {}
     return settings(
         max_examples=n,
         deadline=None,
-        derandomize=PROFILE == "ci",
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+        **fixed,
     )
 
 
@@ -128,6 +144,173 @@ def draw_inputs(draw: Any, spec: Spec) -> tuple[list[Any], dict[str, Any]]:
     return args, {}
 
 
+# ---- canonical examples ------------------------------------------------------------------------
+#: explicit examples every checker runs first; an op with fewer canonical examples skips the rest
+MAX_CANONICAL = 3
+#: lengths of the lists of a canonical array: several lists, an empty one, a single element
+CANONICAL_LENGTHS = (3, 0, 2, 1, 3)
+#: how a depth-2 canonical array groups those lists: an empty outer list among them
+CANONICAL_OUTER = (2, 0, 3)
+
+
+class Canonical:
+    """Stands in for hypothesis' ``data`` in an explicit example: the ``k``-th canonical input of
+    the op (:func:`inputs`), with a fixed seed for random tangents and weights."""
+
+    def __init__(self, k: int) -> None:
+        self.k = k
+
+    def __repr__(self) -> str:
+        return f"<canonical example {self.k}>"
+
+    def draw(self, strategy: Any, label: Any = None) -> Any:
+        if label == "seed":
+            return 2026 + self.k
+        msg = f"{self!r} fixes the op's inputs and draws only the seed, not {strategy!r}: use h.inputs"
+        raise TypeError(msg)
+
+
+def canonical_first(test: Any) -> Any:
+    """Runs a ``@given(data=st.data())`` test on the op's canonical examples before generated ones."""
+    for k in reversed(range(MAX_CANONICAL)):  # hypothesis runs explicit examples last-applied first
+        test = example(data=Canonical(k))(test)
+    return test
+
+
+_CANONICAL: dict[int, tuple[Spec, list[tuple[list[Any], dict[str, Any]]]]] = {}
+
+
+def canonical(spec: Spec) -> list[tuple[list[Any], dict[str, Any]]]:
+    """The op's canonical inputs: ``spec.extra["examples"]()`` (a list of ``(args, kwargs)``),
+    or, for an op drawn by :func:`draw_inputs`, arrays built from its domain
+    (:func:`elementwise_examples`)."""
+    hit = _CANONICAL.get(id(spec))
+    if hit is None or hit[0] is not spec:
+        make = spec.extra.get("examples")
+        if make is None and spec.inputs is None:
+            make = functools.partial(elementwise_examples, spec)
+        examples = make() if make is not None else []
+        hit = _CANONICAL[id(spec)] = (spec, [(list(a), dict(k)) for a, k in examples])
+    return hit[1]
+
+
+def inputs(spec: Spec, data: Any) -> tuple[list[Any], dict[str, Any]]:
+    """Arguments and keyword arguments of one call: a canonical example, or drawn from ``data``."""
+    if isinstance(data, Canonical):
+        examples = canonical(spec)
+        if data.k >= len(examples):
+            reject()  # this op has fewer canonical examples: hypothesis skips the explicit example
+        args, kwargs = examples[data.k]
+        return list(args), dict(kwargs)
+    return draw_inputs(data.draw, spec)
+
+
+def ragged(content: Any, lengths: Any = CANONICAL_LENGTHS, outer: Any = None) -> RaggedArray:
+    """``content`` (elements first) in lists of ``lengths``, grouped in lists of ``outer`` lists."""
+    out = rg.from_offsets(_offsets(lengths), np.asarray(content))
+    return out if outer is None else rg.from_offsets(_offsets(outer), out)
+
+
+def _offsets(lengths: Any) -> np.ndarray:
+    return np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+
+
+def spread(dtype: Any, lo: Any, hi: Any, n: int, salt: int = 0, phase: float = 0.0) -> np.ndarray:
+    """``n`` distinct values well inside ``[lo, hi]``, in no particular order (a golden-ratio
+    sequence), rounded to 4 decimals so that reproductions read well; integers and booleans too."""
+    k = np.arange(n)
+    frac = (phase + 0.6180339887 * (k + 1) + 0.2763932023 * salt) % 1.0
+    v = lo + (0.04 + 0.92 * frac) * (hi - lo)
+    kind = np.dtype(dtype).kind
+    if kind == "b":
+        return (k + salt) % 3 != 0
+    if kind in "iu":
+        return np.clip(np.round(v), lo, hi).astype(dtype)
+    return np.round(v, 4).astype(dtype)
+
+
+def elementwise_examples(spec: Spec) -> list[tuple[list[Any], dict[str, Any]]]:
+    """The canonical input of an op drawn by :func:`draw_inputs`: the first argument in the lists
+    of :data:`CANONICAL_LENGTHS`; a binary op that broadcasts gets them grouped in outer lists
+    (:data:`CANONICAL_OUTER`) against one value per outer list (through ``segment_expand`` and its
+    transpose), other ops arguments of the same structure. Values avoid the spec's kinks."""
+    inner = tuple(spec.extra.get("inner_shape", ()))
+    n = sum(CANONICAL_LENGTHS)
+    per_list = spec.arity == 2 and spec.extra.get("broadcast", True)
+    outer = CANONICAL_OUTER if per_list and 2 in spec.extra.get("depths", (1, 2)) else None
+    for attempt in range(50):  # shift the values until none is near a kink
+        args: list[Any] = []
+        for i in range(spec.arity):
+            lo, hi = _per_arg(spec.domain, i, True)
+            values = functools.partial(
+                spread, _per_arg(spec.dtypes, i, False), lo, hi, salt=i, phase=0.0731 * attempt
+            )
+            if i and per_list:
+                args.append(rg.array(values(len(args[0]))))
+            else:
+                args.append(ragged(values(n * math.prod(inner)).reshape(n, *inner), outer=outer))
+        if spec.kink is None or not any(np.any(k) for k in leaves(spec.kink(*args))):
+            break
+    return [(args, {})]
+
+
+# ---- missing values ----------------------------------------------------------------------------
+#: chance that an item of a ragged argument is made missing (None), at each depth
+MISSING_RATE = 0.25
+
+
+def has_missing(a: Any) -> bool:
+    return isinstance(a, RaggedArray) and a._structure.masks is not None
+
+
+def is_ragged(a: Any) -> bool:
+    return isinstance(a, RaggedArray) and a._structure.nlevels > 0
+
+
+def with_missing(args: list[Any], seed: int, lists: bool = True) -> list[Any]:
+    """``args`` with some items missing: in each ragged argument, outer items, lists at every
+    depth (``lists=False``: none, so that the list structure stays the one other arguments were
+    drawn for) and elements are each None with probability :data:`MISSING_RATE`, drawn from
+    ``seed``; at least one item per argument is missing (where any may be) and at least one per
+    depth present; with ``lists=False``, rows over regular inner dims stay whole too. The
+    arrays are built by awkward (``ak.mask`` depth by depth, innermost first) and read back with
+    ``rg.from_awkward``, independently of raggrad's own ``rg.mask``; a missing list is then empty
+    and a missing element's content zero."""
+    import awkward as ak
+
+    rng = np.random.default_rng(seed)
+    out = []
+    for a in args:
+        if not isinstance(a, RaggedArray) or not a._structure.nlevels or a._nbatch or not len(a):
+            out.append(a)
+            continue
+        arr = rg.to_awkward(a)
+        counts = [len(arr)] + [
+            int(np.sum(ak.flatten(ak.num(arr, axis=d), axis=None)))
+            for d in range(1, a._structure.nlevels + 1)
+        ]
+        # rows over regular inner dims stay whole when a where= mask may differ within them
+        allowed = [lists] * (len(counts) - 1) + [lists or a.ndim == len(counts)]
+        keep = [
+            rng.random(n) >= MISSING_RATE if ok else np.ones(n, bool)
+            for ok, n in zip(allowed, counts, strict=True)
+        ]
+        for k in keep:
+            if k.size > 1 and not k.any():
+                k[rng.integers(k.size)] = True
+        if all(k.all() for k in keep):  # at least one missing item, at the deepest depth with items
+            d = max((d for d, n in enumerate(counts) if n and allowed[d]), default=None)
+            if d is not None:
+                keep[d][rng.integers(counts[d])] = False
+        for d in reversed(range(len(counts))):
+            mask: Any = keep[d]
+            for level in range(d, 0, -1):
+                mask = ak.unflatten(mask, ak.flatten(ak.num(arr, axis=level), axis=None))
+            arr = ak.mask(arr, mask)
+        out.append(rg.from_awkward(arr))
+    return out
+
+
 def to_device(args: list[Any], kwargs: dict[str, Any], device: Any) -> tuple[list[Any], dict[str, Any]]:
     """Arrays among ``args``/``kwargs`` moved to the jax backend on ``device``."""
     import jax
@@ -204,32 +387,45 @@ def _tolist(v: Any) -> Any:
 
 # ---- comparisons -------------------------------------------------------------------------------
 def reproduction(name: str, args: list[Any], kwargs: dict[str, Any]) -> str:
-    parts = [rst.reproduction(a) for a in args]
-    parts += [f"{k}={rst.reproduction(v)}" for k, v in kwargs.items()]
+    parts = [_reproduction(a) for a in args]
+    parts += [f"{k}={_reproduction(v)}" for k, v in kwargs.items()]
     lines = [f"x{i} = {p}" for i, p in enumerate(parts[: len(args)])]
     names = [f"x{i}" for i in range(len(args))]
     spec = op(name).spec if name in REGISTRY or name in EXTRA_OPS else None
     form = spec.extra.get("repro") if spec is not None else None
     line = form(names, parts[len(args) :]) if form else f"rg.{name}({', '.join(names + parts[len(args) :])})"
-    return "\n".join(["import numpy as np, raggrad as rg", *lines, f"out = {line}"])
+    header = "import numpy as np, raggrad as rg"
+    if any(map(has_missing, [*args, *kwargs.values()])):
+        header += "\nimport awkward as ak"
+    return "\n".join([header, *lines, f"out = {line}"])
+
+
+def _reproduction(a: Any) -> str:
+    if has_missing(a):  # offsets and content alone would drop the None
+        form = a.type.split(" * ", 1)[1]  # the type without the length
+        return f"rg.from_awkward(ak.enforce_type(ak.Array({a.to_list()!r}), {form!r}))"
+    return rst.reproduction(a)
 
 
 def record(name: str, args: list[Any], kwargs: dict[str, Any]) -> str:
     snippet = reproduction(name, args, kwargs)
-    note(f"reproduce with:\n{snippet}")
+    with contextlib.suppress(InvalidArgument):  # outside a hypothesis test: the messages have it
+        note(f"reproduce with:\n{snippet}")
     return snippet
 
 
 def _flat(nested: Any) -> list[Any]:
+    """The numbers of nested lists, in order; None (a missing item) left out."""
     if isinstance(nested, list):
         return [v for n in nested for v in _flat(n)]
-    return [nested]
+    return [] if nested is None else [nested]
 
 
 def _shape(nested: Any) -> Any:
+    """The list structure of nested lists, with the missing items (None) in it."""
     if isinstance(nested, list):
         return [_shape(n) for n in nested]
-    return None
+    return "None" if nested is None else "."
 
 
 def assert_nested_close(

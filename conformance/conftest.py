@@ -1,7 +1,8 @@
 """Conformance suite setup: hypothesis profiles, op specs, devices and the xfails files.
 
-Profiles come from ``HYPOTHESIS_PROFILE`` (``ci`` by default, ``thorough`` for long runs); the
-examples per op and checker are in ``_harness.EXAMPLES``. Importing :mod:`conformance.specs`
+Profiles come from ``HYPOTHESIS_PROFILE`` (``ci`` by default: derandomized, no example database;
+``thorough`` for long random runs); the examples per op and checker are in ``_harness.EXAMPLES``,
+after the op's canonical examples (``_harness.canonical``). Importing :mod:`conformance.specs`
 attaches a spec to every op it knows. Known failures live in ``xfails-<backend>.txt``, one
 ``test_name[op]  # reason`` per line; they are strict, so an entry that starts passing fails the
 run until it is removed.
@@ -16,19 +17,23 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
-from hypothesis.errors import InvalidArgument
 
 _HERE = pathlib.Path(__file__).parent
 if str(_HERE.parent) not in sys.path:  # --import-mode=importlib does not add the rootdir
     sys.path.insert(0, str(_HERE.parent))
 
-for _name, _n in (("ci", 25), ("thorough", 2000)):
-    try:
-        settings.get_profile(_name)
-    except InvalidArgument:  # tests/conftest.py registers the same names when it is collected
-        settings.register_profile(
-            _name, max_examples=_n, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-        )
+#: the profiles, exactly as tests/conftest.py registers them: ``ci`` (the default, what the
+#: README's command and CI run) is reproducible (derandomized, no example database written into
+#: the tree); ``thorough`` (``tox -e conformance``) is random and long
+PROFILES: dict[str, dict[str, Any]] = {
+    "ci": {"max_examples": 25, "derandomize": True, "database": None},
+    "thorough": {"max_examples": 2000, "derandomize": False},
+}
+for _name, _options in PROFILES.items():
+    # registered unconditionally: hypothesis has a built-in "ci" profile (100 examples) that a
+    # get_profile check would take for ours; every setting not given is inherited from the
+    # profile loaded at the time, so the flags above are explicit in both conftest files
+    settings.register_profile(_name, deadline=None, suppress_health_check=[HealthCheck.too_slow], **_options)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 import conformance.specs  # noqa: E402, F401  (attaches the specs)

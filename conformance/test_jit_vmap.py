@@ -22,7 +22,7 @@ SCALE = 1 / 3  # each example compiles anew
 
 def check_jit(name: str, func: Any, device: str, data: Any) -> None:
     spec = h.op(name).spec
-    args, kwargs = h.draw_inputs(data.draw, spec)
+    args, kwargs = h.inputs(spec, data)
     snippet = h.record(name, args, kwargs)
     with jax.enable_x64(True):
         jargs, jkwargs = h.to_device(args, kwargs, on_device(device))
@@ -44,6 +44,7 @@ def check_jit(name: str, func: Any, device: str, data: Any) -> None:
 @pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("name", h.specced(lambda op, spec: "no_jit" not in spec.extra))
 @h.checker_settings(SCALE)
+@h.canonical_first
 @given(data=st.data())
 def test_jit_matches_eager(name: str, device: str, data: Any) -> None:
     check_jit(name, h.call(name), device, data)
@@ -51,7 +52,7 @@ def test_jit_matches_eager(name: str, device: str, data: Any) -> None:
 
 def check_vmap(name: str, func: Any, device: str, data: Any) -> None:
     spec = h.op(name).spec
-    args, kwargs = h.draw_inputs(data.draw, spec)
+    args, kwargs = h.inputs(spec, data)
     snippet = h.record(name, args, kwargs)
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
     batch = 3
@@ -86,6 +87,7 @@ def check_vmap(name: str, func: Any, device: str, data: Any) -> None:
     "name", h.specced(lambda op, spec: "no_vmap" not in spec.extra and spec.exempt is None)
 )
 @h.checker_settings(SCALE)
+@h.canonical_first
 @given(data=st.data())
 def test_vmap_matches_loop(name: str, device: str, data: Any) -> None:
     check_vmap(name, h.call(name), device, data)

@@ -4,6 +4,7 @@ derivative or value injected here is reported)."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,7 @@ from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 import raggrad as rg  # noqa: E402
+from raggrad._array import RaggedArray  # noqa: E402
 from raggrad._registry import REGISTRY, Op, Spec  # noqa: E402
 
 from . import _harness as h  # noqa: E402
@@ -55,6 +57,113 @@ def test_derivative_contract_matches_registry(name: str) -> None:
         )
 
 
+def test_hypothesis_profiles_match_tests_conftest() -> None:
+    """tests/conftest.py and conformance/conftest.py register the same profiles (whichever is
+    collected first wins): ``ci`` reproducible, ``thorough`` random."""
+    from hypothesis import settings
+
+    from .conftest import PROFILES
+
+    for name, options in PROFILES.items():
+        profile = settings.get_profile(name)
+        for key, value in {"deadline": None, "derandomize": False, **options}.items():
+            assert getattr(profile, key) == value, (
+                f"hypothesis profile {name!r} has {key}={getattr(profile, key)!r}, expected {value!r}: "
+                "register the same profiles in tests/conftest.py and conformance/conftest.py"
+            )
+
+
+# ---- canonical examples -------------------------------------------------------------------------
+def _float_content(example: Any) -> list[np.ndarray]:
+    args, kwargs = example
+    return [
+        np.asarray(a.values, dtype=np.float64)
+        for a in [*args, *kwargs.values()]
+        if isinstance(a, RaggedArray) and np.dtype(a.dtype).kind in "fiu"
+    ]
+
+
+def _innermost_lists(example: Any) -> list[np.ndarray]:
+    out = []
+    for a in example[0]:
+        if isinstance(a, RaggedArray) and a._structure.nlevels:
+            off, v = a._structure.levels[-1].offsets, np.asarray(a.values)
+            out += [v[i:j] for i, j in itertools.pairwise(off)]
+    return out
+
+
+def _has_zeros(examples: Any) -> bool:
+    return any(np.any(c == 0) for e in examples for c in _float_content(e))
+
+
+def _has_ties(examples: Any) -> bool:
+    return any(len(np.unique(v)) < len(v) for e in examples for v in _innermost_lists(e))
+
+
+def _guards_empty_lists(examples: Any) -> bool:
+    lengths = [len(v) for e in examples for v in _innermost_lists(e)]
+    masked = any("where" in kwargs for _, kwargs in examples)
+    return 0 in lengths and 1 in lengths and masked
+
+
+def _has_large_values(examples: Any) -> bool:
+    return any(np.max(np.abs(c), initial=0) > 700 for e in examples for c in _float_content(e))
+
+
+#: what the canonical examples of an op must contain: the inputs its derivative rules exist for
+REQUIRED: dict[str, Any] = {
+    "prod": _has_zeros,
+    "cumulative_prod": _has_zeros,
+    "heaviside": _has_zeros,
+    "max": _has_ties,
+    "min": _has_ties,
+    "argmax": _has_ties,
+    "argmin": _has_ties,
+    "sort": _has_ties,
+    "argsort": _has_ties,
+    "getitem": _has_ties,
+    "mean": _guards_empty_lists,
+    "var": lambda e: _guards_empty_lists(e) and any(k.get("correction") == 1 for _, k in e),
+    "std": lambda e: _guards_empty_lists(e) and any(k.get("correction") == 1 for _, k in e),
+    "logsumexp": lambda e: _has_large_values(e) and _guards_empty_lists(e),
+    "softmax": _has_large_values,
+    "log_softmax": _has_large_values,
+}
+
+
+@pytest.mark.parametrize("name", h.specced())
+def test_canonical_examples_are_not_degenerate(name: str) -> None:
+    """Every checker starts from the op's canonical examples: they must exist and reach its rules."""
+    examples = h.canonical(h.op(name).spec)
+    assert 1 <= len(examples) <= h.MAX_CANONICAL, (
+        f"{name}: {len(examples)} canonical examples; give 1 to {h.MAX_CANONICAL} in spec.extra['examples']"
+    )
+    args, _ = examples[0]
+    ragged = [a for a in args if isinstance(a, RaggedArray)]
+    assert ragged and max(int(np.size(a.values)) for a in ragged) >= 3, f"{name}: too few elements"
+    if any(a._structure.nlevels for a in ragged):
+        lengths = [len(v) for v in _innermost_lists(examples[0])]
+        assert len(lengths) >= 3 and 0 in lengths, f"{name}: needs several lists, an empty one among them"
+    if name in REQUIRED:
+        assert REQUIRED[name](examples), f"{name}: the canonical examples lack what its rules are for"
+
+
+@pytest.mark.parametrize("name", h.specced(h.differentiated))
+def test_canonical_examples_avoid_kinks(name: str) -> None:
+    """Finite differences compare most outputs of the first canonical example (few kinks)."""
+    from ._autodiff import Problem
+
+    spec = h.op(name).spec
+    args, kwargs = h.canonical(spec)[0]
+    with jax.enable_x64(True):
+        p = Problem(h.call(name), spec, args, kwargs, jax.devices("cpu")[0])
+    masked = np.concatenate([np.ravel(m) for m in p.mask]) if p.mask else np.zeros(0, bool)
+    assert masked.size and np.mean(masked) <= 0.5, (
+        f"{name}: {int(np.sum(masked))} of {masked.size} outputs of the first canonical example are "
+        "kinks or not finite"
+    )
+
+
 def test_xfail_entries_name_registered_ops() -> None:
     tests = {
         "test_forward_matches_reference",
@@ -69,6 +178,10 @@ def test_xfail_entries_name_registered_ops() -> None:
         "test_vmap_matches_loop",
         "test_derivative_contract_matches_registry",
         "test_every_op_has_a_spec",
+        "test_canonical_examples_are_not_degenerate",
+        "test_canonical_examples_avoid_kinks",
+        "test_torch_forward_matches_numpy_backend",
+        "test_torch_grad_matches_jax_grad",
     }
     for backend, entries in XFAILS.items():
         for key in entries:
@@ -132,12 +245,15 @@ def _fake(monkeypatch: pytest.MonkeyPatch, func: Any) -> str:
 
 def _fails(check: Any, name: str, *extra: Any) -> None:
     @h.checker_settings()
+    @h.canonical_first
     @given(data=st.data())
     def run(data: Any) -> None:
         check(name, REGISTRY[name].func, *extra, data)
 
-    with pytest.raises(AssertionError):
+    with pytest.raises((AssertionError, ExceptionGroup)) as info:  # a group: several examples failed
         run()
+    if isinstance(info.value, ExceptionGroup):
+        assert info.value.split(AssertionError)[1] is None, f"not a checker's failure: {info.value!r}"
 
 
 from ._devices import DEVICES, KERNELS, on_device  # noqa: E402
@@ -199,3 +315,26 @@ def test_jit_mismatch_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_vmap_mismatch_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     name = _fake(monkeypatch, _traced_differs)
     _fails(tj.check_vmap, name, DEVICE)
+
+
+def _leaky_sum(x: Any, axis: Any = None, keepdims: bool = False, where: Any = None) -> Any:
+    """``rg.sum`` that forgets the masks: each missing element's slot holds 1.0 and is summed."""
+    from raggrad._structure import Structure
+
+    s = x._structure
+    if s.masks is None or s.masks[-1] is None:
+        return rg.sum(x, axis=axis, keepdims=keepdims, where=where)
+    content = np.array(x.values)
+    content[~s.masks[-1]] = 1.0
+    plain = RaggedArray._new(Structure(s.length, s.levels, s.inner), content)
+    return rg.sum(plain, axis=axis, keepdims=keepdims, where=where)
+
+
+def test_missing_content_leaking_into_a_sum_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    x = rg.array([[1.0, None], None, []])
+    assert _leaky_sum(x, axis=1).to_list() == [2.0, 0.0, 0.0]  # the bug the checker must see
+    name = "conformance_leaky_sum"
+    monkeypatch.setitem(
+        REGISTRY, name, Op(name, "reduction", _leaky_sum, spec=REGISTRY["sum"].spec, options=True)
+    )
+    _fails(tv.check_missing, name)

@@ -70,7 +70,7 @@ def types(out: Any) -> list[str]:
 # ---- forward values ----------------------------------------------------------------------------
 def check_torch_values(name: str, func: Any, device: str, data: Any) -> None:
     spec = op(name).spec
-    args, kwargs = h.draw_inputs(data.draw, spec)
+    args, kwargs = h.inputs(spec, data)
     snippet = h.record(name, args, kwargs)
     expected = call(name)(*args, **kwargs)
     targs, tkwargs = to_torch(args, kwargs, device)
@@ -94,6 +94,7 @@ def check_torch_values(name: str, func: Any, device: str, data: Any) -> None:
 @pytest.mark.parametrize("device", TORCH_DEVICES)
 @pytest.mark.parametrize("name", h.specced())
 @h.checker_settings()
+@h.canonical_first
 @given(data=st.data())
 def test_torch_forward_matches_numpy_backend(name: str, device: str, data: Any) -> None:
     check_torch_values(name, call(name), device, data)
@@ -102,7 +103,7 @@ def test_torch_forward_matches_numpy_backend(name: str, device: str, data: Any) 
 # ---- gradients against jax ---------------------------------------------------------------------
 def check_torch_grad(name: str, func: Any, device: str, data: Any) -> None:
     spec = op(name).spec
-    args, kwargs = h.draw_inputs(data.draw, spec)
+    args, kwargs = h.inputs(spec, data)
     snippet = h.record(name, args, kwargs)
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
     with jax.enable_x64(True):
@@ -186,6 +187,7 @@ def _gradient_ops() -> list[Any]:
 @pytest.mark.parametrize("device", TORCH_DEVICES)
 @pytest.mark.parametrize("name", _gradient_ops())
 @settings(h.checker_settings(GRADIENT_SCALE), phases=[Phase.explicit, Phase.reuse, Phase.generate])
+@h.canonical_first
 @given(data=st.data())
 def test_torch_grad_matches_jax_grad(name: str, device: str, data: Any) -> None:
     check_torch_grad(name, call(name), device, data)

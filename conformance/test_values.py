@@ -23,7 +23,7 @@ def _has_expected(op: Any, spec: Any) -> bool:
 
 def check_reference(name: str, func: Any, data: Any) -> None:
     spec = h.op(name).spec
-    args, kwargs = h.draw_inputs(data.draw, spec)
+    args, kwargs = h.inputs(spec, data)
     snippet = h.record(name, args, kwargs)
     out = func(*args, **kwargs)
     if "expected" in spec.extra:
@@ -42,6 +42,7 @@ def check_reference(name: str, func: Any, data: Any) -> None:
 
 @pytest.mark.parametrize("name", h.specced(_has_expected))
 @h.checker_settings()
+@h.canonical_first
 @given(data=st.data())
 def test_forward_matches_reference(name: str, data: Any) -> None:
     check_reference(name, h.call(name), data)
@@ -53,6 +54,7 @@ def _to_awkward(a: Any) -> Any:
 
 @pytest.mark.parametrize("name", h.specced(lambda op, spec: spec.awkward is not None))
 @h.checker_settings()
+@h.canonical_first
 @given(data=st.data())
 def test_forward_matches_awkward(name: str, data: Any) -> None:
     if not h.HAS_AWKWARD:
@@ -60,7 +62,7 @@ def test_forward_matches_awkward(name: str, data: Any) -> None:
     import awkward as ak
 
     spec = h.op(name).spec
-    args, kwargs = h.draw_inputs(data.draw, spec)
+    args, kwargs = h.inputs(spec, data)
     snippet = h.record(name, args, kwargs)
     out = h.call(name)(*args, **kwargs)
     expected = spec.awkward(*[_to_awkward(a) for a in args], **kwargs)
@@ -71,11 +73,63 @@ def test_forward_matches_awkward(name: str, data: Any) -> None:
     h.assert_nested_close(h.to_lists(out), expected, rtol, atol, f"rg.{name} vs awkward", snippet)
 
 
+def _takes_missing(op: Any, spec: Any) -> bool:
+    return op.options and spec.awkward is not None
+
+
+def _awkward_types(e: Any) -> list[str]:
+    if isinstance(e, tuple):
+        return [t for i in e for t in _awkward_types(i)]
+    return [str(e.type)] if hasattr(e, "layout") else []
+
+
+def _ragged_types(out: Any) -> list[str]:
+    if isinstance(out, (tuple, list)):
+        return [t for o in out for t in _ragged_types(o)]
+    return [out.type] if isinstance(out, RaggedArray) else []
+
+
+def check_missing(name: str, func: Any, data: Any) -> None:
+    """The op on arguments with missing values (None) against its awkward counterpart: values,
+    where the None are, and the type (option types included)."""
+    import awkward as ak
+
+    spec = h.op(name).spec
+    args, kwargs = h.inputs(spec, data)
+    # lists go missing only where no other argument was drawn for the list structure
+    lists = spec.extra.get("missing_lists", True) and not any(map(h.is_ragged, kwargs.values()))
+    args = h.with_missing(args, data.draw(st.integers(0, 2**32 - 1), label="seed"), lists)
+    snippet = h.record(name, args, kwargs)
+    expected = spec.awkward(*[_to_awkward(a) for a in args], **kwargs)
+    if expected is h.NO_COUNTERPART:
+        return
+    out = func(*args, **kwargs)
+    nested = [ak.to_list(e) for e in expected] if isinstance(expected, tuple) else ak.to_list(expected)
+    rtol, atol = spec.extra.get("rtol", 1e-12), spec.extra.get("atol", 1e-12)
+    h.assert_nested_close(h.to_lists(out), nested, rtol, atol, f"rg.{name} with None vs awkward", snippet)
+    actual, wanted = _ragged_types(out), _awkward_types(expected)
+    # (awkward gives a scalar where raggrad gives a 0-d array; keepdims keeps a ragged axis ragged
+    # in raggrad, a regular ``1 *`` in awkward)
+    if len(actual) == len(wanted) and not kwargs.get("keepdims"):
+        assert actual == wanted, f"rg.{name} with None: type {actual} vs awkward's {wanted}\n{snippet}"
+
+
+@pytest.mark.parametrize("name", h.specced(_takes_missing))
+@h.checker_settings(scale=0.5)
+@h.canonical_first
+@given(data=st.data())
+def test_missing_values_match_awkward(name: str, data: Any) -> None:
+    """Ops declared ``options=True`` give awkward's answer on arrays with missing values."""
+    if not h.HAS_AWKWARD:
+        pytest.skip("awkward is not installed")
+    check_missing(name, h.call(name), data)
+
+
 def check_backends(name: str, func: Any, device: str, data: Any) -> None:
     import jax
 
     spec = h.op(name).spec
-    args, kwargs = h.draw_inputs(data.draw, spec)
+    args, kwargs = h.inputs(spec, data)
     snippet = h.record(name, args, kwargs)
     expected = h.call(name)(*args, **kwargs)
     with jax.enable_x64(True):
@@ -97,6 +151,7 @@ def check_backends(name: str, func: Any, device: str, data: Any) -> None:
 @pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("name", h.specced())
 @h.checker_settings()
+@h.canonical_first
 @given(data=st.data())
 def test_forward_matches_numpy_backend(name: str, device: str, data: Any) -> None:
     check_backends(name, h.call(name), device, data)

@@ -35,6 +35,7 @@ EXEMPT = {
         ("to_list", "to_numpy", "to_awkward", "from_awkward"), "host data in or out: not a graph"
     ),
     "allclose": "returns a Python bool, which needs the values on the host",
+    "run_lengths": "its output's list lengths depend on the values: a graph break by design",
     **dict.fromkeys(("grad", "value_and_grad", "jvp", "vjp"), "JAX transforms"),
     **dict.fromkeys(
         ("with_capacity", "capacity", "trim", "is_bounded", "stack", "unstack"),

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from raggrad._registry import REGISTRY, Spec, attach_spec
 
-from . import elementwise, records, reductions, structure
+from . import elementwise, indexing, records, reductions, structure  # noqa: F401 - indexing attaches getitem
 
 ALL: dict[str, Spec] = {**elementwise.SPECS, **reductions.SPECS, **structure.SPECS, **records.SPECS}
 
 for _name, _spec in ALL.items():
     if _name in REGISTRY:
         attach_spec(_name, _spec)
+
+from . import parity  # noqa: E402, F401 - attaches its own specs, after the exemptions of structure's
+from .vector import SPECS as VECTOR_SPECS  # noqa: E402, F401 - rg.vector's specs attach themselves

@@ -14,6 +14,8 @@ functions JAX has no rule for (``spacing``, ``nextafter``), must refuse differen
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from typing import Any
 
 import numpy as np
@@ -22,6 +24,9 @@ from hypothesis import strategies as st
 import raggrad as rg
 from raggrad._registry import Spec
 from raggrad.testing import strategies as rst
+
+from .. import _harness as h
+from .reductions import PLAIN, PLAIN_MASK, SAME, arr
 
 _TOL = 1e-3
 F = ("float64",)
@@ -161,7 +166,9 @@ SPECS: dict[str, Spec] = {
     "minimum": binary(np.minimum, kink=_near_equal),
     "gcd": binary(np.gcd, (-30, 30), dtypes=I, derivative="raises"),
     "lcm": binary(np.lcm, (-30, 30), dtypes=I, derivative="raises"),
-    "heaviside": binary(np.heaviside, kink=_near_zero, **ZERO),
+    # heaviside(0, x2) = x2: derivative 1 with respect to x2 where x1 == 0 (the jump of x1 is
+    # masked for finite differences and checked exactly by _heaviside_jvp), else 0
+    "heaviside": binary(np.heaviside, kink=_near_zero),
     "hypot": binary(np.hypot, ((-3.0, 3.0), (0.2, 3.0))),  # NaN derivative at the origin
     "ldexp": binary(np.ldexp, ((-3.0, 3.0), (-4, 4)), dtypes=("float64", "int64")),
     "logaddexp": binary(np.logaddexp),
@@ -233,6 +240,8 @@ SPECS |= {
         arity=3,
         inputs=_where_inputs,
         awkward=lambda c, x, y: __import__("awkward").where(c, x, y),
+        # ak.where cannot broadcast a missing list against a list ("cannot broadcast nested list")
+        extra={"missing_lists": False},
     ),
     "clip": Spec(
         reference=lambda x, min, max: np.clip(x, min, max),
@@ -253,4 +262,47 @@ SPECS |= {
     "vecdot": Spec(inputs=_gufunc_inputs((3,), (3,)), extra={"expected": _rowwise(np.vecdot)}),
     "matvec": Spec(inputs=_gufunc_inputs((2, 3), (3,)), extra={"expected": _rowwise(np.matvec)}),
     "vecmat": Spec(inputs=_gufunc_inputs((3,), (3, 2)), extra={"expected": _rowwise(np.vecmat)}),
+}
+
+
+# ---- canonical examples of the ops with their own inputs (the others: _harness.elementwise_examples)
+def _heaviside_examples() -> list[Any]:
+    x1 = arr([[0.0, -1.3, 2.1], [], [0.0, -0.9], [1.6], [-2.2, 0.0, 1.1]])
+    x2 = arr([[0.4, 0.7, -0.2], [], [1.5, 0.3], [-0.6], [0.9, 2.2, -1.4]])
+    return [((x1, x2), {})]
+
+
+def _heaviside_jvp(args: list[Any], kwargs: dict[str, Any], tangents: list[Any]) -> Any:
+    """``heaviside(x1, x2)`` is ``x2`` where ``x1 == 0``: the tangent of ``x2`` there, else 0."""
+    t1, t2 = (0.0 if t is None else t for t in tangents)
+    return h.nested_reference(lambda x1, x2, t1, t2: np.where(x1 == 0, t2 + 0 * t1, 0.0), [*args, t1, t2], {})
+
+
+def _gufunc_examples(x_inner: tuple[int, ...], w_shape: tuple[int, ...]) -> Any:
+    def examples() -> list[Any]:
+        n = sum(h.CANONICAL_LENGTHS)
+        x = h.ragged(h.spread("float64", -3.0, 3.0, n * math.prod(x_inner)).reshape(n, *x_inner))
+        w = h.spread("float64", -3.0, 3.0, math.prod(w_shape), salt=1).reshape(w_shape)
+        return [((x, w), {})]
+
+    return examples
+
+
+EXAMPLES: dict[str, Any] = {
+    "heaviside": _heaviside_examples,
+    "where": lambda: [((arr(PLAIN_MASK, "bool"), arr(PLAIN), arr(SAME)), {})],
+    "clip": lambda: [((arr(PLAIN),), {"min": -1.0, "max": 1.5})],
+    "matmul": _gufunc_examples((3,), (3, 2)),
+    "vecdot": _gufunc_examples((3,), (3,)),
+    "matvec": _gufunc_examples((2, 3), (3,)),
+    "vecmat": _gufunc_examples((3,), (3, 2)),
+}
+SPECS["heaviside"] = dataclasses.replace(
+    SPECS["heaviside"], extra=SPECS["heaviside"].extra | {"jvp": _heaviside_jvp}
+)
+SPECS = {
+    name: dataclasses.replace(spec, extra=spec.extra | {"examples": EXAMPLES[name]})
+    if name in EXAMPLES
+    else spec
+    for name, spec in SPECS.items()
 }

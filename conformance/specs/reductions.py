@@ -12,11 +12,15 @@ emulated there by identity fill (``ak.where``) or weights (``ak.mean``/``var``/`
 Inputs keep derivatives meaningful: ``max``/``min`` get distinct values 0.1 apart (no ties, so
 finite differences see no kink), ``prod`` gets zeros among values of modest size (a product is
 multilinear, so central differences are exact up to rounding, zeros included), ``argmax``/
-``argmin`` get ties on purpose (the first index wins) since they are compared exactly.
+``argmin`` get ties on purpose (the first index wins) since they are compared exactly. The
+canonical examples (``EXAMPLES``, run first by every checker) add what generated values rarely
+hit: pairs of tied extrema, zeros where a mask keeps only a zero, single elements with
+``correction=1``, emptied lists, values near ±1000 and lists of ``-inf``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 from typing import Any
@@ -217,6 +221,13 @@ def _identity(kind: str, dtype: np.dtype) -> Any:
     return info.min if kind == "max" else info.max
 
 
+def _logsumexp(v: np.ndarray) -> float:
+    top = np.max(v, initial=-math.inf)
+    if not np.isfinite(top):  # no elements, or an infinite one: -inf, inf (or NaN)
+        return float(top)
+    return float(np.log(np.sum(np.exp(v - top))) + top)
+
+
 REFERENCES: dict[str, Any] = {
     "sum": lambda v, i: np.sum(v),
     "prod": lambda v, i: np.prod(v),
@@ -231,7 +242,7 @@ REFERENCES: dict[str, Any] = {
     "all": lambda v, i: bool(np.all(v)),
     "count": lambda v, i: len(v),
     "count_nonzero": lambda v, i: int(np.count_nonzero(v)),
-    "logsumexp": lambda v, i: (np.log(np.sum(np.exp(v - np.max(v)))) + np.max(v)) if len(v) else -math.inf,
+    "logsumexp": lambda v, i: _logsumexp(v),
 }
 
 
@@ -299,6 +310,8 @@ def _awkward(name: str, fill: Any = None, *, weighted: bool = False) -> Any:
         if correction is not None:
             kw["ddof"] = correction
         if name == "count" and where is not None:
+            if "?" in str(x.type) or "option" in str(x.type):  # the present elements where= keeps
+                return ak.count(ak.mask(x, _ak_where(where)), **kw)
             return ak.sum(_ak_where(where), **kw)
         if where is not None:
             if weighted:
@@ -334,7 +347,7 @@ def _drop_none(tree: Any) -> Any:
 def _depth(a: Any) -> int:
     """The innermost ragged dimension of an awkward array's type."""
     parts = str(a.type).split(" * ")
-    return max(i for i, p in enumerate(parts) if p == "var")
+    return max(i for i, p in enumerate(parts) if p.removeprefix("option[") == "var")
 
 
 def _softmax_awkward(x: Any, axis: Any = -1) -> Any:
@@ -342,7 +355,121 @@ def _softmax_awkward(x: Any, axis: Any = -1) -> Any:
 
     if axis is None or axis % x.ndim != x.ndim - 1:  # ak.softmax is defined along axis=-1 only
         return NO_COUNTERPART
+    if ak.max(abs(x), axis=None, initial=0.0) > 700:  # ak.softmax does not shift: exp overflows
+        return NO_COUNTERPART
     return ak.softmax(x, axis=-1)
+
+
+# ---- canonical examples ------------------------------------------------------------------------
+# Each checker runs these first (``_harness.canonical``). Every one has several lists, an empty
+# list, a single element and values away from kinks, plus what the op's derivative rules exist
+# for: zeros for products, pairs of tied extrema (with two tied values central differences see
+# the even split exactly), single elements and emptied lists for mean/var/std, large values for
+# the stabilised exponentials.
+PLAIN = [[0.7, -1.3, 2.1], [], [0.4, -0.9], [1.6], [-2.2, 0.3, 1.1]]
+#: a mask over PLAIN that empties a non-empty list; a partner of PLAIN with the same structure
+PLAIN_MASK = [[True, True, False], [], [False, False], [True], [True, False, True]]
+SAME = [[1.5, 0.2, -0.6], [], [-1.7, 2.4], [0.9], [0.1, -0.2, 1.3]]
+#: depth 2: an empty outer list, an empty inner list
+NESTED = [[[0.7, -1.3], [2.1], []], [], [[0.4, -0.9, 1.6], [-2.2, 0.3]]]
+#: a mask over NESTED that empties a non-empty list and keeps a single element of another
+NESTED_MASK = [[[True, False], [True], []], [], [[False, False, False], [True, True]]]
+#: zeros: one in a list, two in a list, a list that is a single zero
+ZEROS = [[0.5, -1.2, 0.0, 1.3], [], [0.0, 0.0, 0.7], [-0.8, 1.1], [1.4], [0.0]]
+ZEROS_NESTED = [[[0.0, 1.3], [-1.2], []], [], [[0.5, 0.0, 1.5], [-0.9, 0.0]]]
+#: over ZEROS_NESTED: merged at axis=1, a column keeps only a zero
+ZEROS_MASK = [[[True, False], [False], []], [], [[False, True, False], [True, True]]]
+#: pairs of tied maxima (list 0) and minima (list 3), also along axis=1 of the nested one
+TIED = [[0.3, 1.2, 1.2, -0.5], [], [0.7], [-1.1, -1.1, 0.4], [2.0, -2.0]]
+TIED_NESTED = [[[0.9, -0.4], [0.9, 1.5], []], [], [[-0.6, 0.2, 0.8], [-0.6]]]
+TIED_MASK = [[[True, True], [True, False], []], [], [[True, True, False], [True]]]
+#: single elements (zero degrees of freedom with correction=1) and equal values (std's sqrt at 0)
+SPREAD = [[0.7, -1.3, 2.1], [], [0.5, 0.5], [1.6], [-2.2, 0.3, 1.1], [0.9, -0.4], [1.2, 2.4, -0.6, 0.1]]
+#: values whose exponentials overflow float64 unless shifted, ties at the maximum; for logsumexp
+#: also a list of -inf (a list masked the way users mask, whose exponentials sum to 0)
+LARGE = [[1000.0, 999.0, 1000.0], [-1000.0, -999.5], [], [0.0, 1.0], [750.0], [-math.inf, -math.inf]]
+#: softmax and log_softmax: large values, moderate ones and ties, an empty list and a single element
+LARGE_NESTED = [[[1000.0, 999.0, 1000.0], [], [0.5, -1.0, 2.0]], [], [[-1000.0, -999.5], [1.5, 1.5], [0.3]]]
+#: ties and zeros for argmax/argmin (the first index wins) and the logical reducers
+TIE_VALUES = [[1.0, 2.0, 2.0, 0.0], [], [-1.0], [0.0, 0.0], [2.0, -1.0, 2.0]]
+TIE_NESTED = [[[1.0, 0.0], [2.0], []], [], [[0.0, 2.0, 2.0], [0.0, -1.0]]]
+
+
+def arr(tree: Any, dtype: Any = "float64") -> RaggedArray:
+    return rg.array(tree, dtype=dtype)
+
+
+def _reducer_examples(
+    plain: Any,
+    nested: Any,
+    mask: Any = None,
+    first: Any = None,
+    second: Any = None,
+    dtype: Any = "float64",
+) -> Any:
+    """Innermost lists of ``plain`` (axis=-1), then the columns of ``nested`` (axis=1, keepdims,
+    through the scatter path) under ``mask``."""
+
+    def examples() -> list[Any]:
+        e2: dict[str, Any] = {"axis": 1, "keepdims": True} | (second or {})
+        if mask is not None:
+            e2["where"] = arr(mask, "bool")
+        return [
+            ((arr(plain, dtype),), {"axis": -1, "keepdims": False} | (first or {})),
+            ((arr(nested, dtype),), e2),
+        ]
+
+    return examples
+
+
+def _nested_only(nested: Any, mask: Any, kwargs: Any = None, dtype: Any = "float64") -> Any:
+    def examples() -> list[Any]:
+        kw: dict[str, Any] = {"axis": 1, "keepdims": True} | (kwargs or {})
+        if mask is not None:
+            kw["where"] = arr(mask, "bool")
+        return [((arr(nested, dtype),), kw)]
+
+    return examples
+
+
+def _along_examples(*cases: tuple[Any, dict[str, Any]]) -> Any:
+    return lambda: [((arr(tree),), dict(kwargs)) for tree, kwargs in cases]
+
+
+#: softmax and log_softmax: within the innermost lists, then along a ragged axis that is not the last
+_ALONG = ((LARGE_NESTED, {"axis": -1}), (NESTED, {"axis": 1}))
+
+
+def _logsumexp_examples() -> list[Any]:
+    return [
+        ((arr(PLAIN),), {"axis": -1, "keepdims": False, "where": arr(PLAIN_MASK, "bool")}),
+        ((arr(LARGE),), {"axis": -1, "keepdims": True}),
+    ]
+
+
+EXAMPLES: dict[str, Any] = {
+    "sum": _reducer_examples(PLAIN, NESTED, NESTED_MASK),
+    "prod": _reducer_examples(ZEROS, ZEROS_NESTED, ZEROS_MASK),
+    "mean": _reducer_examples(SPREAD, NESTED, NESTED_MASK),
+    "var": _reducer_examples(SPREAD, NESTED, NESTED_MASK, {"correction": 1.0}, {"correction": 0.0}),
+    "std": _reducer_examples(SPREAD, NESTED, NESTED_MASK, {"correction": 1.0}, {"correction": 0.0}),
+    "max": _reducer_examples(TIED, TIED_NESTED, TIED_MASK),
+    "min": _reducer_examples(TIED, TIED_NESTED, TIED_MASK),
+    # not differentiated: one example each, at axis=1 of the nested ties (the scatter path)
+    "argmax": _nested_only(TIE_NESTED, None, {"keepdims": True}),
+    "argmin": _nested_only(TIE_NESTED, None, {"keepdims": False}, dtype="int64"),
+    "any": _nested_only(TIE_NESTED, NESTED_MASK),
+    "all": _nested_only(TIE_NESTED, NESTED_MASK, dtype="bool"),
+    "count": _nested_only(TIE_NESTED, NESTED_MASK),
+    "count_nonzero": _nested_only(TIE_NESTED, NESTED_MASK, dtype="int64"),
+    "logsumexp": _logsumexp_examples,
+    "softmax": _along_examples(*_ALONG),
+    "log_softmax": _along_examples(*_ALONG),
+    "cumulative_sum": _along_examples((PLAIN, {"axis": -1, "include_initial": True}), (NESTED, {"axis": 1})),
+    "cumulative_prod": _along_examples(
+        (ZEROS, {"axis": -1, "include_initial": True}), (ZEROS_NESTED, {"axis": 1})
+    ),
+}
 
 
 # ---- the specs ---------------------------------------------------------------------------------
@@ -367,6 +494,11 @@ def _reducer(
     )
 
 
+def _zero_variance(x: RaggedArray, **kwargs: Any) -> Any:
+    """Lists whose variance is below 1e-6 (spread below ~1e-3): std has a kink at 0."""
+    return rg.less(rg.var(x, **kwargs), 1e-6)
+
+
 CORRECTION = st.fixed_dictionaries({"correction": st.sampled_from((0.0, 1.0))})
 NONDIFF = {"derivative": "raises", "smooth": False}
 
@@ -375,7 +507,10 @@ SPECS: dict[str, Spec] = {
     "prod": _reducer("prod", values=FACTORS, fill=1.0),
     "mean": _reducer("mean", weighted=True),
     "var": _reducer("var", weighted=True, params=CORRECTION),
-    "std": _reducer("std", weighted=True, params=CORRECTION),
+    # std of (nearly) equal values: sqrt's kink at 0, where central differences with a step of
+    # 1e-6 stop being linear; its derivative there is taken to be 0 (the grad check still sees a
+    # NaN leak through the guard, since the masked outputs are in the scalarisation with weight 0)
+    "std": _reducer("std", weighted=True, params=CORRECTION, kink=_zero_variance),
     # distinct values: no ties, so no kinks for finite differences
     "max": _reducer("max", fill=-math.inf, distinct=True, smooth=False),
     "min": _reducer("min", fill=math.inf, distinct=True, smooth=False),
@@ -398,4 +533,11 @@ SPECS: dict[str, Spec] = {
         inputs=along_inputs(FACTORS, none=False, initial=True),
         extra={"expected": _expected_cumulative(np.cumulative_prod)},
     ),
+}
+
+SPECS = {
+    name: dataclasses.replace(spec, extra=spec.extra | {"examples": EXAMPLES[name]})
+    if name in EXAMPLES
+    else spec
+    for name, spec in SPECS.items()
 }

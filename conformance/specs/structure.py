@@ -4,18 +4,19 @@ Structure ops get their own argument strategies (``combinations`` with n = 2 or 
 two arrays at axis 0 or 1, ``sort`` ascending and descending, ``unflatten`` with counts that sum to
 the length, ``cartesian`` and ``broadcast_arrays`` of pairs that fit, ...). The expected values
 are written on nested Python lists, independently of raggrad's index maps; awkward is the second
-oracle where it has the op. ``getitem`` (``x[index]``) is checked as a conformance-only op with a
-few representative indices: slices at each depth, negative steps, a ragged boolean mask and ragged
-integer indices from ``argsort``.
+oracle where it has the op. ``getitem`` (``x[index]``) has its spec in :mod:`.indexing`.
 
 ``sort`` is drawn without ties (distinct values 0.1 apart), so its derivative, which follows the
-permutation, has no kink; ``argsort`` is drawn with ties (the sort is stable) and compared exactly.
+permutation, has no kink; its canonical examples have ties, masked for finite differences
+(``_sorted_ties``) and checked against the stable permutation (``_sort_jvp``). ``argsort`` is drawn
+with ties (the sort is stable) and compared exactly.
 Creation, conversion and dtype functions are exempt from the op checkers (they take no ragged
 input or return no ragged output of the op's kind); ``tests/`` covers them directly.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from typing import Any
 
@@ -24,11 +25,21 @@ from hypothesis import strategies as st
 
 import raggrad as rg
 from raggrad._array import RaggedArray
-from raggrad._registry import REGISTRY, Op, Spec
+from raggrad._registry import REGISTRY, Spec
 from raggrad.testing import strategies as rst
 
-from .._harness import EXTRA_OPS, NO_COUNTERPART
-from .reductions import FLOATS, TIES, _map, _with_values
+from .._harness import NO_COUNTERPART
+from .reductions import (
+    FLOATS,
+    NESTED,
+    PLAIN,
+    TIE_NESTED,
+    TIE_VALUES,
+    TIES,
+    _map,
+    _with_values,
+    arr,
+)
 
 _EXEMPT_KINDS = {
     "creation": "creates arrays from Python values or shapes; covered by tests/test_construction.py",
@@ -268,8 +279,11 @@ def _broadcast_inputs(draw: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
             max_value=3.0,
         )
     )
-    if not isinstance(x, RaggedArray) or not isinstance(y, RaggedArray):  # a scalar partner
-        y = rg.array(np.full(len(x if isinstance(x, RaggedArray) else y), 1.5))
+    # a scalar partner becomes one value per list (broadcast_arrays takes arrays)
+    if not isinstance(x, RaggedArray):
+        x = rg.array(np.full(len(y), 1.5))
+    elif not isinstance(y, RaggedArray):
+        y = rg.array(np.full(len(x), 1.5))
     return (x, y), {}
 
 
@@ -287,75 +301,6 @@ def _broadcast_to_inputs(draw: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
         ).reshape(shape)
     )
     return (x,), {"shape": {(3,): (2, 3), (1, 3): (4, 3), (2, 1): (2, 3)}[shape]}
-
-
-def _getitem_inputs(draw: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    x = _array(draw, (1, 2))
-    kind = draw(st.sampled_from(("slice", "slice", "argsort", "mask")))
-    if kind == "argsort":
-        index: Any = rg.argsort(x)
-    elif kind == "mask":
-        index = draw(rst.where_masks(x))
-    else:
-        index = draw(st.sampled_from(INDICES[:4] if x._structure.nlevels == 1 else INDICES))
-    return (x,), {"index": index}
-
-
-INDICES = (
-    slice(1, None),
-    slice(None, None, -1),
-    (slice(None), slice(None, None, -1)),
-    (slice(None), slice(1, None)),
-    (slice(None), slice(None), slice(None, None, -1)),
-    (slice(None, 2), slice(None, None, -1), slice(1, None)),
-    (Ellipsis, slice(None, 2)),
-)
-
-
-def _take(tree: Any, index: Any) -> Any:
-    """``tree[index]`` on nested lists, awkward's semantics for the index forms drawn."""
-    if isinstance(index, RaggedArray):
-        idx = index.to_list()
-
-        def pick(t: Any, i: Any) -> Any:
-            if isinstance(i, list):
-                if i and isinstance(i[0], bool):
-                    return [v for v, keep in zip(t, i, strict=True) if keep]
-                if not i or isinstance(i[0], int):
-                    return [t[k] for k in i]
-                return [pick(u, j) for u, j in zip(t, i, strict=True)]
-            return t
-
-        return [pick(t, i) for t, i in zip(tree, idx, strict=True)]
-    items = list(index) if isinstance(index, tuple) else [index]
-    if items and items[0] is Ellipsis:
-        depth = _depth_tree(tree) - len(items) + 1
-        items = [slice(None)] * depth + items[1:]
-
-    def walk(t: Any, k: int) -> Any:
-        if k == len(items):
-            return t
-        return [walk(u, k + 1) for u in t[items[k]]]
-
-    return walk(tree, 0)
-
-
-def _depth_tree(tree: Any) -> int:
-    d, t = 0, tree
-    while isinstance(t, list):
-        d += 1
-        t = next((u for u in t if isinstance(u, list) and u), t[0] if t else None)
-    return d
-
-
-def _getitem_repro(names: list[str], kwargs: list[str]) -> str:
-    return f"{names[0]}[{kwargs[0].removeprefix('index=')}]"
-
-
-def _getitem_awkward(x: Any, index: Any) -> Any:
-    if isinstance(index, tuple) and Ellipsis in index:
-        return NO_COUNTERPART
-    return x[rg.to_awkward(index) if isinstance(index, RaggedArray) else index]
 
 
 def _pair_awkward(fn: Any) -> Any:
@@ -377,9 +322,27 @@ def _unzip(fn: Any) -> Any:
     return counterpart
 
 
+def _positive(x: Any, axis: int) -> int:
+    # awkward resolves a negative axis from the depth of the data it holds, which an array
+    # without elements lacks: argcombinations([[]], 2, axis=-2) of type 1 * var * var gives []
+    return axis % x.ndim
+
+
 def _firsts_awkward(x: Any, axis: int = 1, fill_value: Any = None) -> Any:
     ak = _ak()
-    return ak.fill_none(ak.firsts(x, axis=axis), fill_value, axis=-1)
+    first = ak.firsts(x, axis=axis)
+    if fill_value is None:
+        return first
+    if "?" not in str(x.type) and "option" not in str(x.type):
+        return ak.fill_none(first, fill_value, axis=-1)
+    # fill_value stands for an empty list only; a missing list stays None (a list, no type)
+    return _fill_empty(ak.to_list(first), ak.to_list(ak.num(x, axis=axis)), fill_value)
+
+
+def _fill_empty(first: Any, num: Any, fill: Any) -> Any:
+    if isinstance(num, list):
+        return [_fill_empty(f, n, fill) for f, n in zip(first, num, strict=True)]
+    return fill if num == 0 else first
 
 
 NONDIFF = {"derivative": "raises", "smooth": False}
@@ -430,7 +393,8 @@ SPECS |= {
     ),
     "unflatten": Spec(
         inputs=_unflatten_inputs,
-        extra={"expected": _expected_args(_unflatten)},
+        # counts were drawn for the lists' lengths, which a missing (empty) list would change
+        extra={"expected": _expected_args(_unflatten), "missing_lists": False},
         awkward=lambda x, counts, axis=0: _ak().unflatten(x, counts, axis=axis),
     ),
     "firsts": Spec(
@@ -465,12 +429,12 @@ SPECS |= {
     "combinations": Spec(
         inputs=_combinations_inputs,
         extra={"expected": _expected_args(_combinations("value"))},
-        awkward=_unzip(lambda x, n, axis=1: _ak().combinations(x, n, axis=axis)),
+        awkward=_unzip(lambda x, n, axis=1: _ak().combinations(x, n, axis=_positive(x, axis))),
     ),
     "argcombinations": Spec(
         inputs=_combinations_inputs,
         extra={"expected": _expected_args(_combinations("arg"))},
-        awkward=_unzip(lambda x, n, axis=1: _ak().argcombinations(x, n, axis=axis)),
+        awkward=_unzip(lambda x, n, axis=1: _ak().argcombinations(x, n, axis=_positive(x, axis))),
         **NONDIFF,
     ),
     "cartesian": Spec(
@@ -497,13 +461,121 @@ SPECS |= {
     ),
 }
 
-EXTRA_OPS["getitem"] = Op(
-    "getitem",
-    "indexing",
-    lambda x, index: x[index],
-    spec=Spec(
-        inputs=_getitem_inputs,
-        awkward=_getitem_awkward,
-        extra={"expected": lambda args, kw: _take(args[0].to_list(), kw["index"]), "repro": _getitem_repro},
-    ),
+# ---- canonical examples ------------------------------------------------------------------------
+#: partners of PLAIN: the same outer length (PAIRED), shorter (SHORT)
+PAIRED = [[1.5], [0.2, -0.6], [], [-1.7, 2.4], [0.9]]
+SHORT = [[-0.3, 0.8], []]
+#: ties for sort: the permutation is the stable one, which ``_sort_jvp`` checks exactly
+SORT_TIES = [[0.3, -1.2, 0.3, 2.0], [], [0.8], [-0.5, -0.5], [1.1, -0.4, 0.9]]
+SORT_TIES_NESTED = [[[0.3, -1.2, 0.3], [2.0]], [], [[0.8, -0.5, -0.5, 1.1], []]]
+PER_OUTER = np.array([0.5, -1.5, 2.5])
+
+
+EXAMPLES: dict[str, Any] = {
+    "num": lambda: [((arr(NESTED),), {"axis": -1})],
+    "local_index": lambda: [((arr(NESTED),), {"axis": 1})],
+    "offsets": lambda: [((arr(NESTED),), {"axis": 2})],
+    "flatten": lambda: [((arr(NESTED),), {"axis": 1})],
+    "unflatten": lambda: [
+        ((arr(PLAIN), [2, 0, 3]), {"axis": 0}),
+        ((arr(PLAIN), [1, 2, 2, 1, 2, 1]), {"axis": 1}),
+    ],
+    "firsts": lambda: [((arr(NESTED),), {"axis": 2, "fill_value": -7.0})],
+    "lasts": lambda: [((arr(NESTED),), {"axis": -1, "fill_value": -7.0})],
+    "concat": lambda: [((arr(PLAIN), arr(PAIRED)), {"axis": 1}), ((arr(PLAIN), arr(SHORT)), {"axis": 0})],
+    "sort": lambda: [
+        ((arr(SORT_TIES),), {"axis": -1, "descending": False}),
+        ((arr(SORT_TIES_NESTED),), {"axis": -1, "descending": True}),
+    ],
+    "argsort": lambda: [((arr(TIE_NESTED),), {"axis": -1, "descending": True})],
+    "flip": lambda: [((arr(NESTED),), {"axis": None})],
+    "combinations": lambda: [((arr(PLAIN), 2), {"axis": 1})],
+    "argcombinations": lambda: [((arr(NESTED), 3), {"axis": -1})],
+    "cartesian": lambda: [((arr(PLAIN), arr(PAIRED)), {"axis": 1})],
+    "broadcast_arrays": lambda: [((rg.array(PER_OUTER), arr(NESTED)), {})],
+    "reshape": lambda: [((rg.array(np.array([0.7, -1.3, 2.1, 0.4, -0.9, 1.6])),), {"shape": (2, 3)})],
+    "broadcast_to": lambda: [((rg.array(np.array([[0.7, -1.3, 2.1]])),), {"shape": (4, 3)})],
+}
+
+
+def _sorted_ties(x: RaggedArray, axis: int = -1, descending: bool = False) -> np.ndarray:
+    """Elements of ``sort``'s output tied with a neighbour: the sort is not differentiable there
+    (central differences see the mean of the tied tangents, the stable permutation one of them)."""
+    v, out = np.asarray(x.values), np.zeros(np.shape(x.values), bool)
+    off = x._structure.levels[-1].offsets
+    for a, b in itertools.pairwise(off):
+        if b - a < 2:
+            continue
+        near = np.abs(np.diff(np.sort(v[a:b]))) < 1e-3
+        if descending:
+            near = near[::-1]
+        out[a : b - 1] |= near
+        out[a + 1 : b] |= near
+    return out
+
+
+def _sort_jvp(args: list[Any], kwargs: dict[str, Any], tangents: list[Any]) -> Any:
+    """The derivative of ``sort`` follows the stable sorting permutation: ``t[argsort(x)]``."""
+    x, t = args[0], tangents[0]
+    v, tv = np.asarray(x.values), np.asarray(t.values)
+    out = np.empty_like(tv)
+    off = x._structure.levels[-1].offsets
+    for a, b in itertools.pairwise(off):
+        key = -v[a:b] if kwargs.get("descending") else v[a:b]
+        out[a:b] = tv[a:b][np.argsort(key, kind="stable")]
+    return _with_values(x, out).to_list()
+
+
+SPECS["sort"] = dataclasses.replace(
+    SPECS["sort"], kink=_sorted_ties, extra=SPECS["sort"].extra | {"jvp": _sort_jvp}
 )
+SPECS = {
+    name: dataclasses.replace(spec, extra=spec.extra | {"examples": EXAMPLES[name]})
+    if name in EXAMPLES
+    else spec
+    for name, spec in SPECS.items()
+}
+
+
+# ---- ops added by later families ----------------------------------------------------------------
+def _run_lengths_awkward(x: Any) -> Any:
+    if "?" in str(x.type):  # missing elements: awkward 2.14 has no run_lengths on ByteMaskedArray
+        return NO_COUNTERPART
+    return _ak().run_lengths(x)
+
+
+_BOUNDED = (
+    "builds, queries or trims bounded arrays; covered by tests/test_bounded.py, and "
+    "conformance/test_bounded.py runs every spec on bounded inputs"
+)
+_TRANSFORMS = (
+    "a function transformation (rg.grad and friends), not an op on arrays; test_derivatives.py checks "
+    "what JAX's transformations compute, tests/test_bounded.py the rg spellings"
+)
+SPECS |= {
+    **{n: Spec(exempt=_BOUNDED, derivative="none") for n in ("with_capacity", "capacity", "is_bounded")},
+    **{n: Spec(exempt=_BOUNDED, derivative="none") for n in ("trim", "stack", "unstack")},
+    **{n: Spec(exempt=_TRANSFORMS, derivative="none") for n in ("grad", "value_and_grad", "jvp", "vjp")},
+    # NumPy's spelling of concat (axis may be positional)
+    "concatenate": dataclasses.replace(
+        SPECS["concat"], extra=SPECS["concat"].extra | {"repro": _list_repro("concatenate")}
+    ),
+    "argcartesian": Spec(
+        inputs=_cartesian_inputs,
+        arity=2,
+        extra={
+            "call": _list_call,
+            "repro": _list_repro("argcartesian"),
+            "examples": SPECS["cartesian"].extra["examples"],
+        },
+        awkward=_unzip(_pair_awkward(lambda arrays, axis=1: _ak().argcartesian(arrays, axis=axis))),
+        **NONDIFF,
+    ),
+    "run_lengths": Spec(
+        inputs=_one(TIES),
+        # the output's list lengths depend on the values: refused under jit (TracedStructureError)
+        extra={"examples": lambda: [((arr(TIE_VALUES),), {})], "no_jit": True, "no_vmap": True},
+        awkward=_run_lengths_awkward,
+        **NONDIFF,
+    ),
+}
