@@ -37,7 +37,7 @@ KIND_TITLES = {
 }
 
 #: public submodules that get a reference page (everything else that is a module is internal)
-PUBLIC_SUBMODULES = ("raggrad.testing",)
+PUBLIC_SUBMODULES = ("raggrad.dask", "raggrad.hep", "raggrad.testing", "raggrad.vector")
 
 
 @dataclasses.dataclass
@@ -119,8 +119,11 @@ def api_pages() -> list[Page]:
     )
     testing = Page(
         "testing",
-        "Testing helpers",
-        "``raggrad.testing`` is the one public submodule.",
+        "Submodules",
+        "The public submodules: ``raggrad.testing`` (hypothesis strategies for ragged arrays), "
+        "``raggrad.vector`` (Lorentz vectors with scikit-hep vector's names), ``raggrad.hep`` "
+        "(NanoAOD files in chunks, soft selections) and ``raggrad.dask`` (datasets on a dask "
+        "cluster). ``raggrad.hep`` and ``raggrad.dask`` need the ``hep`` and ``dask`` extras.",
     )
     other = Page("other", "Other names", "Public names that belong to no op family.")
     by_kind: dict[str, Page] = {}

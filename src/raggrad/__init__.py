@@ -9,6 +9,10 @@ backend ``jax.grad``, ``jax.jit`` and ``jax.vmap`` go through them. Start with :
 [3.0, 0.0, 3.0]
 """
 
+import importlib as _importlib
+
+from . import hep as hep  # rg.hep: NanoAOD files in chunks (uproot on use), soft selections
+from . import vector as vector  # rg.vector: Lorentz vectors (scikit-hep vector's names)
 from ._array import RaggedArray as RaggedArray
 from ._connect.awkward import from_awkward as from_awkward
 from ._connect.awkward import to_awkward as to_awkward
@@ -25,8 +29,13 @@ from ._dtypes import uint8 as uint8
 from ._dtypes import uint16 as uint16
 from ._dtypes import uint32 as uint32
 from ._dtypes import uint64 as uint64
+from ._errors import OptionTypeError as OptionTypeError
 from ._errors import OutputTooLargeError as OutputTooLargeError
 from ._errors import TracedStructureError as TracedStructureError
+from ._ops.activations import log_sigmoid as log_sigmoid
+from ._ops.activations import relu as relu
+from ._ops.activations import sigmoid as sigmoid
+from ._ops.activations import softplus as softplus
 from ._ops.autodiff import grad as grad
 from ._ops.autodiff import jvp as jvp
 from ._ops.autodiff import value_and_grad as value_and_grad
@@ -37,8 +46,9 @@ from ._ops.bounded import stack as stack
 from ._ops.bounded import trim as trim
 from ._ops.bounded import unstack as unstack
 from ._ops.bounded import with_capacity as with_capacity
+from ._ops.cartesian import argcartesian as argcartesian
+from ._ops.cartesian import cartesian as cartesian
 from ._ops.combinations import argcombinations as argcombinations
-from ._ops.combinations import cartesian as cartesian
 from ._ops.combinations import combinations as combinations
 from ._ops.construction import array as array
 from ._ops.construction import asarray as asarray
@@ -50,6 +60,11 @@ from ._ops.construction import to_backend as to_backend
 from ._ops.construction import to_list as to_list
 from ._ops.construction import to_numpy as to_numpy
 from ._ops.construction import to_padded as to_padded
+from ._ops.conversion import from_regular as from_regular
+from ._ops.conversion import map_values as map_values
+from ._ops.conversion import ravel as ravel
+from ._ops.conversion import to_dense as to_dense
+from ._ops.conversion import to_regular as to_regular
 from ._ops.creation import arange as arange
 from ._ops.creation import astype as astype
 from ._ops.creation import broadcast_to as broadcast_to
@@ -161,12 +176,16 @@ from ._ops.elementwise import tan as tan
 from ._ops.elementwise import tanh as tanh
 from ._ops.elementwise import trunc as trunc
 from ._ops.elementwise import where as where
+from ._ops.histogram import bincount as bincount
+from ._ops.histogram import histogram as histogram
+from ._ops.histogram import histogram2d as histogram2d
 from ._ops.linalg import matmul as matmul
 from ._ops.linalg import matvec as matvec
 from ._ops.linalg import vecdot as vecdot
 from ._ops.linalg import vecmat as vecmat
 from ._ops.manipulation import broadcast_arrays as broadcast_arrays
 from ._ops.manipulation import concat as concat
+from ._ops.manipulation import concatenate as concatenate
 from ._ops.manipulation import firsts as firsts
 from ._ops.manipulation import flatten as flatten
 from ._ops.manipulation import flip as flip
@@ -174,8 +193,26 @@ from ._ops.manipulation import lasts as lasts
 from ._ops.manipulation import local_index as local_index
 from ._ops.manipulation import num as num
 from ._ops.manipulation import unflatten as unflatten
+from ._ops.nanreductions import nanargmax as nanargmax
+from ._ops.nanreductions import nanargmin as nanargmin
+from ._ops.nanreductions import nanmax as nanmax
+from ._ops.nanreductions import nanmean as nanmean
+from ._ops.nanreductions import nanmin as nanmin
+from ._ops.nanreductions import nanprod as nanprod
+from ._ops.nanreductions import nanstd as nanstd
+from ._ops.nanreductions import nansum as nansum
+from ._ops.nanreductions import nanvar as nanvar
+from ._ops.nanreductions import ptp as ptp
+from ._ops.options import drop_none as drop_none
+from ._ops.options import fill_none as fill_none
+from ._ops.options import is_none as is_none
+from ._ops.options import mask as mask
+from ._ops.options import pad_none as pad_none
+from ._ops.options import singletons as singletons
 from ._ops.records import fields as fields
 from ._ops.records import unzip as unzip
+from ._ops.records import values_astype as values_astype
+from ._ops.records import with_field as with_field
 from ._ops.records import zip as zip  # noqa: A004
 from ._ops.reductions import all as all  # noqa: A004
 from ._ops.reductions import any as any  # noqa: A004
@@ -190,6 +227,7 @@ from ._ops.reductions import prod as prod
 from ._ops.reductions import std as std
 from ._ops.reductions import sum as sum  # noqa: A004
 from ._ops.reductions import var as var
+from ._ops.runs import run_lengths as run_lengths
 from ._ops.softmax import log_softmax as log_softmax
 from ._ops.softmax import logsumexp as logsumexp
 from ._ops.softmax import softmax as softmax
@@ -200,7 +238,17 @@ from ._records import RecordArray as RecordArray
 __array_api_version__ = "2024.12"
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str) -> object:
+    # raggrad.dask needs the dask extra: imported on first use, so `import raggrad` imports no dask
+    if name == "dask":
+        return _importlib.import_module(".dask", __name__)
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
+
+
 __all__ = [
+    "OptionTypeError",
     "OutputTooLargeError",
     "RaggedArray",
     "RecordArray",
@@ -215,6 +263,7 @@ __all__ = [
     "allclose",
     "any",
     "arange",
+    "argcartesian",
     "argcombinations",
     "argmax",
     "argmin",
@@ -227,6 +276,7 @@ __all__ = [
     "atan",
     "atan2",
     "atanh",
+    "bincount",
     "bitwise_and",
     "bitwise_count",
     "bitwise_invert",
@@ -246,6 +296,7 @@ __all__ = [
     "complex64",
     "complex128",
     "concat",
+    "concatenate",
     "conj",
     "copysign",
     "cos",
@@ -258,6 +309,7 @@ __all__ = [
     "degrees",
     "divide",
     "divmod",
+    "drop_none",
     "empty",
     "equal",
     "exp",
@@ -265,6 +317,7 @@ __all__ = [
     "expm1",
     "fabs",
     "fields",
+    "fill_none",
     "finfo",
     "firsts",
     "flatten",
@@ -282,6 +335,7 @@ __all__ = [
     "from_lengths",
     "from_offsets",
     "from_padded",
+    "from_regular",
     "full",
     "full_like",
     "gcd",
@@ -289,6 +343,8 @@ __all__ = [
     "greater",
     "greater_equal",
     "heaviside",
+    "histogram",
+    "histogram2d",
     "hypot",
     "iinfo",
     "imag",
@@ -297,6 +353,7 @@ __all__ = [
     "int32",
     "int64",
     "is_bounded",
+    "is_none",
     "isclose",
     "isdtype",
     "isfinite",
@@ -314,6 +371,7 @@ __all__ = [
     "log1p",
     "log2",
     "log10",
+    "log_sigmoid",
     "log_softmax",
     "logaddexp",
     "logaddexp2",
@@ -322,6 +380,8 @@ __all__ = [
     "logical_or",
     "logical_xor",
     "logsumexp",
+    "map_values",
+    "mask",
     "matmul",
     "matvec",
     "max",
@@ -332,6 +392,15 @@ __all__ = [
     "modf",
     "multiply",
     "nan_to_num",
+    "nanargmax",
+    "nanargmin",
+    "nanmax",
+    "nanmean",
+    "nanmin",
+    "nanprod",
+    "nanstd",
+    "nansum",
+    "nanvar",
     "negative",
     "nextafter",
     "not_equal",
@@ -339,23 +408,31 @@ __all__ = [
     "offsets",
     "ones",
     "ones_like",
+    "pad_none",
     "positive",
     "pow",
     "prod",
+    "ptp",
     "rad2deg",
     "radians",
+    "ravel",
     "real",
     "reciprocal",
+    "relu",
     "remainder",
     "reshape",
     "result_type",
     "rint",
     "round",
+    "run_lengths",
+    "sigmoid",
     "sign",
     "signbit",
     "sin",
+    "singletons",
     "sinh",
     "softmax",
+    "softplus",
     "sort",
     "spacing",
     "sqrt",
@@ -368,9 +445,11 @@ __all__ = [
     "tanh",
     "to_awkward",
     "to_backend",
+    "to_dense",
     "to_list",
     "to_numpy",
     "to_padded",
+    "to_regular",
     "trim",
     "trunc",
     "uint8",
@@ -381,12 +460,14 @@ __all__ = [
     "unstack",
     "unzip",
     "value_and_grad",
+    "values_astype",
     "var",
     "vecdot",
     "vecmat",
     "vjp",
     "where",
     "with_capacity",
+    "with_field",
     "zeros",
     "zeros_like",
     "zip",
