@@ -532,3 +532,18 @@ def test_to_padded_of_batched_content_pads_each_batch_element(batch_shape, inner
     for index in np.ndindex(*batch_shape):
         expected, _ = rg.to_padded(rg.from_offsets(offsets, batch[index]), fill_value=-1.0)
         np.testing.assert_array_equal(dense[index], expected)
+
+
+def test_asarray_to_its_own_dtype_without_copy_is_the_same_array():
+    # the array API's asarray(x, dtype=x.dtype, copy=False): nothing to convert, nothing copied
+    x = rg.asarray(np.arange(3, dtype=np.uint8))
+    y = rg.asarray(x, dtype=rg.uint8, copy=False)
+    assert y.dtype == np.uint8 and y.to_list() == [0, 1, 2]
+    assert np.shares_memory(np.asarray(y.values), np.asarray(x.values))
+
+
+def test_big_endian_content_converts_to_awkward():
+    pytest.importorskip("awkward")
+    x = rg.from_offsets(np.array([0, 2, 3]), np.arange(3.0).astype(">f8"))
+    a = rg.to_awkward(x)
+    assert a.tolist() == [[0.0, 1.0], [2.0]] and str(a.type) == "2 * var * float64"
