@@ -398,7 +398,6 @@ def test_advanced_indexing_without_ragged_dims_follows_numpy(backend, shape, dat
             "length 2 does not match axis 0, which has length 3",
         ),
     ],
-    ids=repr,
 )
 def test_boolean_mask_of_the_wrong_length_raises_naming_both_lengths(make, where, match):
     with pytest.raises(IndexError, match=match):
