@@ -27,20 +27,24 @@ def as_index(value: Any, what: str, name: str) -> int:
         raise TypeError(msg) from None
 
 
-def normalize_axis(axis: Any, ndim: int, name: str, *, type_str: str = "") -> int:
-    """``axis`` in ``[0, ndim)``; ``AxisError`` (a ``ValueError``) when out of range."""
+def normalize_axis(axis: Any, ndim: int, name: str, *, type_str: Any = "") -> int:
+    """``axis`` in ``[0, ndim)``; ``AxisError`` (a ``ValueError``) when out of range.
+
+    ``type_str`` (the array's type, or a function giving it: made only for the message) names the
+    array in the error."""
     if axis is None:
         msg = f"{name}: needs an integer axis; axis=None is not supported here"
         raise TypeError(msg)
     a = as_index(axis, "axis", name)
     if not -ndim <= a < ndim:
+        type_str = type_str() if callable(type_str) else type_str
         of = f"an array of type {type_str!r} (ndim {ndim})" if type_str else f"an array of ndim {ndim}"
         msg = f"{name}: axis={a} is out of range for {of}"
         raise AxisError(msg)
     return a % ndim
 
 
-def normalize_axes(axis: Any, ndim: int, name: str, *, type_str: str = "") -> tuple[int, ...]:
+def normalize_axes(axis: Any, ndim: int, name: str, *, type_str: Any = "") -> tuple[int, ...]:
     """A tuple of distinct axes in ``[0, ndim)`` (an int gives a 1-tuple)."""
     items = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
     out = tuple(normalize_axis(a, ndim, name, type_str=type_str) for a in items)
@@ -57,7 +61,7 @@ def classify_axis(x: Any, axis: Any, name: str) -> tuple[str, int]:
     dimension, ``("level", k)`` for ragged level ``k`` (axis ``k + 1`` of an unbatched array), or
     ``("inner", j)`` for regular inner dim ``j``.
     """
-    a = normalize_axis(axis, x.ndim, name, type_str=x.type)
+    a = normalize_axis(axis, x.ndim, name, type_str=lambda: x.type)
     nb = x._nbatch
     if a < nb:
         return "batch", a

@@ -314,7 +314,7 @@ def as_record(members: tuple[Any, ...], fields: Any, with_name: Any, innermost: 
 def innermost(x: Any, axis: Any, name: str) -> bool:
     """Whether ``axis`` is the innermost dimension of ``x`` (a record: of its fields)."""
     x = x._field(0) if isinstance(x, RecordArray) else x
-    return normalize_axis(axis, x.ndim, name, type_str=x.type) == x.ndim - 1
+    return normalize_axis(axis, x.ndim, name, type_str=lambda: x.type) == x.ndim - 1
 
 
 @register("combinations", "structural", awkward="ak.combinations", options=True)

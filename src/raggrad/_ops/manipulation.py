@@ -524,7 +524,7 @@ def flip(x: RaggedArray, /, *, axis: int | tuple[int, ...] | None = None) -> Rag
     [[4, 5], [], [1, 2, 3]]
     """
     x = single(x, "rg.flip")
-    axes = range(x.ndim) if axis is None else normalize_axes(axis, x.ndim, "rg.flip", type_str=x.type)
+    axes = range(x.ndim) if axis is None else normalize_axes(axis, x.ndim, "rg.flip", type_str=lambda: x.type)
     if mb.is_bounded(x):
         for a in axes:
             x = mb.flip(x, *classify_axis(x, a, "rg.flip"))

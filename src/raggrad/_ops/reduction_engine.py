@@ -70,7 +70,7 @@ def classify(x: RaggedArray, axis: Any, name: str) -> tuple[str, Any]:
     if axis is None:
         return "all", tuple(range(len(x._content.shape)))
     if isinstance(axis, (tuple, list)):
-        axes = normalize_axes(axis, x.ndim, name, type_str=x.type)
+        axes = normalize_axes(axis, x.ndim, name, type_str=lambda: x.type)
         if not axes:  # axis=(): reduce over no axis (every element is its own result)
             return "dense", ()
         if len(axes) > 1:
