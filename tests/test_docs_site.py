@@ -47,7 +47,8 @@ def test_every_public_name_has_a_reference_entry() -> None:
     missing = sorted(set(public) - set(entries))
     assert missing == [], f"public names of raggrad with no API reference entry: {missing}"
     for sub in ("testing", "vector", "hep", "dask"):
-        assert sub in entries, f"raggrad.{sub}, a public submodule, has no reference page"
+        if apigen.available(f"raggrad.{sub}"):
+            assert sub in entries, f"raggrad.{sub}, a public submodule, has no reference page"
 
 
 def test_public_names_leave_out_modules_except_the_public_submodules() -> None:
@@ -55,7 +56,8 @@ def test_public_names_leave_out_modules_except_the_public_submodules() -> None:
     fake.sum = sum  # type: ignore[attr-defined]
     fake._private = 1  # type: ignore[attr-defined]
     fake.demo = types.ModuleType("raggrad.demo")  # type: ignore[attr-defined]
-    assert apigen.public_names(fake) == ["dask", "hep", "sum", "testing", "vector"]
+    subs = [n for n in ("dask", "hep", "testing", "vector") if apigen.available(f"raggrad.{n}")]
+    assert apigen.public_names(fake) == sorted(["sum", *subs])
 
 
 def test_registered_ops_are_on_their_familys_page(pages: list[object]) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import importlib.util
 import inspect
 import types
 from pathlib import Path
@@ -38,6 +39,15 @@ KIND_TITLES = {
 
 #: public submodules that get a reference page (everything else that is a module is internal)
 PUBLIC_SUBMODULES = ("raggrad.dask", "raggrad.hep", "raggrad.testing", "raggrad.vector")
+#: the library a public submodule cannot be imported without (an extra); the reference leaves the
+#: submodule out where that library is not installed (the docs extra installs them all)
+NEEDS = {"raggrad.dask": "dask"}
+
+
+def available(dotted: str) -> bool:
+    """Whether the public submodule ``dotted`` can be imported here."""
+    need = NEEDS.get(dotted)
+    return need is None or importlib.util.find_spec(need) is not None
 
 
 @dataclasses.dataclass
@@ -74,7 +84,7 @@ def public_names(module: types.ModuleType) -> list[str]:
         if isinstance(getattr(module, name), types.ModuleType):
             continue
         names.add(name)
-    for dotted in PUBLIC_SUBMODULES:
+    for dotted in filter(available, PUBLIC_SUBMODULES):
         parent, _, child = dotted.rpartition(".")
         if parent == module.__name__:
             names.add(child)
@@ -100,7 +110,7 @@ def api_pages() -> list[Page]:
     import numpy as np
 
     rg = importlib.import_module("raggrad")
-    for dotted in PUBLIC_SUBMODULES:
+    for dotted in filter(available, PUBLIC_SUBMODULES):
         importlib.import_module(dotted)
     registry = _registry()
 
