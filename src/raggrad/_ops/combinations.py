@@ -376,20 +376,11 @@ def combinations(
 def _combinations(
     x: Any, n: Any, /, *, axis: Any, replacement: Any, capacity: Any
 ) -> tuple[RaggedArray, ...]:
-    x, n, kind, d = _arguments(x, n, axis, replacement, "rg.combinations")
+    x, n, d, r, cap, done = _route(x, n, axis, replacement, capacity, "rg.combinations", arg=False)
+    if done is not None:
+        return done
     s, backend, nb = x._structure, x._backend, x._nbatch
-    if isinstance(s, BoundedStructure):
-        cap = need_capacity(capacity, "rg.combinations", f"rg.combinations(x, {n}, capacity=1024)")
-        _bounded_plain(kind, replacement, "rg.combinations")
-        return bounded_combinations(x, n, d, cap, axis, "rg.combinations")
-    cap = None if capacity is None else check_capacity(capacity, "rg.combinations")
-    if kind == "inner":
-        _no_capacity(cap, "rg.combinations")
-        return _regular(x, n, d, bool(replacement), "rg.combinations", arg=False)
-    r = bool(replacement)
-    count = s.cached(("combinations-count", n, d, r), lambda: _count(ext(s)[d].lengths, n, r))
-    per_item = n * (_INDEX_BYTES + _item_bytes(x, d))
-    _check_size("rg.combinations", count, "combinations", per_item, n, f"use a smaller n than {n}")
+    count = _checked_count(x, n, d, r, n * (_INDEX_BYTES + _item_bytes(x, d)), "rg.combinations")
 
     def make() -> list[tuple[Structure, np.ndarray]]:
         levels, picked = _combinations_plan(s, n, d, r)
@@ -425,6 +416,32 @@ def _bounded_plain(kind: str, replacement: Any, name: str) -> None:
         what = "a regular dimension" if kind == "inner" else "replacement=True"
         msg = f"{name}: {what} on a bounded array is not supported; rg.trim(x) gives the exact array"
         raise NotImplementedError(msg)
+
+
+def _route(
+    x: Any, n: Any, axis: Any, replacement: Any, capacity: Any, name: str, *, arg: bool
+) -> tuple[Any, ...]:
+    """The checked arguments of combinations/argcombinations ``(x, n, d, replacement, capacity,
+    None)``, or, for a bounded array or a regular axis, the finished members in the last place."""
+    x, n, kind, d = _arguments(x, n, axis, replacement, name)
+    if isinstance(x._structure, BoundedStructure):
+        cap = need_capacity(capacity, name, f"{name}(x, {n}, capacity=1024)")
+        _bounded_plain(kind, replacement, name)
+        return x, n, d, False, cap, bounded_combinations(x, n, d, cap, axis, name, arg=arg)
+    cap = None if capacity is None else check_capacity(capacity, name)
+    if kind == "inner":
+        _no_capacity(cap, name)
+        return x, n, d, False, cap, _regular(x, n, d, bool(replacement), name, arg=arg)
+    return x, n, d, bool(replacement), cap, None
+
+
+def _checked_count(x: Any, n: int, d: int, r: bool, per_item: int, name: str) -> tuple[int, bool]:
+    """The number of combinations (cached on the structure), refused before allocating when the
+    output cannot fit (``per_item`` bytes each)."""
+    s = x._structure
+    count = s.cached(("combinations-count", n, d, r), lambda: _count(ext(s)[d].lengths, n, r))
+    _check_size(name, count, "combinations", per_item, n, f"use a smaller n than {n}")
+    return count
 
 
 def _no_capacity(cap: Any, name: str) -> None:
@@ -469,21 +486,12 @@ def argcombinations(
 def _argcombinations(
     x: Any, n: Any, /, *, axis: Any, replacement: Any, capacity: Any
 ) -> tuple[RaggedArray, ...]:
-    x, n, kind, d = _arguments(x, n, axis, replacement, "rg.argcombinations")
+    x, n, d, r, cap, done = _route(x, n, axis, replacement, capacity, "rg.argcombinations", arg=True)
+    if done is not None:
+        return done
     s, backend = x._structure, x._backend
-    if isinstance(s, BoundedStructure):
-        cap = need_capacity(capacity, "rg.argcombinations", f"rg.argcombinations(x, {n}, capacity=1024)")
-        _bounded_plain(kind, replacement, "rg.argcombinations")
-        return bounded_combinations(x, n, d, cap, axis, "rg.argcombinations", arg=True)
-    cap = None if capacity is None else check_capacity(capacity, "rg.argcombinations")
-    if kind == "inner":
-        _no_capacity(cap, "rg.argcombinations")
-        return _regular(x, n, d, bool(replacement), "rg.argcombinations", arg=True)
-    r = bool(replacement)
-    count = s.cached(("combinations-count", n, d, r), lambda: _count(ext(s)[d].lengths, n, r))
     # the plan's indices, then the local indices as int64 content (once per batch element)
-    per_item = n * _INDEX_BYTES * (1 + math.prod(x._batch))
-    _check_size("rg.argcombinations", count, "combinations", per_item, n, f"use a smaller n than {n}")
+    count = _checked_count(x, n, d, r, n * _INDEX_BYTES * (1 + math.prod(x._batch)), "rg.argcombinations")
 
     def make() -> tuple[Structure, list[np.ndarray]]:
         levels, picked = _combinations_plan(s, n, d, r)
