@@ -346,8 +346,9 @@ def test_from_awkward_records_give_awkwards_values(name):
 
 
 def test_records_inside_records_are_not_supported():
-    inner = ak.zip({"a": ak.Array([1.0, 2.0])})
-    outer = ak.zip({"r": inner, "b": ak.Array([3.0, 4.0])}, depth_limit=1)
+    # inside lists (at the outer dimension they make an event record: tests/test_event_records.py)
+    inner = ak.zip({"a": ak.Array([[1.0], [2.0]])})
+    outer = ak.zip({"r": inner, "b": ak.Array([[3.0], [4.0]])}, depth_limit=2)
     with pytest.raises(TypeError, match="field 'r' holds records; records inside records are not supported"):
         rg.from_awkward(outer)
 

@@ -250,3 +250,15 @@ def test_stack_keeps_every_members_lists_and_vmap_runs_per_member():
         rg.sum(s)
     with pytest.raises(ValueError, match="equal capacities"):
         rg.stack([rg.with_capacity(members[0], lists=4, elements=8), rg.with_capacity(members[1])])
+
+
+def test_repr_of_a_long_bounded_record_shows_its_lists() -> None:
+    x = rg.from_lengths(np.ones(100, np.int64), np.arange(100.0))
+    b = rg.with_capacity(rg.zip({"a": x}))
+    assert repr(b) == repr(rg.zip({"a": x}))
+
+
+def test_from_offsets_not_at_zero_over_bounded_content_reads_its_lists() -> None:
+    inner = rg.array([[1.0], [2.0, 3.0], [4.0]])
+    got = rg.from_offsets(np.array([1, 3]), rg.with_capacity(inner))
+    assert got.to_list() == rg.from_offsets(np.array([1, 3]), inner).to_list() == [[[2.0, 3.0], [4.0]]]

@@ -20,7 +20,7 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "raggrad"
 FOUNDATIONS = {"_errors", "_dtypes", "_axes", "_registry", "_structure"}
-CORE = {"_array", "_records", "_convert", "_broadcast", "_bounded", "_options"}
+CORE = {"_array", "_records", "_events", "_convert", "_broadcast", "_bounded", "_options"}
 MAX_LINES = 600
 MAX_FUNCTION_IMPORTS = 3
 
@@ -162,6 +162,27 @@ def test_import_raggrad_imports_neither_jax_nor_torch() -> None:
     assert out.stdout.strip() == "[]"
 
 
+def test_import_raggrad_leaves_optional_and_slow_modules_for_first_use() -> None:
+    # rg.hep and rg.dask load on first use (the face's __getattr__), uproot, scikit-hep vector and
+    # dask only when their functions run; array_api_compat.numpy (which imports numpy.testing and
+    # numpy.f2py) with the first numpy-backend op: `import raggrad` stays fast. rg.vector is
+    # imported with raggrad, so that vector records get their class from the start.
+    out = _run("""
+        import sys
+        import raggrad as rg
+        lazy = ("raggrad.hep", "raggrad.dask", "uproot", "vector", "dask", "awkward")
+        lazy += ("array_api_compat.numpy", "numpy.testing", "numpy.f2py")
+        print(sorted(m for m in lazy if m in sys.modules))
+        p4 = rg.zip({k: rg.array([[1.0]]) for k in ("pt", "eta", "phi", "mass")}, with_name="Momentum4D")
+        print(type(p4).__name__, rg.hep.__name__, "hep" in dir(rg), "dask" in dir(rg))
+        from raggrad import hep
+        print(hep is rg.hep, rg.sum(rg.array([[1.0, 2.0], []]), axis=1).to_list())
+    """)
+    assert out.returncode == 0, out.stderr
+    expected = ["[]", "MomentumArray4D raggrad.hep True True", "True [3.0, 0.0]"]
+    assert out.stdout.splitlines() == expected
+
+
 def test_arrays_made_before_jax_is_imported_are_pytrees() -> None:
     pytest.importorskip("jax")
     # a fresh interpreter, so that jax really is imported after the arrays are made
@@ -175,3 +196,20 @@ def test_arrays_made_before_jax_is_imported_are_pytrees() -> None:
     """)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["[[1.0,", "1.0],", "[],", "[1.0]]", "1"]
+
+
+def test_arrays_are_pytrees_when_something_looked_for_jax_before_importing_it() -> None:
+    pytest.importorskip("jax")
+    # importlib.util.find_spec("jax") between `import raggrad` and `import jax` (what a test
+    # runner's "is jax installed?" check does) must not use up the hook that registers the pytrees
+    out = _run("""
+        import importlib.util
+        import raggrad as rg
+        r = rg.zip({"a": rg.array([[1.0, 2.0], [], [3.0]])})
+        assert importlib.util.find_spec("jax") is not None
+        assert importlib.util.find_spec("jax") is not None
+        import jax
+        print(jax.tree_util.tree_structure(r).num_nodes)  # a leaf (not a pytree) is one node
+    """)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["2"]

@@ -130,8 +130,8 @@ def test_awkward_round_trip():
     assert rg.from_awkward(flat).type == "2 * {x: int64, y: float64}"
     vec = rg.zip({"p": rg.array(np.ones((2, 3))), "q": 2.0})
     assert rg.from_awkward(rg.to_awkward(vec)).to_list() == vec.to_list()
-    with pytest.raises(TypeError, match="'x' and 'y' have different lists"):
-        rg.from_awkward(ak.zip({"x": ak.Array([[1, 2], [3]]), "y": ak.Array([1, 2])}, depth_limit=1))
+    with pytest.raises(TypeError, match="'x' and 'y' have different lists"):  # inside lists
+        rg.from_awkward(ak.Array([[{"x": [1, 2], "y": 1}], [{"x": [3], "y": 2}]]))
     with pytest.raises(TypeError, match="tuples"):
         rg.from_awkward(ak.zip((ak.Array([1]), ak.Array([2]))))
 

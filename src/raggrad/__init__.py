@@ -11,9 +11,9 @@ backend ``jax.grad``, ``jax.jit`` and ``jax.vmap`` go through them. Start with :
 
 import importlib as _importlib
 
-from . import hep as hep  # rg.hep: NanoAOD files in chunks (uproot on use), soft selections
-from . import vector as vector  # rg.vector: Lorentz vectors (scikit-hep vector's names)
+from . import vector as vector  # rg.vector: Lorentz vectors; its record classes must be known
 from ._array import RaggedArray as RaggedArray
+from ._connect import awkward_protocol as _awkward_protocol  # noqa: F401  (ak.Array(x), ak.* of raggrad arrays)
 from ._connect.awkward import from_awkward as from_awkward
 from ._connect.awkward import to_awkward as to_awkward
 from ._dtypes import bool as bool  # noqa: A004
@@ -32,6 +32,7 @@ from ._dtypes import uint64 as uint64
 from ._errors import OptionTypeError as OptionTypeError
 from ._errors import OutputTooLargeError as OutputTooLargeError
 from ._errors import TracedStructureError as TracedStructureError
+from ._events import EventArray as EventArray
 from ._ops.activations import log_sigmoid as log_sigmoid
 from ._ops.activations import relu as relu
 from ._ops.activations import sigmoid as sigmoid
@@ -239,15 +240,26 @@ __array_api_version__ = "2024.12"
 __version__ = "0.1.0"
 
 
+# public submodules imported on first use (`rg.hep`, `from raggrad import hep`), so that
+# `import raggrad` stays fast: rg.dask needs the dask extra; rg.hep (NanoAOD files in chunks, soft
+# selections) registers ops only. rg.vector is imported above: `rg.zip(..., with_name="Momentum4D")`
+# and `rg.from_awkward` of vector records need its record classes from the start.
+_SUBMODULES = ("dask", "hep")
+
+
 def __getattr__(name: str) -> object:
-    # raggrad.dask needs the dask extra: imported on first use, so `import raggrad` imports no dask
-    if name == "dask":
-        return _importlib.import_module(".dask", __name__)
+    if name in _SUBMODULES:
+        return _importlib.import_module(f".{name}", __name__)
     msg = f"module {__name__!r} has no attribute {name!r}"
     raise AttributeError(msg)
 
 
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_SUBMODULES})
+
+
 __all__ = [
+    "EventArray",
     "OptionTypeError",
     "OutputTooLargeError",
     "RaggedArray",

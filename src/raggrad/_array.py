@@ -15,18 +15,19 @@ from __future__ import annotations
 import copy
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from . import _backends
 from ._bounded import BoundedAux, BoundedStructure
 from ._convert import content_to, dtype_of, limited_repr, nested_lists, parse_lists, slice_outer
+from ._dtypes import check_numeric
 from ._errors import OptionTypeError
 from ._registry import convert, numpy_functions, provided, ufuncs
 from ._structure import Structure
 
-__all__ = ["RaggedArray", "as_ragged", "wrap"]
+__all__ = ["RaggedArray", "as_ragged", "bounded_structure", "exact_structure", "wrap"]
 
 _REPR_WIDTH = 80
 
@@ -101,7 +102,7 @@ class RaggedArray:
     __slots__ = ("__weakref__", "_content", "_structure")
     __array_priority__ = 1000
 
-    _structure: Structure
+    _structure: Structure | BoundedStructure
     _content: Any
 
     def __new__(cls, *args: Any, **kwargs: Any) -> RaggedArray:
@@ -109,7 +110,7 @@ class RaggedArray:
         raise TypeError(msg)
 
     @classmethod
-    def _new(cls, structure: Structure, content: Any) -> RaggedArray:
+    def _new(cls, structure: Structure | BoundedStructure, content: Any) -> RaggedArray:
         obj = object.__new__(cls)
         obj._structure = structure
         obj._content = content
@@ -213,11 +214,12 @@ class RaggedArray:
         s = self._structure
         if self._nbatch == 0 and isinstance(s, BoundedStructure) and not s.stacked:
             return s.concrete_count("len(x)")
-        return self.shape[0]  # type: ignore[return-value]
+        return cast(int, self.shape[0])  # the outer length: always known
 
     def _members(self) -> list[RaggedArray]:
         """The members of a stack of bounded arrays (``rg.stack``)."""
         s = self._structure
+        assert isinstance(s, BoundedStructure)  # only a stack of bounded arrays has members
         return [RaggedArray._new(s.member(i), self._content[i]) for i in range(self._content.shape[0])]
 
     def _trimmed(self, name: str = "rg.trim") -> RaggedArray:
@@ -248,7 +250,9 @@ class RaggedArray:
         if isinstance(self._structure, BoundedStructure) and self._structure.stacked:
             return [member.to_list() for member in self._members()]
         x = self._trimmed("x.to_list()")
-        return nested_lists(x._structure, x._host_values(x._content), x._batch)
+        s = x._structure
+        assert isinstance(s, Structure)  # trimmed: exact
+        return cast(list[Any], nested_lists(s, x._host_values(x._content), x._batch))
 
     @staticmethod
     def _host_values(content: Any) -> np.ndarray:
@@ -259,7 +263,7 @@ class RaggedArray:
         (an inner array batched over the output's elements). Each element then shows as those lists.
         """
         if not isinstance(content, RaggedArray):
-            return _backends.backend_of(content).to_numpy(content)
+            return cast(_backends.Backend, _backends.backend_of(content)).to_numpy(content)
         rows = np.empty(content._batch, dtype=object)
         flat = rows.reshape(-1)
         lists = content.to_list()
@@ -270,7 +274,7 @@ class RaggedArray:
             flat[i] = item
         return rows
 
-    def to_backend(self, name: str, *, device: Any = None, dtype: Any = None) -> RaggedArray:
+    def to_backend(self, name: str | None, *, device: Any = None, dtype: Any = None) -> RaggedArray:
         """The same array on another backend (or device); see :func:`raggrad.to_backend`."""
         c, s = self._content, self._structure
         if isinstance(s, BoundedStructure) and dtype is None and self._backend.is_host and name:
@@ -309,7 +313,7 @@ class RaggedArray:
         dimensions as its content (``rg.to_dense``), under ``jax.jit`` too. For an array with ragged
         dimensions the attribute raises a ``TypeError`` that is also an ``AttributeError``, so JAX's
         operators (``w * x``) find none and leave ``x`` to raggrad's."""
-        return provided("jax_array")(self)
+        return cast(Callable[[], Any], provided("jax_array")(self))
 
     def __array_namespace__(self, *, api_version: str | None = None) -> Any:
         if api_version not in (None, "2023.12", "2024.12"):
@@ -342,6 +346,11 @@ class RaggedArray:
                 return NotImplemented
         return impl(*args, **kwargs)
 
+    def __awkward_function__(self, func: Any, array_likes: Any, args: Any, kwargs: Any) -> Any:
+        """awkward's protocol: ``ak.Array(x)`` and ``ak.*`` functions read :func:`raggrad.to_awkward`'s
+        layout (no loop over elements); inside ``jax.jit``/``grad`` they raise ``TypeError``."""
+        return provided("awkward_function")(func, args, kwargs)
+
     # ---- Python operators ---------------------------------------------------------------
     __add__, __radd__ = _binary(np.add)
     __sub__, __rsub__ = _binary(np.subtract)
@@ -359,7 +368,7 @@ class RaggedArray:
     __or__, __ror__ = _binary(np.bitwise_or)
     __lt__, __gt__ = _binary(np.less)[0], _binary(np.greater)[0]
     __le__, __ge__ = _binary(np.less_equal)[0], _binary(np.greater_equal)[0]
-    __eq__, __ne__ = _binary(np.equal)[0], _binary(np.not_equal)[0]  # type: ignore[assignment]
+    __eq__, __ne__ = _binary(np.equal)[0], _binary(np.not_equal)[0]
     __neg__ = _unary(np.negative)
     __pos__ = _unary(np.positive)
     __abs__ = _unary(np.absolute)
@@ -395,7 +404,7 @@ class RaggedArray:
         )
         raise ValueError(msg)
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # unhashable (Python's data model); typeshed: a method
 
     def __repr__(self) -> str:
         if not _is_concrete(self) or (
@@ -440,7 +449,7 @@ def _is_concrete(x: RaggedArray) -> bool:
 
 
 # ---- results and arguments ------------------------------------------------------------------
-def wrap(structure: Structure | None, content: Any, nbatch: int = 0) -> Any:
+def wrap(structure: Structure | BoundedStructure | None, content: Any, nbatch: int = 0) -> Any:
     """A result: a RaggedArray over ``content`` (inner dims read off it), or 0-d content itself."""
     shape = tuple(content.shape)
     if len(shape) == 0 or structure is None:
@@ -449,6 +458,20 @@ def wrap(structure: Structure | None, content: Any, nbatch: int = 0) -> Any:
         structure, nbatch = Structure(shape[0], (), ()), 0
     inner = shape[nbatch + 1 :]
     return RaggedArray._new(structure.with_inner(inner), content)
+
+
+def exact_structure(x: RaggedArray) -> Structure:
+    """The structure of ``x``, which the caller knows to be exact (not bounded)."""
+    s = x._structure
+    assert isinstance(s, Structure)
+    return s
+
+
+def bounded_structure(x: RaggedArray) -> BoundedStructure:
+    """The structure of ``x``, which the caller knows to be bounded."""
+    s = x._structure
+    assert isinstance(s, BoundedStructure)
+    return s
 
 
 def as_ragged(obj: Any, name: str, *, allow_scalar: bool = False, options: bool = False) -> Any:
@@ -474,6 +497,7 @@ def as_ragged(obj: Any, name: str, *, allow_scalar: bool = False, options: bool 
             msg = f"{name}: expected an array, not {type(obj).__name__} {obj!r}"
             raise TypeError(msg)
         backend, obj = _backends.get_backend("numpy"), np.asarray(obj)
+    check_numeric(backend.numpy_dtype(obj.dtype), name)  # str, object, torch.bfloat16: by name
     shape = tuple(obj.shape)
     if not shape:
         if allow_scalar:

@@ -20,13 +20,13 @@ import functools
 import json
 import keyword
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.lib.mixins import NDArrayOperatorsMixin
 
 from . import _backends
-from ._array import _REPR_WIDTH, RaggedArray, _is_concrete
+from ._array import _REPR_WIDTH, RaggedArray, _is_concrete, exact_structure
 from ._bounded import BoundedAux, BoundedStructure
 from ._convert import content_to, dtype_of, limited_repr, slice_outer
 from ._registry import numpy_functions, provided
@@ -56,7 +56,7 @@ class RecordArray(NDArrayOperatorsMixin):
     __slots__ = ("__weakref__", "_contents", "_name", "_names", "_structure")
     __array_priority__ = 1000
 
-    _structure: Structure
+    _structure: Structure | BoundedStructure
     _names: tuple[str, ...]
     _contents: tuple[Any, ...]
     #: the record name (awkward's ``with_name``, e.g. ``"Momentum4D"``) or None; it picks the
@@ -69,7 +69,11 @@ class RecordArray(NDArrayOperatorsMixin):
 
     @classmethod
     def _new(
-        cls, structure: Structure, names: tuple[str, ...], contents: tuple[Any, ...], name: str | None = None
+        cls,
+        structure: Structure | BoundedStructure,
+        names: tuple[str, ...],
+        contents: tuple[Any, ...],
+        name: str | None = None,
     ) -> RecordArray:
         # the class follows the record name (awkward's behaviours), whichever class is asked
         obj = object.__new__(_CLASSES.get(name, RecordArray) if name is not None else RecordArray)
@@ -200,7 +204,9 @@ class RecordArray(NDArrayOperatorsMixin):
     def to_list(self) -> list[Any]:
         """Nested Python lists of dicts, one dict per innermost element (a tuple record: tuples)."""
         columns = [a.to_list() for a in self._arrays()]
-        return _zip_lists(self._names, columns, self.ndim, _values if is_tuple(self._names) else dict)
+        return cast(
+            list[Any], _zip_lists(self._names, columns, self.ndim, _values if is_tuple(self._names) else dict)
+        )
 
     def to_backend(self, name: str, *, device: Any = None) -> RecordArray:
         """The same record on another backend (or device); see :func:`raggrad.to_backend`."""
@@ -226,6 +232,11 @@ class RecordArray(NDArrayOperatorsMixin):
             raise error
         return impl(*args, **kwargs)  # structure ops handle records; the others raise TypeError
 
+    def __awkward_function__(self, func: Any, array_likes: Any, args: Any, kwargs: Any) -> Any:
+        """awkward's protocol, as :meth:`RaggedArray.__awkward_function__`: ``ak.Array(rec)`` and
+        ``ak.*`` read :func:`raggrad.to_awkward`'s layout, record name included."""
+        return provided("awkward_function")(func, args, kwargs)
+
     def __iter__(self) -> Any:
         for i in range(len(self)):
             yield self[i]
@@ -234,15 +245,16 @@ class RecordArray(NDArrayOperatorsMixin):
         msg = f"the truth value of a record array of type {self.type!r} is ambiguous"
         raise ValueError(msg)
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # unhashable (Python's data model); typeshed: a method
 
     def __repr__(self) -> str:
         if not builtins.all(_is_concrete(a) for a in self._arrays()):
             return f"<{type(self).__name__} ?? type={self.type!r}>"
-        arrays = self._arrays()
+        arrays = [a._trimmed("repr") for a in self._arrays()]  # a bounded record: the lists in use
         if not arrays[0]._nbatch and len(self) > _REPR_WIDTH:
             arrays = [
-                RaggedArray._new(*slice_outer(a._structure, a._content, 0, 0, _REPR_WIDTH)) for a in arrays
+                RaggedArray._new(*slice_outer(exact_structure(a), a._content, 0, 0, _REPR_WIDTH))
+                for a in arrays
             ]
         shown = _values if is_tuple(self._names) else _ShownRecord
         rows = _zip_lists(self._names, [a.to_list() for a in arrays], arrays[0].ndim, shown)
@@ -279,7 +291,7 @@ def _values(pairs: Any) -> tuple[Any, ...]:
     return tuple(v for _, v in pairs)
 
 
-class _ShownRecord(dict):
+class _ShownRecord(dict[str, Any]):
     """A dict shown the way awkward shows a record: ``{pt: 1.0, eta: 0.5}``."""
 
     def __repr__(self) -> str:

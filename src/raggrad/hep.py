@@ -7,6 +7,8 @@ uproot):
   record) into raggrad arrays grouped the NanoAOD way: ``Muon_pt``, ``Muon_eta`` become the record
   ``"Muon"`` with fields ``pt``, ``eta``; the counter ``nMuon`` is checked against the lists;
   branches without a prefix (``genWeight``) stay arrays of their own.
+- :func:`events` makes the same grouping one event record (:class:`raggrad.EventArray`):
+  ``events.Muon.pt``, ``events.MET_pt``, ``events[mask]``.
 - :func:`iterate` reads files in chunks of ``step_size`` entries and yields those collections as
   **bounded** arrays whose capacities are the same for every chunk, so a jitted function is
   compiled once for all chunks (``docs/user-guide/bounded.md``).
@@ -30,7 +32,7 @@ import math
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -38,6 +40,7 @@ from ._array import RaggedArray
 from ._axes import classify_axis
 from ._bounded import bucket
 from ._connect.awkward import from_awkward
+from ._events import EventArray, from_event_fields
 from ._ops.activations import sigmoid
 from ._ops.bounded import with_capacity
 from ._ops.common import back, moved, new, single
@@ -52,7 +55,7 @@ from ._ops.reductions import sum as rg_sum
 from ._records import RecordArray
 from ._registry import Spec, register
 
-__all__ = ["at_least", "collections", "iterate", "soft_histogram"]
+__all__ = ["at_least", "collections", "events", "iterate", "soft_histogram"]
 
 _TESTED = "tests/test_physics_analysis.py and tests/test_uproot_io.py check it against awkward, NumPy and {}"
 Chunk = dict[str, RaggedArray | RecordArray]
@@ -116,53 +119,117 @@ def collections(events: Any, /, *, where: str = "") -> Chunk:
     >>> sorted(chunk), chunk["Muon"].type, chunk["genWeight"].to_list()
     (['Muon', 'genWeight'], '2 * var * {pt: float64, eta: float64}', [1.0, 0.5])
     """
-    ak = sys.modules.get("awkward")
-    if ak is None or not isinstance(events, ak.Array) or not events.fields:
-        msg = (
-            f"rg.hep.collections: expected an awkward record of branches (tree.arrays([...])), "
-            f"not {type(events).__name__}"
-        )
-        raise TypeError(msg)
+    _check_events(events, "rg.hep.collections")
     at = f" ({where})" if where else ""
     groups, alone = _group(events.fields)
     out: Chunk = {}
     for coll, fields in groups.items():
-        if coll in alone:
-            msg = f"rg.hep.collections: branch {coll!r} has the name of the collection {coll}_*{at}"
-            raise ValueError(msg)
-        arrays = {field: from_awkward(events[branch]) for field, branch in fields.items()}
-        first_field = next(iter(fields))
-        first = arrays[first_field]
-        if first._structure.nlevels:  # a collection of lists: every field and the counter agree
-            want = _counts(first)
-            for field, a in arrays.items():
-                got = _counts(a) if a._structure.nlevels else None
-                if got is None or len(got) != len(want) or not np.array_equal(got, want):
-                    entry = 0 if got is None else _first_difference(got, want)
-                    msg = (
-                        f"rg.hep.collections: branches {fields[first_field]!r} and {fields[field]!r} of "
-                        f"collection {coll!r} have different lists{at}: in entry {entry}, "
-                        f"{want[entry]} vs {'one value' if got is None else got[entry]}; the branches "
-                        "of one collection share its counter"
-                    )
-                    raise ValueError(msg)
-            counter = f"n{coll}"
-            if counter in alone:
-                alone.remove(counter)
-                n = np.asarray(events[counter])
-                if n.shape != want.shape or not np.array_equal(n, want):
-                    entry = _first_difference(n, want) if n.shape == want.shape else 0
-                    msg = (
-                        f"rg.hep.collections: counter {counter!r} disagrees with the lists of "
-                        f"{fields[first_field]!r}{at}: in entry {entry}, {counter} = {n[entry]} but "
-                        f"{want[entry]} values; the file is corrupt or the branches come from "
-                        "different trees"
-                    )
-                    raise ValueError(msg)
-        out[coll] = _zip(arrays)
+        out[coll] = _collection(events, coll, fields, alone, at, "rg.hep.collections")
     for name in alone:
-        out[name] = from_awkward(events[name])
+        out[name] = _branch(events, name, "rg.hep.collections")
     return out
+
+
+def _branch(events: Any, name: str, fn: str) -> RaggedArray | RecordArray:
+    x = from_awkward(events[name])
+    if isinstance(x, EventArray):
+        msg = (
+            f"{fn}: branch {name!r} holds records whose fields have different lists; NanoAOD "
+            "branches hold numbers"
+        )
+        raise TypeError(msg)
+    return x
+
+
+def _check_events(events: Any, fn: str) -> None:
+    ak = sys.modules.get("awkward")
+    if ak is None or not isinstance(events, ak.Array) or not events.fields:
+        msg = (
+            f"{fn}: expected an awkward record of branches (tree.arrays([...])), not {type(events).__name__}"
+        )
+        raise TypeError(msg)
+
+
+def _collection(
+    events: Any, coll: str, fields: dict[str, str], alone: list[str], at: str, fn: str
+) -> RecordArray:
+    """The branches ``fields`` of collection ``coll`` as one record, their lists and the counter
+    ``n<coll>`` checked (and removed from ``alone``)."""
+    if coll in alone:
+        msg = f"{fn}: branch {coll!r} has the name of the collection {coll}_*{at}"
+        raise ValueError(msg)
+    arrays = {field: _branch(events, branch, fn) for field, branch in fields.items()}
+    first_field = next(iter(fields))
+    first = arrays[first_field]
+    if not isinstance(first, RaggedArray):
+        msg = f"{fn}: branch {fields[first_field]!r} holds records; NanoAOD branches hold numbers{at}"
+        raise TypeError(msg)
+    if first._structure.nlevels:  # a collection of lists: every field and the counter agree
+        want = _counts(first)
+        for field, a in arrays.items():
+            got = _counts(a) if isinstance(a, RaggedArray) and a._structure.nlevels else None
+            if got is None or len(got) != len(want) or not np.array_equal(got, want):
+                entry = 0 if got is None else _first_difference(got, want)
+                msg = (
+                    f"{fn}: branches {fields[first_field]!r} and {fields[field]!r} of "
+                    f"collection {coll!r} have different lists{at}: in entry {entry}, "
+                    f"{want[entry]} vs {'one value' if got is None else got[entry]}; the branches "
+                    "of one collection share its counter"
+                )
+                raise ValueError(msg)
+        counter = f"n{coll}"
+        if counter in alone:
+            alone.remove(counter)
+            n = np.asarray(events[counter])
+            if n.shape != want.shape or not np.array_equal(n, want):
+                entry = _first_difference(n, want) if n.shape == want.shape else 0
+                msg = (
+                    f"{fn}: counter {counter!r} disagrees with the lists of "
+                    f"{fields[first_field]!r}{at}: in entry {entry}, {counter} = {n[entry]} but "
+                    f"{want[entry]} values; the file is corrupt or the branches come from "
+                    "different trees"
+                )
+                raise ValueError(msg)
+    record: RecordArray = _zip(arrays)
+    return record
+
+
+@register("hep.events", "creation", spec=Spec(exempt=_TESTED.format("uproot"), derivative="none"))
+def events(events: Any, /, *, where: str = "") -> EventArray:
+    """NanoAOD branches (an awkward record, as ``tree.arrays([...])`` gives) as one event record.
+
+    The branches ``<Collection>_<field>`` of a collection of lists become the record field
+    ``<Collection>`` (``events.Muon``, fields ``pt``, ``eta``, ...), checked as
+    :func:`collections` checks them: the fields share their lists and the counter ``n<Collection>``
+    agrees with them (``ValueError`` naming the branches and the entry otherwise); the counter is
+    left out (``rg.num(events.Muon, axis=1)`` gives it). Every other branch (``MET_pt``,
+    ``genWeight``, ``HLT_IsoMu24``, a branch of lists without partners) stays a field of its own
+    name, as it is in the file. Arrays stay on the host (NumPy), with awkward's dtypes.
+
+    >>> import awkward as ak, raggrad as rg
+    >>> tree = ak.Array({"nMuon": [2, 0], "Muon_pt": [[40.0, 15.0], []], "Muon_eta": [[0.1, -1.0], []],
+    ...                  "MET_pt": [10.0, 20.0]})
+    >>> events = rg.hep.events(tree)
+    >>> events.type
+    '2 * {Muon: var * {pt: float64, eta: float64}, MET_pt: float64}'
+    >>> events.Muon[events.Muon.pt > 20].pt.to_list(), events.MET_pt.to_list()
+    ([[40.0], []], [10.0, 20.0])
+    """
+    _check_events(events, "rg.hep.events")
+    at = f" ({where})" if where else ""
+    groups, alone = _group(events.fields)
+    collections_ = {}
+    for coll, fields in groups.items():
+        branch = events[next(iter(fields.values()))]
+        if branch.ndim < 2 and f"n{coll}" not in alone:  # per event (MET_pt, HLT_*): plain fields
+            alone.extend(fields.values())
+            continue
+        collections_[coll] = _collection(events, coll, fields, alone, at, "rg.hep.events")
+    out: dict[str, Any] = dict(collections_)
+    for name in events.fields:  # the other branches in the file's order
+        if name in alone:
+            out[name] = from_awkward(events[name])
+    return from_event_fields(out, "rg.hep.events")
 
 
 def _paths(files: Any) -> list[str]:
@@ -311,7 +378,7 @@ def _exclusive_cumprod(a: RaggedArray) -> RaggedArray:
     xp, nb = a._backend.xp, a._nbatch
     c = moved(a)
     previous = new(a._structure, back(a._backend, xp.concat([xp.ones_like(c[:1]), c[:-1]], axis=0), nb), nb)
-    return cumulative_prod(where(local_index(a, axis=-1) == 0, 1.0, previous), axis=-1)
+    return cast(RaggedArray, cumulative_prod(where(local_index(a, axis=-1) == 0, 1.0, previous), axis=-1))
 
 
 @register(
@@ -359,13 +426,13 @@ def at_least(weights: Any, n: int = 1, /, *, axis: int = -1) -> RaggedArray:
         )
         raise NotImplementedError(msg)
     if n == 0:
-        return ones_like(rg_sum(w, axis=-1))
+        return cast(RaggedArray, ones_like(rg_sum(w, axis=-1)))
     a = 1 - w
     if n == 1:
-        return 1 - prod(a, axis=-1)
+        return cast(RaggedArray, 1 - prod(a, axis=-1))
     before = _exclusive_cumprod(a)
     after = flip(_exclusive_cumprod(flip(a, axis=-1)), axis=-1)
-    return rg_sum(w * before * (1 - after), axis=-1)
+    return cast(RaggedArray, rg_sum(w * before * (1 - after), axis=-1))
 
 
 def _logistic(z: Any) -> Any:

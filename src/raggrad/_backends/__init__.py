@@ -14,7 +14,7 @@ import importlib
 import importlib.abc
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -59,7 +59,7 @@ def get_backend(name: str | Backend) -> Backend:
         msg = f"backend {name!r} needs the {name} package: pip install 'raggrad[{name}]'"
         raise ImportError(msg) from exc
     backend = _loaded[name] = module.BACKEND
-    return backend
+    return cast(Backend, backend)
 
 
 def loaded() -> tuple[Backend, ...]:
@@ -98,17 +98,19 @@ def parse_dtype(spec: Any, name: str) -> np.dtype:
     try:
         dtype = np.dtype(spec)
     except TypeError:
+        own = ""  # the reason of the backend whose library made ``spec`` (torch.bfloat16)
         for backend in loaded():
             try:
                 dtype = backend.numpy_dtype(spec)
                 break
-            except TypeError:
-                continue
+            except TypeError as exc:
+                if type(spec).__module__.partition(".")[0] == backend.name:
+                    own = str(exc)
         else:
-            msg = f"{name}: {spec!r} is not a dtype raggrad knows"
+            msg = f"{name}: {own or f'{spec!r} is not a dtype raggrad knows'}"
             raise TypeError(msg) from None
     check_numeric(dtype, name)
-    return dtype
+    return cast(np.dtype, dtype)
 
 
 # ---- pytrees ---------------------------------------------------------------------------------
@@ -143,8 +145,10 @@ class _AfterJaxImport(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
         if fullname != "jax":
             return None
-        sys.meta_path.remove(self)
+        # stays in sys.meta_path until jax runs: importlib.util.find_spec("jax") asks too
         for finder in sys.meta_path:
+            if finder is self:
+                continue
             find = getattr(finder, "find_spec", None)
             spec = find(fullname, path, target) if find is not None else None
             if spec is not None:
@@ -163,6 +167,8 @@ class _AfterJaxImport(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def exec_module(self, module: Any) -> None:
         # the module keeps jax's own loader (importlib.resources and reloads look at it)
         module.__loader__ = module.__spec__.loader = self._loader
+        if self in sys.meta_path:
+            sys.meta_path.remove(self)
         self._loader.exec_module(module)
         _register_with_jax()
 

@@ -13,9 +13,10 @@ rules (``ak.validity_error``): a non-empty list lies inside its content and star
 
 from __future__ import annotations
 
+import builtins
 import math
 import sys
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -23,6 +24,7 @@ from .. import _backends
 from .._array import RaggedArray
 from .._convert import dtype_of
 from .._dtypes import check_numeric
+from .._events import EventArray, from_event_fields
 from .._ops.construction import host_ints
 from .._records import RecordArray, from_fields, is_tuple
 from .._registry import converter, register
@@ -43,6 +45,16 @@ Selection = tuple[int, int] | np.ndarray
 Part = tuple[list[np.ndarray], list[np.ndarray | None], Any]
 
 
+class _Fields(dict[str, Part]):
+    """The parts of a record's fields, with its record name (awkward's ``with_name``) or None."""
+
+    def __init__(self, parts: dict[str, Part], name: Any, *, optional: bool = False) -> None:
+        super().__init__(parts)
+        self.name: str | None = name if isinstance(name, str) else None
+        #: an option above the record, its mask pushed into the fields (``?{x: float64}``)
+        self.optional = optional
+
+
 def _ak() -> Any:
     try:
         import awkward as ak  # in-function: awkward is optional and slow to import
@@ -53,7 +65,7 @@ def _ak() -> Any:
 
 
 @register("from_awkward", "creation", options=True)
-def from_awkward(a: Any) -> RaggedArray | RecordArray:
+def from_awkward(a: Any) -> RaggedArray | RecordArray | EventArray:
     """A RaggedArray from an awkward Array of numbers in lists (any depth, regular or var).
 
     Gives exactly the lists awkward shows, whatever its buffers hold out of view. Supported
@@ -62,7 +74,10 @@ def from_awkward(a: Any) -> RaggedArray | RecordArray:
     UnmaskedArray: missing values, at any level but inside a regular dimension), EmptyArray (as
     float64), and RecordArray whose fields have the same lists (a :class:`raggrad.RecordArray`;
     lists or regular dimensions inside the fields are zipped to full depth, as ``ak.zip`` does, so
-    each field keeps awkward's values; an option above the record, not inside one field). Regular
+    each field keeps awkward's values; an option above the record, not inside one field), and a
+    record whose fields have different lists below the outer dimension (a NanoAOD event: ``nMuon``
+    beside ``Muon_pt``, or a field holding records) as a :class:`raggrad.EventArray`, each field
+    its own array. The record name (``ak.with_name``, parameter ``__record__``) is kept. Regular
     dimensions above a ragged one (or above a record of lists) become ragged dimensions of equal
     lengths. Unions, tuples, strings and missing values inside a regular dimension or a single
     field raise ``TypeError`` naming the layout. Offsets, starts/stops or an index that break awkward's
@@ -73,6 +88,8 @@ def from_awkward(a: Any) -> RaggedArray | RecordArray:
     '2 * var * float64'
     >>> rg.from_awkward(ak.Array([[1.0, 2.0], [3.0], [100.0]])[:2]).values.tolist()
     [1.0, 2.0, 3.0]
+    >>> rg.from_awkward(ak.Array({"MET_pt": [10.0, 20.0], "Muon_pt": [[40.0, 30.0], []]})).type
+    '2 * {MET_pt: float64, Muon_pt: var * float64}'
     """
     ak = _ak()
     if isinstance(a, ak.Array):
@@ -88,8 +105,15 @@ def from_awkward(a: Any) -> RaggedArray | RecordArray:
     length = len(layout)
     levels, masks, leaf = _walk(layout, (0, length))
     outer = [Segments(o) for o in levels]  # shared by the fields of a record
-    if isinstance(leaf, dict):  # awkward's with_name (e.g. "Momentum4D") stays the record name
-        return _record(leaf, length, outer, masks, layout.purelist_parameter("__record__"))
+    return _converted(length, outer, masks, leaf)
+
+
+def _converted(
+    length: int, outer: list[Any], masks: list[Any], leaf: Any
+) -> RaggedArray | RecordArray | EventArray:
+    """The array of a delivered part under the lists ``outer``: numbers, or a record."""
+    if isinstance(leaf, _Fields):  # awkward's with_name (e.g. "Momentum4D") stays the record name
+        return _record(leaf, length, outer, masks, leaf.name)
     return _array(length, outer, masks, leaf)
 
 
@@ -99,8 +123,12 @@ def _array(length: int, levels: list[Any], masks: list[Any], data: Any) -> Ragge
 
 
 def _record(
-    parts: dict[str, Part], length: int, outer: list[Segments], masks: list[Any], with_name: Any
-) -> RecordArray:
+    parts: dict[str, Part], length: int, outer: list[Segments], masks: list[Any], with_name: str | None
+) -> RecordArray | EventArray:
+    """A record of one structure (fields zipped to full depth); at the outer dimension (no lists
+    above it), fields with different lists or records make an event record instead."""
+    if not outer and builtins.any(isinstance(leaf, dict) for _, _, leaf in parts.values()):
+        return _events(parts, length, masks, with_name)
     arrays = {}
     for name, (levels, field_masks, leaf) in parts.items():
         if isinstance(leaf, dict):
@@ -116,14 +144,34 @@ def _record(
     first = arrays[names[0]]._structure
     for name in names[1:]:
         s = arrays[name]._structure
+        if s != first and not outer:
+            return _events(parts, length, masks, with_name)
         if s != first:
+            where = (
+                first.first_difference(s) if isinstance(first, Structure) and isinstance(s, Structure) else ""
+            )
             msg = (
                 f"{_NAME}: record fields {names[0]!r} and {name!r} have different lists "
-                f"({first.first_difference(s)}); raggrad records need fields of one structure "
+                f"({where}); raggrad records need fields of one structure "
                 "(ak.zip them to full depth)"
             )
             raise TypeError(msg)
-    return from_fields(arrays, _NAME, with_name if isinstance(with_name, str) else None)
+    return from_fields(arrays, _NAME, with_name)
+
+
+def _events(parts: dict[str, Part], length: int, masks: list[Any], with_name: str | None) -> EventArray:
+    """An event record: each field its own array below the shared outer dimension."""
+    if masks[-1] is not None or getattr(parts, "optional", False):
+        msg = (
+            f"{_NAME}: missing records ('?{{...}}') whose fields have different lists are not "
+            "supported; ak.fill_none or ak.drop_none them first"
+        )
+        raise TypeError(msg)
+    fields = {
+        name: _converted(length, [Segments(o) for o in levels], field_masks, leaf)
+        for name, (levels, field_masks, leaf) in parts.items()
+    }
+    return from_event_fields(fields, _NAME, with_name)
 
 
 # ---- the walk: each node delivers the items selected from it ------------------------------------
@@ -163,7 +211,8 @@ def _walk(node: Any, sel: Selection) -> Part:
             msg = f"{_NAME}: layout RecordArray without fields is not supported"
             raise TypeError(msg)
         # node.contents, not node.content(name): the whole fields, checked as awkward checks them
-        return [], [None], {name: _walk(c, sel) for name, c in zip(node.fields, node.contents, strict=True)}
+        parts = {name: _walk(c, sel) for name, c in zip(node.fields, node.contents, strict=True)}
+        return [], [None], _Fields(parts, node.parameter("__record__"))
     if cls in _OPTIONS:
         return _option(node, cls, sel)
     if cls == "UnionArray":
@@ -281,8 +330,9 @@ def _expand(levels: list[Any], masks: list[Any], leaf: Any, present: np.ndarray)
     """A part delivered for the present items only, spread over all items (``present``)."""
     if present.all():
         return levels, [_both(masks[0], present), *masks[1:]], leaf
-    if isinstance(leaf, dict) and not levels:  # records: each field spreads, holds their mask
-        return [], [None], {name: _expand(*part, present) for name, part in leaf.items()}
+    if isinstance(leaf, _Fields) and not levels:  # records: each field spreads, holds their mask
+        spread = {name: _expand(*part, present) for name, part in leaf.items()}
+        return [], [None], _Fields(spread, leaf.name, optional=True)
     first = _both(masks[0], present, spread=True)
     if levels:  # a missing list is empty
         lengths = np.zeros(len(present), dtype=np.int64)
@@ -301,7 +351,7 @@ def _both(a: np.ndarray | None, b: np.ndarray | None, *, spread: bool = False) -
         out = b.copy()
         out[b] = a
         return out
-    return a & b
+    return cast(np.ndarray, a & b)
 
 
 def _regular(node: Any, sel: Selection) -> Part:
@@ -322,11 +372,10 @@ def _regular(node: Any, sel: Selection) -> Part:
         # above a record of numbers: an inner dimension of every field ('2 * 3 * {x: float64}')
         for _, m, _ in leaf.values():
             _no_mask_inside(m)
-        return (
-            [],
-            [None],
-            {name: ([], [None], f.reshape((count, size, *f.shape[1:]))) for name, (_, _, f) in leaf.items()},
-        )
+        reshaped: dict[str, Part] = {
+            name: ([], [None], f.reshape((count, size, *f.shape[1:]))) for name, (_, _, f) in leaf.items()
+        }
+        return [], [None], _Fields(reshaped, leaf.name)
     return [np.arange(count + 1, dtype=np.int64) * size, *levels], [None, *masks], leaf
 
 
@@ -350,14 +399,19 @@ converter(_is_awkward)(from_awkward)
 
 
 @register("to_awkward", "conversion", differentiable=False, options=True)
-def to_awkward(x: RaggedArray | RecordArray) -> Any:
+def to_awkward(x: RaggedArray | RecordArray | EventArray) -> Any:
     """An awkward Array (numpy backend) with the same lists and values; batched dims are regular.
+
+    An event record becomes awkward's record of its fields (``ak.zip(..., depth_limit=1)``); a
+    record name becomes the parameter ``__record__`` (awkward's ``with_name``).
 
     >>> import raggrad as rg
     >>> rg.to_awkward(rg.array([[1, 2], [3]])).tolist()
     [[1, 2], [3]]
     """
     ak = _ak()
+    if isinstance(x, EventArray):
+        return _events_to_awkward(ak, x)
     if isinstance(x, RecordArray):
         names, arrays = x.fields, [x[name] for name in x.fields]
         parameters = {"__record__": x._name} if x._name is not None else None
@@ -366,6 +420,7 @@ def to_awkward(x: RaggedArray | RecordArray) -> Any:
     else:
         msg = f"rg.to_awkward: expected a RaggedArray or RecordArray, not {type(x).__name__}"
         raise TypeError(msg)
+    arrays = [a._trimmed("rg.to_awkward") for a in arrays]  # a bounded array: the lists in use
     x = arrays[0]
     s = x._structure
     batch = x._batch
@@ -407,3 +462,15 @@ def _masked(ak: Any, node: Any, mask: np.ndarray | None) -> Any:
     if mask is None:
         return node
     return ak.contents.ByteMaskedArray(ak.index.Index8(mask.view(np.int8).copy()), node, valid_when=True)
+
+
+def _events_to_awkward(ak: Any, x: EventArray) -> Any:
+    if x.ndim != 1:
+        msg = (
+            f"rg.to_awkward: an event record with batch dims ({x.type!r}) is not supported; "
+            "convert each member"
+        )
+        raise NotImplementedError(msg)
+    layouts = [to_awkward(f).layout for f in x._fields]
+    parameters = {"__record__": x._name} if x._name is not None else None
+    return ak.Array(ak.contents.RecordArray(layouts, list(x._names), length=len(x), parameters=parameters))

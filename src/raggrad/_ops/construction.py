@@ -13,18 +13,19 @@ content; lengths must be non-negative and their sum must fit in int64.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from .. import _backends
-from .._array import RaggedArray, as_ragged
+from .._array import RaggedArray, as_ragged, bounded_structure, exact_structure
 from .._axes import as_index, classify_axis
 from .._bounded import BoundedStructure
 from .._broadcast import common_backend
 from .._convert import content_to, dtype_of, is_listlike, parse_lists, slice_outer
 from .._dtypes import check_numeric
 from .._errors import OptionTypeError, check_concrete
+from .._events import EventArray
 from .._options import element_mask
 from .._records import RecordArray, fieldwise
 from .._registry import convert, register
@@ -64,7 +65,7 @@ def array(obj: Any, *, dtype: Any = None, backend: str | None = None, device: An
     >>> rg.array([[0.5], [1.5, 2.5]], backend="jax").type
     '2 * var * float32'
     """
-    if isinstance(obj, RaggedArray):
+    if isinstance(obj, RaggedArray | EventArray):  # EventArray: from an awkward record of events
         return obj.to_backend(backend, device=device, dtype=dtype)
     converted = convert(obj)  # awkward Arrays and other registered foreign arrays
     if converted is not None:
@@ -132,14 +133,14 @@ def asarray(
         msg = "rg.asarray: copy=False, but the array must be copied (its dtype, backend or device changes)"
         raise ValueError(msg)
     if copy and shares:
-        b = _backends.backend_of(content)
+        b = cast(_backends.Backend, _backends.backend_of(content))  # content shares a backend array
         content = b.xp.asarray(content, copy=True)
         return RaggedArray._new(out._structure, content) if isinstance(out, RaggedArray) else content
     return out
 
 
 # ---- validated integer arrays ------------------------------------------------------------------
-def host_ints(values: Any, name: str, what: str) -> np.ndarray:
+def host_ints(values: Any, name: str, what: str, traced: str = "") -> np.ndarray:
     """A 1-d int64 host array of ``values`` (offsets, lengths, counts), range-checked.
 
     Unsigned values past the int64 range and Python ints too large for int64 raise ``ValueError``
@@ -152,7 +153,7 @@ def host_ints(values: Any, name: str, what: str) -> np.ndarray:
         values = values._content
     backend = _backends.backend_of(values)
     if backend is not None:
-        check_concrete(backend, values, name, what)
+        check_concrete(backend, values, name, what, traced)
         values = backend.to_numpy(values)
     try:
         arr = np.asarray(values)
@@ -183,7 +184,7 @@ def lengths_to_offsets(lengths: Any, name: str, what: str = "lengths") -> np.nda
         i = int(np.argmax(lens < 0))
         msg = f"{name}: {what} must be non-negative, got {int(lens[i])} at {what}[{i}]"
         raise ValueError(msg)
-    return offsets_from_lengths(lens, name)
+    return cast(np.ndarray, offsets_from_lengths(lens, name))
 
 
 def _outer_length(content: Any) -> int:
@@ -211,6 +212,14 @@ def _as_content(content: Any, name: str) -> Any:
     return content
 
 
+#: what to do instead of tracing offsets
+_TRACED_OFFSETS = (
+    "Compute them outside the transformation, or pass the lengths with a static number of list "
+    "slots: rg.from_lengths(offsets[1:] - offsets[:-1], content, capacity=...) gives a bounded "
+    "array whose lengths may be traced (rg.with_capacity makes an input bounded)."
+)
+
+
 @register("from_offsets", "creation", options=True)
 def from_offsets(offsets: Any, content: Any, *, validate: bool = True) -> RaggedArray:
     """One ragged level over ``content`` (a backend array, or a RaggedArray to nest levels).
@@ -227,7 +236,7 @@ def from_offsets(offsets: Any, content: Any, *, validate: bool = True) -> Ragged
     [[1.0, None], [3.0]]
     """
     name = "rg.from_offsets"
-    offs = host_ints(offsets, name, "offsets")
+    offs = host_ints(offsets, name, "offsets", _TRACED_OFFSETS)
     if len(offs) == 0:
         msg = f"{name}: offsets must be a non-empty 1-d array, got shape {offs.shape}"
         raise ValueError(msg)
@@ -256,9 +265,10 @@ def _over(offs: np.ndarray, content: Any) -> RaggedArray:
     start, stop = int(offs[0]), int(offs[-1])
     if start != 0 or stop != _outer_length(content):
         offs = offs - start
-        if isinstance(content, RaggedArray):
+        if isinstance(content, RaggedArray):  # a bounded one first becomes its lists in use
+            content = content._trimmed("rg.from_offsets")
             content = RaggedArray._new(
-                *slice_outer(content._structure, content._content, content._nbatch, start, stop)
+                *slice_outer(exact_structure(content), content._content, content._nbatch, start, stop)
             )
         else:
             content = content[start:stop]
@@ -323,7 +333,7 @@ def _bounded_level(lengths: Any, content: Any, capacity: Any, name: str) -> Ragg
     total = offsets[-1]
     if isinstance(content, RaggedArray):
         inner = content if mb.is_bounded(content) else mb.bind(content)
-        s = inner._structure
+        s = bounded_structure(inner)
         checks.append(
             (
                 total == s.count,
@@ -352,7 +362,7 @@ def to_list(x: Any) -> Any:
     >>> rg.to_list(rg.array([[1, 2], [3]]))
     [[1, 2], [3]]
     """
-    if isinstance(x, (RaggedArray, RecordArray)):
+    if isinstance(x, (RaggedArray, RecordArray, EventArray)):
         return x.to_list()
     backend = _backends.backend_of(x)
     return (backend.to_numpy(x) if backend else np.asarray(x)).tolist()
@@ -411,7 +421,7 @@ def to_backend(x: Any, name: str, *, device: Any = None) -> Any:
     >>> rg.to_backend(rg.array([[1.0], []]), "jax").backend
     'jax'
     """
-    if isinstance(x, RaggedArray):
+    if isinstance(x, RaggedArray | EventArray):
         return x.to_backend(name, device=device)
     return content_to(x, None, name, device)
 
@@ -508,7 +518,7 @@ def to_padded(x: RaggedArray, length: int | None = None, *, fill_value: Any = 0)
 
 def _bounded_padded(x: RaggedArray, width: int, fill_value: Any) -> tuple[Any, Any]:
     """:func:`to_padded` of a bounded array: one gather with out-of-range slots filled."""
-    s, backend, nb = x._structure, x._backend, x._nbatch
+    s, backend, nb = bounded_structure(x), x._backend, x._nbatch
     xp, rows = backend.xp, s.capacities[0]
     columns = xp.arange(width, dtype=s.count.dtype)
     mask = columns[None, :] < s.lengths(0)[:, None]

@@ -9,9 +9,10 @@ from __future__ import annotations
 import builtins
 import itertools
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, overload
 
 from .._array import RaggedArray
+from .._events import EventArray, from_event_fields
 from .._records import RecordArray, fieldwise, from_fields, is_tuple
 from .._registry import provide, register
 from .common import single
@@ -21,8 +22,22 @@ from .manipulation import broadcast_arrays
 __all__ = ["fields", "unzip", "values_astype", "with_field", "zip"]
 
 
+@overload
+def zip(
+    arrays: Mapping[str, Any] | Sequence[Any], /, *, with_name: str | None = None, depth_limit: None = None
+) -> RecordArray: ...
+@overload
+def zip(
+    arrays: Mapping[str, Any] | Sequence[Any], /, *, with_name: str | None = None, depth_limit: int
+) -> EventArray: ...
 @register("zip", "structural", awkward="ak.zip")
-def zip(arrays: Mapping[str, Any] | Sequence[Any], /, *, with_name: str | None = None) -> RecordArray:
+def zip(
+    arrays: Mapping[str, Any] | Sequence[Any],
+    /,
+    *,
+    with_name: str | None = None,
+    depth_limit: int | None = None,
+) -> RecordArray | EventArray:
     """Fields broadcast to one structure and joined as a record array, as ``ak.zip``.
 
     Values broadcast with the usual rules, so a per-event field (one value per list) is repeated
@@ -30,6 +45,11 @@ def zip(arrays: Mapping[str, Any] | Sequence[Any], /, *, with_name: str | None =
     of arrays makes awkward's tuples, records of unnamed fields ``"0"``, ``"1"`` ...; a dict
     whose keys are exactly ``"0"``, ``"1"`` ... makes tuples too (awkward would make records).
     ``with_name`` names the records (awkward's ``with_name``, e.g. ``"Momentum4D"``).
+
+    ``depth_limit=1`` joins the fields at the outer dimension only, each keeping its own lists
+    (a record array, a per-event array, another event record): an :class:`raggrad.EventArray`,
+    ``n * {MET_pt: float64, Muon: var * {pt: float64}}``. The fields must have one outer length
+    (``ValueError`` naming the fields and lengths otherwise); nothing is broadcast.
 
     >>> import raggrad as rg
     >>> mu = rg.zip({"pt": rg.array([[30.0, 15.0], [7.0]]), "run": rg.array([1, 2])})
@@ -40,10 +60,31 @@ def zip(arrays: Mapping[str, Any] | Sequence[Any], /, *, with_name: str | None =
     >>> pairs = rg.zip([rg.array([[1, 2], []]), rg.array([[3, 4], []])])
     >>> pairs.type, pairs.to_list()
     ('2 * var * (int64, int64)', [[(1, 3), (2, 4)], []])
+    >>> events = rg.zip({"MET_pt": rg.array([5.0, 7.0]), "Muon": mu}, depth_limit=1)
+    >>> events.type
+    '2 * {MET_pt: float64, Muon: var * {pt: float64, run: int64}}'
     """
     if with_name is not None and not isinstance(with_name, str):
         msg = f"rg.zip: with_name must be a string, not {type(with_name).__name__}"
         raise TypeError(msg)
+    if depth_limit is not None:
+        if isinstance(depth_limit, bool) or not isinstance(depth_limit, int) or depth_limit < 1:
+            msg = f"rg.zip: depth_limit must be None or a positive integer, not {depth_limit!r}"
+            raise ValueError(msg)
+        if depth_limit > 1:
+            msg = (
+                f"rg.zip: depth_limit={depth_limit} is not supported; use depth_limit=1 (fields joined "
+                "at the outer dimension) or None (fields broadcast to one structure)"
+            )
+            raise NotImplementedError(msg)
+        if isinstance(arrays, EventArray):
+            return arrays if with_name is None else EventArray._new(arrays._names, arrays._fields, with_name)
+        if not isinstance(arrays, Mapping):
+            msg = (
+                f"rg.zip: depth_limit=1 needs a mapping of field names to arrays, not {type(arrays).__name__}"
+            )
+            raise TypeError(msg)
+        return from_event_fields(dict(arrays), "rg.zip", with_name)
     if isinstance(arrays, RecordArray):
         return arrays if with_name is None else _renamed(arrays, with_name)
     if isinstance(arrays, (list, tuple)):
@@ -62,7 +103,10 @@ def zip(arrays: Mapping[str, Any] | Sequence[Any], /, *, with_name: str | None =
         raise TypeError(msg)
     for name, a in arrays.items():
         if isinstance(a, RecordArray):
-            msg = f"rg.zip: field {name!r} is a record array; records of records are not supported"
+            msg = (
+                f"rg.zip: field {name!r} is a record array; records of records are not supported "
+                "unless joined at the outer dimension: rg.zip({...}, depth_limit=1)"
+            )
             raise TypeError(msg)
     values = list(arrays.values())
     try:
@@ -85,12 +129,15 @@ def _name_mismatch(names: tuple[str, ...], values: list[Any], exc: ValueError) -
             broadcast_arrays(values[i], values[j])
         except ValueError as pair:
             detail = str(pair).removeprefix("rg.broadcast_arrays: ")
-            return ValueError(f"rg.zip: fields {names[i]!r} and {names[j]!r} do not broadcast: {detail}")
+            return ValueError(
+                f"rg.zip: fields {names[i]!r} and {names[j]!r} do not broadcast: {detail}; "
+                "rg.zip({...}, depth_limit=1) keeps each field's own lists"
+            )
     return ValueError(f"rg.zip: the fields {list(names)} do not broadcast: {exc}")
 
 
 @register("unzip", "structural", awkward="ak.unzip")
-def unzip(x: RecordArray, /) -> tuple[RaggedArray, ...]:
+def unzip(x: RecordArray | EventArray, /) -> tuple[Any, ...]:
     """The fields of a record array, in order, as a tuple of arrays (``ak.unzip``).
 
     >>> import raggrad as rg
@@ -100,6 +147,8 @@ def unzip(x: RecordArray, /) -> tuple[RaggedArray, ...]:
     """
     if isinstance(x, RaggedArray):
         return (x,)
+    if isinstance(x, EventArray):
+        return x._fields
     if not isinstance(x, RecordArray):
         msg = f"rg.unzip: expected a record array, not {type(x).__name__}"
         raise TypeError(msg)
@@ -107,14 +156,14 @@ def unzip(x: RecordArray, /) -> tuple[RaggedArray, ...]:
 
 
 @register("fields", "structural", differentiable=False)
-def fields(x: RecordArray, /) -> list[str]:
+def fields(x: RecordArray | EventArray, /) -> list[str]:
     """The field names of a record array (``[]`` for a plain array), as ``ak.fields``.
 
     >>> import raggrad as rg
     >>> rg.fields(rg.zip({"pt": rg.array([[1.0]]), "eta": rg.array([[0.5]])}))
     ['pt', 'eta']
     """
-    if isinstance(x, RecordArray):
+    if isinstance(x, RecordArray | EventArray):
         return list(x._names)
     if isinstance(x, RaggedArray):
         return []
