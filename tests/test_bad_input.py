@@ -59,6 +59,25 @@ MAX = np.iinfo(np.int64).max
         (lambda: rg.arange(0, 10, 0), ValueError, "step must not be zero"),
         (lambda: rg.to_numpy(X), ValueError, r"rg\.flatten\(x\) or x\.values"),
         (lambda: np.add(X, 1, out=X), NotImplementedError, "immutable"),
+        # a ragged Python list where a flat content array is expected: say to use rg.array
+        (
+            lambda: rg.from_lengths([2, 1], [[1.0, 2.0], [3.0]]),
+            TypeError,
+            r"rg\.from_lengths: content must be a flat list .* use rg\.array\(lists\)",
+        ),
+        (
+            lambda: rg.from_offsets([0, 2, 3], [[1.0, 2.0], [3.0]]),
+            TypeError,
+            r"rg\.from_offsets: content must be a flat list .* use rg\.array\(lists\)",
+        ),
+        (lambda: rg.from_padded([[1.0], [2.0, 3.0]], [1, 2]), TypeError, "must be a rectangular array"),
+        # as an operand a ragged list is an array (awkward's rule); other lists are named
+        (
+            lambda: np.add(X, [[1.0], [], [2.0, 3.0]]),
+            ValueError,
+            r"np\.add: cannot broadcast .* list 0 at axis 1 has length 1 vs 3",
+        ),
+        (lambda: np.add(X, [[1.0], [2.0, 3.0]]), ValueError, r"outer lengths differ \(2 vs 3\)"),
     ],
     ids=lambda v: v if isinstance(v, str) else None,
 )
@@ -215,3 +234,71 @@ def test_reducers_keep_the_dtype_asked_for_and_reduce_over_no_axis():
     assert rg.sum(x, dtype=np.uint8).dtype == np.uint8 and int(rg.sum(x, dtype=np.uint8)) == 44  # wraps
     assert rg.sum(x, axis=()).to_list() == [200, 100]
     assert rg.concat([np.array(1.0), np.array(2.0)], axis=None).to_list() == [1.0, 2.0]
+
+
+# ---- backend-specific input -------------------------------------------------------------------
+def test_torch_bfloat16_is_refused_by_name_where_jax_holds_it():
+    torch = pytest.importorskip("torch")
+    content = torch.tensor([1.0, 2.0, 3.0], dtype=torch.bfloat16)
+    phrase = r"torch backend: raggrad holds no torch\.bfloat16 \(convert with tensor\.to\(torch\.float32\)"
+    for call in (
+        lambda: rg.from_offsets([0, 2, 3], content),
+        lambda: rg.from_lengths([2, 1], content),
+        lambda: rg.array(content),
+        lambda: rg.array([[1.0, 2.0], [3.0]], backend="torch") + content[:1],
+    ):
+        with pytest.raises(TypeError, match=phrase):
+            call()
+    x = rg.array([[1.0, 2.0], [3.0]], backend="torch")
+    for call in (lambda: rg.astype(x, torch.bfloat16), lambda: rg.full(2, 1.0, dtype=torch.bfloat16)):
+        with pytest.raises(TypeError, match=r"rg\.(astype|full): " + phrase):
+            call()
+    jnp = pytest.importorskip("jax.numpy")
+    y = rg.from_offsets([0, 2, 3], jnp.asarray([1.0, 2.0, 3.0], dtype=jnp.bfloat16))
+    assert rg.sum(y, axis=1).type == "2 * bfloat16" and rg.sum(y, axis=1).to_list() == [3.0, 3.0]
+
+
+def test_vjp_names_the_lists_where_the_cotangent_differs_from_the_output():
+    jax = pytest.importorskip("jax")
+    x = X.to_backend("jax")
+    _, pullback = rg.vjp(lambda v: v * 2, x)
+    with pytest.raises(
+        ValueError, match=r"at axis 1 the cotangent has 2 lists of lengths \[1, 1\], the output 3 "
+    ):
+        pullback(rg.array([[1.0], [2.0]], backend="jax"))
+    with pytest.raises(
+        ValueError, match=r"lengths \[3, 1, 1\], the output 3 lists of lengths \[3, 0, 2\] \(list 1: 1 vs 0\)"
+    ):
+        pullback(rg.array([[1.0, 1.0, 1.0], [2.0], [1.0]], backend="jax"))
+    _, pullback = rg.vjp(lambda v: (v, {"y": v * 2}), x)
+    with pytest.raises(
+        ValueError, match=r"the cotangent\[1\]\['y'\]'s lists differ from the output\[1\]\['y'\]'s"
+    ):
+        pullback((x, {"y": rg.array([[1.0, 1.0, 1.0], [2.0], [1.0]], backend="jax")}))
+    # bounded arrays of one capacity: JAX's own check sees equal structures, the lists still differ
+    b = rg.with_capacity(rg.array([[1.0, 2.0], [3.0]], backend="jax"))
+    _, pullback = rg.vjp(lambda v: v * 2, b)
+    with pytest.raises(ValueError, match=r"lengths \[1, 2\], the output 2 lists of lengths \[2, 1\]"):
+        pullback(rg.with_capacity(rg.array([[1.0], [1.0, 1.0]], backend="jax")))
+    assert pullback(rg.ones_like(b))[0].to_list() == [[2.0, 2.0], [2.0]]
+    # plain jax.vjp: JAX's own message, which prints both structures' list lengths
+    _, pullback = jax.vjp(lambda v: v * 2, x)
+    with pytest.raises(ValueError, match=r"(?s)unexpected tree structure.*lengths at axis 1: \[3, 0, 2\]"):
+        pullback(rg.array([[1.0], [2.0]], backend="jax"))
+
+
+def test_traced_structure_says_what_to_pass_instead():
+    jax = pytest.importorskip("jax")
+    lengths, offsets, content = np.array([2, 1]), np.array([0, 2, 3]), np.arange(3.0)
+    with pytest.raises(
+        rg.TracedStructureError, match=r"(?s)lengths is being traced.*capacity=.*rg\.with_capacity"
+    ):
+        jax.jit(rg.from_lengths)(lengths, content)
+    with pytest.raises(
+        rg.TracedStructureError, match=r"(?s)offsets is being traced.*capacity=.*rg\.with_capacity"
+    ):
+        jax.jit(rg.from_offsets)(offsets, content)
+    out = jax.jit(lambda n, c: rg.from_lengths(n, c, capacity=4))(lengths, content)
+    assert rg.trim(out).to_list() == [[0.0, 1.0], [2.0]]
+    padded = jax.jit(rg.from_padded)(np.arange(4.0).reshape(2, 2), lengths)  # bounded: lengths are data
+    assert rg.trim(padded).to_list() == [[0.0, 1.0], [2.0]]

@@ -310,15 +310,34 @@ def _awkward(name: str, fill: Any = None, *, weighted: bool = False) -> Any:
         if correction is not None:
             kw["ddof"] = correction
         if name == "count" and where is not None:
+            if ak.count(x, axis=None) == 0:  # (ak.mask of [[]] of var * 2 * float64 loses a dim)
+                return ak.count(x, **kw)
             if "?" in str(x.type) or "option" in str(x.type):  # the present elements where= keeps
                 return ak.count(ak.mask(x, _ak_where(where)), **kw)
             return ak.sum(_ak_where(where), **kw)
         if where is not None:
-            if weighted:
+            if weighted and ak.count(x, axis=None) == 0:
+                pass  # (ak.mean with a weight fails on [[]] of type var * 2 * float64; no weight, nan alike)
+            elif weighted:
                 kw["weight"] = ak.values_astype(_ak_where(where), np.float64)
             else:  # (ak.where of an empty array loses a regular dim under keepdims: fill with rg.where)
-                x = rg.to_awkward(rg.where(where, rg.from_awkward(x), fill))
-        if name.startswith("arg") and axis is not None and axis % x.ndim == 0 and _depth(x) >= 2:
+                filled = rg.to_awkward(rg.where(where, rg.from_awkward(x), fill))
+                # where() drops the option type of a level of lists that holds no None, as ak.where
+                # does; the reduction keeps it (rg.sum(x, axis=1) of option[var * float64] is
+                # ?float64): put back every option level of x (ak.mask broadcasts the mask)
+                for d, part in enumerate(str(x.type).split(" * ")[1:-1]):
+                    if part.startswith("option["):
+                        filled = ak.mask(filled, ~ak.is_none(x, axis=d))
+                x = filled
+        # (likewise with a regular dimension inside: [[], [[-1.0, -1.0]]] gives [[0, 0]] in awkward,
+        # [[1, 1]] in raggrad and the reference, as [[], [-1.0]] gives [1] in both)
+        inner_regular = x.ndim - 1 > _depth(x)
+        if (
+            name.startswith("arg")
+            and axis is not None
+            and axis % x.ndim == 0
+            and (_depth(x) >= 2 or inner_regular)
+        ):
             # awkward's argmax/argmin at axis=0 with two or more ragged levels index a column that
             # only later lists reach differently: x = [[[1.0, 5.0], [2.0]], [[3.0], [0.0, 9.0], [4.0]]]
             # gives [[1, 0], [0, 1], [0]] in awkward, [[1, 0], [0, 1], [1]] in raggrad (4.0 is in
@@ -334,14 +353,19 @@ def _awkward(name: str, fill: Any = None, *, weighted: bool = False) -> Any:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             out = getattr(ak, name)(x, **kw)
-        return _drop_none(ak.to_list(out)) if arg_keep else out
+        return _drop_none(ak.to_list(out), axis % x.ndim) if arg_keep else out
 
     return counterpart
 
 
-def _drop_none(tree: Any) -> Any:
-    # (ak.drop_none fails on a RegularArray of length 0, so in Python)
-    return [_drop_none(t) for t in tree if t is not None] if isinstance(tree, list) else tree
+def _drop_none(tree: Any, level: int) -> Any:
+    """``tree`` without the None at nesting ``level`` (the masked results of empty lists); a
+    missing list above it stays None. (ak.drop_none fails on a RegularArray of length 0.)"""
+    if not isinstance(tree, list):
+        return tree
+    if level == 0:
+        return [t for t in tree if t is not None]
+    return [_drop_none(t, level - 1) for t in tree]
 
 
 def _depth(a: Any) -> int:
@@ -355,7 +379,7 @@ def _softmax_awkward(x: Any, axis: Any = -1) -> Any:
 
     if axis is None or axis % x.ndim != x.ndim - 1:  # ak.softmax is defined along axis=-1 only
         return NO_COUNTERPART
-    if ak.max(abs(x), axis=None, initial=0.0) > 700:  # ak.softmax does not shift: exp overflows
+    if ak.max(abs(x), axis=None, initial=0.0, mask_identity=False) > 700:  # ak.softmax does not shift
         return NO_COUNTERPART
     return ak.softmax(x, axis=-1)
 

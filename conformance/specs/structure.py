@@ -303,8 +303,27 @@ def _broadcast_to_inputs(draw: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
     return (x,), {"shape": {(3,): (2, 3), (1, 3): (4, 3), (2, 1): (2, 3)}[shape]}
 
 
+def _sorting_awkward(name: str, x: Any, axis: int, descending: bool) -> Any:
+    # with a missing list among the lists it sorts, ak.sort/ak.argsort turn other lists into None
+    # ([[None], [None, []]] sorts to [[None], [None, None]]); raggrad keeps them
+    if axis % x.ndim > 0 and _ak().any(_ak().is_none(x, axis=axis % x.ndim - 1)):
+        return NO_COUNTERPART
+    return getattr(_ak(), name)(x, axis=axis, ascending=not descending, stable=True)
+
+
 def _pair_awkward(fn: Any) -> Any:
     return lambda a, b, **kw: fn([a, b], **kw)
+
+
+def _cartesian_awkward(fn: Any) -> Any:
+    def counterpart(a: Any, b: Any, **kw: Any) -> Any:
+        out = fn([a, b], **kw)
+        if kw.get("axis", 1) % a.ndim != 1 or not (a.layout.is_option or b.layout.is_option):
+            return out
+        # ak.cartesian gives [] where a list of either array is missing, raggrad a missing list
+        return _ak().mask(out, ~(_ak().is_none(a, axis=0) | _ak().is_none(b, axis=0)))
+
+    return counterpart
 
 
 def _list_call(func: Any) -> Any:
@@ -412,14 +431,12 @@ SPECS |= {
     "sort": Spec(
         inputs=_one(distinct=True, kwargs=lambda draw, x: {"axis": -1, "descending": draw(st.booleans())}),
         extra={"expected": _expected_args(_sort)},
-        awkward=lambda x, axis=-1, descending=False: _ak().sort(x, axis=axis, ascending=not descending),
+        awkward=lambda x, axis=-1, descending=False: _sorting_awkward("sort", x, axis, descending),
     ),
     "argsort": Spec(
         inputs=_one(values=TIES, kwargs=lambda draw, x: {"axis": -1, "descending": draw(st.booleans())}),
         extra={"expected": _expected_args(_argsort)},
-        awkward=lambda x, axis=-1, descending=False: _ak().argsort(
-            x, axis=axis, ascending=not descending, stable=True
-        ),
+        awkward=lambda x, axis=-1, descending=False: _sorting_awkward("argsort", x, axis, descending),
         **NONDIFF,
     ),
     "flip": Spec(
@@ -441,7 +458,7 @@ SPECS |= {
         inputs=_cartesian_inputs,
         arity=2,
         extra={"expected": _expected_args(_cartesian), "call": _list_call, "repro": _list_repro("cartesian")},
-        awkward=_unzip(_pair_awkward(lambda arrays, axis=1: _ak().cartesian(arrays, axis=axis))),
+        awkward=_unzip(_cartesian_awkward(lambda arrays, axis=1: _ak().cartesian(arrays, axis=axis))),
     ),
     "broadcast_arrays": Spec(
         inputs=_broadcast_inputs,
@@ -568,7 +585,7 @@ SPECS |= {
             "repro": _list_repro("argcartesian"),
             "examples": SPECS["cartesian"].extra["examples"],
         },
-        awkward=_unzip(_pair_awkward(lambda arrays, axis=1: _ak().argcartesian(arrays, axis=axis))),
+        awkward=_unzip(_cartesian_awkward(lambda arrays, axis=1: _ak().argcartesian(arrays, axis=axis))),
         **NONDIFF,
     ),
     "run_lengths": Spec(

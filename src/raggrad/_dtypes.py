@@ -7,6 +7,8 @@ raggrad's dtype objects are NumPy's (``rg.float32 is np.float32``); they compare
 
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 bool = np.bool_  # noqa: A001 - the array API name
@@ -28,7 +30,7 @@ complex128 = np.complex128
 NUMERIC_KINDS = "biufc"
 
 
-def is_numeric(dtype: np.dtype) -> bool:
+def is_numeric(dtype: np.dtype) -> builtins.bool:
     """Whether ``dtype`` holds numbers or booleans (ml_dtypes' bfloat16 and float8 included)."""
     dtype = np.dtype(dtype)
     return dtype.kind in NUMERIC_KINDS or (dtype.kind == "V" and dtype.name.startswith(("bfloat", "float")))

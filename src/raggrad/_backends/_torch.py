@@ -7,12 +7,16 @@ products and extrema, ``index_select`` for gathers, a padded ``cumsum``/``cumpro
 index maps come from the host-side structure and are cached per device as int64 tensors, so under
 ``torch.compile`` they are constants of the graph, never computed inside it (:mod:`._torch_compile`
 says how compiled code sees raggrad).
+
+Dtypes are NumPy's (``BY_NAME``): ``torch.bfloat16`` has no NumPy counterpart for ``to_list`` and
+the host-side kernels, so it is refused by name wherever a tensor enters (convert with
+``tensor.to(torch.float32)``; the jax backend holds ``bfloat16`` through ``ml_dtypes``).
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any, cast
 
 import array_api_compat.torch as xp
 import numpy as np
@@ -57,9 +61,12 @@ class TorchBackend(Backend):
             return _NUMPY_DTYPES[dtype]
         except KeyError:
             if isinstance(dtype, torch.dtype):
-                msg = f"torch backend: raggrad holds no {dtype} (convert with tensor.to(torch.float32))"
+                msg = (
+                    f"torch backend: raggrad holds no {dtype} (convert with tensor.to(torch.float32); "
+                    "the jax backend holds bfloat16)"
+                )
                 raise TypeError(msg) from None
-            return np.dtype(dtype)
+            return cast(np.dtype, np.dtype(dtype))
 
     def dtype(self, spec: Any) -> Any:
         return to_torch_dtype(spec)
@@ -90,7 +97,7 @@ class TorchBackend(Backend):
 
     def to_numpy(self, array: Any) -> np.ndarray:
         # a CPU tensor's NumPy view shares memory; a CUDA one is copied explicitly
-        return array.detach().cpu().resolve_conj().resolve_neg().numpy()
+        return cast(np.ndarray, array.detach().cpu().resolve_conj().resolve_neg().numpy())
 
     def device_of(self, array: Any) -> Any:
         return array.device

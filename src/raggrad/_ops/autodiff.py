@@ -11,16 +11,20 @@ implementation is ``raggrad._backends._jax_transforms``).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
+
+import numpy as np
 
 from .. import _backends
+from .._array import RaggedArray
+from .._bounded import BoundedStructure
 from .._registry import register
 
 __all__ = ["grad", "jvp", "value_and_grad", "vjp"]
 
 
 def _jax() -> Any:
-    return _backends.get_backend("jax").transforms
+    return cast(Any, _backends.get_backend("jax")).transforms  # the jax backend's own attribute
 
 
 @register("value_and_grad", "transform", differentiable=False)
@@ -35,7 +39,7 @@ def value_and_grad(
     >>> float(value), g.to_list(), rg.is_bounded(g)
     (14.0, [[2.0, 4.0], [], [6.0]], True)
     """
-    return _jax().value_and_grad(fun, argnums, has_aux)
+    return cast(Callable[..., Any], _jax().value_and_grad(fun, argnums, has_aux))
 
 
 @register("grad", "transform", differentiable=False)
@@ -69,7 +73,7 @@ def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]
     >>> t.to_list()
     [[2.0, 4.0], [6.0]]
     """
-    return _jax().jvp(fun, tuple(primals), tuple(tangents))
+    return cast(tuple[Any, Any], _jax().jvp(fun, tuple(primals), tuple(tangents)))
 
 
 @register("vjp", "transform", differentiable=False)
@@ -81,5 +85,68 @@ def vjp(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[
     >>> out, pullback = rg.vjp(lambda v: v * v, x)
     >>> pullback(rg.ones_like(out))[0].to_list()
     [[2.0, 4.0], [6.0]]
+
+    A cotangent with other lists than the output's is refused, naming both:
+
+    >>> pullback(rg.array([[1.0], [1.0, 1.0]], backend="jax"))
+    Traceback (most recent call last):
+    ...
+    ValueError: rg.vjp: the cotangent's lists differ from the output's: at axis 1 the cotangent
+    has 2 lists of lengths [1, 2], the output 2 lists of lengths [2, 1] (list 0: 1 vs 2); pass a
+    cotangent with the output's lists, such as rg.ones_like(out)
+
+    (``jax.vjp`` itself compares the structures too, an exact array's lists included, and raises
+    JAX's ``ValueError: unexpected tree structure``, which prints both arrays' "pytree metadata"
+    ``Structure(... lengths at axis 1: [...])``.)
     """
-    return _jax().vjp(fun, *primals, has_aux=has_aux)
+    result = _jax().vjp(fun, *primals, has_aux=has_aux)
+    out, pullback = result[0], result[1]
+
+    def checked_pullback(cotangent: Any) -> Any:
+        _check_cotangent(cotangent, out, "")
+        return pullback(cotangent)
+
+    return (out, checked_pullback, *result[2:])
+
+
+def _list_lengths(x: RaggedArray) -> list[list[int]] | None:
+    """The list lengths of ``x`` at each ragged axis, or None where they are data (traced)."""
+    s = x._structure
+    if isinstance(s, BoundedStructure):
+        if not s.is_concrete():
+            return None
+        s = x._trimmed("rg.vjp")._structure
+    if s is None:
+        return []
+    return [np.asarray(level.lengths).tolist() for level in s.levels]
+
+
+def _check_cotangent(cotangent: Any, out: Any, where: str) -> None:
+    """Raise a ValueError naming the lists where a RaggedArray in ``cotangent`` has other lists
+    than the one at the same place in ``out`` (JAX checks everything else)."""
+    if isinstance(out, RaggedArray) and isinstance(cotangent, RaggedArray):
+        mine, theirs = _list_lengths(cotangent), _list_lengths(out)
+        if mine is None or theirs is None or mine == theirs:
+            return
+        if len(mine) != len(theirs):
+            msg = (
+                f"rg.vjp: the cotangent{where} has {len(mine)} ragged axes, the output{where} "
+                f"{len(theirs)} (types {cotangent.type!r} vs {out.type!r})"
+            )
+            raise ValueError(msg)
+        axis = next(k for k, (a, b) in enumerate(zip(mine, theirs, strict=True)) if a != b)
+        a, b = mine[axis], theirs[axis]
+        first = next((i for i, (p, q) in enumerate(zip(a, b, strict=False)) if p != q), None)
+        which = f" (list {first}: {a[first]} vs {b[first]})" if first is not None else ""
+        msg = (
+            f"rg.vjp: the cotangent{where}'s lists differ from the output{where}'s: at axis "
+            f"{axis + 1} the cotangent has {len(a)} lists of lengths {a}, the output {len(b)} lists "
+            f"of lengths {b}{which}; pass a cotangent with the output's lists, such as rg.ones_like(out)"
+        )
+        raise ValueError(msg)
+    if isinstance(out, (tuple, list)) and isinstance(cotangent, (tuple, list)) and len(out) == len(cotangent):
+        for i, (c, o) in enumerate(zip(cotangent, out, strict=True)):
+            _check_cotangent(c, o, f"{where}[{i}]")
+    elif isinstance(out, dict) and isinstance(cotangent, dict):
+        for key in out.keys() & cotangent.keys():
+            _check_cotangent(cotangent[key], out[key], f"{where}[{key!r}]")

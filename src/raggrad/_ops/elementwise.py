@@ -120,7 +120,7 @@ _NONDIFF = frozenset(
     bitwise_count bitwise_invert ceil floor isfinite isinf isnan logical_not rint sign signbit spacing
     trunc bitwise_and bitwise_left_shift bitwise_or bitwise_right_shift bitwise_xor equal floor_divide
     gcd greater greater_equal lcm less less_equal logical_and logical_or logical_xor nextafter
-    not_equal heaviside
+    not_equal
     """.split()  # noqa: SIM905 - a word list, as _STANDARD below
 )
 
@@ -304,7 +304,7 @@ def _make(name: str, ufunc: np.ufunc, arity: int, nout: int = 1) -> Callable[...
         fn.__doc__ = f"Elementwise ``{name}``; ``np.{ufunc.__name__}`` dispatches here."
     else:
 
-        def fn(x1: Any, x2: Any, /) -> Any:  # type: ignore[misc]
+        def fn(x1: Any, x2: Any, /) -> Any:  # type: ignore[misc]  # a unary or a binary fn, by design
             return apply(kernel, (x1, x2), where, nout)
 
         fn.__doc__ = (
@@ -392,6 +392,10 @@ gcd = _make("gcd", _B["gcd"], 2)
 greater = _make("greater", _B["greater"], 2)
 greater_equal = _make("greater_equal", _B["greater_equal"], 2)
 heaviside = _make("heaviside", _B["heaviside"], 2)
+heaviside.__doc__ = f"""{heaviside.__doc__}
+
+Derivative (jax): ``heaviside(0, x2) = x2`` has derivative
+1 with respect to ``x2`` where ``x1 == 0``, else 0, as ``jnp.heaviside``; torch has none (raises)."""
 hypot = _make("hypot", _B["hypot"], 2)
 lcm = _make("lcm", _B["lcm"], 2)
 ldexp = _make("ldexp", _B["ldexp"], 2)
