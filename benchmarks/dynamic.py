@@ -306,10 +306,10 @@ def _b_soft_histogram(m: Any, w: Any, centers: Any) -> Any:
     )
 
 
-def b_raggrad(theta: Any, muons: tuple[Any, ...], centers: Any, target: Any, capacity: Any) -> Any:
+def b_raggrad(theta: Any, muons: Any, centers: Any, target: Any, capacity: Any) -> Any:
     """Workload B on a chunk of events, muons as one record array (one ``combinations`` call);
     ``capacity`` (static) is the pair capacity of a bounded chunk."""
-    pt, eta, phi, mass = muons
+    pt, eta, phi, mass = (muons[k] for k in ("pt", "eta", "phi", "mass"))
     w = b_weight(np, pt, eta, theta)
     mt = np.sqrt(pt * pt + mass * mass)
     muon = rg.zip({"pt": pt, "eta": eta, "phi": phi, "mass": mass, "mt": mt, "w": w})
@@ -369,15 +369,17 @@ def chunked_b(n_events: int, chunks: int) -> list[dict[str, Any]]:
         return hand(d["theta"], tuple(muons), pi1, pi2, valid, np.float32(case.n), d["centers"], d["target"])
 
     def bounded_step(case: Any) -> Any:
+        # what a user writes: the chunk's muons as one record (one structure: its offsets and
+        # list ids travel once), bounded, moved to the device in one transfer per leaf
         d = case.data
         lengths = np.diff(case.offsets)
         pairs = int((lengths * (lengths - 1) // 2).sum())
-        muons = tuple(rg.with_capacity(rg.from_offsets(case.offsets, d[k])).to_backend("jax") for k in keys)
-        return bounded(d["theta"], muons, d["centers"], d["target"], bucket(pairs))
+        muons = rg.with_capacity(rg.zip({k: rg.from_offsets(case.offsets, d[k]) for k in keys}))
+        return bounded(d["theta"], muons.to_backend("jax"), d["centers"], d["target"], bucket(pairs))
 
     def exact_step(case: Any) -> Any:
         d = case.data
-        muons = tuple(rg.from_offsets(case.offsets, d[k]).to_backend("jax") for k in keys)
+        muons = rg.zip({k: rg.from_offsets(case.offsets, d[k]) for k in keys}).to_backend("jax")
         return exact(d["theta"], muons, d["centers"], d["target"], None)
 
     def run(step: Callable[[Any], Any], use: list[Any]) -> dict[str, Any]:

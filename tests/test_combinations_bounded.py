@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import raggrad as rg
@@ -320,3 +320,121 @@ def test_a_stack_is_refused_and_vmap_maps_over_its_members():
         rg.combinations(stack, 2, capacity=8)
     out = jax.vmap(lambda v: rg.sum(rg.combinations(v, 2, capacity=8)[1], axis=1))(stack)
     assert out.to_list() == [[8.0, 0.0], [2.0, 14.0]]
+
+
+# ---- replacement=True and regular axes ------------------------------------------------------------
+@functools.cache
+def _jitted_replacement(op, n):
+    return jax.jit(lambda v: op(v, n, replacement=True, capacity=512))
+
+
+@pytest.mark.parametrize(("backend", "jit"), MODES)
+@settings(max_examples=5)
+@given(lists=small, n=st.integers(1, 3))
+def test_combinations_with_replacement_equal_the_exact_ones(backend, jit, lists, n):
+    # at most 8 lists of at most 7 items: C(9, 3) * 8 = 672 > 512 overflows; n <= 3 and 7 items
+    # at most C(9, 3) = 84 per list, 672 for 8: the capacity check below tells the two apart
+    x = rg.array(lists, dtype=np.float32)
+    b = rg.with_capacity(rg.array(lists, backend=backend), lists=16, elements=64)
+    for op in (rg.combinations, rg.argcombinations):
+        exact = op(x, n, replacement=True)
+        got = _jitted_replacement(op, n)(b) if jit else op(b, n, replacement=True, capacity=512)
+        if sum(len(r) for r in exact[0].to_list()) > 512:
+            with pytest.raises(ValueError, match="invalid"):
+                got[0].to_list()
+            continue
+        assert _lists(got) == _lists(exact)
+        for m in got:  # padding slots hold zeros
+            used = sum(len(r) for r in m.to_list())
+            assert not np.any(np.asarray(m.values)[used:])
+
+
+def test_replacement_overflow_marks_the_result_invalid():
+    b = rg.with_capacity(rg.array(LISTS))  # 10 + 3 + 1 combinations with replacement of 2
+    assert _lists(rg.combinations(b, 2, replacement=True, capacity=14)) == _lists(
+        rg.combinations(rg.array(LISTS), 2, replacement=True)
+    )
+    over = rg.combinations(b, 2, replacement=True, capacity=13)
+    with pytest.raises(ValueError, match="invalid"):
+        rg.trim(over[0])
+
+
+VECTORS = rg.from_offsets([0, 2, 2, 3], np.array([[3.0, 1.0, 2.0], [0.0, 2.0, 7.0], [5.0, 4.0, 1.5]]))
+
+
+@pytest.mark.parametrize(("backend", "jit"), MODES)
+@pytest.mark.parametrize("replacement", [False, True])
+def test_combinations_along_a_regular_axis_keep_the_structure(backend, jit, replacement):
+    b = rg.with_capacity(VECTORS.to_backend(backend))
+    for op in (rg.combinations, rg.argcombinations):
+        expected = op(VECTORS, 2, axis=2, replacement=replacement)
+
+        def f(v, op=op):
+            return op(v, 2, axis=2, replacement=replacement)
+
+        got = jax.jit(f)(b) if jit else f(b)
+        assert [m.type.replace("32", "64") for m in got] == [m.type for m in expected]
+        assert all(rg.is_bounded(m) and rg.capacity(m) == rg.capacity(b) for m in got)
+        assert _lists(got) == _lists(expected)
+        assert not any(np.any(np.asarray(m.values)[3:]) for m in got)  # padding slots: zeros
+    # capacity= is not needed there, and accepted (the capacities stay the input's)
+    assert _lists(rg.combinations(b, 2, axis=-1, capacity=4)) == _lists(rg.combinations(VECTORS, 2, axis=-1))
+
+
+@needs_jax
+@pytest.mark.parametrize("axis", [1, 2])
+def test_gradients_through_replacement_and_regular_axes(axis):
+    x = rg.to_backend(VECTORS, "jax")
+
+    def loss(v):
+        a, c = rg.combinations(v, 2, axis=axis, replacement=True, capacity=None if axis == 2 else 64)
+        return rg.sum(rg.sin(a) * c)
+
+    def exact_loss(v):
+        a, c = rg.combinations(v, 2, axis=axis, replacement=True)
+        return rg.sum(rg.sin(a) * c)
+
+    expected = rg.grad(exact_loss)(x)
+    got = jax.jit(rg.grad(loss))(rg.with_capacity(x))
+    assert rg.is_bounded(got)
+    np.testing.assert_allclose(np.asarray(got.to_list()[0]), np.asarray(expected.to_list()[0]), rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(got.to_list()[2]), np.asarray(expected.to_list()[2]), rtol=1e-6)
+    assert not np.any(np.asarray(got.values)[3:])
+
+
+@needs_jax
+def test_the_fields_of_a_record_share_one_plan_and_one_result_structure():
+    # computed once per structure: every field's members share the result's structure, so
+    # binary ops between members of different fields need no run-time check of equal lists
+    muons = rg.with_capacity(rg.zip({"pt": rg.array(LISTS), "eta": rg.array(LISTS) * 2.0})).to_backend("jax")
+
+    def pair(r):
+        a, b = rg.combinations(r, 2, capacity=16)
+        return a["pt"] * b["eta"] + a["eta"]
+
+    first, second = rg.combinations(muons, 2, capacity=16)
+    assert first["pt"]._structure is second["eta"]._structure is first["eta"]._structure
+    jaxpr = str(jax.make_jaxpr(pair)(muons))
+    assert "reduce_and" not in jaxpr and jaxpr.count("scatter-add") == 1  # one plan, no check
+    exact = rg.zip({"pt": rg.array(LISTS), "eta": rg.array(LISTS) * 2.0})
+    got, expected = jax.jit(pair)(muons).to_list(), pair(exact).to_list()
+    np.testing.assert_allclose([v for r in got for v in r], [v for r in expected for v in r], rtol=1e-6)
+
+
+@needs_jax
+def test_a_cached_plan_keeps_each_inputs_validity():
+    # a + b with other lists is invalid under jit, and shares its caches with a's structure
+    a = rg.with_capacity(rg.array(LISTS, backend="jax"), lists=8, elements=16)
+    b = rg.with_capacity(
+        rg.array([[1.0], [2.0, 3.0], [4.0], [5.0, 6.0, 7.0]], backend="jax"), lists=8, elements=16
+    )
+
+    def both(u, v):
+        good = rg.combinations(u, 2, capacity=16)[0]
+        return good, rg.combinations(u + v, 2, capacity=16)[0], rg.combinations(u, 2, capacity=16)[1]
+
+    good, bad, again = jax.jit(both)(a, b)
+    assert good.to_list() == rg.combinations(rg.array(LISTS), 2)[0].to_list()
+    assert again.to_list() == rg.combinations(rg.array(LISTS), 2)[1].to_list()
+    with pytest.raises(ValueError, match="invalid"):
+        bad.to_list()

@@ -24,7 +24,8 @@ traced under ``jax.jit``.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
 import numpy as np
 
@@ -43,23 +44,23 @@ def bucket(size: int) -> int:
     return max(MIN_CAPACITY, 1 << max(int(size) - 1, 0).bit_length())
 
 
-class BoundedAux(tuple):
+class BoundedAux(tuple[Any, ...]):
     """The static part of a bounded structure (pytree auxiliary data): capacities and inner dims."""
 
     __slots__ = ()
 
     @property
     def capacities(self) -> tuple[int, ...]:
-        return self[0]
+        return cast(tuple[int, ...], self[0])
 
     @property
     def inner(self) -> tuple[int, ...]:
-        return self[1]
+        return cast(tuple[int, ...], self[1])
 
     @property
     def given(self) -> tuple[bool, ...]:
         """For every level, whether its slots' list ids travel as a leaf (computed on the host)."""
-        return self[2]
+        return cast(tuple[bool, ...], self[2])
 
 
 class BoundedStructure(Cached):
@@ -71,11 +72,11 @@ class BoundedStructure(Cached):
     def __init__(
         self,
         count: Any,
-        levels: tuple[Any, ...],
+        levels: Sequence[Any],
         capacities: tuple[int, ...],
         inner: tuple[int, ...],
         valid: Any,
-        ids: tuple[Any, ...] | None = None,
+        ids: Sequence[Any] | None = None,
     ) -> None:
         self.count = count
         self.levels = tuple(levels)
@@ -88,7 +89,7 @@ class BoundedStructure(Cached):
 
     @property
     def backend(self) -> _backends.Backend:
-        return _backends.backend_of(self.count)
+        return cast(_backends.Backend, _backends.backend_of(self.count))
 
     # ---- pytree -------------------------------------------------------------------------
     @property
@@ -282,7 +283,7 @@ class BoundedStructure(Cached):
             )
             raise ValueError(msg)
 
-    def trim(self, what: str = "rg.trim") -> tuple[Structure, np.ndarray | None]:
+    def trim(self, what: str = "rg.trim") -> tuple[Structure, np.int64]:
         """The exact structure of the items in use, and the element slots in use (a host slice
         bound, None when all are in use). Needs concrete offsets."""
         self._one()
@@ -303,7 +304,7 @@ class BoundedStructure(Cached):
 def bound(s: Structure, content: Any, nb: int, capacities: tuple[int, ...]) -> tuple[BoundedStructure, Any]:
     """Exact structure ``s`` and its content as a bounded structure of ``capacities`` and the
     content padded with zeros to the element capacity (``nb`` batch dims in front)."""
-    backend = _backends.backend_of(content)
+    backend = cast(_backends.Backend, _backends.backend_of(content))  # a backend array
     xp = backend.xp
     device = _device(backend, content)
     index = np.dtype(backend.numpy_dtype(backend.default_int()))
@@ -352,6 +353,13 @@ class BoundedPlan:
     """
 
     __slots__ = ("counts", "keep", "local", "n", "result", "sorted", "targets")
+    counts: Any
+    keep: BoundedStructure | None
+    local: Any
+    n: int
+    result: BoundedStructure
+    sorted: bool
+    targets: Any
 
 
 def reduction_plan(s: BoundedStructure, a: int) -> BoundedPlan:

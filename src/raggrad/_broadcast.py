@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from . import _backends
-from ._array import RaggedArray, as_ragged
+from ._array import RaggedArray, as_ragged, exact_structure
 from ._bounded import BoundedStructure, bound
 from ._convert import content_to
 from ._dtypes import is_numeric
@@ -40,6 +40,7 @@ def common_backend(args: tuple[Any, ...], name: str) -> _backends.Backend:
     ragged: _backends.Backend | None = None
     other: _backends.Backend | None = None
     for a in args:
+        b: _backends.Backend | None
         if isinstance(a, RaggedArray):
             b = a._backend
             if ragged is not None and b is not ragged:
@@ -103,7 +104,7 @@ def broadcast(args: tuple[Any, ...], name: str, *, select: bool = False) -> tupl
             break
     if fast and first is not None:
         contents = [_to(backend, a._content) if isinstance(a, RaggedArray) else a for a in args]
-        out = first._structure, backend, contents, first._nbatch
+        out: tuple[Any, ...] = first._structure, backend, contents, first._nbatch
         if not select:
             return out
         mask = None if first._structure.masks is None else first._structure.masks[-1]
@@ -219,7 +220,7 @@ def _general(
     described: list[tuple[Any, Structure, int, Any] | None] = []
     for a in args:
         if isinstance(a, RaggedArray):
-            described.append((a, a._structure, a._nbatch, _to(backend, a._content)))
+            described.append((a, exact_structure(a), a._nbatch, _to(backend, a._content)))
         elif _is_scalar(a):
             described.append(None)
         else:
@@ -408,7 +409,9 @@ def _device(backend: _backends.Backend, like: Any) -> Any:
     return None if isinstance(device, set) else device
 
 
-def _fill_missing(levels: dict, masks: dict, take: dict, group: list[int], d: int) -> np.ndarray | None:
+def _fill_missing(
+    levels: dict[int, Any], masks: dict[int, Any], take: dict[int, Any], group: list[int], d: int
+) -> np.ndarray | None:
     """``where``'s lists at depth ``d``: missing where every operand's is; a list missing in some
     operands only takes the length of a present one's there, with its items missing (in place in
     ``levels``, ``masks`` and ``take``, where -1 marks an element that was not in the content).
@@ -466,6 +469,7 @@ def _empty_missing(levels: list[Any], masks: list[Any], d: int, gone: np.ndarray
 def _flat_options(described: list[Any], shape: tuple[int, ...], name: str) -> tuple[Structure, list[Any]]:
     """Masks of operands without ragged dimensions: each must meet the result's outer dimension
     (an option type cannot sit inside a regular dimension); ``shape`` is the result's, from there."""
+    elements: list[Any]
     m, elements = None, []
     for d in described:
         if d is None or d[1].masks is None:
@@ -500,6 +504,7 @@ def _bounded(args: tuple[Any, ...], backend: _backends.Backend, name: str) -> tu
         key=lambda a: a._structure.nlevels,
     )
     ts, nb_max = target._structure, max(a._nbatch for a in args if isinstance(a, RaggedArray))
+    assert isinstance(ts, BoundedStructure)
     valid = ts.valid
     contents: list[Any] = []
     shapes: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
@@ -530,8 +535,12 @@ def _bounded(args: tuple[Any, ...], backend: _backends.Backend, name: str) -> tu
             raise _mismatch(
                 a, target, name, f"capacities differ ({s.capacities} vs {ts.capacities[: k + 1]})"
             )
-        if s is not ts:
-            valid = valid & s.valid & _same_lists(s, ts, k, a, target, name)
+        if s is not ts:  # arrays derived from one another share their arrays: nothing to compare
+            if s.valid is not ts.valid:
+                valid = valid & s.valid
+            same = _same_lists(s, ts, k, a, target, name)
+            if same is not True:
+                valid = valid & same
         inner = s.inner
         if k < ts.nlevels:
             content, inner = _drop_facing(content, inner, nb, ts.nlevels - k, xp, (a, target, name))
@@ -566,12 +575,16 @@ def _exact_view(s: BoundedStructure) -> Structure:
 
 
 def _same_lists(s: BoundedStructure, ts: BoundedStructure, k: int, a: Any, target: Any, name: str) -> Any:
-    """Whether ``s``'s lists are ``ts``'s first ``k`` levels' (a backend bool; raises when concrete
-    and they differ, so eager code gets the error where the mismatch is)."""
+    """Whether ``s``'s lists are ``ts``'s first ``k`` levels' (a backend bool, or ``True`` where they
+    are the same arrays; raises when concrete and they differ, so eager code gets the error where
+    the mismatch is)."""
     xp = s.backend.xp
-    same = s.count == ts.count
+    same: Any = True if s.count is ts.count else s.count == ts.count
     for mine, theirs in zip(s.levels, ts.levels[:k]):
-        same = same & xp.all(mine == theirs)
+        if mine is not theirs:
+            same = same & xp.all(mine == theirs)
+    if same is True:
+        return same
     if s.is_concrete() and ts.is_concrete() and not bool(s.backend.to_numpy(same)):
         detail = "their lists differ (" + s.trim(name)[0].first_difference(ts.trim(name)[0].prefix(k)) + ")"
         raise _mismatch(a, target, name, detail)

@@ -30,11 +30,11 @@ import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
-from .._array import RaggedArray
+from .._array import RaggedArray, exact_structure
 from .._axes import classify_axis, normalize_axis
 from .._bounded import BoundedStructure
 from .._convert import dtype_of
@@ -92,7 +92,7 @@ def _available_memory() -> int:
 def _item_bytes(x: RaggedArray, d: int) -> int:
     """Bytes of content per item of the lists at depth ``d`` (an average over sublists), batch
     included."""
-    items = x._structure.count_at(d)
+    items = exact_structure(x).count_at(d)
     total = dtype_of(x._content).itemsize * math.prod(x._content.shape)
     return -(-total // items) if items else 0
 
@@ -185,7 +185,7 @@ def _local_plan(L: np.ndarray, n: int) -> tuple[np.ndarray, list[np.ndarray]]:
     first_counts = np.maximum(L - n + 1, 0)
     _, col = ranges(np.zeros(len(L), dtype=np.int64), first_counts)
     rows = np.repeat(np.arange(len(L), dtype=np.int64), first_counts)
-    news, reps = [col], []
+    news, reps = [col], list[np.ndarray]()
     for t in range(1, n):
         # the next member runs from the previous one + 1 up to leaving room for the rest
         more = L[rows] - (n - t) - news[-1]
@@ -314,7 +314,7 @@ def as_record(members: tuple[Any, ...], fields: Any, with_name: Any, innermost: 
 def innermost(x: Any, axis: Any, name: str) -> bool:
     """Whether ``axis`` is the innermost dimension of ``x`` (a record: of its fields)."""
     x = x._field(0) if isinstance(x, RecordArray) else x
-    return normalize_axis(axis, x.ndim, name, type_str=lambda: x.type) == x.ndim - 1
+    return cast(bool, normalize_axis(axis, x.ndim, name, type_str=lambda: x.type) == x.ndim - 1)
 
 
 @register("combinations", "structural", awkward="ak.combinations", options=True)
@@ -348,8 +348,9 @@ def combinations(
     the bytes, before allocating it.
 
     ``capacity``: the element slots of a bounded result, required for a bounded ``x`` (without it
-    ``TypeError``), whose innermost ragged axis is then the only one supported (and
-    ``replacement=False``). The result's list slots are ``x``'s at that depth; the combinations
+    ``TypeError``), whose innermost ragged axis is then the only ragged one supported (with or
+    without ``replacement``; along a regular inner dimension the result keeps ``x``'s capacities
+    and ``capacity`` is not needed). The result's list slots are ``x``'s at that depth; the combinations
     are made on the device, so one ``jax.jit`` program serves every batch of the same capacities.
     More combinations than ``capacity`` keep the first ``capacity`` of them and mark the result
     invalid: ``to_list`` and ``rg.trim`` raise ``ValueError`` naming the capacities, 0-d float
@@ -378,20 +379,20 @@ def _combinations(
 ) -> tuple[RaggedArray, ...]:
     x, n, d, r, cap, done = _route(x, n, axis, replacement, capacity, "rg.combinations", arg=False)
     if done is not None:
-        return done
+        return cast(tuple[RaggedArray, ...], done)
     s, backend, nb = x._structure, x._backend, x._nbatch
     count = _checked_count(x, n, d, r, n * (_INDEX_BYTES + _item_bytes(x, d)), "rg.combinations")
 
-    def make() -> list[tuple[Structure, np.ndarray]]:
+    def make() -> list[tuple[Structure, Any]]:
         levels, picked = _combinations_plan(s, n, d, r)
         if s.masks is not None:
             return [_member(s, s.masks[:d], levels, g, d) for g in picked]
-        shared = from_levels(levels)
+        shared = cast(Structure, from_levels(levels))  # levels: at least the outer one
         out = []
         for g in picked:
             below, sel = descend(ext(s), d + 1, g)
             # one structure object for members with equal lists keeps broadcasting on its fast path
-            out.append((from_levels([*levels, *below]) if below else shared, sel))
+            out.append((cast(Structure, from_levels([*levels, *below])) if below else shared, sel))
         return out
 
     key = ("combinations", n, d, r)
@@ -411,11 +412,20 @@ def _count(lengths: np.ndarray, n: int, replacement: bool) -> tuple[int, bool]:
     return _count_combinations(lengths, n)
 
 
-def _bounded_plain(kind: str, replacement: Any, name: str) -> None:
-    if kind == "inner" or replacement:
-        what = "a regular dimension" if kind == "inner" else "replacement=True"
-        msg = f"{name}: {what} on a bounded array is not supported; rg.trim(x) gives the exact array"
-        raise NotImplementedError(msg)
+def _bounded_regular(
+    x: RaggedArray, n: int, j: int, replacement: bool, name: str, arg: bool
+) -> tuple[Any, ...]:
+    """Combinations along regular inner dimension ``j`` of a bounded array: the structure and its
+    capacities stay (the dimension's size is static), padding slots stay zeros."""
+    xp, nb = x._backend.xp, x._nbatch
+    s = cast(BoundedStructure, x._structure)
+    used = s.slot_mask(s.nlevels)
+    out = []
+    for m in _regular(x, n, j, replacement, name, arg=arg):
+        c = m._content
+        shape = (1,) * nb + tuple(used.shape) + (1,) * (len(c.shape) - nb - 1)
+        out.append(new(m._structure, xp.where(xp.reshape(used, shape), c, xp.zeros_like(c)), nb))
+    return tuple(out)
 
 
 def _route(
@@ -425,9 +435,12 @@ def _route(
     None)``, or, for a bounded array or a regular axis, the finished members in the last place."""
     x, n, kind, d = _arguments(x, n, axis, replacement, name)
     if isinstance(x._structure, BoundedStructure):
+        if kind == "inner":  # the structure and its capacities stay: capacity= is not needed
+            cap = None if capacity is None else check_capacity(capacity, name)
+            return x, n, d, False, cap, _bounded_regular(x, n, d, bool(replacement), name, arg)
         cap = need_capacity(capacity, name, f"{name}(x, {n}, capacity=1024)")
-        _bounded_plain(kind, replacement, name)
-        return x, n, d, False, cap, bounded_combinations(x, n, d, cap, axis, name, arg=arg)
+        members = bounded_combinations(x, n, d, cap, axis, name, arg=arg, replacement=bool(replacement))
+        return x, n, d, bool(replacement), cap, members
     cap = None if capacity is None else check_capacity(capacity, name)
     if kind == "inner":
         _no_capacity(cap, name)
@@ -441,7 +454,7 @@ def _checked_count(x: Any, n: int, d: int, r: bool, per_item: int, name: str) ->
     s = x._structure
     count = s.cached(("combinations-count", n, d, r), lambda: _count(ext(s)[d].lengths, n, r))
     _check_size(name, count, "combinations", per_item, n, f"use a smaller n than {n}")
-    return count
+    return cast(tuple[int, bool], count)
 
 
 def _no_capacity(cap: Any, name: str) -> None:
@@ -488,7 +501,7 @@ def _argcombinations(
 ) -> tuple[RaggedArray, ...]:
     x, n, d, r, cap, done = _route(x, n, axis, replacement, capacity, "rg.argcombinations", arg=True)
     if done is not None:
-        return done
+        return cast(tuple[RaggedArray, ...], done)
     s, backend = x._structure, x._backend
     # the plan's indices, then the local indices as int64 content (once per batch element)
     count = _checked_count(x, n, d, r, n * _INDEX_BYTES * (1 + math.prod(x._batch)), "rg.argcombinations")
@@ -498,7 +511,7 @@ def _argcombinations(
         # local index = picked item - the start of its list
         starts = np.repeat(ext(s)[d].offsets[:-1], np.diff(levels[-1]))
         structure = from_levels(levels) if s.masks is None else og.build(levels, [*s.masks[:d], None])
-        return structure, [g - starts for g in picked]
+        return cast(Structure, structure), [g - starts for g in picked]
 
     key = ("argcombinations", n, d, r)
     structure, cols = s.cached(key, make)

@@ -28,17 +28,19 @@ bounded: list slots in buckets (as ``rg.with_capacity``), ``capacity`` element s
 combinations than ``capacity`` raise ``ValueError`` at once, as ``rg.with_capacity`` does.
 
 Only the innermost ragged axis is supported on bounded inputs (the items combined are elements;
-combining sublists would need capacities for every depth below).
+combining sublists would need capacities for every depth below). ``replacement=True`` counts and
+unranks the combinations of ``L + n - 1`` items. Along a regular inner dimension
+(:mod:`.combinations`) the structure stays and ``capacity=`` is not needed.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
-from .._array import RaggedArray
+from .._array import RaggedArray, bounded_structure, exact_structure
 from .._axes import as_index
 from .._bounded import BoundedStructure, bound, bucket
 from .common import back, batched, moved
@@ -215,17 +217,52 @@ def _gather(x: RaggedArray, index: Any) -> Any:
 
 # ---- the ops -------------------------------------------------------------------------------------
 def bounded_combinations(
-    x: RaggedArray, n: int, d: int, capacity: int, axis: Any, name: str, *, arg: bool = False
+    x: RaggedArray,
+    n: int,
+    d: int,
+    capacity: int,
+    axis: Any,
+    name: str,
+    *,
+    arg: bool = False,
+    replacement: bool = False,
 ) -> tuple[RaggedArray, ...]:
-    """The members (``arg``: their local indices) of the combinations of bounded ``x``."""
-    s, backend = x._structure, x._backend
+    """The members (``arg``: their local indices) of the combinations of bounded ``x``.
+
+    With ``replacement`` the combinations of a list of ``L`` items are those of ``L + n - 1``
+    items without it (``i_t = j_t - t`` maps one onto the other, keeping their order)."""
+    s, backend = cast(BoundedStructure, x._structure), x._backend
     xp = backend.xp
     _one(s, name)
     _innermost(s.nlevels, d, axis, name)
     imax = _index_limit(s, capacity, n, name)
+    # once per structure: every field of a record (and argcombinations) shares the plan and the
+    # result's structure, so binary ops between their members need no check of equal lists
+    key = ("bounded-combinations", n, d, capacity, replacement)
+    plan = s.cached(key, lambda: _combinations_plan(x, n, d, capacity, replacement, imax))
+    out_offsets, lists, fits, used, starts, local = plan
+    holder: list[Any] = s.cached((*key, "result"), lambda: [None, None])  # [valid flag, structure]
+    if holder[0] is not s.valid:  # (structures that differ in validity only share caches)
+        holder[:] = [s.valid, _result(s, d, out_offsets, lists, capacity, s.valid & fits)]
+    result = holder[1]
+    if arg:
+        return tuple(_arg_member(x, result, xp.where(used, i, 0)) for i in local)
+    return tuple(_member(x, result, xp.where(used, starts + i, s.size)) for i in local)
+
+
+def _combinations_plan(
+    x: RaggedArray, n: int, d: int, capacity: int, replacement: bool, imax: int
+) -> tuple[Any, ...]:
+    """The result's offsets and list ids, whether all fit, which slots are used, their lists'
+    starts and the members' local indices."""
+    s, backend = cast(BoundedStructure, x._structure), x._backend
+    xp = backend.xp
     offsets, nlists = _lists(s, d)
     lengths = xp.diff(offsets)
-    safe = _safe_length(n, s.size, imax)
+    extra = n - 1 if replacement else 0
+    if extra:  # an empty list stays empty
+        lengths = xp.where(lengths > 0, lengths + extra, 0)
+    safe = _safe_length(n, s.size + extra, imax)
     counts = xp.where(lengths <= safe, _comb(xp, xp.minimum(lengths, safe), n), capacity + 1)
     out_offsets, fits = _result_offsets(xp, counts, capacity)
     columns = [offsets[:-1], lengths, counts]
@@ -235,10 +272,8 @@ def bounded_combinations(
     count = xp.where(used, count, 1)
     rank = xp.where(used, rank, 0)
     local = _unrank_combinations(xp, rank, length, count, n, backend.default_float())
-    result = _result(s, d, out_offsets, lists, capacity, s.valid & fits)
-    if arg:
-        return tuple(_arg_member(x, result, xp.where(used, i, 0)) for i in local)
-    return tuple(_member(x, result, xp.where(used, starts + i, s.size)) for i in local)
+    local = [i - t for t, i in enumerate(local)] if extra else local
+    return out_offsets, lists, fits, used, starts, local
 
 
 def bounded_cartesian(
@@ -246,17 +281,17 @@ def bounded_cartesian(
 ) -> tuple[RaggedArray, ...]:
     """The members of the tuples of ``cartesian`` of arrays of which at least one is bounded."""
     ref = next(a for a in xs if isinstance(a._structure, BoundedStructure))
-    s = ref._structure
+    s = bounded_structure(ref)
     xs = [_bounded_like(a, ref, d, axis, name) for a in xs]
     backend = ref._backend
     xp = backend.xp
     _index_limit(s, capacity, 1, name)
     valid = s.valid
     for a in xs:
-        valid = valid & a._structure.valid & _same_lists_above(a, ref, d, name)
+        valid = valid & bounded_structure(a).valid & _same_lists_above(a, ref, d, name)
     starts, lengths = [], []
     for a in xs:
-        offsets, nlists = _lists(a._structure, d)
+        offsets, nlists = _lists(bounded_structure(a), d)
         starts.append(offsets[:-1])
         lengths.append(xp.diff(offsets))
     top = capacity + 1
@@ -290,7 +325,7 @@ def _arg_member(x: RaggedArray, result: BoundedStructure, local: Any) -> RaggedA
 
 def _bounded_like(a: RaggedArray, ref: RaggedArray, d: int, axis: Any, name: str) -> RaggedArray:
     """``a`` bounded with ``ref``'s list slots above depth ``d`` (an exact ``a`` is bounded to them)."""
-    s, sa = ref._structure, a._structure
+    s, sa = bounded_structure(ref), a._structure
     if isinstance(sa, BoundedStructure):
         _one(sa, name)
     _innermost(sa.nlevels, d, axis, name)
@@ -314,7 +349,7 @@ def _bounded_like(a: RaggedArray, ref: RaggedArray, d: int, axis: Any, name: str
 def _same_lists_above(a: RaggedArray, ref: RaggedArray, d: int, name: str) -> Any:
     """Whether ``a`` has ``ref``'s lists above depth ``d``: raises when concrete and they differ
     (eager code gets the error where the mismatch is); a backend bool under ``jit``."""
-    sa, s = a._structure, ref._structure
+    sa, s = bounded_structure(a), bounded_structure(ref)
     xp = s.backend.xp
     if sa is s or d == 0:  # flat arrays: the outer items of each are one list, whatever their number
         return xp.asarray(True)
@@ -335,7 +370,7 @@ def bound_members(
     buckets (as ``rg.with_capacity``), ``capacity`` element slots; ``count`` results (the exact
     number) above ``capacity`` raise ``ValueError``."""
     first = members[0]
-    s = first._structure
+    s = exact_structure(first)
     if d != s.nlevels:
         msg = (
             f"{name}: capacity= is supported for the innermost ragged axis only, not axis={axis}; "

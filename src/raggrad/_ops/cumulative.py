@@ -24,7 +24,6 @@ from .reduction_engine import (
     ReductionPlan,
     cast,
     classify,
-    in_use,
     operand,
     present,
     reduction_plan,
@@ -95,16 +94,22 @@ def _bounded(
     name: str, kind: str, x: Any, content: Any, kind_axis: str, axes: Any, fname: str, include_initial: bool
 ) -> Any:
     """A running sum or product on a bounded array: padding slots start their own runs (they
-    hold zeros) and are zero again afterwards."""
+    hold zeros) and are zero again afterwards. ``include_initial=True`` gives every innermost list
+    one more element, so the element capacity grows by the list capacity (padding lists stay
+    empty); along the outer axis of a list-free array the outer capacity grows by one."""
     backend, s, nb = x._backend, x._structure, x._nbatch
     xp = backend.xp
-    if include_initial:
-        msg = f"{name}: include_initial=True is not supported on a bounded array; trim it (rg.trim) first"
-        raise NotImplementedError(msg)
     if kind_axis != "ragged":
         (i,) = axes
-        out = getattr(xp, fname)(content, axis=i)
-        return wrap(s, xp.where(in_use(x), out, xp.zeros_like(out)), nb)
+        out = getattr(xp, fname)(content, axis=i, include_initial=include_initial)
+        if include_initial and i == nb:  # the outer axis of a list-free array: one more item
+            s = BoundedStructure(s.count + 1, (), (s.capacities[0] + 1,), (), s.valid)
+        return wrap(s, _zero_unused(xp, out, s, nb), nb)
+    if include_initial and axes != s.nlevels:
+        msg = (
+            f"{name}: include_initial=True is supported along the innermost ragged axis and regular axes only"
+        )
+        raise NotImplementedError(msg)
     plan = bounded_plan(s, axes)
     data = xp.moveaxis(content, nb, 0) if nb else content
     if plan.sorted:  # within the innermost lists: a run starts at every list's first slot
@@ -115,8 +120,39 @@ def _bounded(
         starts = xp.concat([xp.ones(1, dtype=xp.bool), targets[1:] != targets[:-1]])
         scanned = backend.segment_scan_flags(kind, xp.take(data, order, axis=0), starts)
         out = xp.take(scanned, xp.argsort(order), axis=0)
+    if include_initial:
+        out, s = _bounded_initial(backend, s, out, 0 if kind == "sum" else 1)
     out = xp.moveaxis(out, 0, nb) if nb else out
-    return wrap(s, xp.where(in_use(x), out, xp.zeros_like(out)), nb)
+    return wrap(s, _zero_unused(xp, out, s, nb), nb)
+
+
+def _zero_unused(xp: Any, out: Any, s: BoundedStructure, nb: int) -> Any:
+    """``out`` (over ``s``, ``nb`` batch dims) with zeros at the padding element slots."""
+    used = s.slot_mask(s.nlevels)
+    shape = (1,) * nb + tuple(used.shape) + (1,) * (len(out.shape) - nb - 1)
+    return xp.where(xp.reshape(used, shape), out, xp.zeros_like(out))
+
+
+def _bounded_initial(
+    backend: Backend, s: BoundedStructure, out: Any, fill: int
+) -> tuple[Any, BoundedStructure]:
+    """Each innermost list of bounded ``s`` gets the identity in front (``include_initial=True``;
+    ``out`` has the element slots first): list ``l`` moves ``l`` slots right (padding lists do
+    not move past the last list in use, so they stay empty), the element capacity grows by the
+    list capacity, and each new slot gathers its element or the identity."""
+    xp, caps, k = backend.xp, s.capacities, s.nlevels - 1
+    offsets = s.levels[k]
+    index = offsets.dtype
+    shifted = offsets + xp.minimum(xp.arange(caps[k] + 1, dtype=index), s.in_use(k))
+    size = caps[-1] + caps[k]
+    ids = backend.ids_from_offsets(shifted, size)  # padding slots: caps[k], out of range
+    local = xp.arange(size, dtype=index) - backend.take_fill(shifted, ids, 0)
+    source = backend.take_fill(offsets, ids, 0) + local - 1
+    # out of range (the identity) at each list's first slot and at padding; never negative,
+    # which jax's take would count from the end
+    source = xp.where((local > 0) & (ids < caps[k]), source, caps[-1])
+    structure = BoundedStructure(s.count, (*s.levels[:-1], shifted), (*caps[:-1], size), (), s.valid)
+    return backend.take_fill(out, source, fill), structure
 
 
 def _scan_order(plan: ReductionPlan) -> tuple[np.ndarray, np.ndarray, Segments]:

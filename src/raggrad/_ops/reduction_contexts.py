@@ -11,7 +11,7 @@ reductions into a cached plan), :class:`BoundedAxis` for one of a bounded array.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -132,7 +132,7 @@ Context = DenseAxes | RaggedAxis | BoundedAxis
 def present_of(backend: Backend, s: Structure, like: Any, axis: int) -> Any:
     """The mask of ``s``'s present innermost items, shaped to broadcast against ``like`` (whose
     element axis is ``axis``)."""
-    em = s.masks[-1]
+    em = cast(tuple[np.ndarray, ...], s.masks)[-1]  # s has missing elements
     flat = backend.index(s, "reduce-present", em, like)
     return backend.xp.reshape(flat, (1,) * axis + (em.shape[0],) + (1,) * (len(like.shape) - axis - 1))
 
@@ -140,7 +140,7 @@ def present_of(backend: Backend, s: Structure, like: Any, axis: int) -> Any:
 def attach(ctx: Context, s: Structure, data: Any, axis: int) -> Any:
     """Tell ``ctx`` which elements of ``data`` (element axis ``axis``) are present; returns that
     mask, shaped like ``data``."""
-    em = s.masks[-1]
+    em = cast(tuple[np.ndarray, ...], s.masks)[-1]  # s has missing elements
     ctx.present = ctx.xp.broadcast_to(present_of(ctx.backend, s, data, axis), tuple(data.shape))
     ctx.content = data
     ctx.missing = (axis, s.cached("reduce-missing", lambda: np.flatnonzero(~em)))

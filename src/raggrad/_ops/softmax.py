@@ -81,10 +81,12 @@ def _log_softmax(ctx: Context, data: Any, mask: Any) -> Any:
 
 @register("softmax", "structural", awkward="ak.softmax", options=True)
 def softmax(x: Any, /, *, axis: Any = -1) -> Any:
-    """``exp(x) / sum(exp(x))`` along ``axis`` (default: the last axis, regular or ragged), stable.
+    """Softmax along ``axis``, default the innermost: for ``n * var * 1`` the regular one (use ``axis=1``).
 
-    The last axis is the innermost lists' own for ``n * var * float32``, but the regular one for
-    scores of type ``n * var * 1``: pass ``axis=1`` to normalise within each list there.
+    ``exp(x) / sum(exp(x))``, stable for large inputs. The default axis (-1) is the innermost
+    lists' own for scores of type ``n * var * float32``, but the regular length-1 axis for scores
+    of type ``n * var * 1`` (a layer with one output), where every value would become 1: pass
+    ``axis=1`` to normalise within each list (each set) there.
 
     Missing values stay missing and take no share, as in awkward's ``ak.softmax``.
 
@@ -93,16 +95,26 @@ def softmax(x: Any, /, *, axis: Any = -1) -> Any:
     [[0.5, 0.5], [], [1.0]]
     >>> rg.softmax(rg.array([[0.0, None, 0.0], None, [None]])).to_list()
     [[0.5, None, 0.5], None, [None]]
+    >>> import numpy as np
+    >>> scores = rg.from_lengths(np.array([2, 0, 1]), np.array([[0.0], [0.0], [5.0]]))  # 3 * var * 1
+    >>> rg.softmax(scores).to_list(), rg.softmax(scores, axis=1).to_list()
+    ([[[1.0], [1.0]], [], [[1.0]]], [[[0.5], [0.5]], [], [[1.0]]])
     """
     return along("rg.softmax", _inexact(x, "rg.softmax"), axis, _softmax)
 
 
 @register("log_softmax", "structural", options=True)
 def log_softmax(x: Any, /, *, axis: Any = -1) -> Any:
-    """``x - logsumexp(x)`` along ``axis`` (default: the last axis, as :func:`softmax`), stable.
+    """``x - logsumexp(x)`` along ``axis``, default the innermost: use ``axis=1`` for ``n * var * 1``.
 
-    >>> import raggrad as rg
+    Stable for large inputs; the default axis is that of :func:`softmax`: for scores of type
+    ``n * var * 1`` it is the regular length-1 axis, so pass ``axis=1`` to normalise per list.
+
+    >>> import numpy as np, raggrad as rg
     >>> [[round(v, 4) for v in row] for row in rg.log_softmax(rg.array([[0.0, 0.0], [], [1000.0]])).to_list()]
+    [[-0.6931, -0.6931], [], [0.0]]
+    >>> scores = rg.from_lengths(np.array([2, 0, 1]), np.array([[0.0], [0.0], [5.0]]))
+    >>> [[round(v, 4) for (v,) in row] for row in rg.log_softmax(scores, axis=1).to_list()]
     [[-0.6931, -0.6931], [], [0.0]]
     """
     return along("rg.log_softmax", _inexact(x, "rg.log_softmax"), axis, _log_softmax)
