@@ -248,3 +248,142 @@ def test_errors_are_named():
     x = rg.array([[1.0, None], [2.0]])
     with pytest.raises(TypeError):
         rg.sum(x, axis=1, mask_identity=True, bogus=1)
+
+
+# ---- the cost of missing values under jax.jit, and the derivatives of the cheap paths ------------
+EDGE_DATA = [
+    [2.0, None, 0.0, 3.0],  # prod through a zero
+    None,
+    [None, None],  # every element missing: mean NaN, its derivative must stay finite
+    [],
+    [1.5, None, 1.5],  # tied maxima
+    [None, -1.0, -2.0],  # every present element below the missing ones' zeros
+    [0.0, None],  # a present zero ties with a missing zero
+]
+EDGE_OPS = {
+    "sum": lambda x: rg.sum(x, axis=1),
+    "prod": lambda x: rg.prod(x, axis=1),
+    "mean": lambda x: rg.mean(x, axis=1),
+    "var": lambda x: rg.var(x, axis=1),
+    "std": lambda x: rg.std(x, axis=1, correction=1),
+    "max": lambda x: rg.max(x, axis=1),
+    "min": lambda x: rg.min(x, axis=1),
+    "axis0": lambda x: rg.max(x, axis=0),
+    "sum all": lambda x: rg.sum(x),
+    "mean all": lambda x: rg.mean(x),
+    "var all": lambda x: rg.var(x),
+    "max all": lambda x: rg.max(x),
+}
+
+
+def _weighted_total(jnp, out):
+    """A scalar that weighs every finite result differently (so a misplaced derivative shows)."""
+    if not isinstance(out, RaggedArray):
+        return out
+    c = out._content
+    return jnp.sum(jnp.where(jnp.isfinite(c), c, 0.0) * jnp.arange(1, c.size + 1).reshape(c.shape) ** 0.5)
+
+
+@pytest.mark.parametrize("name", EDGE_OPS)
+def test_jit_derivatives_are_the_present_values_and_zero_at_missing_slots(name):
+    jax = pytest.importorskip("jax")
+    jnp, f = jax.numpy, EDGE_OPS[name]
+    with jax.enable_x64(True):
+        x = rg.array(EDGE_DATA).to_backend("jax")
+        dense = rg.array(_present(EDGE_DATA)).to_backend("jax")
+        present = np.asarray(x._structure.masks[-1])
+
+        def total(structure):
+            return lambda c: _weighted_total(jnp, f(RaggedArray._new(structure, c)))
+
+        # axis=0: columns move when missing elements are left out, so no dense counterpart
+        compare = name != "axis0"
+        for transform in (jax.grad, jax.jacfwd):
+            g = np.asarray(jax.jit(transform(total(x._structure)))(x._content))
+            assert np.all(g[~present] == 0.0), (transform, g)
+            want = transform(total(dense._structure))(dense._content) if compare else g[present]
+            np.testing.assert_allclose(g[present], np.asarray(want), rtol=1e-12, atol=1e-12)
+        h = np.asarray(jax.jit(jax.hessian(total(x._structure)))(x._content))
+        assert np.all(np.isfinite(h)), h
+        assert np.all(h[~present] == 0.0) and np.all(h[:, ~present] == 0.0), h
+        if not compare:
+            return
+        want = jax.hessian(total(dense._structure))(dense._content)
+        np.testing.assert_allclose(h[np.ix_(present, present)], np.asarray(want), rtol=1e-12, atol=1e-12)
+
+
+CHEAP = {  # reductions whose forward program holds no mask of the elements, nor a pass with one
+    "sum": lambda x: rg.sum(x, axis=1),
+    "mean": lambda x: rg.mean(x, axis=1),
+    "var": lambda x: rg.var(x, axis=1),
+    "max": lambda x: rg.max(x, axis=1),
+    "min": lambda x: rg.min(x, axis=-1),
+    "sum all": lambda x: rg.sum(x),
+    "mean all": lambda x: rg.mean(x),
+}
+# var sends the means back to the elements with a gather that gives the missing ones 0: one
+# select on the gathered values, its condition computed from the gather's index
+EXTRA_ELEMENT_SELECTS = {"var": 1}
+
+
+@pytest.mark.parametrize("name", CHEAP)
+def test_jit_program_holds_no_mask_of_the_elements(name):
+    jax = pytest.importorskip("jax")
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(0, 21, size=400)  # m about 4000 elements: a mask would show
+    values = rng.normal(size=int(lengths.sum()))
+    present = rng.random(values.shape[0]) > 0.2
+    values[~present] = 0.0
+    x = rg.from_awkward(ak.unflatten(ak.mask(values, present), lengths)).to_backend("jax")
+    plain = rg.from_lengths(lengths, values).to_backend("jax")
+    m = values.shape[0]
+
+    def program(a):
+        return jax.jit(lambda a: CHEAP[name](a)).lower(a).as_text(), CHEAP[name](a)
+
+    (text, out), (plain_text, _) = program(x), program(plain)
+    # a mask embedded as a constant takes at least 2 characters per element, a second
+    # per-element index 8; the few operations on the results (NaN for no element) far fewer
+    assert len(text) < len(plain_text) + m, (len(text), len(plain_text))
+
+    def selects(t):  # selects over all the elements
+        return [line for line in t.splitlines() if "stablehlo.select" in line and f"<{m}x" in line]
+
+    assert len(selects(text)) == len(selects(plain_text)) + EXTRA_ELEMENT_SELECTS.get(name, 0)
+    want = CHEAP[name](rg.array(x.to_list()))  # NumPy, float64
+    got, want = (np.asarray((a._content if isinstance(a, RaggedArray) else a), float) for a in (out, want))
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_zero_gradient_rule_differentiates_as_a_where():
+    jax = pytest.importorskip("jax")
+    from raggrad._backends._jax_rules import zero_gradient
+
+    jnp = jax.numpy
+    keep = np.array([True, False, True, False])
+    data = jnp.asarray([1.5, 0.0, -2.0, 0.0])
+
+    def through(g):
+        return lambda c: jnp.sum(jnp.exp(g(c)) * (g(c) + 1.0))  # every derivative non-zero at 0
+
+    rule = through(lambda c: zero_gradient(c, keep))
+    plain = through(lambda c: jnp.where(keep, c, 0.0))
+    assert float(jax.jit(rule)(data)) == float(plain(data))
+    for transform in (jax.grad, jax.jacfwd, jax.hessian, lambda f: jax.jacfwd(jax.jacrev(f))):
+        np.testing.assert_allclose(jax.jit(transform(rule))(data), transform(plain)(data), rtol=1e-6)
+    assert "xi1>" not in jax.jit(rule).lower(data).as_text()  # forward: not even the constant
+    batched = jax.vmap(jax.grad(rule))(jnp.stack([data, 2 * data]))
+    np.testing.assert_allclose(batched, jax.vmap(jax.grad(plain))(jnp.stack([data, 2 * data])), rtol=1e-6)
+
+
+def test_torch_derivatives_are_zero_at_missing_slots():
+    torch = pytest.importorskip("torch")
+    x = rg.array(EDGE_DATA).to_backend("torch")
+    present = np.asarray(x._structure.masks[-1])
+    for name, f in EDGE_OPS.items():
+        c = x._content.detach().clone().requires_grad_(True)
+        out = f(RaggedArray._new(x._structure, c))
+        out = out._content if isinstance(out, RaggedArray) else out
+        torch.where(torch.isfinite(out), out, 0.0).sum().backward()
+        g = c.grad.numpy()
+        assert np.all(np.isfinite(g)) and np.all(g[~present] == 0.0), (name, g)

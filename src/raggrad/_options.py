@@ -20,10 +20,11 @@ silently.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
+from ._bounded import BoundedStructure
 from ._structure import Structure
 
 __all__ = [
@@ -43,12 +44,12 @@ def has_options(s: Any) -> bool:
     return getattr(s, "masks", None) is not None
 
 
-def all_masks(s: Structure) -> Masks:
+def all_masks(s: Structure | BoundedStructure) -> Masks:
     """One entry per depth (None where nothing can be missing), also when ``s.masks`` is None."""
     return s.masks if s.masks is not None else (None,) * (s.nlevels + 1)
 
 
-def element_mask(s: Structure) -> np.ndarray | None:
+def element_mask(s: Structure | BoundedStructure) -> np.ndarray | None:
     """True for the innermost elements that are present (None: all are, and none can be missing)."""
     return None if s.masks is None else s.masks[-1]
 
@@ -72,4 +73,4 @@ def both(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
     """Present in both masks (None: no option type, as if all present)."""
     if a is None or b is None:
         return b if a is None else a
-    return a & b
+    return cast(np.ndarray, a & b)

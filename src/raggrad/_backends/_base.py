@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -61,7 +61,7 @@ class Backend:
 
     def numpy_dtype(self, dtype: Any) -> np.dtype:
         """The NumPy dtype of one of this backend's dtypes."""
-        return np.dtype(dtype)
+        return cast(np.dtype, np.dtype(dtype))
 
     def dtype(self, spec: Any) -> Any:
         """This backend's dtype for ``spec`` (a NumPy dtype or type, a name, or its own dtype)."""
@@ -109,6 +109,16 @@ class Backend:
     def stop_gradient(self, array: Any) -> Any:
         """``array`` treated as a constant by automatic differentiation (identity without autodiff)."""
         return array
+
+    def zero_gradient(self, array: Any, keep: Any) -> Any:
+        """``array`` with derivatives zero where boolean ``keep`` (broadcast to it) is False.
+
+        The caller holds ``array`` zero there already (missing values), so the value is unchanged;
+        JAX's version is free unless differentiated. Identity on the host (no autodiff).
+        """
+        if self.is_host:
+            return array
+        return self.xp.where(keep, array, self.xp.zeros_like(array))
 
     def convert_from(self, array: Any, source: Backend) -> Any:
         """``array`` of backend ``source`` as this backend's array without a copy, or None."""

@@ -7,6 +7,7 @@ Derivative rules for reductions live in :mod:`._jax_rules`, the Pallas segment k
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 import jax
@@ -19,8 +20,9 @@ from . import (
     _jax_transforms,
 )
 from ._base import Backend, identity
-from ._jax_rules import PALLAS, kernel_expand, kernel_reduce, segment_reduce, segment_scan
+from ._jax_rules import PALLAS, kernel_expand, kernel_reduce, segment_reduce, segment_scan, zero_gradient
 
+_is_concrete_value: Callable[[Any], Any] | None
 try:
     from jax._src.core import is_concrete as _is_concrete_value
 except ImportError:  # pragma: no cover - older or newer jax: treat every tracer as staged
@@ -143,6 +145,9 @@ class JaxBackend(Backend):
 
     def stop_gradient(self, array: Any) -> Any:
         return jax.lax.stop_gradient(array)
+
+    def zero_gradient(self, array: Any, keep: Any) -> Any:
+        return zero_gradient(array, keep)
 
     #: where traced code gets per-element segment ids: "auto" builds them on the device from
     #: the offsets on GPUs for large arrays and embeds them as constants otherwise;

@@ -18,12 +18,12 @@ import jax.numpy as jnp
 try:  # Pallas is experimental: without it the kernels are off and jax.ops.segment_* serve
     from . import _jax_pallas
 except ImportError:  # pragma: no cover - depends on the jax release
-    _jax_pallas = None  # type: ignore[assignment]
+    _jax_pallas = None  # type: ignore[assignment]  # optional module: _Kernels runs only with it
 
 #: the Pallas kernels' module, or None where this jax release cannot import Pallas
 PALLAS = _jax_pallas
 
-__all__ = ["PALLAS", "kernel_expand", "kernel_reduce", "segment_reduce", "segment_scan"]
+__all__ = ["PALLAS", "kernel_expand", "kernel_reduce", "segment_reduce", "segment_scan", "zero_gradient"]
 
 
 def segment_reduce(kind: str, data: Any, ids: Any, n: int, sorted_ids: bool, ident: Any) -> Any:
@@ -158,6 +158,21 @@ def _extremum_jvp(layout: Any, kind: str, primals: Any, tangents: Any) -> Any:
     count = layout.sum(hit, index)
     total = layout.sum(t * hit, index)
     return out, total / jnp.where(count > 0, count, jnp.ones_like(count))
+
+
+# ---- missing values --------------------------------------------------------------------
+@partial(jax.custom_jvp, nondiff_argnums=(1,))
+def zero_gradient(data: Any, keep: Any) -> Any:
+    """``data`` itself (zero where ``keep`` is False), with zero derivatives there: a pass through
+    in the forward program, one ``where`` on the tangents only when differentiated. ``keep`` is a
+    concrete array (structure), so the forward program does not even hold it as a constant."""
+    return data
+
+
+@zero_gradient.defjvp
+def _zero_gradient_jvp(keep: Any, primals: Any, tangents: Any) -> Any:
+    (data,), (t,) = primals, tangents
+    return zero_gradient(data, keep), jnp.where(keep, t, jnp.zeros_like(t))
 
 
 # ---- scans -----------------------------------------------------------------------------

@@ -24,6 +24,7 @@ the structure alone (it is static under ``jax.jit``), never from the values.
 from __future__ import annotations
 
 import math
+import typing
 from typing import Any
 
 import numpy as np
@@ -42,6 +43,7 @@ from .reduction_engine import (
     masked,
     operand,
     present,
+    reduce_kept,
     reduction,
     safe_divide,
     with_content,
@@ -63,7 +65,7 @@ __all__ = [
 
 
 def _inexact(xp: Any, data: Any) -> bool:
-    return xp.isdtype(data.dtype, ("real floating", "complex floating"))
+    return typing.cast(bool, xp.isdtype(data.dtype, ("real floating", "complex floating")))
 
 
 def _kept(xp: Any, data: Any, mask: Any) -> Any:
@@ -480,9 +482,9 @@ def ptp(
 
     def compute(ctx: Context, data: Any, mask: Any) -> Any:
         xp = ctx.xp
-        hi = ctx.reduce("max", masked(xp, mask, data, top))
-        lo = ctx.reduce("min", masked(xp, mask, data, bottom))
-        n = ctx.count(data) if mask is None else ctx.reduce("sum", xp.astype(mask, ctx.backend.default_int()))
+        hi = reduce_kept(ctx, "max", data, mask, top)
+        lo = reduce_kept(ctx, "min", data, mask, bottom)
+        n = count_of(ctx, data, mask, ctx.backend.default_int())
         if isinstance(n, int):  # regular axes: every result has n elements
             return hi - lo if n else xp.zeros_like(hi)
         some = n > 0  # an empty list's identities would overflow (ints) or give -inf

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from .._array import RaggedArray, as_ragged, wrap
+from .._array import RaggedArray, as_ragged, bounded_structure, exact_structure, wrap
 from .._axes import classify_axis, normalize_axes
 from .._backends import Backend
 from .._bounded import BoundedStructure
@@ -50,6 +50,7 @@ __all__ = [
     "cast",
     "classify",
     "count_of",
+    "drops",
     "in_use",
     "kept",
     "masked",
@@ -188,7 +189,7 @@ def _dense_result(x: RaggedArray, kind: str, axes: Any, keepdims: bool, out: Any
     return wrap(s, out, nb - removed_batch)
 
 
-def along(name: str, x: RaggedArray, axis: Any, compute: Callable[[Context, Any, Any], Any]) -> RaggedArray:
+def along(name: str, x: RaggedArray, axis: Any, compute: Callable[[Context, Any, Any], Any]) -> Any:
     """A per-element result computed from reductions along ``axis`` (softmax): ``x``'s structure.
 
     ``compute(ctx, data, mask)`` gets the mask of the present elements (None: all are) where
@@ -208,7 +209,7 @@ def along(name: str, x: RaggedArray, axis: Any, compute: Callable[[Context, Any,
         return wrap(s, _zero_padding(xp, out, s.slot_mask(s.nlevels), nb), nb)
     em = s.masks[-1] if s.masks is not None else None
     if kind != "ragged":
-        ctx = DenseAxes(backend, axes, tuple(content.shape))
+        ctx: Context = DenseAxes(backend, axes, tuple(content.shape))
         crosses = em is not None and (kind == "all" or (not s.nlevels and nb in axes))
         out = compute(ctx, content, attach(ctx, s, content, nb) if crosses else None)
         return wrap(s, zero_missing(backend, s, out, nb), nb)
@@ -239,7 +240,7 @@ def _option_reduction(
     type, as in awkward. Which results are missing depends on structure alone, never on
     ``where=``, so it is known when tracing.
     """
-    backend, content, nb, s = x._backend, x._content, x._nbatch, x._structure
+    backend, content, nb, s = x._backend, x._content, x._nbatch, exact_structure(x)  # bounded: no masks
     masks = all_masks(s)
     if kind != "ragged":
         return _dense_options(name, x, kind, axes, keepdims, where, compute, mask_identity)
@@ -253,6 +254,8 @@ def _option_reduction(
     counts = plan.counts
     if masks[-1] is not None:
         em = masks[-1]
+        if not backend.is_host:
+            ctx = _PresentAxis(backend, plan, len(content.shape) - 1, em)
         ctx.counts = counts = plan.cached(
             "present-counts", lambda: np.bincount(plan.targets[em], minlength=plan.n)
         )
@@ -285,15 +288,39 @@ def _option_reduction(
     return wrap(structure, zero_missing(backend, structure, out, nb), nb)
 
 
+class _PresentAxis(RaggedAxis):
+    """A ragged axis whose reductions drop the missing elements: they target one past the last
+    result. No pass over the content and no mask reach the program (the targets replace the
+    segment ids), and a missing element reaches no result and no derivative of any order. On the
+    host NumPy's copy (:func:`kept`) is cheaper. ``gather`` gives the missing elements 0: what
+    they compute from it is dropped, so a NaN mean (no element present) never reaches them."""
+
+    drops = True
+
+    def __init__(self, backend: Backend, plan: ReductionPlan, rest: int, present: np.ndarray) -> None:
+        super().__init__(backend, plan, rest)
+        self.targets = plan.cached("present-targets", lambda: np.where(present, plan.targets, plan.n))
+
+    def reduce(self, kind: str, data: Any) -> Any:
+        if kind == "prod":  # jax's rule would sort the unsorted ids: XLA folds that for minutes
+            return super().reduce(kind, self.xp.where(self.present, data, self.xp.ones_like(data)))
+        ids = self.backend.index(self.plan, "present-targets", self.targets, data)
+        return self.backend.segment_reduce_ids(kind, data, ids, self.plan.n, sorted_ids=False)
+
+    def gather(self, values: Any) -> Any:
+        ids = self.backend.index(self.plan, "present-targets", self.targets, values)
+        return self.backend.take_fill(values, ids, 0)
+
+
 def _present_ranks(s: Structure, a: int, present: np.ndarray) -> np.ndarray:
     """Every element's index along ragged axis ``a`` counting the present lists at depth ``a``
     only: awkward's argmax/argmin index a list with its missing lists left out."""
     before = np.cumsum(present) - present  # present items before each item at depth a
     if a == 0:
-        return before[s.ancestors(0)]
+        return np.asarray(before[s.ancestors(0)])
     seg = s.levels[a - 1]
     start = np.append(before, int(present.sum()))[seg.offsets[:-1]]
-    return (before - start[seg.ids])[s.ancestors(a)]
+    return np.asarray((before - start[seg.ids])[s.ancestors(a)])
 
 
 def _kept_lists(
@@ -311,12 +338,11 @@ def _kept_lists(
     return Structure(s.length, (*s.levels[:-1], ones), (), (*all_masks(s)[:-1], items)), kept
 
 
-def _kept_merged(s: Structure, keep: Structure, a: int, nonempty: np.ndarray | None) -> Structure:
+def _kept_merged(s: Structure, keep: Structure | None, a: int, nonempty: np.ndarray | None) -> Structure:
     """keepdims along ragged axis ``a`` above the innermost: a missing list at depth ``a - 1`` holds
     no list of one (it must stay empty); the depths above keep their missing items."""
-    masks = all_masks(s)
-    levels = keep.levels
-    lists = masks[a - 1] if a else None
+    assert keep is not None  # a keepdims plan along a ragged axis above the innermost keeps one
+    masks, levels, lists = all_masks(s), keep.levels, all_masks(s)[a - 1] if a else None
     if lists is not None:
         ones = Segments(offsets_from_lengths(lists.astype(np.int64)))
         merged = Segments(offsets_from_lengths(levels[a].lengths[lists]))
@@ -335,7 +361,7 @@ def _dense_options(
     mask_identity: bool,
 ) -> Any:
     """Regular axes (or all axes) of an array with missing values, or with ``mask_identity=True``."""
-    backend, content, nb, s = x._backend, x._content, x._nbatch, x._structure
+    backend, content, nb, s = x._backend, x._content, x._nbatch, exact_structure(x)
     em = all_masks(s)[-1]
     shape = tuple(content.shape)
     ctx = DenseAxes(backend, axes, shape)
@@ -343,11 +369,11 @@ def _dense_options(
         # the elements stay (regular axes within them, or batch axes): a missing one gives a
         # missing result, zero, and an empty extent (a dimension of 0) a missing one everywhere
         result = _dense_result(x, kind, axes, keepdims, compute(ctx, content, where))
-        r = result._structure
+        r = exact_structure(result)
         if mask_identity:
             if r.inner:
                 raise _regular_options(name, x)
-            filled = np.full(r.size, ctx.size > 0) if em is None else em & (ctx.size > 0)
+            filled: Any = np.full(r.size, ctx.size > 0) if em is None else em & (ctx.size > 0)
             r = replace_masks(r, (*all_masks(r)[:-1], filled))
         return wrap(r, zero_missing(backend, r, result._content, result._nbatch), result._nbatch)
     mask = where
@@ -363,7 +389,7 @@ def _dense_options(
     filled = ctx.counted > 0
     if not isinstance(result, RaggedArray):
         return result if filled else None
-    r = result._structure
+    r = exact_structure(result)
     if r.inner:
         raise _regular_options(name, x)
     r = replace_masks(r, (*all_masks(r)[:-1], np.full(r.size, filled)))
@@ -398,6 +424,9 @@ def _bounded_reduction(
 ) -> Any:
     """``reduction`` on a bounded array: padding slots never take part, results are bounded."""
     backend, content, nb, s = x._backend, x._content, x._nbatch, x._structure
+    if not isinstance(s, BoundedStructure):  # (reduction routes bounded arrays only here)
+        msg = f"{name}: expected a bounded array, got type {x.type!r}"
+        raise TypeError(msg)
     xp = backend.xp
     used = s.slot_mask(s.nlevels)
     if kind != "ragged":  # (within lists, padding slots' ids are out of range: never reduced)
@@ -406,8 +435,7 @@ def _bounded_reduction(
         if kind == "all" or (not s.nlevels and nb in axes):  # the structured dims are gone
             out = _poisoned(xp, out, s.valid)
             if kind == "all" and keepdims:
-                msg = f"{name}: keepdims=True with axis=None is not supported on a bounded array"
-                raise NotImplementedError(msg)
+                return wrap(_all_ones(s), out, nb)
             if not keepdims:
                 out = xp.squeeze(out, axis=axes)
             return wrap(None, out) if len(out.shape) else out
@@ -444,19 +472,33 @@ def _bounded_reduction(
     return wrap(kept, out, nb)
 
 
+def _all_ones(s: BoundedStructure) -> BoundedStructure:
+    """The structure of ``keepdims=True, axis=None``: one list of one item at every depth.
+
+    It is static, yet held bounded (every capacity 1) so that the result carries the input's
+    validity flag and mixes with other bounded arrays as the exact result mixes with exact ones.
+    """
+
+    xp, index = s.backend.xp, s.count.dtype
+    one = xp.ones((), dtype=index)
+    levels = tuple(xp.stack([xp.zeros((), dtype=index), one]) for _ in s.levels)
+    return BoundedStructure(one, levels, (1,) * (s.nlevels + 1), (), s.valid)
+
+
 def operand(x: Any, name: str) -> RaggedArray:
     """The array argument of a reducer: as :func:`single`, with missing values (None) accepted."""
     if isinstance(x, RaggedArray):
         return x
     reject(x, name, "reduce")
-    return as_ragged(x, name, options=True)
+    out: RaggedArray = as_ragged(x, name, options=True)
+    return out
 
 
 def present(x: RaggedArray) -> Any:
     """Which content entries of ``x`` are present (a boolean array of its content's shape), or
     None when none can be missing."""
     s = x._structure
-    if getattr(s, "masks", None) is None or s.masks[-1] is None:
+    if not isinstance(s, Structure) or s.masks is None or s.masks[-1] is None:  # bounded: none
         return None
     xp, content = x._backend.xp, x._content
     return xp.broadcast_to(present_of(x._backend, s, content, x._nbatch), tuple(content.shape))
@@ -464,7 +506,7 @@ def present(x: RaggedArray) -> Any:
 
 def in_use(x: RaggedArray) -> Any:
     """Which content entries of a bounded array are in use (a boolean array of its shape)."""
-    s, xp, nb = x._structure, x._backend.xp, x._nbatch
+    s, xp, nb = bounded_structure(x), x._backend.xp, x._nbatch
     used = s.slot_mask(s.nlevels)
     shape = (1,) * nb + tuple(used.shape) + (1,) * len(s.inner)
     return xp.broadcast_to(xp.reshape(used, shape), tuple(x._content.shape))
@@ -484,13 +526,21 @@ def masked(xp: Any, mask: Any, data: Any, fill: Any) -> Any:
     return data if mask is None else xp.where(mask, data, fill)
 
 
+def drops(ctx: Context, mask: Any) -> bool:
+    """Whether ``mask`` only leaves out missing elements that ``ctx.reduce`` drops by itself."""
+    return mask is not None and mask is ctx.present and getattr(ctx, "drops", False)
+
+
 def kept(ctx: Context, mask: Any, data: Any, fill: Any) -> Any:
     """``masked(ctx.xp, mask, data, fill)``, cheaper where ``mask`` only leaves out the missing
     elements of the data the context was handed, on a host backend (no derivatives to keep out
-    of them): their content is zero already, or a copy takes ``fill`` at their indices."""
-    if mask is not None and mask is ctx.present and data is ctx.content and ctx.backend.is_host:
+    of them): their content is zero already, or a copy takes ``fill`` at their indices. Elsewhere
+    a zero ``fill`` needs no pass over the data either, only their derivatives zeroed."""
+    if mask is not None and mask is ctx.present and data is ctx.content:
         if isinstance(fill, (bool, int, float)) and fill == 0:
-            return data
+            return ctx.backend.zero_gradient(data, mask)  # the data itself on the host
+        if not ctx.backend.is_host or ctx.missing is None:
+            return masked(ctx.xp, mask, data, fill)
         axis, missing = ctx.missing
         out = data.copy()
         out[(slice(None),) * axis + (missing,)] = fill
@@ -500,6 +550,10 @@ def kept(ctx: Context, mask: Any, data: Any, fill: Any) -> Any:
 
 def reduce_kept(ctx: Context, kind: str, data: Any, mask: Any, fill: Any) -> Any:
     """``ctx.reduce(kind, kept(ctx, mask, data, fill))``: ``kind`` over the elements ``mask`` keeps."""
+    if drops(ctx, mask):  # a sum of the content itself: its zeros, plain segments (sorted ids)
+        if kind == "sum" and data is ctx.content:
+            return RaggedAxis.reduce(ctx, kind, ctx.backend.zero_gradient(data, mask))  # type: ignore[arg-type]  # a _PresentAxis
+        return ctx.reduce(kind, data)
     if (
         kind in ("max", "min")
         and isinstance(ctx, DenseAxes)

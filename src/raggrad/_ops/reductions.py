@@ -7,6 +7,7 @@ Each is a short ``compute(ctx, data, mask)`` handed to the reduction engine
 from __future__ import annotations
 
 import math
+import typing
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,7 @@ from .reduction_engine import (
     DenseAxes,
     cast,
     count_of,
+    drops,
     in_use,
     kept,
     masked,
@@ -58,8 +60,8 @@ def _mean(ctx: Context, data: Any, mask: Any) -> Any:
 
 def _var(ctx: Context, data: Any, mask: Any, correction: float) -> Any:
     xp = ctx.xp
-    mu = _mean(ctx, data, mask)
-    dev = masked(xp, mask, data - ctx.gather(mu), 0)
+    mu = _mean(ctx, data, None if drops(ctx, mask) else mask)  # dropping: one per-element index
+    dev = data - ctx.gather(mu) if drops(ctx, mask) else masked(xp, mask, data - ctx.gather(mu), 0)
     square = xp.real(dev * xp.conj(dev)) if xp.isdtype(dev.dtype, "complex floating") else dev * dev
     ss = ctx.reduce("sum", square)
     n = count_of(ctx, data, mask, ss.dtype)
@@ -561,7 +563,7 @@ def count(
             return ctx.reduce("sum", ctx.xp.astype(mask, dtype))
         xp, n = ctx.xp, ctx.count(data)
         if isinstance(n, int):  # regular axes: the same count for every result
-            shape = tuple(1 if i in ctx.axes else d for i, d in enumerate(data.shape))
+            shape = tuple(1 if i in typing.cast(DenseAxes, ctx).axes else d for i, d in enumerate(data.shape))
             return xp.full(shape, n, dtype=dtype)
         return xp.broadcast_to(xp.astype(n, dtype), (n.shape[0], *data.shape[1:]))
 
