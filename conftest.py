@@ -11,6 +11,11 @@ import importlib.util
 
 import pytest
 
+# `import raggrad` leaves rg.hep for first use; its ops join the op registry when it is imported.
+# Every test process imports it here, so the tests that walk the registry (conformance specs,
+# bad-input checks, the op table) see every op, whatever order they run in.
+import raggrad.hep  # noqa: F401
+
 _MISSING = tuple(
     name for name in ("jax", "torch", "awkward", "uproot") if importlib.util.find_spec(name) is None
 )

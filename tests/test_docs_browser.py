@@ -5,8 +5,8 @@ binary exists (Debian's ``chromium``) and playwright is importable; ``tox -e doc
 the site and runs this module. The pages are served by a ``http.server`` on localhost started
 here; Chromium is Debian's, never one that playwright downloads.
 
-Set ``RAGGRAD_DOCS_SCREENSHOTS`` to a folder to save screenshots of the landing page and of a
-notebook page there (``docs/_static/screenshots`` holds the recorded ones).
+Set ``RAGGRAD_DOCS_SCREENSHOTS`` to a folder to save screenshots of the landing page and of two
+notebook pages there (``docs/_static/screenshots`` holds the recorded ones).
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402 - only once the ch
 # the landing page, a notebook page with rendered output cells, and an API page
 LANDING = "index.html"
 NOTEBOOK = "user-guide/differentiation-jax.html"
+ML_QUICKSTART = "user-guide/ml-quickstart.html"
 API = "api/ops-reduction.html"
 
 
@@ -155,6 +156,19 @@ def test_notebook_page_has_rendered_outputs(browser: Any, server: str) -> None:
     assert _broken_links(page, server) == []
     outputs.first.scroll_into_view_if_needed()
     _screenshot(page, "notebook.png")
+    page.close()
+
+
+def test_ml_quickstart_trains_with_one_compilation(browser: Any, server: str) -> None:
+    page, errors = _open(browser, server + ML_QUICKSTART)
+    assert errors == []
+    outputs = page.locator("div.cell_output")
+    assert outputs.count() >= 10, "the quick start's cells were not executed into the page"
+    training = outputs.filter(has_text="traced 1 time(s) for 30 batches")
+    assert training.count() == 1, "the training cell's output (one compilation) is not on the page"
+    assert _broken_links(page, server) == []
+    training.scroll_into_view_if_needed()
+    _screenshot(page, "ml-quickstart.png")
     page.close()
 
 

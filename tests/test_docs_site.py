@@ -8,9 +8,11 @@ fails the normal test suite, not only ``tox -e docs``.
 from __future__ import annotations
 
 import importlib.util
+import pydoc
 import sys
 import types
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,8 +38,9 @@ apigen = _load_generator()
 
 
 @pytest.fixture(scope="module")
-def pages() -> list[object]:
-    return apigen.api_pages()
+def pages() -> list[Any]:
+    built: list[Any] = apigen.api_pages()
+    return built
 
 
 def test_every_public_name_has_a_reference_entry() -> None:
@@ -60,14 +63,14 @@ def test_public_names_leave_out_modules_except_the_public_submodules() -> None:
     assert apigen.public_names(fake) == sorted(["sum", *subs])
 
 
-def test_registered_ops_are_on_their_familys_page(pages: list[object]) -> None:
+def test_registered_ops_are_on_their_familys_page(pages: list[Any]) -> None:
     slug_of = apigen.reference_entries()
     for name, op in REGISTRY.items():
         if getattr(rg, name, None) is op.func:
             assert slug_of[name] == f"ops-{op.kind}", name
 
 
-def test_array_classes_document_their_members(pages: list[object]) -> None:
+def test_array_classes_document_their_members(pages: list[Any]) -> None:
     entries = {entry.name: entry for page in pages for entry in page.entries}
     for name in ("RaggedArray", "RecordArray"):
         assert entries[name].directive == "autoclass"
@@ -76,7 +79,7 @@ def test_array_classes_document_their_members(pages: list[object]) -> None:
     assert entries["float32"].directive == "py:data"
 
 
-def test_written_pages_hold_a_directive_for_every_entry(tmp_path: Path, pages: list[object]) -> None:
+def test_written_pages_hold_a_directive_for_every_entry(tmp_path: Path, pages: list[Any]) -> None:
     (tmp_path / "stale.rst").write_text("a page of a family that no longer exists\n")
     texts = apigen.write_pages(tmp_path)
     assert sorted(p.name for p in tmp_path.glob("*.rst")) == sorted(texts)
@@ -96,3 +99,13 @@ def test_the_generated_directory_is_gitignored() -> None:
     ignored = (DOCS.parent / ".gitignore").read_text().splitlines()
     assert f"docs/{apigen.OUTDIR}/" in ignored
     assert "docs/_build/" in ignored
+
+
+def test_help_lists_the_public_functions_and_submodules() -> None:
+    text = pydoc.plain(pydoc.render_doc(rg))
+    functions = text[text.index("\nFUNCTIONS\n") :]
+    for name in ("array", "from_lengths", "sum", "softmax", "with_capacity", "map_values"):
+        assert f"\n    {name}(" in functions, name
+    contents = text[text.index("\nPACKAGE CONTENTS\n") :]
+    for sub in ("dask", "hep", "testing", "vector"):
+        assert f"\n    {sub}" in contents, sub

@@ -93,7 +93,8 @@ def public_names(module: types.ModuleType) -> list[str]:
 
 def _registry() -> dict[str, Any]:
     # the registry is the single source of op names and kinds (DESIGN.md, principle 2)
-    return importlib.import_module("raggrad._registry").REGISTRY
+    registry: dict[str, Any] = importlib.import_module("raggrad._registry").REGISTRY
+    return registry
 
 
 def _op_body(op: Any) -> tuple[str, ...]:
@@ -150,7 +151,8 @@ def api_pages() -> list[Page]:
         obj = getattr(rg, name, None)
         op = registry.get(name)
         if f"raggrad.{name}" in PUBLIC_SUBMODULES:
-            testing.entries.append(Entry(name, "automodule", f"raggrad.{name}"))
+            # the submodule's own public functions (its __all__) are documented with it
+            testing.entries.append(Entry(name, "automodule", f"raggrad.{name}", (":members:",)))
             for sub in sorted(vars(obj)):
                 module = getattr(obj, sub)
                 # its own public submodules (raggrad.testing.strategies), not modules it imports

@@ -8,10 +8,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import raggrad  # noqa: F401 - importing the package registers every op
+import raggrad.hep  # noqa: F401 - the package and rg.hep (imported on first use) register every op
 
 from ._ops.elementwise import ufunc_support
-from ._registry import KINDS, REGISTRY
+from ._registry import KINDS, REGISTRY, Op
 
 __all__ = ["ops_markdown"]
 
@@ -28,9 +28,9 @@ and enforced by the suite itself.
 """
 
 
-def _numpy_names(op: object) -> str:
-    names = [f"`np.{u.__name__}`" for u in op.ufuncs]  # type: ignore[attr-defined]
-    for f in op.numpy:  # type: ignore[attr-defined]
+def _numpy_names(op: Op) -> str:
+    names = [f"`np.{u.__name__}`" for u in op.ufuncs]
+    for f in op.numpy:
         module = f.__module__.replace("numpy._core.", "numpy.").replace("numpy.lib._", "numpy.")
         prefix = "np." if module.startswith("numpy") and "linalg" not in module else "np.linalg."
         names.append(f"`{prefix}{f.__name__}`")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import Any, cast
 
-import array_api_compat.numpy as xp
 import numpy as np
 
 from .._structure import Segments, offsets_from_lengths
@@ -20,9 +20,22 @@ _UFUNCS = {
 }
 
 
+class _Namespace:
+    """``array_api_compat.numpy``, imported on first use, then stored on the class in place of this.
+
+    Importing it reads every attribute of ``numpy``, which imports ``numpy.testing``, ``numpy.f2py``
+    and ``numpy.ma``: as long as NumPy's own import, so ``import raggrad`` leaves it for the first op.
+    """
+
+    def __get__(self, obj: object, owner: Any) -> Any:
+        xp = importlib.import_module("array_api_compat.numpy")
+        owner.xp = xp
+        return xp
+
+
 class NumpyBackend(Backend):
     name = "numpy"
-    xp = xp
+    xp = _Namespace()
     np_like = np
     is_host = True
 
@@ -99,7 +112,7 @@ def _sorted_groups(ids: np.ndarray, n: int, owner: Any, key: Any) -> tuple[np.nd
         offsets = offsets_from_lengths(np.bincount(ids, minlength=n))
         return order, Segments(offsets)
 
-    return owner.cached(("numpy-scatter", key), make)
+    return cast(tuple[np.ndarray, Segments], owner.cached(("numpy-scatter", key), make))
 
 
 def _by_position(segments: Segments) -> list[np.ndarray]:

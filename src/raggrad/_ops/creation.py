@@ -12,9 +12,8 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import math
-from typing import Any
+from typing import Any, cast
 
-import array_api_compat.numpy as _npx
 import numpy as np
 
 from .. import _backends
@@ -344,7 +343,7 @@ def broadcast_to(x: Any, /, shape: Any) -> Any:
             "dimensions"
         )
         raise ValueError(msg)
-    structure = replace_masks(out._structure, (np.broadcast_to(masks[0], shape[:1]),))
+    structure = replace_masks(out._structure, (np.broadcast_to(cast(np.ndarray, masks[0]), shape[:1]),))
     return RaggedArray._new(structure, out._content)
 
 
@@ -407,8 +406,8 @@ def isdtype(dtype: Any, kind: Any) -> builtins.bool:
     if isinstance(kind, tuple):
         return builtins.any(isdtype(dt, k) for k in kind)
     if not isinstance(kind, str):
-        return dt == np.dtype(kind)
-    return builtins.bool(_npx.isdtype(dt, kind))
+        return cast(bool, dt == np.dtype(kind))
+    return builtins.bool(_backends.get_backend("numpy").xp.isdtype(dt, kind))
 
 
 @dataclasses.dataclass(frozen=True)
