@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -199,7 +199,11 @@ def slice_outer(s: Structure, content: Any, nb: int, start: int, stop: int) -> t
         offs = level.offsets[lo : hi + 1]
         lo, hi = int(offs[0]), int(offs[-1])
         levels.append(offs - lo)
-        masks.append(None if s.masks is None or s.masks[depth + 1] is None else s.masks[depth + 1][lo:hi])
+        masks.append(
+            None
+            if s.masks is None or s.masks[depth + 1] is None
+            else cast(np.ndarray, s.masks[depth + 1])[lo:hi]
+        )
     content = content[(slice(None),) * nb + (slice(lo, hi),)]
     return Structure(stop - start, tuple(levels), s.inner, None if s.masks is None else tuple(masks)), content
 

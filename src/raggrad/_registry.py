@@ -13,7 +13,7 @@ import dataclasses
 import functools
 import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
@@ -34,6 +34,8 @@ __all__ = [
     "register",
     "ufuncs",
 ]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 KINDS = (
     "elementwise-unary",
@@ -112,7 +114,7 @@ def register(
     differentiable: bool = True,
     spec: Spec | None = None,
     options: bool = False,
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+) -> Callable[[_F], _F]:
     """Register ``func`` as public op ``name``; returns ``func``, or for an op that does not take
     missing values (``options=False``) ``func`` behind a check that refuses them.
 
@@ -129,7 +131,7 @@ def register(
         msg = f"register({name!r}): kind {kind!r} is not one of {KINDS}"
         raise ValueError(msg)
 
-    def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+    def decorator(func: _F) -> _F:
         nonlocal numpy_impl
         if not options:
             func = _refusing_options(func, name)
@@ -191,7 +193,7 @@ def _has_options(a: Any) -> bool:
     return getattr(getattr(a, "_structure", None), "masks", None) is not None
 
 
-def _refusing_options(func: Callable[..., Any], name: str) -> Callable[..., Any]:
+def _refusing_options(func: _F, name: str) -> _F:
     """``func`` behind a check that refuses arrays with missing values (``None``)."""
 
     @functools.wraps(func)
@@ -204,7 +206,7 @@ def _refusing_options(func: Callable[..., Any], name: str) -> Callable[..., Any]
             raise OptionTypeError(msg)
         return func(*args, **kwargs)
 
-    return refusing
+    return cast(_F, refusing)
 
 
 def _numpy_adapter(np_func: Callable[..., Any], func: Callable[..., Any]) -> Callable[..., Any]:

@@ -13,9 +13,10 @@ host NumPy offsets.
 
 from __future__ import annotations
 
+import builtins
 import zlib
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
@@ -50,15 +51,22 @@ def _frozen(a: np.ndarray) -> np.ndarray:
     return a
 
 
+_T = TypeVar("_T")
+
+
+def _crc32(a: np.ndarray) -> int:
+    return zlib.crc32(a)  # type: ignore[arg-type]  # ndarray is a buffer; stubs: only on 3.12+
+
+
 class Cached:
     """A per-object cache of derived values: ``obj.cached(key, make)`` runs ``make`` once per key."""
 
     __slots__ = ()
     _cache: dict[Any, Any]
 
-    def cached(self, key: Any, make: Callable[[], Any]) -> Any:
+    def cached(self, key: Any, make: Callable[[], _T]) -> _T:
         try:
-            return self._cache[key]
+            return cast(_T, self._cache[key])
         except KeyError:
             pass  # make() runs outside the handler: its errors are not chained to this KeyError
         value = self._cache[key] = make()
@@ -136,9 +144,9 @@ class Structure(Cached):
     def __init__(
         self,
         length: int,
-        offsets: tuple[np.ndarray, ...] = (),
+        offsets: Sequence[np.ndarray | Segments] = (),
         inner: tuple[int, ...] = (),
-        masks: tuple[np.ndarray | None, ...] | None = None,
+        masks: Sequence[np.ndarray | None] | None = None,
     ):
         self.length = int(length)
         self.levels = tuple(o if isinstance(o, Segments) else Segments(o) for o in offsets)
@@ -240,9 +248,9 @@ class Structure(Cached):
     # ---- value semantics -----------------------------------------------------------------
     def __hash__(self) -> int:
         if self._hash is None:
-            masks = () if self.masks is None else tuple(m is not None and zlib.crc32(m) for m in self.masks)
+            masks = () if self.masks is None else tuple(m is not None and _crc32(m) for m in self.masks)
             self._hash = hash(
-                (self.length, self.inner, tuple((l.size, zlib.crc32(l.offsets)) for l in self.levels), masks)
+                (self.length, self.inner, tuple((l.size, _crc32(l.offsets)) for l in self.levels), masks)
             )
         return self._hash
 
@@ -356,11 +364,11 @@ class IndexOps:
     int = np.int64
 
     @staticmethod
-    def arange(n: int) -> Any:
+    def arange(n: builtins.int) -> Any:
         return np.arange(n, dtype=np.int64)
 
     @staticmethod
-    def repeat(values: Any, counts: Any, total: int | None = None) -> Any:
+    def repeat(values: Any, counts: Any, total: builtins.int | None = None) -> Any:
         return np.repeat(values, counts)
 
     @staticmethod
@@ -444,6 +452,15 @@ class ReductionPlan(Cached):
     """
 
     __slots__ = ("_cache", "counts", "keep", "local", "n", "owner", "result", "segments", "targets")
+
+    result: Structure
+    keep: Structure | None
+    targets: np.ndarray
+    segments: Segments | None
+    owner: Segments | ReductionPlan
+    counts: np.ndarray
+    local: np.ndarray
+    n: int
 
     def __init__(self) -> None:
         self._cache: dict[Any, Any] = {}

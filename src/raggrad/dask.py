@@ -40,7 +40,7 @@ import threading
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import dask
 import dask.threaded
@@ -60,12 +60,12 @@ __all__ = ["Collection", "ValueAndGrad", "compilations", "from_awkward", "map_pa
 
 def _transforms() -> Any:
     """JAX's transformations, through the jax backend (only ``_backends`` imports jax)."""
-    return _backends.get_backend("jax").transforms
+    return cast(Any, _backends.get_backend("jax")).transforms  # the jax backend's own attribute
 
 
 def _x64() -> bool:
     """Whether JAX computes in 64 bits in this thread (``with jax.enable_x64(True):``)."""
-    return np.dtype(_backends.get_backend("jax").default_float()) == np.float64
+    return cast(bool, np.dtype(_backends.get_backend("jax").default_float()) == np.float64)
 
 
 def _precision(x64: bool | None) -> Any:
@@ -199,7 +199,7 @@ def from_awkward(
     spec = _Load(lists, elements, backend, x64)
     name = "rg-from-awkward-" + tokenize(array.name, lists, elements, backend, x64)
     n = len(parts)
-    layer = {(name, i): (_load, p.key, i, n, spec) for i, p in enumerate(parts)}
+    layer: dict[Any, Any] = {(name, i): (_load, p.key, i, n, spec) for i, p in enumerate(parts)}
     return Collection(HighLevelGraph.from_collections(name, layer, dependencies=parts[:1]), name, n)
 
 
@@ -285,7 +285,7 @@ def map_partitions(fn: Callable[..., Any], collection: Collection, /, *args: Any
     colls, slots = _split_args((collection, *args), "rg.dask.map_partitions")
     name = "rg-map-partitions-" + uuid.uuid4().hex
     layer, _ = _graph(name, _Static(fn, slots, _caller_x64()), colls, _apply)
-    graph = HighLevelGraph.from_collections(name, layer, dependencies=colls)
+    graph = HighLevelGraph.from_collections(name, layer, dependencies=cast(list[Any], colls))
     return Collection(graph, name, colls[0].npartitions)
 
 
@@ -509,13 +509,13 @@ class ValueAndGrad:
                 keys.append(_put(layer, (f"{name}-vjp", i), (_pullback_task, skey, parts, final, i, n)))
             grad = _tree_sum(layer, f"{name}-grad", keys, self.split_every)
             out = _put(layer, f"{name}-out", (_pair, final, grad))
-        graph = HighLevelGraph.from_collections(name, layer, dependencies=colls)
+        graph = HighLevelGraph.from_collections(name, layer, dependencies=cast(list[Any], colls))
         return Delayed(out, graph, layer=name)
 
     def __call__(self, *args: Any) -> tuple[Any, Any]:
-        (result,) = dask.compute(self.lazy(*args))
+        (result,) = dask.base.compute(self.lazy(*args))
         jax = _backends.get_backend("jax")
-        return _transforms().tree_map(jax.asarray, result)
+        return cast(tuple[Any, Any], _transforms().tree_map(jax.asarray, result))
 
 
 def value_and_grad(

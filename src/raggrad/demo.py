@@ -8,6 +8,7 @@ section is a function so that more can be appended; :func:`main` runs them in or
 from __future__ import annotations
 
 import importlib.util
+from typing import cast
 
 import numpy as np
 
@@ -33,7 +34,7 @@ def section_construction() -> rg.RaggedArray:
     counts = rg.from_lengths([2, 3, 0, 1, 2], flat)
     print(f"rg.from_lengths([2, 3, 0, 1, 2], flat) -> {counts.to_list()}")
     print(f"rg.offsets(pt)           -> {rg.offsets(pt).tolist()}")
-    return pt
+    return cast(rg.RaggedArray, pt)
 
 
 def section_types() -> None:
@@ -134,7 +135,7 @@ def section_jvp_vjp() -> None:
     x = rg.array([[1.0, 2.0, 3.0], [], [4.0, 5.0]], backend="jax")
 
     def reverse_sum(x: rg.RaggedArray) -> rg.RaggedArray:
-        return rg.sum(x[::-1], axis=0)
+        return cast(rg.RaggedArray, rg.sum(x[::-1], axis=0))
 
     tangent = rg.array([[0.0, 1.0, 0.0], [], [1.0, 0.0]], backend="jax")
     value, value_tangent = jax.jvp(reverse_sum, (x,), (tangent,))

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -158,21 +158,21 @@ deltaR = _pair_op("deltaR", _deltaR, 3, "The distance ``sqrt(deltaphi² + deltae
 def dot(v1: Any, v2: Any, /) -> RaggedArray:
     """The scalar product (``t1 t2 - p1·p2`` for 4D vectors), as ``v1.dot(v2)``."""
     c1, c2 = _two(v1, v2, "rg.vector.dot")
-    return _k.lorentz_dot(c1, c2) if len(c1) == 4 else _k.spatial_dot(c1, c2)
+    return cast(RaggedArray, _k.lorentz_dot(c1, c2) if len(c1) == 4 else _k.spatial_dot(c1, c2))
 
 
 @register("vector.add", "elementwise")
 def add(v1: Any, v2: Any, /) -> VectorArray2D:
     """The sum of two vectors of one dimension, as ``v1 + v2`` and ``v1.add(v2)``."""
     c1, c2 = _two(v1, v2, "rg.vector.add")
-    return _make(_k.combine(c1, c2, 1.0), _momentum(v1, v2), "rg.vector.add")
+    return cast(VectorArray2D, _make(_k.combine(c1, c2, 1.0), _momentum(v1, v2), "rg.vector.add"))
 
 
 @register("vector.subtract", "elementwise")
 def subtract(v1: Any, v2: Any, /) -> VectorArray2D:
     """The difference of two vectors of one dimension, as ``v1 - v2`` and ``v1.subtract(v2)``."""
     c1, c2 = _two(v1, v2, "rg.vector.subtract")
-    return _make(_k.combine(c1, c2, -1.0), _momentum(v1, v2), "rg.vector.subtract")
+    return cast(VectorArray2D, _make(_k.combine(c1, c2, -1.0), _momentum(v1, v2), "rg.vector.subtract"))
 
 
 @register("vector.scale", "elementwise")
@@ -181,14 +181,17 @@ def scale(v: Any, factor: Any, /) -> VectorArray2D:
     if isinstance(factor, RecordArray):
         msg = f"rg.vector.scale: the factor is a record of fields {factor.fields}, not numbers"
         raise TypeError(msg)
-    return _make(_k.scale(_coords(v, "rg.vector.scale"), factor), _momentum(v), "rg.vector.scale")
+    return cast(
+        "VectorArray2D",
+        _make(_k.scale(_coords(v, "rg.vector.scale"), factor), _momentum(v), "rg.vector.scale"),
+    )
 
 
 @register("vector.boost_p4", "elementwise")
 def boost_p4(v: Any, boost: Any, /) -> VectorArray2D:
     """``v`` boosted by the velocity ``p / E`` of the 4-vector ``boost``, as ``v.boost_p4(boost)``."""
     c1, c2 = _two(v, boost, "rg.vector.boost_p4", 4)
-    return _make(_k.boost_p4(c1, c2), _momentum(v, boost), "rg.vector.boost_p4")
+    return cast(VectorArray2D, _make(_k.boost_p4(c1, c2), _momentum(v, boost), "rg.vector.boost_p4"))
 
 
 @register("vector.zip", "structural", awkward="vector.zip")
@@ -216,7 +219,9 @@ def zip(fields: Mapping[str, Any], /) -> VectorArray2D:  # noqa: A001 - vector.z
         if dtype_of(a._content).kind not in "iuf":
             msg = f"rg.vector.zip: coordinate {given!r} has dtype {a.dtype}; coordinates are numbers"
             raise TypeError(msg)
-    return _make(dict(builtins.zip(record._names, record._arrays())), momentum, "rg.vector.zip")
+    return cast(
+        "VectorArray2D", _make(dict(builtins.zip(record._names, record._arrays())), momentum, "rg.vector.zip")
+    )
 
 
 # ---- the classes: vector's names as properties and methods ------------------------------------
@@ -258,11 +263,11 @@ class VectorArray2D(RecordArray):
         return dot(self, other)
 
     def deltaphi(self, other: Any) -> RaggedArray:
-        return deltaphi(self, other)
+        return cast(RaggedArray, deltaphi(self, other))
 
     def __abs__(self) -> RaggedArray:
         c = _coords(self, "abs(v)")
-        return {2: _k.rho, 3: _k.mag, 4: _k.tau}[len(c)](c)
+        return cast(RaggedArray, {2: _k.rho, 3: _k.mag, 4: _k.tau}[len(c)](c))
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         # vector's arithmetic; anything else is refused as for any record
@@ -308,13 +313,13 @@ class VectorArray3D(VectorArray2D):
     costheta = _prop(lambda c: cos(_k.theta(c)), "costheta")
 
     def deltaeta(self, other: Any) -> RaggedArray:
-        return deltaeta(self, other)
+        return cast(RaggedArray, deltaeta(self, other))
 
     def deltaR(self, other: Any) -> RaggedArray:
-        return deltaR(self, other)
+        return cast(RaggedArray, deltaR(self, other))
 
     def deltaR2(self, other: Any) -> RaggedArray:
-        return _k.deltaR2(*_two(self, other, "v.deltaR2", 3, same=False))
+        return cast(RaggedArray, _k.deltaR2(*_two(self, other, "v.deltaR2", 3, same=False)))
 
 
 class MomentumArray3D(VectorArray3D, MomentumArray2D):

@@ -32,7 +32,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-from typing import Any
+from typing import Any, cast
 
 import jax
 import jax.numpy as jnp
@@ -114,7 +114,7 @@ def _frozen32(a: np.ndarray) -> np.ndarray:
 
 def plan_for(segments: Any, tiling: Tiling) -> Plan:
     """The plan of a :class:`raggrad._structure.Segments`, cached on it."""
-    return segments.cached(("pallas-plan", tiling), lambda: Plan(segments.offsets, tiling))
+    return cast(Plan, segments.cached(("pallas-plan", tiling), lambda: Plan(segments.offsets, tiling)))
 
 
 def supported(data: Any, segments: Any) -> bool:
@@ -122,7 +122,7 @@ def supported(data: Any, segments: Any) -> bool:
     if not jnp.issubdtype(data.dtype, jnp.floating):
         return False
     columns = math.prod(data.shape[1:])
-    return columns * max(segments.size, segments.n) < 2**31  # int32 positions in the kernels
+    return cast(bool, columns * max(segments.size, segments.n) < 2**31)  # int32 positions in the kernels
 
 
 # ---- kernels ---------------------------------------------------------------------------

@@ -99,10 +99,12 @@ def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[An
     def g(*diff: Any) -> Any:
         return f(*(_merge(d, leaves, treedef) for d, (_, leaves, treedef) in zip(diff, splits, strict=True)))
 
-    result = jax.vjp(g, *(part for part, _, _ in splits), has_aux=has_aux)
+    result = jax.vjp(g, *(part for part, _, _ in splits), has_aux=has_aux)  # type: ignore[call-overload]  # jax.vjp's overloads take has_aux as a literal only
     out, pullback = result[0], result[1]
 
     def vjp_fn(cotangent: Any) -> tuple[Any, ...]:
+        out_def: Any  # jax's PyTreeDef, which its stubs leave unresolved
+        ct_def: Any
         out_leaves, out_def = jax.tree_util.tree_flatten(out)
         ct_leaves, ct_def = jax.tree_util.tree_flatten(cotangent)
         if ct_def != out_def:
@@ -123,6 +125,7 @@ def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[An
 
 def _with_primal_leaves(tangent: Any, primal: Any) -> Any:
     """``tangent`` with the primal's integer and boolean leaves in place of JAX's float0 zeros."""
+    treedef: Any  # jax's PyTreeDef, which its stubs leave unresolved
     t_leaves, treedef = jax.tree_util.tree_flatten(tangent)
     p_leaves = treedef.flatten_up_to(primal)
     return treedef.unflatten([p if not _inexact(p) else t for t, p in zip(t_leaves, p_leaves, strict=True)])

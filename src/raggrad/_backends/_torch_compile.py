@@ -51,7 +51,7 @@ try:  # torch 2.13's compiler internals (see above)
     from torch._dynamo.types import FrameAction, FrameExecStrategy
     from torch._library.opaque_object import MemberType, register_opaque_type
 except (ImportError, AttributeError):  # pragma: no cover - another torch: nothing installed
-    nonstrict_trace = None
+    nonstrict_trace = None  # type: ignore[assignment]  # optional: INSTALLED is False without it
 
 __all__ = ["INSTALLED", "host_constants", "tracing"]
 
@@ -191,7 +191,7 @@ def _typed_aux(aux: Any) -> Any:
 
 
 # ---- installing it -------------------------------------------------------------------------------
-_BINARY = ("add", "sub", "mul", "matmul", "truediv", "floordiv", "mod", "divmod", "pow")
+_BINARY: tuple[str, ...] = ("add", "sub", "mul", "matmul", "truediv", "floordiv", "mod", "divmod", "pow")
 _BINARY += ("lshift", "rshift", "and", "xor", "or")
 #: the Python operators of the array classes
 _OPERATORS = (

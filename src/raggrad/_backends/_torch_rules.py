@@ -29,9 +29,9 @@ def segment_reduce(kind: str, data: Any, ids: Any, n: int, ident: Any) -> Any:
         return out > 0
     inexact = data.is_floating_point() or data.is_complex()
     if kind == "prod":
-        return _SegmentProd.apply(data, ids, n) if inexact else _scatter(data, ids, n, "prod", ident)
+        return _SegmentProd.apply(data, ids, n) if inexact else _scatter(data, ids, n, "prod", ident)  # type: ignore[no-untyped-call]  # torch's Function.apply is unannotated
     if inexact:
-        return _SegmentExtremum.apply(data, ids, n, kind)
+        return _SegmentExtremum.apply(data, ids, n, kind)  # type: ignore[no-untyped-call]  # torch's Function.apply is unannotated
     return _scatter(data, ids, n, _SCATTER[kind], ident)
 
 
@@ -69,7 +69,7 @@ def _others(data: Any, ids: Any, n: int) -> Any:
     """
     is_zero = data == 0
     y = torch.where(is_zero, torch.ones_like(data), data)
-    q = _SegmentProd.apply(y, ids, n)
+    q = _SegmentProd.apply(y, ids, n)  # type: ignore[no-untyped-call]  # torch's Function.apply is unannotated
     count = is_zero.to(torch.int64)
     zeros = segment_sum(count, ids, n)
     zero_values = torch.where(is_zero, data, torch.zeros_like(data))  # 0, derivative 1 at the zeros

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from .._array import RaggedArray
+from .._array import RaggedArray, bounded_structure, exact_structure
 from .._axes import as_index
 from .._bounded import BoundedStructure, bound, bucket
 from .._records import RecordArray, fieldwise
@@ -151,15 +151,15 @@ def stack(arrays: Any, /) -> RaggedArray:
     xs = [single(a, "rg.stack") for a in arrays]
     bounded = [x for x in xs if isinstance(x._structure, BoundedStructure)]
     if bounded:
-        caps = bounded[0]._structure.capacities
+        caps = bounded_structure(bounded[0]).capacities
     else:  # buckets that hold every member
         depths = xs[0]._structure.nlevels + 1
-        caps = tuple(max(bucket(x._structure.count_at(d)) for x in xs) for d in range(depths))
+        caps = tuple(max(bucket(exact_structure(x).count_at(d)) for x in xs) for d in range(depths))
     members = []
     for x in xs:
         if not isinstance(x._structure, BoundedStructure):
             x = with_capacity(x, lists=caps[:-1] or None, elements=caps[-1])
-        s = x._structure
+        s = bounded_structure(x)
         if s.capacities != caps or s.inner != xs[0]._structure.inner or x.dtype != xs[0].dtype or x._nbatch:
             msg = (
                 f"rg.stack: members need equal capacities, inner dims and dtypes: {caps} and "
@@ -172,8 +172,8 @@ def stack(arrays: Any, /) -> RaggedArray:
     def stacked(leaves: list[Any]) -> Any:
         return xp.stack(leaves) if leaves[0] is not None else None
 
-    first = members[0]._structure
-    structures = [m._structure for m in members]
+    first = bounded_structure(members[0])
+    structures = [bounded_structure(m) for m in members]
     structure = BoundedStructure(
         stacked([s.count for s in structures]),
         tuple(stacked([s.levels[k] for s in structures]) for k in range(first.nlevels)),

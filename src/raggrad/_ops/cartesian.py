@@ -10,11 +10,11 @@ number of tuples is counted exactly first and an output that cannot fit in memor
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
-from .._array import RaggedArray
+from .._array import RaggedArray, exact_structure
 from .._axes import as_index
 from .._bounded import BoundedStructure
 from .._broadcast import common_backend
@@ -60,6 +60,7 @@ def _cartesian_plan(
     nlists = len(lens[0])
     rows = np.repeat(np.arange(nlists, dtype=np.int64), lens[0])
     _, col = ranges(np.zeros(nlists, dtype=np.int64), lens[0])
+    reps: list[np.ndarray]
     news, reps = [col], []
     for L in lens[1:]:
         rows, new = _repeat_rows(rows, L[rows], np.zeros(len(rows), dtype=np.int64), reps)
@@ -164,6 +165,7 @@ def cartesian(
 
 @fieldwise("sequence")
 def _cartesian(arrays: Sequence[Any], /, *, axis: Any, capacity: Any) -> tuple[RaggedArray, ...]:
+    cap: int | None
     if any(isinstance(a, RaggedArray) and isinstance(a._structure, BoundedStructure) for a in arrays):
         xs = [single(a, "rg.cartesian") for a in arrays]
         d = depth(xs[0], axis, "rg.cartesian")
@@ -173,18 +175,18 @@ def _cartesian(arrays: Sequence[Any], /, *, axis: Any, capacity: Any) -> tuple[R
     backend = common_backend(tuple(xs), "rg.cartesian")
     first = xs[0]
     cap = None if capacity is None else check_capacity(capacity, "rg.cartesian")
-    structures = tuple(a._structure for a in xs)
+    structures = tuple(exact_structure(a) for a in xs)
     count = _count(structures, d)
     per_item = sum(_INDEX_BYTES + _item_bytes(a, d) for a in xs)
     _check_size("rg.cartesian", count, "tuples", per_item, len(xs), "use fewer arrays or shorter lists")
 
-    def make() -> list[tuple[Structure, np.ndarray]]:
+    def make() -> list[tuple[Structure, Any]]:
         levels, picked, _ = _cartesian_plan(structures, d)
         if all(s.masks is None for s in structures):
             out = []
             for s, g in zip(structures, picked):
                 below, sel = descend(ext(s), d + 1, g)
-                out.append((from_levels([*levels, *below]), sel))
+                out.append((cast(Structure, from_levels([*levels, *below])), sel))
             return out
         above = _above(structures, d)
         return [_member(s, above, levels, g, d) for s, g in zip(structures, picked)]
@@ -243,14 +245,17 @@ def _bounded_argcartesian(xs: list[RaggedArray], axis: Any, capacity: Any) -> tu
         msg = "rg.argcartesian: capacity= with missing values is not supported; leave capacity out"
         raise NotImplementedError(msg)
     need_capacity(capacity, "rg.argcartesian", "rg.argcartesian([a, b], capacity=1024)")
-    return _cartesian([local_index(a, axis=axis) for a in xs], axis=axis, capacity=capacity)
+    return cast(
+        tuple[RaggedArray, ...],
+        _cartesian([local_index(a, axis=axis) for a in xs], axis=axis, capacity=capacity),
+    )
 
 
 def _exact_argcartesian(xs: list[RaggedArray], axis: Any) -> tuple[RaggedArray, ...]:
     xs, d = _checked(xs, axis, "rg.argcartesian")
     first = xs[0]
     backend = common_backend(tuple(xs), "rg.argcartesian")
-    structures = tuple(a._structure for a in xs)
+    structures = tuple(exact_structure(a) for a in xs)
     count = _count(structures, d)
     per_item = len(xs) * 2 * _INDEX_BYTES
     _check_size("rg.argcartesian", count, "tuples", per_item, len(xs), "use fewer arrays or shorter lists")
@@ -258,8 +263,8 @@ def _exact_argcartesian(xs: list[RaggedArray], axis: Any) -> tuple[RaggedArray, 
     def make() -> tuple[Structure, list[np.ndarray]]:
         levels, _, cols = _cartesian_plan(structures, d)
         if all(s.masks is None for s in structures):
-            return from_levels(levels), cols
-        return og.build(levels, [*_above(structures, d), None]), cols
+            return cast(Structure, from_levels(levels)), cols
+        return cast(Structure, og.build(levels, [*_above(structures, d), None])), cols
 
     key = ("argcartesian", d, structures[1:])
     structure, cols = structures[0].cached(key, make)

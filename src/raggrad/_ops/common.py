@@ -8,18 +8,29 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.exceptions import AxisError
 
 from .. import _backends
-from .._array import RaggedArray, as_ragged
+from .._array import RaggedArray, as_ragged, bounded_structure, exact_structure
 from .._axes import classify_axis
+from .._bounded import BoundedStructure
 from .._records import reject
 from .._structure import Structure
 
-__all__ = ["back", "batched", "depth", "moved", "new", "single", "zero_d"]
+__all__ = [
+    "back",
+    "batched",
+    "bounded_structure",
+    "depth",
+    "exact_structure",
+    "moved",
+    "new",
+    "single",
+    "zero_d",
+]
 
 
 def single(x: Any, name: str, verb: str = "apply to") -> RaggedArray:
@@ -28,7 +39,7 @@ def single(x: Any, name: str, verb: str = "apply to") -> RaggedArray:
     if isinstance(x, RaggedArray):
         return x
     reject(x, name, verb)
-    return as_ragged(x, name)
+    return cast(RaggedArray, as_ragged(x, name))
 
 
 def batched(backend: Any, content: Any, batch: tuple[int, ...]) -> Any:
@@ -49,7 +60,7 @@ def back(backend: Any, content: Any, nb: int) -> Any:
     return backend.xp.moveaxis(content, 0, nb) if nb else content
 
 
-def new(structure: Structure, content: Any, nb: int) -> RaggedArray:
+def new(structure: Structure | BoundedStructure, content: Any, nb: int) -> RaggedArray:
     """A result over ``content`` whose inner dims are read off the content."""
     return RaggedArray._new(structure.with_inner(tuple(content.shape[nb + 1 :])), content)
 

@@ -17,7 +17,7 @@ intercepting every torch function (``__torch_function__``); there, use ``to_dens
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -149,7 +149,7 @@ def map_values(f: Callable[[Any], Any], x: Any, /) -> RaggedArray:
             f"{tuple(content.shape)} became {tuple(out.shape)}"
         )
         raise ValueError(msg)
-    check_numeric(backend.numpy_dtype(out.dtype), name)
+    check_numeric(cast(_backends.Backend, backend).numpy_dtype(out.dtype), name)  # narrowed by `is not`
     if bounded:
         out = xp.where(_lead(xp, used, nb, len(out.shape)), out, xp.zeros_like(out))
     return RaggedArray._new(s.with_inner(tuple(out.shape[nb + 1 :])), out)
@@ -222,10 +222,10 @@ def to_regular(x: Any, /, axis: Any = 1) -> RaggedArray:
     if axis is None:
         while x._structure.nlevels:
             x = _innermost_regular(x, None, name)
-        return x
+        return cast(RaggedArray, x)
     kind, k = classify_axis(x, axis, name)
     if kind != "level":
-        return x
+        return cast(RaggedArray, x)
     if k != x._structure.nlevels - 1:
         msg = (
             f"{name}: axis={axis} of {x.type!r} has ragged dimensions inside it, and raggrad holds "
@@ -282,7 +282,7 @@ def from_regular(x: Any, /, axis: Any = 1) -> RaggedArray:
         count = k + 1 if kind == "inner" else 0
     for _ in range(count):
         x = _ragged_level(x)
-    return x
+    return cast(RaggedArray, x)
 
 
 # ---- ravel ---------------------------------------------------------------------------------------
@@ -297,4 +297,4 @@ def ravel(x: Any, /, order: str = "C") -> RaggedArray:
     if order not in ("C", "K", "A"):
         msg = f"rg.ravel: order={order!r} is not supported; the values are in C (row-major) order"
         raise NotImplementedError(msg)
-    return flatten(x, axis=None)
+    return cast(RaggedArray, flatten(x, axis=None))

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import builtins
 import math
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -43,7 +43,7 @@ def _values(x: Any, name: str) -> RaggedArray:
     if x._nbatch:
         msg = f"{name}: content with batch dimensions ({x.type!r}) is not supported; use jax.vmap"
         raise NotImplementedError(msg)
-    return x
+    return cast(RaggedArray, x)
 
 
 def _aligned(x: RaggedArray, other: Any, what: str, name: str) -> Any:
@@ -203,15 +203,19 @@ def _count(
     lists = 1
     if per_list:
         bounded = isinstance(s, BoundedStructure)
-        lists = s.capacities[-2] if bounded else s.levels[-1].n
-        owner = s.ids(s.nlevels - 1) if bounded else backend.segment_ids(s.levels[-1], x._content)
+        lists = cast(BoundedStructure, s).capacities[-2] if bounded else s.levels[-1].n
+        owner = (
+            cast(BoundedStructure, s).ids(s.nlevels - 1)
+            if bounded
+            else backend.segment_ids(s.levels[-1], x._content)
+        )
         if size != 1:
             owner = xp.reshape(xp.broadcast_to(xp.reshape(owner, (-1, 1)), (owner.shape[0], size)), (-1,))
         ids = xp.where(ids < nbins, xp.astype(owner, ids.dtype) * nbins + ids, lists * nbins)
     data = xp.ones_like(ids, dtype=dtype) if weights is None else xp.astype(weights, dtype)
     out = backend.segment_reduce_ids("sum", data, ids, lists * nbins, sorted_ids=False)
     if not per_list:
-        return wrap(None, xp.reshape(out, inner))
+        return cast(RaggedArray, wrap(None, xp.reshape(out, inner)))
     out = xp.reshape(out, (lists, *inner))
     if isinstance(s, BoundedStructure):
         levels, caps, ids_given = s.levels[:-1], s.capacities[:-1], s.given_ids[:-1]

@@ -39,12 +39,12 @@ True for booleans) with a zero gradient, never a value of another list.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from .. import _backends
-from .._array import RaggedArray, wrap
+from .._array import RaggedArray, exact_structure, wrap
 from .._backends._base import UNCACHED
 from .._errors import OptionTypeError, check_concrete
 from .._options import all_masks, element_mask
@@ -83,8 +83,8 @@ def _slice_bounds(key: tuple[Any, ...], lengths: np.ndarray) -> tuple[np.ndarray
         if v is None:
             return default
         if v < 0:
-            return np.maximum(v + L, lower)
-        return np.minimum(v, upper)
+            return cast(np.ndarray, np.maximum(v + L, lower))
+        return cast(np.ndarray, np.minimum(v, upper))
 
     a = bound(start, lower if step > 0 else upper)
     b = bound(stop, upper if step > 0 else lower)
@@ -102,7 +102,7 @@ def _alive_children(
     global indices, holes where a list is absent (``alive`` False) or, ``soft``, too short;
     ``IndexError`` names a present list out of range (``sel``: the lists' numbers, for it)."""
     if alive is None and not soft:
-        return starts + wrap_local(local, lens, sel, d)
+        return cast(np.ndarray, starts + wrap_local(local, lens, sel, d))
     ok = np.ones(len(lens), dtype=np.bool_) if alive is None else np.array(alive, dtype=np.bool_)
     if soft:
         j = np.where(local < 0, local + lens, local)
@@ -416,7 +416,7 @@ def _getitem(x: RaggedArray, classified: list[Any], raw: list[Any], on_device: b
         and not on_device | options
     ):
         traced = [c[1] for c in items if c[0] == "traced-array"]
-        backend = _backends.backend_of(traced[0]) if traced else backend
+        backend = cast(_backends.Backend, _backends.backend_of(traced[0])) if traced else backend
         content = regular(backend, on(backend, content), nb, items, 0)
         return wrap(Structure(int(content.shape[nb]), (), ()), content, nb)
     # split the structured items into the ragged part (outer + levels) and the inner part
@@ -479,7 +479,7 @@ def _getitem(x: RaggedArray, classified: list[Any], raw: list[Any], on_device: b
 def _select(x: RaggedArray, content: Any, nb: int, rag: list[Any], inner: list[Any], backend: Any) -> Any:
     """The walk of an exact array: the result's structure, the gathered content (element axis
     first), the inner items left and the backend the result is on."""
-    s, nrag = x._structure, x._structure.nlevels + 1
+    s, nrag = exact_structure(x), x._structure.nlevels + 1
     if any(c[0] in ("ragged", "traced-array") for c in inner):
         msg = f"{_NAME}: regular inner dimensions can only take integers, slices, None or NumPy arrays"
         raise IndexError(msg)

@@ -38,7 +38,7 @@ fill rule of :mod:`raggrad._ops.indexing`, and where the missing item is a list,
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -46,7 +46,11 @@ from .. import _backends
 from .._array import RaggedArray
 from .._backends._base import UNCACHED
 from .._bounded import BoundedStructure, bound, bucket
-from .._structure import Structure, ext
+from .._structure import Structure
+from .indexing_sources import Source as _Source
+from .indexing_sources import from_bounded as _from_bounded
+from .indexing_sources import from_exact as _from_exact
+from .indexing_sources import longest as _longest
 
 __all__ = ["NAME", "device_wrap", "fill_value", "filled", "mask_mismatch", "on", "out_of_range"]
 
@@ -109,6 +113,7 @@ def filled(b: Any, gathered: Any, ok: Any) -> Any:
 def on(b: Any, content: Any) -> Any:
     """``content`` on backend ``b`` (a traced index of another backend decides where it runs)."""
     cb = _backends.backend_of(content)
+    assert cb is not None  # a backend array
     return content if cb is b else b.asarray(cb.to_numpy(content))
 
 
@@ -167,7 +172,10 @@ def select(x: RaggedArray, content: Any, rag: list[Any], inner: list[Any], key: 
 
         plan = _cached(s, key, run) if sx is s else run()
     elif isinstance(s, BoundedStructure):
-        b, others = x._backend, {_backends.backend_of(t).name for t in traced} - {x.backend}
+        b, others = (
+            x._backend,
+            {cast(_backends.Backend, _backends.backend_of(t)).name for t in traced} - {x.backend},
+        )
         if others:
             msg = f"{NAME}: the index is on {others.pop()}, the array on {b.name}; convert one of them"
             raise TypeError(msg)
@@ -259,45 +267,6 @@ def prepare(rag: list[Any], inner: list[Any]) -> tuple[list[Any], list[Any]]:
     return rag, inner
 
 
-# ---- the structures the walk reads ------------------------------------------------------------
-class _Source:
-    """Per level ``e`` below the virtual root (``e = 0``: its one list of the outer items): offsets,
-    capacity of the items, lists in use, host-made ids; ``exact``: the exact structure, if any."""
-
-    __slots__ = ("b", "caps", "exact", "given", "offsets", "used", "valid")
-
-
-def _from_bounded(s: BoundedStructure) -> _Source:
-    src, xp = _Source(), s.backend.xp
-    src.b, src.caps, src.valid, src.exact = s.backend, s.capacities, s.valid, None
-    root = s.cached("outer-offsets", lambda: xp.stack([xp.zeros((), dtype=s.count.dtype), s.count]))
-    src.offsets, src.given = [root, *s.levels], [None, *s.given_ids]
-    src.used = [1, *(s.in_use(d) for d in range(s.nlevels))]
-    return src
-
-
-def _from_exact(s: Structure, b: Any, like: Any) -> _Source:
-    """An exact structure as a bounded one of capacities its sizes: offsets only (DESIGN.md, 1)."""
-    src, xp, it = _Source(), b.xp, b.default_int()
-    src.b, src.exact, src.valid = b, s, xp.asarray(True)
-    src.offsets = [xp.astype(xp.asarray(b.index(g, "bounded-offsets", g.offsets, like)), it) for g in ext(s)]
-    src.caps = tuple(s.count_at(d) for d in range(s.nlevels + 1))
-    src.used, src.given = [1, *src.caps[:-1]], [None] * (s.nlevels + 1)
-    return src
-
-
-def _longest(s: Structure, a: int, d: int) -> int:
-    """The most depth-``d`` items below one depth-``a`` item of exact ``s`` (depth 0: outer items)."""
-
-    def make() -> int:
-        off = np.arange(s.count_at(a) + 1)
-        for level in s.levels[a:d]:
-            off = level.offsets[off]
-        return int(np.diff(off).max(initial=0))
-
-    return 1 if a >= d else s.cached(("longest", a, d), make)
-
-
 def _align(x: RaggedArray, content: Any, index: RaggedArray) -> tuple[Any, ...]:
     """A ragged index and the array as bounded structures with the same capacities at the depths
     they share (an exact one is bounded with the other's), their lists compared: eagerly a
@@ -318,7 +287,10 @@ def _align(x: RaggedArray, content: Any, index: RaggedArray) -> tuple[Any, ...]:
     if not isinstance(s, BoundedStructure):  # bounded where the index is
         b, caps = (
             index._backend,
-            (*si.capacities[:depths], *(bucket(s.count_at(d)) for d in range(depths, s.nlevels + 1))),
+            (
+                *cast(BoundedStructure, si).capacities[:depths],
+                *(bucket(s.count_at(d)) for d in range(depths, s.nlevels + 1)),
+            ),
         )
         s, content = _bound(s, on(b, content), caps, x.type)
     if not isinstance(si, BoundedStructure):
@@ -359,6 +331,11 @@ class _Walk:
     in use (``used``) first; ``bad``, the slots a traced index out of range left without an item;
     ``origin``, slots and depth of the last selection that may repeat items. ``out``: per result
     level, its offsets, the capacity of its items and its lists' ids where known."""
+
+    sel: Any
+    used: Any
+    bad: Any
+    origin: tuple[int, int] | None
 
     def __init__(self, src: _Source, valid: Any = None) -> None:
         self.src, self.b, self.xp, self.it = src, src.b, src.b.xp, src.offsets[0].dtype
@@ -483,6 +460,7 @@ class _Walk:
         count of every list's slice; bounds past ``longest`` clamped first."""
         xp, limit = self.xp, longest + 1
         start, stop, step = (None if v is None else max(min(v, limit), -limit) for v in key[1:])
+        assert step is not None  # the walk's slices carry their step (1 by default)
         lower, upper = (0, lens) if step > 0 else (-1, lens - 1)
 
         def edge(v: int | None, default: Any) -> Any:
@@ -574,6 +552,7 @@ class _Walk:
     def _ragged_mask(self, index: RaggedArray) -> None:
         """A ragged mask of ``k`` levels (the array's): each list keeps the items where it holds."""
         si, xp, src = index._structure, self.xp, self.src
+        assert isinstance(si, BoundedStructure)  # _align bounded the index
         k = si.nlevels
         self.sel, before = self._compact(index._content & si.slot_mask(k))
         self.out = [(src.offsets[e], src.caps[e], src.given[e]) for e in range(k)]
@@ -584,6 +563,7 @@ class _Walk:
     def _ragged_ints(self, index: RaggedArray) -> None:
         """A ragged integer index of ``k`` levels (the array's ``k - 1`` first): one pick per item."""
         si, xp, src = index._structure, self.xp, self.src
+        assert isinstance(si, BoundedStructure)  # _align bounded the index
         k = si.nlevels
         ids = si.ids(k - 1)
         starts, lens = self._starts_lens(k, ids)

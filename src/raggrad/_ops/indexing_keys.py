@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import operator
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -103,7 +103,7 @@ def classify(item: Any, backend: Any) -> Any:
         return ("ragged", item)
     given = None  # where a one-dimensional index is present (None: everywhere)
     if isinstance(item, RaggedArray):
-        given = item._structure.masks and item._structure.masks[0]
+        given = cast("np.ndarray | None", item._structure.masks and item._structure.masks[0])
         item = item._content
     if isinstance(item, (list, tuple)):
         item = np.asarray(item) if len(item) else np.zeros(0, dtype=np.int64)
@@ -257,6 +257,7 @@ def regular(b: Any, content: Any, lead: int, items: list[Any], axis0: int) -> An
     pos = [i for i, c in enumerate(items) if c[0] in ADVANCED]
     arrays = any(items[i][0] != "int" for i in pos)
     k = broadcast_k([items[i] for i in pos]) if arrays else 1
+    key: list[Any]
     axis, axes, index, ok, dims, key = lead, [], [], None, [], []
     for i, c in enumerate(items):
         if c[0] == "newaxis":

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -28,7 +28,7 @@ from .._registry import register
 from .._structure import Segments, Structure, descend, ext, offsets_from_lengths
 from . import manipulation_bounded as mb
 from . import option_gather as og
-from .common import back, batched, depth, moved, new, single, zero_d
+from .common import back, batched, depth, exact_structure, moved, new, single, zero_d
 from .construction import host_ints, lengths_to_offsets
 from .indexing import getitem, pick_or_none
 
@@ -70,7 +70,7 @@ def num(x: RaggedArray, /, axis: int = 1) -> Any:
         return mb.num(x, kind, k)
     if kind == "outer":
         return len(x)
-    s, backend = x._structure, x._backend
+    s, backend = exact_structure(x), x._backend
     if kind == "level":
         seg = s.levels[k]
         content = backend.int_content(seg, ("num", "lengths"), seg.lengths, x._content)
@@ -101,6 +101,7 @@ def local_index(x: RaggedArray, /, axis: int = -1) -> RaggedArray:
         raise NotImplementedError(msg)
     if mb.is_bounded(x):
         return mb.local_index(x, kind, k)
+    assert isinstance(s, Structure)
     if kind == "inner":
         structure = s.prefix(s.nlevels)
         shape = (s.size, *s.inner[: k + 1])
@@ -158,6 +159,7 @@ def flatten(x: RaggedArray, /, axis: int | None = 1) -> RaggedArray:
         raise NotImplementedError(msg)
     if mb.is_bounded(x):
         return mb.flatten(x, kind, k)
+    assert isinstance(s, Structure)
     if kind == "level":
 
         def make() -> Structure:
@@ -240,7 +242,7 @@ def unflatten(x: RaggedArray, counts: Any, /, axis: int = 0, *, capacity: int | 
             x = mb.bind(x)
         cap = None if capacity is None else as_index(capacity, "capacity", name)
         return mb.unflatten(x, counts, d, axis, cap, name)
-    s = x._structure
+    s = exact_structure(x)
     total = s.count_at(d)
     if isinstance(counts, RaggedArray) and counts._structure.nlevels:
         counts = flatten(counts, axis=None)
@@ -273,7 +275,7 @@ def unflatten(x: RaggedArray, counts: Any, /, axis: int = 0, *, capacity: int | 
             "counts must split every list separately"
         )
         raise ValueError(msg)
-    levels = (*s.levels[: d - 1], pos, offsets, *s.levels[d:])
+    levels: tuple[np.ndarray | Segments, ...] = (*s.levels[: d - 1], pos, offsets, *s.levels[d:])
     return RaggedArray._new(Structure(s.length, levels, s.inner, masks), x._content)
 
 
@@ -284,6 +286,7 @@ def _first_or_last(x: RaggedArray, axis: int, fill_value: Any, which: int, name:
     kind, k = classify_axis(x, axis, name)
     if mb.is_bounded(x):
         return mb.first_or_last(x, kind, k, axis, fill_value, which, name)
+    assert isinstance(s, Structure)
     if kind != "level" or k != s.nlevels - 1:
         # the outer, a regular or a non-innermost ragged dim: an integer index at that dim
         if fill_value is None:
@@ -348,7 +351,7 @@ def _concat_offsets(segments: Sequence[Segments]) -> np.ndarray:
     return np.concatenate([*parts, [base]]).astype(np.int64)
 
 
-def _concat_plan(structures: tuple[Structure, ...], k: int) -> tuple[Structure, np.ndarray]:
+def _concat_plan(structures: tuple[Structure, ...], k: int) -> tuple[Structure, Any]:
     """Per-list concatenation at ragged level ``k``: the result's structure and element order."""
     segs = [s.levels[k] for s in structures]
     lengths = sum(seg.lengths for seg in segs)
@@ -374,7 +377,7 @@ def _concat_plan(structures: tuple[Structure, ...], k: int) -> tuple[Structure, 
     # items below keep theirs
     joined = og.joined_masks(structures)
     below, below_masks, sel = og.descend(deeper, joined[k + 2 :], 0, order)
-    above = [None] * k
+    above: list[np.ndarray | None] = [None] * k
     for s in structures:
         above = [og.both(a, m) for a, m in zip(above, all_masks(s)[:k], strict=True)]
     masks = (*above, None, og.pick(joined[k + 1], order), *below_masks)
@@ -451,11 +454,11 @@ def concat(arrays: Sequence[Any], /, *, axis: int | None = 0) -> RaggedArray:
             msg = "rg.concat: bounded arrays hold no missing values (None); fill them first (rg.fill_none)"
             raise OptionTypeError(msg)
         return mb.concat(xs, kind, k, axis, "rg.concat")
-    structures = tuple(a._structure for a in xs)
+    structures = tuple(exact_structure(a) for a in xs)
     if kind in ("inner", "batch"):
         for a in xs[1:]:
-            if not a._structure.same_levels(first._structure):
-                detail = a._structure.first_difference(first._structure)
+            if not exact_structure(a).same_levels(structures[0]):
+                detail = exact_structure(a).first_difference(structures[0])
                 msg = f"rg.concat: axis={axis} needs equal lists, but {detail}"
                 raise ValueError(msg)
         content = xp.concat(contents, axis=k if kind == "batch" else nb + 1 + k)
@@ -502,7 +505,7 @@ def concatenate(arrays: Sequence[Any], /, axis: int | None = 0) -> RaggedArray:
     if isinstance(axis, (bool, np.bool_)):  # before the arrays, as every op checks its axis
         msg = f"rg.concatenate: axis must be an integer, not the boolean {axis}"
         raise TypeError(msg)
-    return concat(arrays, axis=axis)
+    return cast(RaggedArray, concat(arrays, axis=axis))
 
 
 def _flip_numpy(m: Any, axis: Any = None) -> Any:
@@ -532,7 +535,7 @@ def flip(x: RaggedArray, /, *, axis: int | tuple[int, ...] | None = None) -> Rag
     index = [slice(None)] * x.ndim
     for a in axes:
         index[a] = slice(None, None, -1)
-    return getitem(x, tuple(index))
+    return cast(RaggedArray, getitem(x, tuple(index)))
 
 
 # ---- broadcast_arrays -------------------------------------------------------------------------

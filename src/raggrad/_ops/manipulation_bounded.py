@@ -40,7 +40,8 @@ from .._axes import as_index
 from .._bounded import BoundedStructure, bound
 from .._convert import content_to
 from .._errors import TracedStructureError
-from .common import back, batched, moved, new
+from .._structure import Structure
+from .common import back, batched, bounded_structure, moved, new
 
 __all__ = [
     "Counts",
@@ -112,6 +113,7 @@ def bind(x: RaggedArray, caps: tuple[int, ...] = (), name: str = "") -> RaggedAr
     if is_bounded(x):
         return x
     s = x._structure
+    assert isinstance(s, Structure)
     full = tuple(caps[d] if d < len(caps) else max(1, s.count_at(d)) for d in range(s.nlevels + 1))
     for d, c in enumerate(full):
         if s.count_at(d) > c:
@@ -179,7 +181,7 @@ def _gather(x: RaggedArray, perm: Any, content: Any = None) -> Any:
 
 # ---- num, local_index ---------------------------------------------------------------------------
 def num(x: RaggedArray, kind: str, k: int) -> Any:
-    s, backend = x._structure, x._backend
+    s, backend = bounded_structure(x), x._backend
     xp, index = backend.xp, backend.default_int()
     if kind == "outer":  # the number of lists in use: data (a traced scalar under jit)
         return s.concrete_count("rg.num") if s.is_concrete() else s.count
@@ -192,7 +194,7 @@ def num(x: RaggedArray, kind: str, k: int) -> Any:
 
 
 def local_index(x: RaggedArray, kind: str, k: int) -> RaggedArray:
-    s, backend = x._structure, x._backend
+    s, backend = bounded_structure(x), x._backend
     xp, index = backend.xp, backend.default_int()
     if kind == "inner":
         here = xp.broadcast_to(xp.arange(s.inner[k], dtype=index), (s.size, *s.inner[: k + 1]))
@@ -212,7 +214,7 @@ def local_index(x: RaggedArray, kind: str, k: int) -> RaggedArray:
 def flatten(x: RaggedArray, kind: str | None, k: int) -> RaggedArray:
     """``kind`` None: all values; ``"level"``: ragged level ``k`` into the one outside it;
     ``"inner"``: regular dim ``k`` into the dimension outside it."""
-    s, backend, nb = x._structure, x._backend, x._nbatch
+    s, backend, nb = bounded_structure(x), x._backend, x._nbatch
     xp, caps, content = backend.xp, s.capacities, x._content
     if kind is None:
         width = math.prod(s.inner)
@@ -280,6 +282,7 @@ def to_counts(counts: Any, backend: Any, index: Any, name: str, what: str) -> Co
             raise ValueError(msg)
         used = capacity = int(values.shape[0])
     source = _backends.backend_of(values)
+    assert source is not None  # a backend array or a NumPy array
     kind = source.numpy_dtype(values.dtype).kind
     if kind not in "iu" and not (kind == "f" and values.shape[0] == 0):
         msg = f"{name}: {what} must be integers, not dtype {values.dtype}"
@@ -320,7 +323,7 @@ def level_from_counts(
 
 def unflatten(x: RaggedArray, counts: Any, d: int, axis: Any, capacity: int | None, name: str) -> RaggedArray:
     """:func:`raggrad.unflatten` at depth ``d`` of a bounded array; ``counts`` may be data."""
-    s, backend = x._structure, x._backend
+    s, backend = bounded_structure(x), x._backend
     xp, caps, index = backend.xp, s.capacities, s.count.dtype
     total = s.in_use(d)
     scalar = isinstance(counts, int | np.integer) or (
@@ -402,7 +405,7 @@ def first_or_last(
     x: RaggedArray, kind: str, k: int, axis: Any, fill_value: Any, which: int, name: str
 ) -> Any:
     """The first (``which=0``) or last (``-1``) item of every list at ``axis``."""
-    s, backend, nb = x._structure, x._backend, x._nbatch
+    s, backend, nb = bounded_structure(x), x._backend, x._nbatch
     xp, caps, index = backend.xp, s.capacities, s.count.dtype
     if kind == "inner":
         if not s.inner[k]:
@@ -480,17 +483,17 @@ def concat(xs: list[RaggedArray], kind: str, k: int, axis: Any, name: str) -> Ra
     if kind == "outer":
         xs = [x if is_bounded(x) else bind(x) for x in xs]
     else:
-        ref = next(x._structure for x in xs if is_bounded(x))
+        ref = next(bounded_structure(x) for x in xs if is_bounded(x))
         shared = nlevels + 1 if kind in ("inner", "batch") else k + 1  # depths whose lists match
         xs = [bind(x, ref.capacities[:shared], name) for x in xs]
         for x in xs:
-            if x._structure.capacities[:shared] != ref.capacities[:shared]:
+            if bounded_structure(x).capacities[:shared] != ref.capacities[:shared]:
                 msg = (
                     f"{name}: axis={axis} joins list by list, but the capacities differ "
-                    f"({x._structure.capacities[:shared]} vs {ref.capacities[:shared]})"
+                    f"({bounded_structure(x).capacities[:shared]} vs {ref.capacities[:shared]})"
                 )
                 raise ValueError(msg)
-    structures = [x._structure for x in xs]
+    structures = [bounded_structure(x) for x in xs]
     first = structures[0]
     valid = first.valid
     for t in structures[1:]:
@@ -563,7 +566,7 @@ def concat(xs: list[RaggedArray], kind: str, k: int, axis: Any, name: str) -> Ra
 # ---- flip ---------------------------------------------------------------------------------------
 def flip(x: RaggedArray, kind: str, k: int) -> RaggedArray:
     """Reverse the order along one axis of a bounded array (as ``classify_axis`` gives it)."""
-    s, backend = x._structure, x._backend
+    s, backend = bounded_structure(x), x._backend
     xp, caps = backend.xp, s.capacities
     if kind in ("batch", "inner"):
         return RaggedArray._new(s, xp.flip(x._content, axis=k if kind == "batch" else x._nbatch + 1 + k))

@@ -14,11 +14,11 @@ awkward's types: an option type only where the source, or a hole, brings one.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
-from .._array import RaggedArray
+from .._array import RaggedArray, exact_structure
 from .._backends._base import UNCACHED
 from .._options import all_masks, element_mask
 from .._structure import Segments, Structure, offsets_from_lengths, ranges
@@ -51,9 +51,9 @@ def pick(mask: Mask, sel: Any) -> Mask:
     in order; holes are missing). None when nothing picked can be missing."""
     if sel is None:
         return mask
-    holes = sel < 0
+    holes: np.ndarray = sel < 0
     if not holes.any():
-        return None if mask is None else mask[sel]
+        return None if mask is None else cast(np.ndarray, mask[sel])
     if mask is None:
         return ~holes
     out = np.zeros(len(sel), dtype=np.bool_)
@@ -95,9 +95,7 @@ def children(seg: Segments, sel: Any) -> tuple[Any, Any]:
     return ranges(*lists(seg, sel))
 
 
-def descend(
-    levels: list[Any], masks: tuple[Mask, ...], d: int, sel: Any
-) -> tuple[list[Any], list[Mask], Any]:
+def descend(levels: list[Any], masks: Sequence[Mask], d: int, sel: Any) -> tuple[list[Any], list[Mask], Any]:
     """Whole subtrees of the items ``sel`` (holes allowed) whose lists are ``levels[d]``, as
     ``_structure.descend``, with the masks of every depth below them (``masks[t]``: the
     presence of the children of ``levels[t]``). Returns levels, masks and the innermost elements."""
@@ -168,10 +166,11 @@ def zero_missing(backend: Any, content: Any, mask: Mask, nb: int, owner: Any, ke
 def present_elements(x: RaggedArray) -> RaggedArray:
     """``x`` without its missing innermost elements (its lists lose them; no option type left at
     that depth)."""
-    s = x._structure
+    s = exact_structure(x)
     mask = element_mask(s)
     if mask is None:
         return x
+    assert s.masks is not None  # it has a mask at the innermost depth
     if s.nlevels:
         seg = s.levels[-1]
         kept = Segments(offsets_from_lengths(np.bincount(seg.ids[mask], minlength=seg.n)))
@@ -207,7 +206,7 @@ def first_or_last_plan(s: Structure, which: int, fill: bool) -> tuple[np.ndarray
 
 def joined_masks(structures: Sequence[Structure]) -> list[Any]:
     """The masks of the arrays appended (one per depth; None where none has one)."""
-    out = []
+    out: list[np.ndarray | None] = []
     for t in range(structures[0].nlevels + 1):
         parts = [all_masks(s)[t] for s in structures]
         if all(m is None for m in parts):

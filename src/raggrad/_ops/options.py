@@ -14,12 +14,12 @@ depth of its items (``axis=0``: the outer items, ``axis=-1``: the innermost).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from .. import _backends
-from .._array import RaggedArray, as_ragged
+from .._array import RaggedArray, as_ragged, exact_structure
 from .._axes import as_index, classify_axis
 from .._broadcast import common_backend
 from .._convert import content_to
@@ -45,7 +45,7 @@ def _single(x: Any, name: str) -> RaggedArray:
     if isinstance(x, RaggedArray):
         return x
     reject(x, name)
-    return as_ragged(x, name, options=True)
+    return cast(RaggedArray, as_ragged(x, name, options=True))
 
 
 def _depth(x: RaggedArray, axis: Any, name: str) -> int:
@@ -107,10 +107,10 @@ def _select(
     for k, seg in enumerate(s.levels):
         parent = alive[k]
         if empty[k] is not None:
-            parent = ~empty[k] if parent is None else parent & ~empty[k]
+            parent = ~cast(np.ndarray, empty[k]) if parent is None else parent & ~cast(np.ndarray, empty[k])
         here = None if parent is None else parent[seg.ids]
         if drop[k + 1] is not None:
-            here = ~drop[k + 1] if here is None else here & ~drop[k + 1]
+            here = ~cast(np.ndarray, drop[k + 1]) if here is None else here & ~cast(np.ndarray, drop[k + 1])
         alive.append(here)
     length = s.length if alive[0] is None else int(alive[0].sum())
     levels: list[Any] = []
@@ -122,7 +122,7 @@ def _select(
         lengths = np.bincount(children, minlength=seg.n)
         levels.append(offsets_from_lengths(lengths if alive[k] is None else lengths[alive[k]]))
     kept = [m if m is None or a is None else m[a] for m, a in zip(masks, alive, strict=True)]
-    index = None if alive[n] is None else np.flatnonzero(alive[n])
+    index = None if alive[n] is None else np.flatnonzero(cast(np.ndarray, alive[n]))
     return Structure(length, tuple(levels), s.inner, tuple(kept)), index
 
 
@@ -205,15 +205,16 @@ def fill_none(x: Any, value: Any, /, axis: int | None = -1) -> RaggedArray:
     s = x._structure
     depths = range(s.nlevels + 1) if axis is None else [_depth(x, axis, name)]
     if mb.is_bounded(x):  # nothing is missing
-        return x
+        return cast(RaggedArray, x)
+    assert isinstance(s, Structure)
     for d in reversed(depths):
         if d <= s.nlevels and all_masks(x._structure)[d] is not None:
             x = _fill_numbers(x, value, name) if d == s.nlevels else _fill_lists(x, value, d, name)
-    return x
+    return cast(RaggedArray, x)
 
 
 def _fill_numbers(x: RaggedArray, value: Any, name: str) -> RaggedArray:
-    s = x._structure
+    s = exact_structure(x)
     n = s.nlevels
     if isinstance(value, (list, tuple)):
         value = np.asarray(value)
@@ -242,7 +243,7 @@ def _fill_numbers(x: RaggedArray, value: Any, name: str) -> RaggedArray:
             x = RaggedArray._new(s, content_to(x._content, None, backend, None))
         value = content_to(value, None, backend, None)
     present = all_masks(s)[n]
-    flag = _device_mask(x, s, n, present, "elements")
+    flag = _device_mask(x, s, n, cast(np.ndarray, present), "elements")
     content = x._backend.xp.where(flag, x._content, value)
     masks = (*all_masks(s)[:n], None)
     return RaggedArray._new(Structure(s.length, s.levels, s.inner, masks), content)
@@ -250,7 +251,7 @@ def _fill_numbers(x: RaggedArray, value: Any, name: str) -> RaggedArray:
 
 def _fill_lists(x: RaggedArray, value: Any, d: int, name: str) -> RaggedArray:
     """Missing lists at depth ``d`` replaced by the list ``value`` (its subtree inserted)."""
-    s = x._structure
+    s = exact_structure(x)
     n = s.nlevels
     masks = all_masks(s)
     if isinstance(value, (bool, int, float, complex, np.generic)) or not len(getattr(value, "shape", (1,))):
@@ -265,7 +266,7 @@ def _fill_lists(x: RaggedArray, value: Any, d: int, name: str) -> RaggedArray:
             Structure(s.length, s.levels, s.inner, (*masks[:d], None, *masks[d + 1 :])), x._content
         )
     y = _one_item(value, name)
-    ys = y._structure
+    ys = exact_structure(y)
     if ys.nlevels != n - d or ys.inner != s.inner or ys.masks is not None or y._nbatch:
         item = s.item_type(x.dtype, d).removeprefix("option[")[:-1]
         msg = (
@@ -274,7 +275,7 @@ def _fill_lists(x: RaggedArray, value: Any, d: int, name: str) -> RaggedArray:
         raise TypeError(msg)
     total = s.count_at(d)
     sel = np.arange(total, dtype=np.int64)
-    sel[~masks[d]] = total  # the value's one item follows the items of x
+    sel[~cast(np.ndarray, masks[d])] = total  # the value's one item follows the items of x
     levels, new_masks = [], [*masks[:d], None]
     for j in range(n - d):
         seg = Segments(_concat_offsets(s.levels[d + j], ys.levels[j]))
@@ -328,17 +329,18 @@ def drop_none(x: Any, /, axis: int | None = None) -> RaggedArray:
     n = s.nlevels
     depths = range(n + 1) if axis is None else [_depth(x, axis, name)]
     if mb.is_bounded(x):
-        return x
+        return cast(RaggedArray, x)
+    assert isinstance(s, Structure)
     masks = list(all_masks(s))
     depths = [d for d in depths if d <= n and masks[d] is not None]
     if not depths:
-        return x
+        return cast(RaggedArray, x)
     key = ("drop_none", tuple(depths))
 
     def plan() -> tuple[Structure, np.ndarray | None]:
         drop: Masks = [None] * (n + 1)
         for d in depths:
-            drop[d], masks[d] = ~masks[d], None
+            drop[d], masks[d] = ~cast(np.ndarray, masks[d]), None
         return _select(s, masks, drop=drop)
 
     structure, index = s.cached(key, plan)
@@ -376,7 +378,7 @@ def pad_none(x: Any, target: int, /, axis: int = 1, *, clip: bool = False) -> Ra
         raise ValueError(msg)
     d = _depth(x, axis, name)
     _no_bounded(x, name)
-    s = x._structure
+    s = exact_structure(x)
     if d > s.nlevels:
         msg = (
             f"{name}: axis={axis} of {x.type!r} is a regular dimension, whose items are never missing "
@@ -384,7 +386,7 @@ def pad_none(x: Any, target: int, /, axis: int = 1, *, clip: bool = False) -> Ra
         )
         raise NotImplementedError(msg)
     if d == 0 == s.nlevels and not clip and target < s.length:
-        return x  # as awkward: a flat array long enough stays as it is (not an option type)
+        return cast(RaggedArray, x)  # as awkward: a flat array long enough stays (no option type)
     key = ("pad_none", d, target, bool(clip))
     structure, index = s.cached(key, lambda: _pad(s, d, target, bool(clip)))
     return _gather(x, structure, index, s, key)
@@ -396,13 +398,13 @@ def _pad(s: Structure, d: int, target: int, clip: bool) -> tuple[Structure, np.n
     if clip:  # first the items past the target go
         drop: Masks = [None] * (n + 1)
         drop[d] = ext(s)[d].local >= target
-        if drop[d].any():
+        if cast(np.ndarray, drop[d]).any():
             s, index = _select(s, list(all_masks(s)), drop=drop)
     masks = list(all_masks(s))
     seg = ext(s)[d]  # the lists that hold the items at depth d (one list: the outer items)
     lengths = np.maximum(seg.lengths, target)
     if d and masks[d - 1] is not None:  # a missing list stays missing (and empty)
-        lengths = np.where(masks[d - 1], lengths, 0)
+        lengths = np.where(cast(np.ndarray, masks[d - 1]), lengths, 0)
     offsets = offsets_from_lengths(lengths)
     total = int(offsets[-1])
     where = offsets[:-1][seg.ids] + seg.local  # where the items already there go
@@ -440,7 +442,7 @@ def singletons(x: Any, /, axis: int = 0) -> RaggedArray:
     x = _single(x, name)
     d = _depth(x, axis, name)
     _no_bounded(x, name)
-    s = x._structure
+    s = exact_structure(x)
     n = s.nlevels
     if d > n:
         msg = f"{name}: axis={axis} of {x.type!r} is a regular dimension: lists inside it are not supported"
@@ -449,7 +451,7 @@ def singletons(x: Any, /, axis: int = 0) -> RaggedArray:
 
     def plan() -> tuple[Structure, np.ndarray | None]:
         masks = all_masks(s)
-        present = np.ones(s.count_at(d), dtype=np.bool_) if masks[d] is None else masks[d]
+        present = np.ones(s.count_at(d), dtype=np.bool_) if masks[d] is None else cast(np.ndarray, masks[d])
         wrap = offsets_from_lengths(present.astype(np.int64))
         levels = list(s.levels)
         index = None
@@ -503,7 +505,7 @@ def mask(x: Any, mask: Any, /, valid_when: bool = True) -> RaggedArray:
     if backend.numpy_dtype(m.dtype) != np.bool_:
         msg = f"{name}: mask must be boolean, not {m.type!r}"
         raise TypeError(msg)
-    ms, s = m._structure, x._structure
+    ms, s = exact_structure(m), exact_structure(x)
     dm, n = ms.nlevels, s.nlevels
     if m._nbatch or ms.inner or dm > n:
         msg = (
@@ -533,7 +535,7 @@ def mask(x: Any, mask: Any, /, valid_when: bool = True) -> RaggedArray:
     _same_lists(structure, ms, dm, m, x, name)
     if structure.masks is not None and structure.masks[n] is not None:  # a masked element holds zero
         index = np.arange(structure.size, dtype=np.int64) if index is None else index
-        index = np.where(structure.masks[n], index, -1)
+        index = np.where(cast(np.ndarray, structure.masks[n]), index, -1)
     return _gather(x, structure, index, structure, "mask")  # a new structure: its own cache
 
 

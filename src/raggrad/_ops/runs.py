@@ -7,7 +7,7 @@ and is not differentiable.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -103,4 +103,5 @@ def _bounded(x: RaggedArray) -> RaggedArray:
         )
         raise NotImplementedError(msg)
     cap = capacity(x)
-    return with_capacity(run_lengths(trim(x)), lists=cap.lists, elements=cap.elements)
+    assert cap is not None  # x is bounded
+    return cast(RaggedArray, with_capacity(run_lengths(trim(x)), lists=cap.lists, elements=cap.elements))

@@ -8,7 +8,7 @@ end, where they are.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -18,7 +18,7 @@ from .._bounded import BoundedStructure
 from .._options import element_mask, replace_masks
 from .._registry import register
 from .._structure import Segments
-from .common import single
+from .common import bounded_structure, single
 from .manipulation import flatten
 from .manipulation_bounded import keep_used
 from .option_gather import zero_missing
@@ -50,7 +50,7 @@ def _sort_order(x: RaggedArray, descending: bool, name: str) -> tuple[Any, Any, 
         rev_d = backend.index(seg, ("sort", "reversed"), rev, like)
         values = xp.take(values, rev_d, axis=-1)
     ids = xp.broadcast_to(backend.index(seg, ("sort", "ids"), seg.ids, like), shape)
-    keys = (values, ids)
+    keys: tuple[Any, ...] = (values, ids)
     mask = element_mask(s)
     if mask is not None:
         # missing elements last, in their order, as awkward places them: a key between the list
@@ -74,7 +74,7 @@ def _unreversed(xp: Any, rev: Any, order: Any) -> Any:
 def _bounded_order(x: RaggedArray, descending: bool) -> tuple[Any, Any, Any]:
     """:func:`_sort_order` on a bounded array: list ids and starts from its device offsets (the
     third item is every element slot's list start)."""
-    s, backend = x._structure, x._backend
+    s, backend = bounded_structure(x), x._backend
     xp = backend.xp
     if s.nlevels:
         offsets, ids = s.levels[-1], s.ids(s.nlevels - 1)
@@ -259,5 +259,6 @@ def argsort(
     local = order - backend.index(seg, ("sort", "starts"), starts, x._content)
     local = xp.astype(xp.moveaxis(local, -1, x._nbatch), backend.default_int())
     if element_mask(s) is not None:  # every position has an index (awkward: no option type there)
-        s = s.cached("argsort-masks", lambda: replace_masks(s, (*s.masks[:-1], None)))
+        t = s
+        s = t.cached("argsort-masks", lambda: replace_masks(t, (*cast(tuple[Any, ...], t.masks)[:-1], None)))
     return RaggedArray._new(s, local)

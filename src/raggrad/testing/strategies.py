@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal, cast
 
 import numpy as np
 from hypothesis import strategies as st
@@ -63,7 +63,7 @@ def _check_int(name: str, value: Any, low: int, where: str) -> int:
 
 def _check_dtype(dtype: Any, where: str) -> np.dtype:
     try:
-        dt = np.dtype(dtype)
+        dt: np.dtype = np.dtype(dtype)
     except TypeError:
         msg = f"{where}: dtype={dtype!r} is not a NumPy dtype"
         raise InvalidArgument(msg) from None
@@ -104,7 +104,7 @@ def _lengths(draw: Any, n: int, distribution: str, max_list_length: int, huge_le
     if distribution == "empty" or n == 0:
         return [0] * n
     small = st.integers(0, max_list_length)
-    lengths = draw(st.lists(small, min_size=n, max_size=n))
+    lengths: list[int] = draw(st.lists(small, min_size=n, max_size=n))
     if distribution == "huge":
         where = draw(st.integers(0, n - 1))
         lengths[where] = huge_length
@@ -181,12 +181,12 @@ def elements(
         return st.booleans()
     if dt.kind in "iu":
         info = np.iinfo(dt)
-        lo = info.min if min_value is None else max(info.min, math.ceil(min_value))
-        hi = info.max if max_value is None else min(info.max, math.floor(max_value))
+        lo: float = info.min if min_value is None else max(info.min, math.ceil(min_value))
+        hi: float = info.max if max_value is None else min(info.max, math.floor(max_value))
         return st.integers(int(lo), int(hi))
     lo = -3.0 if min_value is None else float(min_value)
     hi = 3.0 if max_value is None else float(max_value)
-    width = 32 if dt.itemsize <= (4 if dt.kind == "f" else 8) else 64
+    width: Literal[32, 64] = 32 if dt.itemsize <= (4 if dt.kind == "f" else 8) else 64
     real = st.floats(
         lo, hi, allow_nan=False, allow_infinity=False, width=width, allow_subnormal=allow_subnormal
     )
@@ -206,11 +206,11 @@ def _finish(
         out = _dense(content)
     if backend != "numpy" or device is not None:
         out = to_backend(out, backend, device=device)
-    return out
+    return cast(RaggedArray, out)
 
 
 def _dense(content: np.ndarray) -> RaggedArray:
-    return array(content)
+    return cast(RaggedArray, array(content))
 
 
 def ragged_arrays(
