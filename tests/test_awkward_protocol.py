@@ -45,7 +45,7 @@ def test_ak_array_does_not_iterate_over_the_lists(monkeypatch: pytest.MonkeyPatc
         pytest.param(lambda: rg.array([[1.0, None], None, []]), id="missing values"),
         pytest.param(lambda: rg.with_capacity(_x()), id="bounded"),
         pytest.param(lambda: rg.array([[[1, 2], []], [[3]]]), id="two ragged dims, ints"),
-        pytest.param(lambda: rg.zip({"pt": _x(), "eta": -_x()}, with_name="Momentum2D"), id="record"),
+        pytest.param(lambda: rg.zip({"pt": _x(), "eta": -_x()}, with_name="Particle"), id="record"),
     ],
 )
 def test_ak_functions_see_what_to_awkward_gives(make: object) -> None:

@@ -387,3 +387,20 @@ def test_torch_derivatives_are_zero_at_missing_slots():
         torch.where(torch.isfinite(out), out, 0.0).sum().backward()
         g = c.grad.numpy()
         assert np.all(np.isfinite(g)) and np.all(g[~present] == 0.0), (name, g)
+
+
+@pytest.mark.parametrize(
+    ("lists", "type_"),
+    [
+        ([[], [None, [-1.0, -3.0]]], "option[var * option[2 * float64]]"),
+        ([[[3.0, 1.0], None, [-1.0, -3.0]], None, [[0.0, -5.0]]], "option[var * option[2 * float64]]"),
+        ([[None, 5.0, -1.0], [], [-2.0, None]], "var * ?float64"),
+    ],
+)
+def test_flat_argmin_and_argmax_count_positions_as_awkward(lists: list[object], type_: str) -> None:
+    # a missing row of a regular dimension has no positions in awkward's flat index, a missing
+    # number keeps its one; the index never points past the flattened values
+    a = ak.enforce_type(ak.Array(lists), type_)
+    x = rg.from_awkward(a)
+    for kind in ("argmin", "argmax"):
+        assert int(getattr(rg, kind)(x, axis=None)) == int(getattr(ak, kind)(a, axis=None))

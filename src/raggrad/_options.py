@@ -74,3 +74,15 @@ def both(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
     if a is None or b is None:
         return b if a is None else a
     return cast(np.ndarray, a & b)
+
+
+def present_rows_index(xp: Any, index: Any, s: Structure | BoundedStructure, nbatch: int) -> Any:
+    """A flat index into content whose innermost items are regular rows, counted as awkward
+    counts them: a missing row (``option[2 * float64]``) has no slots (a missing number keeps its
+    one). Unchanged without missing rows (bounded arrays have none) or with batch dims."""
+    em = element_mask(s)
+    if em is None or not s.inner or nbatch:
+        return index
+    width = int(np.prod(s.inner))
+    before = np.cumsum(em) - em  # present rows before each row
+    return xp.asarray(before.astype(np.int64))[index // width] * width + index % width

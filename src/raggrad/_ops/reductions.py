@@ -14,6 +14,7 @@ import numpy as np
 
 from .._array import wrap
 from .._bounded import BoundedStructure
+from .._options import present_rows_index
 from .._registry import register
 from .._structure import Segments, Structure
 from .common import zero_d
@@ -407,7 +408,7 @@ def _arg_flat(x: Any, kind: str, keepdims: bool, worst: Any, mask_identity: bool
         msg = f"{name}: mask_identity=True is not supported on a bounded array; trim it (rg.trim) first"
         raise NotImplementedError(msg)
     if filled:
-        out = getattr(xp, "arg" + kind)(xp.reshape(content, (-1,)))
+        out = present_rows_index(xp, getattr(xp, "arg" + kind)(xp.reshape(content, (-1,))), s, x._nbatch)
     elif mask_identity and not keepdims:
         return None
     else:  # no element present: no index to give (-1, or a missing one)
