@@ -9,6 +9,7 @@ named errors for bad input.
 from __future__ import annotations
 
 import copy
+import importlib.util
 import pickle
 from typing import Any
 
@@ -69,7 +70,8 @@ def test_from_awkward_converts_a_nanoaod_record_and_round_trips() -> None:
     assert x.nMuon.dtype == np.int32
     assert len(x) == len(a)
     assert rg.array(a).to_list() == a.to_list()  # the awkward converter every op uses
-    assert rg.array(a, backend="jax").backend == "jax"
+    if importlib.util.find_spec("jax") is not None:
+        assert rg.array(a, backend="jax").backend == "jax"
     with pytest.raises(TypeError, match="dtype= does not apply to an event record"):
         rg.array(a, dtype=np.float64)
 
@@ -235,7 +237,8 @@ def test_collection_masks_and_attributes() -> None:
     assert repr(ev).endswith(f"type={ev.type!r}>")
     assert [e["MET_pt"] for e in ev] == a.MET_pt.to_list()
     assert rg.to_list(ev) == ev.to_list()
-    assert rg.to_backend(ev, "jax").Muon.pt.backend == "jax"
+    if importlib.util.find_spec("jax") is not None:
+        assert rg.to_backend(ev, "jax").Muon.pt.backend == "jax"
     for clone in (pickle.loads(pickle.dumps(ev)), copy.copy(ev), copy.deepcopy(ev)):
         assert clone.type == ev.type and clone.to_list() == ev.to_list()
 

@@ -79,8 +79,8 @@ def public_names(module: types.ModuleType) -> list[str]:
     """
     names = set()
     for name in dir(module):
-        if name.startswith("_"):
-            continue
+        if name.startswith("_") or f"{module.__name__}.{name}" in PUBLIC_SUBMODULES:
+            continue  # (public submodules are added below, if their extra is installed)
         if isinstance(getattr(module, name), types.ModuleType):
             continue
         names.add(name)

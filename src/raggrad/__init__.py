@@ -10,6 +10,7 @@ backend ``jax.grad``, ``jax.jit`` and ``jax.vmap`` go through them. Start with :
 """
 
 import importlib as _importlib
+import importlib.util as _importlib_util
 
 from . import vector as vector  # rg.vector: Lorentz vectors; its record classes must be known
 from ._array import RaggedArray as RaggedArray
@@ -255,7 +256,9 @@ def __getattr__(name: str) -> object:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_SUBMODULES})
+    # help(raggrad) and inspect.getmembers import every name dir lists: not rg.dask without dask
+    usable = [n for n in _SUBMODULES if n != "dask" or _importlib_util.find_spec("dask") is not None]
+    return sorted({*globals(), *usable})
 
 
 __all__ = [
