@@ -57,6 +57,14 @@ def test_ak_functions_see_what_to_awkward_gives(make: object) -> None:
     _same(ak.Array({"a": x}), ak.Array({"a": want}))
 
 
+def test_event_records_reach_awkward_with_their_dtypes() -> None:
+    met = rg.array(np.arange(4, dtype=np.float32))
+    events = rg.zip({"Muon": rg.zip({"pt": _x()}), "MET_pt": met}, depth_limit=1)
+    want = rg.to_awkward(events)
+    _same(ak.Array(events), want)  # MET_pt stays float32: iterating the events would give float64
+    _same(ak.concatenate([events, events]), ak.concatenate([want, want]))
+
+
 def test_record_names_reach_awkward() -> None:
     rec = rg.zip({"x": _x(), "y": _x()}, with_name="Point")
     layout = ak.Array(rec).layout

@@ -31,6 +31,7 @@ from . import _backends
 from ._array import _REPR_WIDTH, RaggedArray
 from ._bounded import BoundedStructure
 from ._records import RecordArray
+from ._registry import provided
 
 __all__ = ["EventArray", "from_event_fields"]
 
@@ -212,6 +213,11 @@ class EventArray(NDArrayOperatorsMixin):
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         error = _whole_error(f"np.{func.__name__}", self, "apply")
         raise error
+
+    def __awkward_function__(self, func: Any, array_likes: Any, args: Any, kwargs: Any) -> Any:
+        """awkward's protocol, as :meth:`RaggedArray.__awkward_function__`: ``ak.Array(events)`` and
+        ``ak.*`` read :func:`raggrad.to_awkward`'s layout, dtypes and record names kept."""
+        return provided("awkward_function")(func, args, kwargs)
 
     def __iter__(self) -> Any:
         for i in range(len(self)):

@@ -1,12 +1,13 @@
 """awkward's dispatch protocol: ``ak.*`` functions and ``ak.Array(x)`` given raggrad arrays.
 
 Every high-level awkward function, ``ak.to_layout`` among them (which ``ak.Array(obj)`` calls),
-first asks its array arguments for ``__awkward_function__``. A RaggedArray or RecordArray answers
-by handing awkward the layout :func:`raggrad.to_awkward` builds (one buffer per level, no loop over
-elements), so ``ak.Array(x)``, ``ak.num(x)``, ``ak.flatten(x)`` or ``vector.zip({"pt": x, ...})``
-compute exactly what they compute on ``rg.to_awkward(x)``, keep the dtypes, and return awkward
-arrays. awkward computes on NumPy: inside ``jax.jit``/``jax.grad``/``jax.vmap``, where the content
-is traced, these calls raise ``TypeError`` naming raggrad's own function instead.
+first asks its array arguments for ``__awkward_function__``. A RaggedArray, RecordArray or
+EventArray answers by handing awkward the layout :func:`raggrad.to_awkward` builds (one buffer
+per level, no loop over elements), so ``ak.Array(x)``, ``ak.num(x)``, ``ak.flatten(x)`` or
+``vector.zip({"pt": x, ...})`` compute exactly what they compute on ``rg.to_awkward(x)``, keep
+the dtypes, and return awkward arrays. awkward computes on NumPy: inside ``jax.jit``/``jax.grad``/
+``jax.vmap``, where the content is traced, these calls raise ``TypeError`` naming raggrad's own
+function instead.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from .._array import RaggedArray
+from .._events import EventArray
 from .._records import RecordArray
 from .._registry import REGISTRY, provide
 from .awkward import to_awkward
@@ -28,8 +30,13 @@ _INSTEAD = {
 }
 
 
-def _leaves(obj: Any) -> Iterator[RaggedArray | RecordArray]:
-    if isinstance(obj, (RaggedArray, RecordArray)):
+#: the raggrad arrays awkward may be handed
+_ARRAYS = (RaggedArray, RecordArray, EventArray)
+Array = RaggedArray | RecordArray | EventArray
+
+
+def _leaves(obj: Any) -> Iterator[Array]:
+    if isinstance(obj, _ARRAYS):
         yield obj
     elif isinstance(obj, Mapping):
         for v in obj.values():
@@ -40,7 +47,7 @@ def _leaves(obj: Any) -> Iterator[RaggedArray | RecordArray]:
 
 
 def _replace(obj: Any) -> Any:
-    if isinstance(obj, (RaggedArray, RecordArray)):
+    if isinstance(obj, _ARRAYS):
         return to_awkward(obj)
     if isinstance(obj, Mapping):
         return {k: _replace(v) for k, v in obj.items()}
@@ -51,10 +58,10 @@ def _replace(obj: Any) -> Any:
     return obj
 
 
-def _traced(x: RaggedArray | RecordArray) -> bool:
-    if isinstance(x, RecordArray):
-        return any(_traced(x[name]) for name in x.fields)
-    return not x._backend.is_concrete(x._content)
+def _traced(x: Array) -> bool:
+    if isinstance(x, RaggedArray):
+        return not x._backend.is_concrete(x._content)
+    return any(_traced(x[name]) for name in x.fields)  # a record: its fields
 
 
 def _instead(name: str) -> str:
