@@ -58,6 +58,18 @@ def _same(a: Any, b: Any) -> None:
     )
 
 
+def _bounded_grad_equals_exact(loss: Callable[[Any], Any]) -> None:
+    """``rg.grad(loss)`` under jit on a bounded DEEP equals it on the exact one; padding gets 0."""
+    jax = pytest.importorskip("jax")
+    with jax.enable_x64(True):
+        x = rg.to_backend(rg.array(DEEP), "jax")
+        expected = rg.grad(loss)(x)
+        got = jax.jit(rg.grad(loss))(rg.with_capacity(x))
+        assert rg.is_bounded(got)
+        np.testing.assert_allclose(np.asarray(got.values)[6:], 0.0)  # padding: zero gradient
+    _same(got.to_list(), expected.to_list())
+
+
 def _case(name: str) -> tuple[Callable[..., Any], Callable[[Any], Any]]:
     """The reducer and what it takes (the boolean ones a comparison that padding zeros fail)."""
     if name in BOOLEAN:
@@ -96,19 +108,13 @@ def test_keepdims_with_axis_none_under_jit_gives_a_bounded_result_of_ones(name: 
 
 @pytest.mark.parametrize("name", ["sum", "prod", "mean", "std", "min", "max", "ptp", "logsumexp", "nanvar"])
 def test_keepdims_with_axis_none_differentiates_like_the_exact_result(name: str) -> None:
-    jax = pytest.importorskip("jax")
+    pytest.importorskip("jax")
     f = REDUCERS[name]
 
     def loss(v: Any) -> Any:
         return rg.sum(rg.sin(f(v * v, axis=None, keepdims=True)))
 
-    with jax.enable_x64(True):
-        x = rg.to_backend(rg.array(DEEP), "jax")
-        expected = rg.grad(loss)(x)
-        got = jax.jit(rg.grad(loss))(rg.with_capacity(x))
-        assert rg.is_bounded(got)
-        np.testing.assert_allclose(np.asarray(got.values)[6:], 0.0)  # padding: zero gradient
-    _same(got.to_list(), expected.to_list())
+    _bounded_grad_equals_exact(loss)
 
 
 def test_keepdims_with_axis_none_of_an_invalid_array_stays_invalid() -> None:
@@ -162,19 +168,13 @@ def test_include_initial_prepends_the_identity_to_every_list(name: str, lists: A
 
 @pytest.mark.parametrize("name", sorted(CUMULATIVE))
 def test_include_initial_differentiates_like_the_exact_result(name: str) -> None:
-    jax = pytest.importorskip("jax")
+    pytest.importorskip("jax")
     f = CUMULATIVE[name]
 
     def loss(v: Any) -> Any:
         return rg.sum(rg.sin(f(v, axis=-1, include_initial=True)) * 1.7)
 
-    with jax.enable_x64(True):
-        x = rg.to_backend(rg.array(DEEP), "jax")
-        expected = rg.grad(loss)(x)
-        got = jax.jit(rg.grad(loss))(rg.with_capacity(x))
-        assert rg.is_bounded(got)
-        np.testing.assert_allclose(np.asarray(got.values)[6:], 0.0)  # padding: zero gradient
-    _same(got.to_list(), expected.to_list())
+    _bounded_grad_equals_exact(loss)
 
 
 def test_include_initial_along_regular_axes_of_bounded_arrays() -> None:

@@ -84,5 +84,5 @@ def present_rows_index(xp: Any, index: Any, s: Structure | BoundedStructure, nba
     if em is None or not s.inner or nbatch:
         return index
     width = int(np.prod(s.inner))
-    before = np.cumsum(em) - em  # present rows before each row
-    return xp.asarray(before.astype(np.int64))[index // width] * width + index % width
+    before = s.cached("present-rows-before", lambda: (np.cumsum(em) - em).astype(np.int64))  # per row
+    return xp.asarray(before)[index // width] * width + index % width
