@@ -310,18 +310,18 @@ def small_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Path
     }
 
 
-def _float64(chunk: dict[str, Any]) -> dict[str, Any]:
+def _float64(chunk: rg.EventArray) -> rg.EventArray:
     """A chunk with float64 values (ROOT files hold float32), for finite differences."""
 
     def cast(x: Any) -> Any:
         return rg.astype(x, np.float64) if np.issubdtype(x.dtype, np.floating) else x
 
     out = {}
-    for name, x in chunk.items():
+    for name, x in zip(chunk.fields, rg.unzip(chunk), strict=True):
         out[name] = (
             rg.zip({f: cast(x[f]) for f in rg.fields(x)}) if isinstance(x, rg.RecordArray) else cast(x)
         )
-    return out
+    return rg.zip(out, depth_limit=1)
 
 
 def test_whole_chain_gradient_matches_central_differences_and_adam_climbs(

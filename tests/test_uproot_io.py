@@ -1,4 +1,5 @@
-"""Reading NanoAOD-style ROOT files: ``rg.hep.collections`` and ``rg.hep.iterate`` against awkward.
+"""Reading NanoAOD-style ROOT files: ``rg.hep.collections`` and ``rg.hep.iterate`` (event records of
+bounded fields) against awkward.
 
 Each test writes a small synthetic file with uproot (``nMuon``, ``Muon_pt``, ``Muon_eta``,
 ``Muon_phi``, ``Muon_mass``, ``Muon_charge``, a jet collection, per-event branches) and reads it
@@ -95,35 +96,54 @@ def test_collections_group_branches_and_equal_awkward(nano: Path) -> None:
 
 
 def test_iterate_chunks_equal_uproot_iterate(nano: Path) -> None:
-    branches = [*(f"Muon_{f}" for f in MUON), "Jet_pt", "genWeight"]
+    branches = [*(f"Muon_{f}" for f in MUON), "Jet_pt", "MET_pt", "genWeight"]
     ours = list(rg.hep.iterate(nano, branches, step_size=100))
     theirs = list(uproot.iterate(f"{nano}:Events", branches, step_size=100))
-    assert [len(c["Muon"]) for c in ours] == [len(c) for c in theirs] == [100, 100, 50]
+    assert [len(c) for c in ours] == [len(c) for c in theirs] == [100, 100, 50]
     for mine, chunk in zip(ours, theirs, strict=True):
+        assert isinstance(mine, rg.EventArray)
+        assert mine.fields == ["Muon", "Jet", "MET_pt", "genWeight"]  # collections, then the file's order
+        assert mine.type == (
+            f"{len(chunk)} * {{Muon: var * {{pt: float32, eta: float32, phi: float32, mass: float32, "
+            "charge: int32}, Jet: var * {pt: float32}, MET_pt: float32, genWeight: float64}"
+        )
         for f in MUON:
-            assert mine["Muon"][f].to_list() == chunk[f"Muon_{f}"].to_list()
-        assert mine["Jet"].pt.to_list() == chunk.Jet_pt.to_list()
-        assert mine["genWeight"].to_list() == chunk.genWeight.to_list()
-        assert all(rg.is_bounded(x) and x.backend == "numpy" for x in mine.values())
+            assert mine.Muon[f].to_list() == chunk[f"Muon_{f}"].to_list()
+        assert mine.Jet.pt.to_list() == chunk.Jet_pt.to_list()
+        assert mine.MET_pt.to_list() == chunk.MET_pt.to_list()
+        assert mine.genWeight.to_list() == chunk.genWeight.to_list()
+        assert all(rg.is_bounded(x) and x.backend == "numpy" for x in rg.unzip(mine))
+        assert {rg.capacity(x).lists for x in rg.unzip(mine)} == {(100,)}
 
 
 def test_iterate_gives_every_chunk_the_same_capacities(two_files: list[Path]) -> None:
-    chunks = list(rg.hep.iterate(two_files, ["Muon", "Jet"], step_size=64))
-    assert [len(c["Muon"]) for c in chunks] == [64, 64, 2, 64, 6]  # chunks never span files
-    counts = [int(rg.sum(rg.num(c["Muon"], axis=1))) for c in chunks]
-    caps = {rg.capacity(c["Muon"]) for c in chunks}
+    chunks = list(rg.hep.iterate(two_files, ["Muon", "Jet", "MET"], step_size=64))
+    assert [len(c) for c in chunks] == [64, 64, 2, 64, 6]  # chunks never span files
+    counts = [int(rg.sum(rg.num(c.Muon, axis=1))) for c in chunks]
+    caps = {rg.capacity(c.Muon) for c in chunks}
     assert len(caps) == 1
     (cap,) = caps
     assert cap.lists == (64,) and cap.elements >= max(counts) and cap.elements < 2 * max(max(counts), 8)
-    assert len({rg.capacity(c["Jet"]) for c in chunks}) == 1
-    every = ak.concatenate([uproot.open(p)["Events"].arrays(["Muon_pt"]) for p in two_files])
-    assert [e for c in chunks for e in c["Muon"].pt.to_list()] == every.Muon_pt.to_list()
+    assert len({rg.capacity(c.Jet) for c in chunks}) == 1
+    assert len({rg.capacity(c.MET_pt) for c in chunks}) == 1
+    every = ak.concatenate([uproot.open(p)["Events"].arrays(["Muon_pt", "MET_phi"]) for p in two_files])
+    assert [e for c in chunks for e in c.Muon.pt.to_list()] == every.Muon_pt.to_list()
+    assert [e for c in chunks for e in c.MET_phi.to_list()] == every.MET_phi.to_list()
 
 
 def test_a_collection_name_reads_all_its_branches(nano: Path) -> None:
     (chunk,) = rg.hep.iterate(nano, ["Muon", "MET"], step_size=1000)
-    assert rg.fields(chunk["Muon"]) == list(MUON)
-    assert rg.fields(chunk["MET"]) == ["pt", "phi"]
+    assert rg.fields(chunk.Muon) == list(MUON)
+    assert chunk.fields == ["Muon", "MET_pt", "MET_phi"]  # per-event branches stay fields (file order)
+    assert rg.num(chunk.Muon, axis=1).to_list() == uproot.open(nano)["Events"]["nMuon"].array().to_list()
+
+
+def _selected_sum(events: Any) -> Any:
+    """A function of an event record: muons above 20 GeV, a per-object and a per-event field added."""
+    events = rg.with_field(events, events.Muon.pt * events.Muon.charge, ("Muon", "qpt"))
+    good = events.Muon[events.Muon.pt > 20.0]
+    events = rg.with_field(events, rg.sum(good.qpt, axis=1) + events.MET_pt, "score")
+    return rg.sum(events.score * events.genWeight, axis=None)
 
 
 def test_iterate_compiles_one_program_for_every_chunk(two_files: list[Path]) -> None:
@@ -131,27 +151,30 @@ def test_iterate_compiles_one_program_for_every_chunk(two_files: list[Path]) -> 
     traces = []
 
     @jax.jit
-    def leading_pt(chunk: dict[str, Any]) -> Any:
+    def step(events: rg.EventArray) -> Any:
         traces.append(1)
-        muons = chunk["Muon"]
-        return rg.sum(rg.max(muons.pt, axis=1, initial=0.0) * chunk["genWeight"])
+        return _selected_sum(events)
 
-    chunks = list(rg.hep.iterate(two_files, ["Muon_pt", "genWeight"], step_size=64))
-    got = [float(leading_pt(c)) for c in chunks]
+    branches = ["Muon_pt", "Muon_charge", "MET_pt", "genWeight"]
+    chunks = list(rg.hep.iterate(two_files, branches, step_size=64))
+    assert len(chunks) == 5 and len({int(rg.sum(rg.num(c.Muon, axis=1))) for c in chunks}) > 2
+    got = [float(step(c)) for c in chunks]
     assert len(traces) == 1
-    for value, chunk in zip(got, chunks, strict=True):
-        pt = ak.Array(rg.trim(chunk["Muon"]).pt.to_list())
-        expected = float(
-            np.sum(ak.fill_none(ak.max(pt, axis=1), 0.0) * np.asarray(rg.trim(chunk["genWeight"]).to_list()))
-        )
-        assert np.isclose(value, expected, rtol=1e-5)
+    theirs = [c for p in two_files for c in uproot.iterate(f"{p}:Events", branches, step_size=64)]
+    for value, chunk in zip(got, theirs, strict=True):
+        qpt = chunk.Muon_pt * chunk.Muon_charge
+        score = ak.sum(qpt[chunk.Muon_pt > 20.0], axis=1) + chunk.MET_pt
+        assert np.isclose(value, float(ak.sum(score * chunk.genWeight)), rtol=1e-5)
+    # the same function eagerly on the exact event record of a chunk
+    exact = rg.hep.events(theirs[2])
+    assert np.isclose(float(_selected_sum(exact)), got[2], rtol=1e-5)
 
 
 def test_iterate_takes_capacities_and_a_backend(nano: Path) -> None:
     pytest.importorskip("jax")
     chunks = list(rg.hep.iterate(nano, ["Muon_pt"], step_size=100, capacities={"Muon": 1000}, backend="jax"))
-    assert {rg.capacity(c["Muon"]) for c in chunks} == {rg.capacity(chunks[0]["Muon"])}
-    assert rg.capacity(chunks[0]["Muon"]).elements == 1000 and chunks[0]["Muon"].backend == "jax"
+    assert {rg.capacity(c.Muon) for c in chunks} == {rg.capacity(chunks[0].Muon)}
+    assert rg.capacity(chunks[0].Muon).elements == 1000 and chunks[0].Muon.backend == "jax"
     with pytest.raises(ValueError, match=r"capacity 10 for the elements is below") as info:
         list(rg.hep.iterate(nano, ["Muon_pt"], step_size=100, capacities={"Muon": 10}))
     assert any("entries 0 to 100" in note and "capacities=" in note for note in info.value.__notes__)

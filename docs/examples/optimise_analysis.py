@@ -5,8 +5,8 @@ From ROOT files to a significance, every step differentiable with respect to the
 1. synthetic signal (a dimuon resonance at 91 GeV) and background events, written to NanoAOD-style
    ROOT files with uproot (``nMuon``, ``Muon_pt``, ``Muon_eta``, ``Muon_phi``, ``Muon_mass``,
    ``Muon_charge``, ``nJet``, ``Jet_pt``, ``Jet_eta``, ``genWeight``);
-2. read in chunks with ``rg.hep.iterate``: bounded arrays with the same capacities for every chunk,
-   so each program below is compiled once;
+2. read in chunks with ``rg.hep.iterate``: event records (``chunk.Muon``, ``chunk.genWeight``) of
+   bounded arrays with the same capacities for every chunk, so each program below is compiled once;
 3. soft cuts on the muons' pT and |eta| (``rg.sigmoid``), and a soft jet veto per event: the
    probability that no jet passes a pT threshold, ``1 - rg.hep.at_least(jet weights, 1)``;
 4. opposite-charge muon pairs with ``rg.combinations(..., capacity=...)``, their mass with
@@ -62,7 +62,7 @@ YIELDS = {"signal": 60.0, "background": 30000.0}  # expected events: cross-secti
 MUON_FIELDS = ("pt", "eta", "phi", "mass", "charge")
 
 Params = dict[str, Any]
-Chunk = dict[str, Any]
+Chunk = rg.EventArray  # one chunk of rg.hep.iterate
 
 
 # ---- synthetic NanoAOD-like samples ---------------------------------------------------------

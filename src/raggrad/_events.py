@@ -144,6 +144,13 @@ class EventArray(NDArrayOperatorsMixin):
             return dict(builtins.zip(self._names, picked))
         return EventArray._new(self._names, tuple(picked), self._name)
 
+    def __setitem__(self, where: Any, what: Any) -> None:
+        """``x["name"] = value`` or ``x["Muon", "iso"] = value``: awkward's field assignment,
+        :func:`raggrad.with_field` rebound to ``x`` (this object now holds the new record; arrays
+        and records taken from it before are unchanged)."""
+        new = provided("with_field")(self, what, where)
+        self._names, self._fields, self._name = new._names, new._fields, new._name
+
     # ---- attributes ---------------------------------------------------------------------
     @property
     def backend(self) -> str:

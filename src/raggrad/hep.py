@@ -9,9 +9,9 @@ uproot):
   branches without a prefix (``genWeight``) stay arrays of their own.
 - :func:`events` makes the same grouping one event record (:class:`raggrad.EventArray`):
   ``events.Muon.pt``, ``events.MET_pt``, ``events[mask]``.
-- :func:`iterate` reads files in chunks of ``step_size`` entries and yields those collections as
-  **bounded** arrays whose capacities are the same for every chunk, so a jitted function is
-  compiled once for all chunks (``docs/user-guide/bounded.md``).
+- :func:`iterate` reads files in chunks of ``step_size`` entries and yields each as such an event
+  record of **bounded** fields whose capacities are the same for every chunk, so a jitted function
+  is compiled once for all chunks (``docs/user-guide/bounded.md``).
 
 Soft selections, raggrad-native where a selection needs the lists (cuts on single objects are
 ``rg.sigmoid((x - threshold) / width)``, elementwise):
@@ -49,6 +49,7 @@ from ._ops.creation import ones_like
 from ._ops.cumulative import cumulative_prod
 from ._ops.elementwise import where
 from ._ops.manipulation import broadcast_arrays, flatten, flip, local_index
+from ._ops.records import unzip
 from ._ops.records import zip as _zip
 from ._ops.reductions import prod
 from ._ops.reductions import sum as rg_sum
@@ -305,33 +306,40 @@ def iterate(
     capacities: Mapping[str, int] | None = None,
     tree: str = "Events",
     backend: str = "numpy",
-) -> Iterator[Chunk]:
-    """Chunks of ``step_size`` entries of NanoAOD-style ROOT files, as bounded raggrad arrays.
+) -> Iterator[EventArray]:
+    """Chunks of ``step_size`` entries of NanoAOD-style ROOT files, as bounded event records.
 
-    Each chunk is :func:`collections` of the branches read by ``uproot`` (a dict: one record per
-    collection, arrays for the other branches), made bounded with the same capacities for every
-    chunk: ``step_size`` list slots, and per collection the element slots in ``capacities``
-    (``{"Muon": 8192}``) or, by default, the power-of-two bucket of the largest chunk, found from
-    the counters (``nMuon``) before the first chunk is read. So one jitted function runs every
-    chunk with one compiled program. (A collection without a counter branch gets the bucket of
-    each chunk: a program per bucket.)
+    Each chunk is :func:`events` of the branches read by ``uproot``: one
+    :class:`raggrad.EventArray` with a record per collection (``chunk.Muon.pt``) and the other
+    branches as fields of their own (``chunk.MET_pt``, ``chunk.genWeight``). Every field is made
+    bounded with the same capacities for every chunk: ``step_size`` list slots, and per collection
+    the element slots in ``capacities`` (``{"Muon": 8192}``) or, by default, the power-of-two bucket
+    of the largest chunk, found from the counters (``nMuon``) before the first chunk is read. So a
+    jitted function of the chunk is compiled once for all chunks. (A collection without a counter
+    branch gets the bucket of each chunk: a program per bucket.)
 
     ``branches`` names branches (``"Muon_pt"``, ``"genWeight"``) or whole collections (``"Muon"``:
-    every ``Muon_*`` branch). Counters of the collections read are read too and checked. Chunks
-    never span two files, as in ``uproot.iterate``. ``backend`` is where the arrays go (``"numpy"``:
-    the host, which a jitted function moves to its device).
+    every ``Muon_*`` branch). Counters of the collections read are read too, checked and left out
+    (``rg.num(chunk.Muon, axis=1)`` gives them). Chunks never span two files, as in
+    ``uproot.iterate``. ``backend`` is where the arrays go (``"numpy"``: the host, which a jitted
+    function moves to its device).
 
     A missing tree or branch raises ``ValueError`` naming it (and close names); a chunk whose
-    branches disagree raises :func:`collections`'s error with the file and entries added; a
-    capacity below a chunk's size raises ``ValueError``.
+    branches disagree raises :func:`events`'s error with the file and entries added; a capacity
+    below a chunk's size raises ``ValueError``.
 
     >>> import os, tempfile, awkward as ak, numpy as np, uproot, raggrad as rg
     >>> path = os.path.join(tempfile.mkdtemp(), "events.root")
     >>> with uproot.recreate(path) as f:
-    ...     tree = f.mktree("Events", {"Muon": ak.zip({"pt": ak.Array([[40.0], [], [30.0, 20.0]])})})
-    >>> chunks = rg.hep.iterate(path, ["Muon"], step_size=2)
-    >>> [(c["Muon"].pt.to_list(), rg.capacity(c["Muon"])) for c in chunks]
-    [([[40.0], []], Capacity(lists=(2,), elements=16)), ([[30.0, 20.0]], Capacity(lists=(2,), elements=16))]
+    ...     muons = ak.zip({"pt": ak.Array([[40.0], [], [30.0, 20.0]])})
+    ...     tree = f.mktree("Events", {"Muon": muons, "MET_pt": np.array([5.0, 7.0, 9.0])})
+    >>> chunks = list(rg.hep.iterate(path, ["Muon", "MET_pt"], step_size=2))
+    >>> chunks[0].type
+    '2 * {Muon: var * {pt: float64}, MET_pt: float64}'
+    >>> [(c.Muon.pt.to_list(), c.MET_pt.to_list()) for c in chunks]
+    [([[40.0], []], [5.0, 7.0]), ([[30.0, 20.0]], [9.0])]
+    >>> {rg.capacity(c.Muon) for c in chunks}
+    {Capacity(lists=(2,), elements=16)}
     """
     uproot = _uproot()
     paths = _paths(files)
@@ -350,22 +358,29 @@ def iterate(
             names = _expand(branches, keys, path, tree)
             groups, _ = _group(names)
             names += [f"n{c}" for c in groups if f"n{c}" in keys and f"n{c}" not in names]
-            for events, report in t.iterate(names, step_size=step, report=True, library="ak"):
+            for arrays, report in t.iterate(names, step_size=step, report=True, library="ak"):
                 where = f"{path}, entries {report.tree_entry_start} to {report.tree_entry_stop}"
-                chunk = collections(events, where=where)
+                chunk = events(arrays, where=where)
                 try:
-                    yield {
-                        name: to_backend(
-                            with_capacity(
-                                x, lists=step, elements=elements.get(name) if name in groups else None
-                            ),
-                            backend,
-                        )
-                        for name, x in chunk.items()
-                    }
+                    yield _bounded_chunk(chunk, step, elements, backend)
                 except ValueError as exc:
                     exc.add_note(f"rg.hep.iterate: in {where}; raise capacities=")
                     raise
+
+
+def _bounded_chunk(
+    chunk: EventArray, step: int, elements: Mapping[str, int | None], backend: str
+) -> EventArray:
+    """Every field of ``chunk`` bounded (``step`` list slots; a collection's element slots from
+    ``elements``, None: its own bucket) and moved to ``backend``."""
+    fields = {
+        name: to_backend(
+            with_capacity(x, lists=step, elements=elements.get(name) if isinstance(x, RecordArray) else None),
+            backend,
+        )
+        for name, x in builtins.zip(chunk.fields, unzip(chunk), strict=True)
+    }
+    return from_event_fields(fields, "rg.hep.iterate")
 
 
 # ---- soft selections ------------------------------------------------------------------------------

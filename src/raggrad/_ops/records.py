@@ -11,10 +11,14 @@ import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any, overload
 
+import numpy as np
+
 from .._array import RaggedArray
+from .._bounded import BoundedStructure
 from .._events import EventArray, from_event_fields
 from .._records import RecordArray, fieldwise, from_fields, is_tuple
 from .._registry import provide, register
+from .._structure import Structure
 from .common import single
 from .creation import astype
 from .manipulation import broadcast_arrays
@@ -173,7 +177,7 @@ def fields(x: RecordArray | EventArray, /) -> list[str]:
 
 @provide("with_field")
 @register("with_field", "structural", awkward="ak.with_field")
-def with_field(base: RecordArray, what: Any, /, where: str | None = None) -> RecordArray:
+def with_field(base: RecordArray | EventArray, what: Any, /, where: Any = None) -> RecordArray | EventArray:
     """``base`` with field ``where`` set to ``what`` (``ak.with_field``), as a new record array.
 
     ``base`` is unchanged; an existing field is replaced in its place, a new one appended.
@@ -184,11 +188,27 @@ def with_field(base: RecordArray, what: Any, /, where: str | None = None) -> Rec
     field to a tuple record (``rg.zip([a, b])``). Differentiable in ``base`` and ``what``; the
     record name is kept. ``base["name"] = what`` does the same and rebinds ``base``, as awkward.
 
+    On an event record (:class:`raggrad.EventArray`), ``where`` is a field name or a path into a
+    collection, ``("Muon", "iso")``. A name sets a field of its own (a raggrad array with one entry
+    per event: a per-event value, a collection, another event record; nothing is broadcast). A
+    path sets a field of the collection it names, as above on that record array; a ``what`` with
+    the collection's depth must have its lists (``ValueError`` naming the field and the first list
+    that differs). Bounded fields work, under ``jax.jit`` too.
+
     >>> import raggrad as rg
     >>> mu = rg.zip({"pt": rg.array([[30.0, 15.0], [7.0]])})
     >>> rg.with_field(mu, mu.pt * 2, "pt2").to_list()
     [[{'pt': 30.0, 'pt2': 60.0}, {'pt': 15.0, 'pt2': 30.0}], [{'pt': 7.0, 'pt2': 14.0}]]
+    >>> events = rg.zip({"MET_pt": rg.array([5.0, 7.0]), "Muon": mu}, depth_limit=1)
+    >>> events = rg.with_field(events, rg.sum(events.Muon.pt, axis=1), "HT")
+    >>> events = rg.with_field(events, events.Muon.pt / 10, ("Muon", "iso"))
+    >>> events.type
+    '2 * {MET_pt: float64, Muon: var * {pt: float64, iso: float64}, HT: float64}'
+    >>> events.Muon.iso.to_list(), events.HT.to_list()
+    ([[3.0, 1.5], [0.7]], [45.0, 7.0])
     """
+    if isinstance(base, EventArray):
+        return _with_event_field(base, what, where)
     if not isinstance(base, RecordArray):
         msg = (
             f"rg.with_field: expected a record array, not {type(base).__name__}; "
@@ -204,6 +224,8 @@ def with_field(base: RecordArray, what: Any, /, where: str | None = None) -> Rec
             msg = f"rg.with_field: where=None appends to a tuple, but the fields are {list(names)}; name it"
             raise ValueError(msg)
         where = str(len(names))
+    if isinstance(where, (tuple, list)) and len(where) == 1:
+        where = where[0]
     if not isinstance(where, str):
         msg = f"rg.with_field: where must be a field name (a string), not {where!r}"
         if isinstance(where, (tuple, list)):
@@ -215,7 +237,9 @@ def with_field(base: RecordArray, what: Any, /, where: str | None = None) -> Rec
     except ValueError as exc:
         msg = f"rg.with_field: the new field {where!r} does not broadcast to the record's lists: {exc}"
         raise ValueError(msg) from None
-    if not isinstance(value, RaggedArray) or value._structure != first._structure:
+    # equal depth is enough here: broadcasting checked the lists (a bounded array's, when traced,
+    # in its validity flag), and from_fields checks them again
+    if not isinstance(value, RaggedArray) or _depth(value) != _depth(first):
         msg = (
             f"rg.with_field: field {where!r} of type {getattr(value, 'type', type(value).__name__)!r} "
             f"has deeper lists than the record ({base.type!r}); raggrad's records hold numbers, not "
@@ -225,6 +249,72 @@ def with_field(base: RecordArray, what: Any, /, where: str | None = None) -> Rec
     fields = dict(builtins.zip(names, base._arrays()))
     fields[where] = value
     return from_fields(fields, "rg.with_field", base._name)
+
+
+def _depth(x: RaggedArray) -> tuple[int, tuple[int, ...]]:
+    return x._structure.nlevels, tuple(x._structure.inner)
+
+
+def _with_event_field(base: EventArray, what: Any, where: Any) -> EventArray:
+    """:func:`with_field` on an event record: ``where`` a field name or a path into a collection."""
+    path = (where,) if isinstance(where, str) else where
+    if not isinstance(path, tuple | list) or not path or not builtins.all(isinstance(w, str) for w in path):
+        msg = (
+            f"rg.with_field: where={where!r}; on an event record it is a field name or a path of "
+            "names into a collection, e.g. ('Muon', 'iso')"
+        )
+        raise TypeError(msg)
+    head, rest = path[0], tuple(path[1:])
+    fields = dict(builtins.zip(base._names, base._fields))
+    if not rest:
+        fields[head] = what
+        return from_event_fields(fields, "rg.with_field", base._name)
+    if head not in fields:
+        msg = (
+            f"rg.with_field: no collection {head!r} for the field {tuple(path)!r}; the fields are "
+            f"{base.fields}"
+        )
+        raise ValueError(msg)
+    inner = fields[head]
+    if isinstance(inner, EventArray):
+        fields[head] = _with_event_field(inner, what, rest)
+    elif isinstance(inner, RecordArray):
+        if isinstance(what, RaggedArray):
+            _check_lists(inner, what, tuple(path))
+        fields[head] = with_field(inner, what, rest)
+    else:
+        msg = (
+            f"rg.with_field: field {head!r} of the event record is a {inner.type!r} array, not a "
+            f"collection (a record array) to set {tuple(path)!r} in"
+        )
+        raise TypeError(msg)
+    return from_event_fields(fields, "rg.with_field", base._name)
+
+
+def _check_lists(collection: RecordArray, what: RaggedArray, path: tuple[str, ...]) -> None:
+    """``ValueError`` naming the field and the first list that differs, where ``what`` has the
+    collection's depth and other lists (both known: exact, or bounded and concrete)."""
+    mine = _exact(collection._structure)
+    theirs = _exact(what._structure)
+    if mine is None or theirs is None or theirs.nlevels != mine.nlevels:
+        return  # traced (broadcasting folds the check into the validity flag) or another depth
+    if mine.length == theirs.length and builtins.all(
+        a is b or np.array_equal(a.offsets, b.offsets) for a, b in builtins.zip(mine.levels, theirs.levels)
+    ):
+        return
+    msg = (
+        f"rg.with_field: the field {path!r} has other lists than the collection {path[0]!r} "
+        f"({theirs.first_difference(mine)}, the field's vs the collection's); a field of a "
+        "collection needs one value per object"
+    )
+    raise ValueError(msg)
+
+
+def _exact(s: Any) -> Structure | None:
+    """The exact structure of an exact or concrete bounded structure; None when traced."""
+    if isinstance(s, BoundedStructure):
+        return s.trim("rg.with_field")[0] if s.is_concrete() and not s.stacked else None
+    return s if isinstance(s, Structure) else None
 
 
 @register("values_astype", "structural", awkward="ak.values_astype", options=True)
