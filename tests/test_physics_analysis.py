@@ -186,6 +186,24 @@ def test_soft_histogram_never_counts_bounded_padding() -> None:
     assert np.allclose(bounded_w.to_list(), exact_w.to_list(), rtol=1e-6)
 
 
+def test_soft_histogram_computes_its_values_once_under_jit() -> None:
+    # XLA fuses elementwise work into its consumers: with one reduction per bin (or one
+    # edges-by-values array), whatever computed the values ran again for every bin
+    rng = np.random.default_rng(3)
+    lengths = rng.poisson(3, 500)
+    x = rg.with_capacity(rg.from_lengths(lengths, jnp.asarray(rng.uniform(0, 4, lengths.sum()))))
+
+    def values(x: Any) -> Any:
+        return np.cosh(np.sin(x) * np.cos(x)) + np.arctan(x)
+
+    def transcendentals(f: Any, *args: Any) -> float:
+        return float(jax.jit(f).lower(*args).compile().cost_analysis()["transcendentals"])
+
+    hist = lambda v: rg.hep.soft_histogram(v, EDGES, bandwidth=0.3)  # noqa: E731
+    alone = transcendentals(values, x) + transcendentals(hist, values(x))
+    assert transcendentals(lambda v: hist(values(v)), x) <= 1.1 * alone
+
+
 def test_soft_histogram_gradients_match_central_differences() -> None:
     from jax.test_util import check_grads
 

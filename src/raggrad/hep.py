@@ -38,7 +38,7 @@ import numpy as np
 
 from ._array import RaggedArray
 from ._axes import classify_axis
-from ._bounded import bucket
+from ._bounded import BoundedStructure, bucket
 from ._connect.awkward import from_awkward
 from ._events import EventArray, from_event_fields
 from ._ops.activations import sigmoid
@@ -482,7 +482,8 @@ def soft_histogram(
     Differentiable in ``x``, ``weights``, ``bins`` and ``bandwidth``; the padding of a bounded array
     never counts. Returns the ``len(bins) - 1`` bin contents (a RaggedArray without ragged
     dimensions: ``rg.to_dense`` gives the backend array). Memory: one array of the values' size at a
-    time per edge.
+    time per edge; under ``jax.jit`` the values (``x`` and what computed it) are computed once, not
+    once per bin (the edges are a loop in the program: ``lax.scan``).
 
     >>> import raggrad as rg
     >>> x = rg.array([[1.0, 2.5], [], [3.0]])
@@ -507,14 +508,37 @@ def soft_histogram(
             raise
         w = flatten(w, axis=None)
     values = flatten(x, axis=None)
-    cdf = _logistic if cdf is None else cdf
-    # one pass per edge over the values, the differences taken per value: no cancellation between
-    # large cumulative sums (which float32 would lose in the bins far from the bulk)
-    below = cdf((edges[0] - values) / bandwidth)
-    contents = []
-    for k in range(1, edges.shape[0]):
-        above = cdf((edges[k] - values) / bandwidth)
-        inside = above - below
-        contents.append(rg_sum(inside if w is None else inside * w, axis=None))
-        below = above
-    return single(backend.xp.stack(contents), "rg.hep.soft_histogram")
+    return _binned(
+        values, None if w is None else w._content, edges, bandwidth, _logistic if cdf is None else cdf
+    )
+
+
+def _binned(
+    values: RaggedArray, w: Any, edges: Any, bandwidth: Any, cdf: Callable[[Any], Any]
+) -> RaggedArray:
+    """``soft_histogram`` of flat values (a RaggedArray without ragged dimensions; ``w`` the
+    weights' content or None), one edge at a time in the backend's ``scan``: on JAX a loop in the
+    program, so the values (and whatever computed them) are computed once; one bin's sum after
+    another, or all bins in one edges-by-values array, would let XLA fuse that computation into
+    each bin's (or edge's) share and repeat it."""
+    backend = values._backend
+    xp = backend.xp
+    content = values._content
+    if isinstance(values._structure, BoundedStructure):  # padding slots: never counted
+        valid = values._structure.slot_mask(0)
+        content = xp.where(valid, content, xp.zeros_like(content))
+        w = xp.astype(valid, content.dtype) if w is None else xp.where(valid, w, xp.zeros_like(w))
+    if isinstance(bandwidth, RaggedArray):
+        bandwidth = bandwidth._content
+
+    def below(edge: Any) -> Any:
+        return cdf(single((edge - content) / bandwidth, "rg.hep.soft_histogram"))._content
+
+    def step(low: Any, edge: Any) -> tuple[Any, Any]:
+        # the differences are taken per value: no cancellation between large cumulative sums
+        # (which float32 would lose in the bins far from the bulk)
+        high = below(edge)
+        inside = high - low
+        return high, xp.sum(inside if w is None else inside * w)
+
+    return single(backend.scan(step, below(edges[0]), edges[1:])[1], "rg.hep.soft_histogram")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
 import numpy as np
@@ -109,6 +110,19 @@ class Backend:
     def stop_gradient(self, array: Any) -> Any:
         """``array`` treated as a constant by automatic differentiation (identity without autodiff)."""
         return array
+
+    def scan(self, step: Callable[[Any, Any], tuple[Any, Any]], init: Any, xs: Any) -> tuple[Any, Any]:
+        """``lax.scan``'s loop: ``carry, y = step(carry, x)`` for each row ``x`` of ``xs``; returns
+        the last carry and the ``y`` stacked. A Python loop here; on JAX one loop in the program,
+        so that arrays the steps read (closed over) are computed once before it, where XLA would
+        otherwise fuse their computation into each step's consumer and repeat it.
+        """
+        ys = []
+        carry = init
+        for i in range(xs.shape[0]):
+            carry, y = step(carry, xs[i])
+            ys.append(y)
+        return carry, self.xp.stack(ys)
 
     def zero_gradient(self, array: Any, keep: Any) -> Any:
         """``array`` with derivatives zero where boolean ``keep`` (broadcast to it) is False.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import jax
 import jax.numpy as jnp
@@ -145,6 +145,9 @@ class JaxBackend(Backend):
 
     def stop_gradient(self, array: Any) -> Any:
         return jax.lax.stop_gradient(array)
+
+    def scan(self, step: Callable[[Any, Any], tuple[Any, Any]], init: Any, xs: Any) -> tuple[Any, Any]:
+        return cast(tuple[Any, Any], jax.lax.scan(step, init, xs))
 
     def zero_gradient(self, array: Any, keep: Any) -> Any:
         return zero_gradient(array, keep)
