@@ -6,7 +6,8 @@ differentiable torch operations, so ``loss.backward()`` fills ``values.grad``. S
 products and extrema, ``index_select`` for gathers, a padded ``cumsum``/``cumprod`` for scans. The
 index maps come from the host-side structure and are cached per device as int64 tensors, so under
 ``torch.compile`` they are constants of the graph, never computed inside it (:mod:`._torch_compile`
-says how compiled code sees raggrad).
+says how compiled code sees raggrad). A bounded array's index maps are computed on the device from
+its offsets (``segment_reduce_ids``, ``segment_scan_flags``), so compiled code traces them.
 
 Dtypes are NumPy's (``BY_NAME``): ``torch.bfloat16`` has no NumPy counterpart for ``to_list`` and
 the host-side kernels, so it is refused by name wherever a tensor enters (convert with
@@ -166,6 +167,24 @@ class TorchBackend(Backend):
         # to one extra group, which is dropped; torch's kernels need no sorted ids
         ids = torch.clamp(ids.to(torch.int64), max=n)
         return segment_reduce(kind, data, ids, n + 1, _IDENTITIES[kind, data.dtype])[:n]
+
+    def segment_scan_flags(self, kind: str, data: Any, starts: Any) -> Any:
+        # on the device (and under torch.compile, where the flags are traced): the scan of
+        # jax.lax.associative_scan over (flag, value) pairs, as Hillis and Steele's log2(n) steps;
+        # each step is a shifted combine, so the derivative is autograd's, exact through zeros.
+        # Across a list start the earlier value is replaced by the identity before combining (not
+        # the combined value discarded after), so no other list's inf reaches a gradient
+        n = data.shape[0]
+        combine = torch.add if kind == "sum" else torch.mul
+        identity = torch.full((), -0.0 if kind == "sum" else 1, dtype=data.dtype, device=data.device)
+        flags = starts.to(torch.bool).reshape(n, *([1] * (data.ndim - 1)))
+        step = 1
+        while step < n:
+            earlier = torch.where(flags[step:], identity, data[:-step])
+            data = torch.cat([data[:step], combine(earlier, data[step:])])
+            flags = torch.cat([flags[:step], flags[step:] | flags[:-step]])
+            step *= 2
+        return data
 
     def scatter_reduce(self, kind: str, data: Any, ids: np.ndarray, n: int, owner: Any, key: Any) -> Any:
         ids_d = self.index(owner, key, ids, data)

@@ -18,8 +18,15 @@ principle 1: structure is shape, concrete and static). So Dynamo never traces an
   *value* type: the graph specializes on it and guards with ``==``, as ``jax.jit`` does (one
   program per structure; new values never recompile). Other arguments (axes, dtypes, Python
   numbers, slices) are constants of the call;
-- where an op cannot be traced (its output structure depends on values, ``x[x > 0]``), the graph
-  breaks there and the op runs eagerly, whole: Dynamo never compiles a frame of raggrad's own code
+- a *bounded* array (``rg.with_capacity``) is a pytree whose leaves are its content *and* its
+  count, offsets, validity flag and list ids: they are graph inputs, so the ops' bounded kernels
+  (segment ids, gathers and scans computed on the device from the offsets) are traced into the
+  graph and batches with new list lengths run it again. Its capacities are the context: static,
+  specialized and guarded by value (also with ``dynamic=True``), so a new capacity bucket compiles
+  one more graph, as a new shape does;
+- where an op cannot be traced (on an exact array, an op whose output structure depends on
+  values, ``x[x > 0]``; on a bounded one the same op is traced), the graph breaks there and the
+  op runs eagerly, whole: Dynamo never compiles a frame of raggrad's own code
   (:func:`_run_eagerly`). ``np.sin(x)`` is a NumPy call that Dynamo traces itself and cannot hand
   to raggrad; in compiled code, ``rg.sin(x)`` is the spelling.
 
@@ -32,6 +39,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -167,25 +175,31 @@ def _one_call(func: Callable[..., Any], apply: Callable[[_Call], Any]) -> Callab
 
 
 # ---- bounded structures' static part -------------------------------------------------------------
-#: the tuple subclasses met in auxiliary data (a bounded structure's ``BoundedAux``), by name
-_TUPLES: dict[str, type] = {}
+#: the tag of a tuple subclass in auxiliary data: ``(_TAGGED, cls, items)``
+_TAGGED = "<tuple subclass>"
 
 
 def _plain_aux(aux: Any) -> Any:
-    """Pytree auxiliary data with every tuple subclass as a plain tuple tagged with its name."""
+    """Pytree auxiliary data with every tuple subclass (a bounded structure's ``BoundedAux``) as a
+    plain tuple tagged with its class: constants Dynamo builds while it traces a flatten. (The
+    class itself, not a name looked up in a table: Dynamo defers writes that traced code makes to
+    a table until the graph has run, so an op's fake-tensor pass would not find the name.)"""
     if isinstance(aux, tuple) and type(aux) is not tuple:
-        _TUPLES[type(aux).__name__] = type(aux)
-        return (f"<{type(aux).__name__}>", tuple(aux))
+        return (_TAGGED, type(aux), tuple(_plain_aux(a) for a in aux))
     if type(aux) is tuple:
         return tuple(_plain_aux(a) for a in aux)
+    if isinstance(aux, (int, torch.SymInt)) and not isinstance(aux, bool):
+        # under dynamic=True Dynamo reads an array's capacities as symbolic ints, which no context
+        # may hold; operator.index specializes them (guarded by value): capacities are shape
+        return operator.index(aux)
     return aux
 
 
 def _typed_aux(aux: Any) -> Any:
     if type(aux) is tuple:
-        tag = aux[0] if len(aux) == 2 and isinstance(aux[0], str) else ""
-        if tag.startswith("<") and tag[1:-1] in _TUPLES:
-            return _TUPLES[tag[1:-1]](aux[1])
+        if len(aux) == 3 and aux[0] == _TAGGED:
+            # tuple.__new__: Dynamo, tracing an op's output unflatten, cannot call the class itself
+            return tuple.__new__(aux[1], tuple(_typed_aux(a) for a in aux[2]))
         return tuple(_typed_aux(a) for a in aux)
     return aux
 
