@@ -438,3 +438,14 @@ def test_a_cached_plan_keeps_each_inputs_validity():
     assert again.to_list() == rg.combinations(rg.array(LISTS), 2)[1].to_list()
     with pytest.raises(ValueError, match="invalid"):
         bad.to_list()
+
+
+def test_torch_bounded_combinations_equal_the_exact_ones() -> None:
+    pytest.importorskip("torch")
+    exact = rg.array(LISTS, backend="torch")
+    b = rg.with_capacity(exact)
+    for n in (1, 2, 3):
+        got = rg.combinations(b, n, axis=1, capacity=64)
+        assert [g.to_list() for g in got] == [e.to_list() for e in rg.combinations(exact, n, axis=1)]
+    with pytest.raises(ValueError, match="is invalid"):  # too small: marked, not wrong
+        rg.combinations(b, 2, axis=1, capacity=3)[0].to_list()

@@ -149,7 +149,8 @@ def _result_offsets(xp: Any, counts: Any, capacity: int) -> tuple[Any, Any]:
     run = xp.cumulative_sum(xp.minimum(counts, capacity + 1))
     over = run > capacity
     crossed = xp.any(over)
-    after = xp.arange(counts.shape[0], dtype=run.dtype) >= xp.argmax(over)
+    first = xp.argmax(xp.astype(over, xp.int32))  # (torch has no argmax of booleans)
+    after = xp.arange(counts.shape[0], dtype=run.dtype) >= first
     ends = xp.where(crossed & after, capacity, run)
     return xp.concat([xp.zeros(1, dtype=counts.dtype), xp.astype(ends, counts.dtype)]), ~crossed
 
