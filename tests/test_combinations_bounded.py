@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -449,3 +450,23 @@ def test_torch_bounded_combinations_equal_the_exact_ones() -> None:
         assert [g.to_list() for g in got] == [e.to_list() for e in rg.combinations(exact, n, axis=1)]
     with pytest.raises(ValueError, match="is invalid"):  # too small: marked, not wrong
         rg.combinations(b, 2, axis=1, capacity=3)[0].to_list()
+
+
+@needs_jax
+def test_a_records_fields_share_one_computation_of_the_indices_under_jit() -> None:
+    # XLA fuses index arithmetic into every gather that reads it; the members' indices are
+    # computed once (Backend.once), not once per field of the record
+    rng = np.random.default_rng(0)
+    lengths = rng.poisson(3, 1000)
+    rec = rg.zip(
+        {
+            k: rg.with_capacity(rg.from_lengths(lengths, jnp.asarray(rng.uniform(size=lengths.sum()))))
+            for k in "abcdef"
+        }
+    )
+
+    def flops(f: Any) -> float:
+        return float(jax.jit(f).lower(rec).compile().cost_analysis()["flops"])
+
+    one = flops(lambda r: rg.combinations(r.a, 2, capacity=8192))
+    assert flops(lambda r: rg.combinations(r, 2, capacity=8192)) <= 2 * one

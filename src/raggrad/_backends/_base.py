@@ -124,6 +124,13 @@ class Backend:
             ys.append(y)
         return carry, self.xp.stack(ys)
 
+    def once(self, array: Any) -> Any:
+        """``array`` (an index map) computed once, where it is made, and not again inside every
+        computation that reads it. The identity here; JAX's compiler fuses index arithmetic into
+        each consumer and repeats it there (every gather of a record's fields by the same index).
+        """
+        return array
+
     def zero_gradient(self, array: Any, keep: Any) -> Any:
         """``array`` with derivatives zero where boolean ``keep`` (broadcast to it) is False.
 

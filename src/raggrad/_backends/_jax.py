@@ -149,6 +149,19 @@ class JaxBackend(Backend):
     def scan(self, step: Callable[[Any, Any], tuple[Any, Any]], init: Any, xs: Any) -> tuple[Any, Any]:
         return cast(tuple[Any, Any], jax.lax.scan(step, init, xs))
 
+    def once(self, array: Any) -> Any:
+        if self.is_concrete(array):
+            return array
+        if _on_gpu(array):  # a barrier XLA keeps through fusion on GPUs
+            return jax.lax.optimization_barrier(array)
+        # XLA's CPU compiler drops optimization barriers before fusing; a scatter ends a fusion
+        # (measured: a 1e5-event analysis chunk's gradient 2.4x faster with combinations' indices)
+        return (
+            jnp.zeros_like(array)
+            .at[jnp.arange(array.shape[0])]
+            .set(array, indices_are_sorted=True, unique_indices=True)
+        )
+
     def zero_gradient(self, array: Any, keep: Any) -> Any:
         return zero_gradient(array, keep)
 

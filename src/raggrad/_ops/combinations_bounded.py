@@ -273,8 +273,8 @@ def _combinations_plan(
     count = xp.where(used, count, 1)
     rank = xp.where(used, rank, 0)
     local = _unrank_combinations(xp, rank, length, count, n, backend.default_float())
-    local = [i - t for t, i in enumerate(local)] if extra else local
-    return out_offsets, lists, fits, used, starts, local
+    local = [backend.once(i - t if extra else i) for t, i in enumerate(local)]
+    return out_offsets, lists, fits, backend.once(used), backend.once(starts), local
 
 
 def bounded_cartesian(
