@@ -9,6 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from raggrad._array import RaggedArray
+from raggrad._options import element_mask
 
 from . import _harness as h
 
@@ -99,3 +100,20 @@ def vdot(a: Any, b: Any) -> tuple[float, float]:
     """``<a, b>`` and ``sum |a * b|`` (the scale of its rounding error)."""
     fa, fb = flat(a), flat(b)
     return float(fa @ fb), float(np.abs(fa) @ np.abs(fb))
+
+
+def present(tree: Any) -> list[np.ndarray]:
+    """Per content leaf of ``tree`` (in ``jax.tree.leaves`` order): True at the slots of present
+    elements, False at missing ones (awkward's None), broadcast to the leaf's shape."""
+    out = []
+    for node in jax.tree.leaves(tree, is_leaf=lambda a: isinstance(a, RaggedArray)):
+        keep = element_mask(node._structure) if isinstance(node, RaggedArray) else None
+        for leaf in jax.tree.leaves(node):
+            shape = np.shape(leaf)
+            if keep is None:
+                out.append(np.ones(shape, bool))
+                continue
+            nbatch = node._nbatch  # leading batch dims, then one row per element
+            column = np.reshape(keep, (1,) * nbatch + keep.shape + (1,) * (len(shape) - nbatch - 1))
+            out.append(np.broadcast_to(column, shape))
+    return out

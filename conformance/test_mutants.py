@@ -37,6 +37,7 @@ from . import _harness as h  # noqa: E402
 from . import specs  # noqa: E402, F401  (attaches the specs when run as a script)
 from . import test_derivatives as td  # noqa: E402
 from . import test_jit_vmap as tj  # noqa: E402
+from . import test_option_derivatives as to  # noqa: E402
 from . import test_values as tv  # noqa: E402
 from ._devices import DEVICES, KERNEL_OPS, KERNELS, kernels_for  # noqa: E402
 
@@ -47,6 +48,8 @@ TARGETS: dict[str, tuple[str, str]] = {
     # jax backend: custom_jvp rules of the segment reductions
     "prod_jvp": ("raggrad._backends._jax_rules", "_segment_prod_jvp"),
     "extremum_jvp": ("raggrad._backends._jax_rules", "_extremum_jvp"),
+    # jax backend: the derivative of missing values' content zeroed (sum/mean of option arrays)
+    "zero_gradient_jvp": ("raggrad._backends._jax_rules", "_zero_gradient_jvp"),
     # reductions (every backend): guards of empty lists, stabilised exponentials, the sort order
     "safe_divide": ("raggrad._ops.reduction_engine", "safe_divide"),
     "safe_log": ("raggrad._ops.softmax", "_safe_log"),
@@ -112,6 +115,16 @@ def _ties_not_split(rule: Callable[..., Any]) -> Callable[..., Any]:
         (data, index), (t, _) = primals, tangents
         hit = (data == layout.expand(out, index)).astype(data.dtype)
         return out, layout.sum(t * hit, index)
+
+    return mutant
+
+
+def _gradient_not_zeroed(rule: Callable[..., Any]) -> Callable[..., Any]:
+    """``zero_gradient``'s rule as a plain identity: derivatives pass at the missing slots."""
+
+    def mutant(keep: Any, primals: Any, tangents: Any) -> Any:
+        out, _ = rule(keep, primals, tangents)
+        return out, tangents[0]
 
     return mutant
 
@@ -238,6 +251,23 @@ MUTANTS: dict[str, Mutant] = {
     ),
     "ties-not-split": Mutant(
         "extremum_jvp", _ties_not_split, ("max", "min"), "jax", "max/min ties: each gets the whole derivative"
+    ),
+    "zero-gradient-off": Mutant(
+        "zero_gradient_jvp",
+        _tangent_off,
+        ("sum", "mean"),
+        "jax",
+        "zero_gradient's JVP (sum/mean of arrays with missing values) x (1 + 1e-3)",
+        ("test_option_jvp_matches_finite_differences",),  # only its inputs have missing values
+    ),
+    "zero-gradient-identity": Mutant(
+        "zero_gradient_jvp",
+        _gradient_not_zeroed,
+        ("sum", "mean"),
+        "jax",
+        "zero_gradient's JVP an identity: gradients reach the missing slots",
+        # tangents are zero at missing slots, so only the gradient sees it
+        ("test_option_vjp_is_transpose_of_jvp",),
     ),
     "mean-var-divide-off": Mutant(
         "safe_divide",
@@ -423,6 +453,8 @@ def _checks(backend: str) -> list[tuple[str, Any, float, Callable[[Any], bool]]]
         ("test_forward_matches_numpy_backend", tv.check_backends, 1.0, lambda spec: True),
         ("test_jit_matches_eager", tj.check_jit, tj.SCALE, lambda spec: "no_jit" not in spec.extra),
         ("test_vmap_matches_loop", tj.check_vmap, tj.SCALE, lambda spec: "no_vmap" not in spec.extra),
+        ("test_option_jvp_matches_finite_differences", to.check_option_jvp, td.DERIVATIVE_SCALE, to.checked),
+        ("test_option_vjp_is_transpose_of_jvp", to.check_option_vjp, td.DERIVATIVE_SCALE, to.checked),
     ]
 
 
