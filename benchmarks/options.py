@@ -32,9 +32,11 @@ REDUCTIONS: dict[str, Reduction] = {
     "max axis=1": lambda x: rg.max(x, axis=1),
     "min axis=1": lambda x: rg.min(x, axis=1),
     "max axis=None": lambda x: rg.max(x),
+    "min axis=None": lambda x: rg.min(x),
     "mean axis=1": lambda x: rg.mean(x, axis=1),
     "mean axis=None": lambda x: rg.mean(x),
     "var axis=1": lambda x: rg.var(x, axis=1),
+    "var axis=None": lambda x: rg.var(x),
     "std axis=None": lambda x: rg.std(x),
 }
 

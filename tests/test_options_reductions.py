@@ -4,6 +4,7 @@ and types, derivatives that skip missing slots (zero there, never NaN), jit, and
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 import pytest
@@ -314,6 +315,7 @@ def test_jit_derivatives_are_the_present_values_and_zero_at_missing_slots(name):
 
 CHEAP = {  # reductions whose forward program holds no mask of the elements, nor a pass with one
     "sum": lambda x: rg.sum(x, axis=1),
+    "prod": lambda x: rg.prod(x, axis=1),
     "mean": lambda x: rg.mean(x, axis=1),
     "var": lambda x: rg.var(x, axis=1),
     "max": lambda x: rg.max(x, axis=1),
@@ -404,3 +406,151 @@ def test_flat_argmin_and_argmax_count_positions_as_awkward(lists: list[object], 
     x = rg.from_awkward(a)
     for kind in ("argmin", "argmax"):
         assert int(getattr(rg, kind)(x, axis=None)) == int(getattr(ak, kind)(a, axis=None))
+
+
+# ---- whole-array max/min/var/std: one plain pass where it gives the answer -----------------------
+# The missing elements hold zeros: a maximum above 0 (a minimum below) is a present element's, and
+# Σ (x - mean)² over all elements exceeds the present ones' by missing · mean². Each data set
+# takes the shortcut for some reducers and the masked pass for the others.
+WHOLE_DATA = {
+    "mixed": EDGE_DATA,
+    "negative": [[-2.0, None, -0.5], None, [None, -0.5], []],  # max ≤ 0: ties at -0.5, missing 0s
+    "positive": [[2.0, None], [0.5, 0.5, None], [None]],  # min ≥ 0: ties at 0.5
+    "zero max": [[-1.0, None, 0.0], [None, -2.0]],  # a present 0 ties with the missing ones
+    "far mean": [[1000.0, None, 1001.5], [None, 1002.0, 999.0], [None]],  # mean² outweighs var
+    "none present": [[None], [], None, [None, None]],
+}
+WHOLE_OPS = {
+    "max": lambda x: rg.max(x),
+    "min": lambda x: rg.min(x),
+    "var": lambda x: rg.var(x),
+    "std": lambda x: rg.std(x, correction=1),
+    "var keepdims": lambda x: rg.var(x, keepdims=True),
+}
+
+
+def _present_values(data: list) -> list[float]:
+    return [v for r in data if r is not None for v in r if v is not None]
+
+
+def _numpy_reference(name: str, values: list[float]) -> float:
+    v = np.asarray(values, dtype=float)
+    if name.startswith(("max", "min")):
+        return getattr(np, name[:3])(v) if v.size else (-math.inf if name[:3] == "max" else math.inf)
+    if v.size <= (name == "std"):
+        return math.nan
+    return float(np.std(v, ddof=1) if name == "std" else np.var(v))
+
+
+@pytest.mark.parametrize("data", WHOLE_DATA)
+@pytest.mark.parametrize("name", WHOLE_OPS)
+def test_whole_array_reductions_equal_the_present_values(name, data):
+    jax = pytest.importorskip("jax")
+    f, lists = WHOLE_OPS[name], WHOLE_DATA[data]
+    want = _numpy_reference(name.split()[0], _present_values(lists))
+    x = rg.array(lists)
+    with jax.enable_x64(True):
+        for got in (f(x), f(x.to_backend("jax")), jax.jit(f)(x.to_backend("jax"))):
+            got = got._content if isinstance(got, RaggedArray) else got
+            np.testing.assert_allclose(np.asarray(got, float).reshape(()), want, rtol=1e-12, atol=1e-12)
+    pytest.importorskip("torch")
+    got = f(x.to_backend("torch"))
+    got = got._content if isinstance(got, RaggedArray) else got
+    np.testing.assert_allclose(float(got.reshape(())), want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("data", WHOLE_DATA)
+@pytest.mark.parametrize("name", ["max", "min", "std"])
+def test_whole_array_derivatives_are_the_present_values(name, data):
+    jax = pytest.importorskip("jax")
+    jnp, f, lists = jax.numpy, WHOLE_OPS[name], WHOLE_DATA[data]
+    with jax.enable_x64(True):
+        x = rg.array(lists).to_backend("jax")
+        dense = rg.from_offsets(np.array([0, len(_present_values(lists))]), _present_values(lists))
+        dense = dense.to_backend("jax")
+        present = np.asarray(x._structure.masks[-1])
+
+        def total(structure):
+            return lambda c: _weighted_total(jnp, f(RaggedArray._new(structure, c)))
+
+        for transform in (jax.grad, jax.hessian):  # the hessian: forward over reverse mode
+            g = np.asarray(jax.jit(transform(total(x._structure)))(x._content))
+            assert np.all(np.isfinite(g)), (transform, g)
+            assert np.all(g[~present] == 0.0) and np.all(g[..., ~present] == 0.0), (transform, g)
+            want = np.asarray(transform(total(dense._structure))(dense._content))
+            got = g[np.ix_(present, present)] if g.ndim == 2 else g[present]
+            np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9)
+        # batched content (vmap) runs both branches of the cond as a select: the same numbers
+        cs = jnp.stack([x._content, 2 * x._content])
+        batched = np.asarray(jax.vmap(jax.grad(total(x._structure)))(cs))
+        np.testing.assert_allclose(batched[0], jax.grad(total(x._structure))(x._content), rtol=1e-12)
+
+
+def test_whole_array_variance_keeps_float32_precision_far_from_zero():
+    # with the mean 1000 standard deviations from 0, subtracting the missing terms would cancel
+    # about 17 bits of float32: the masked pass must run instead
+    jax = pytest.importorskip("jax")
+    rng = np.random.default_rng(1)
+    values = (1000.0 + rng.normal(size=20_000)).astype(np.float32)
+    present = rng.random(values.shape[0]) > 0.1
+    values[~present] = 0.0
+    x = rg.from_awkward(ak.unflatten(ak.mask(values, present), [10_000, 10_000]))
+    want = np.var(values[present].astype(np.float64))
+    for a in (x, x.to_backend("jax")):
+        for f in (rg.var, jax.jit(rg.var)):
+            if a.backend == "numpy" and f is not rg.var:
+                continue
+            np.testing.assert_allclose(float(f(a)), want, rtol=1e-4)
+    # close to zero the subtraction is taken, and float32 keeps its precision there too
+    small = np.where(present, values - 1000.0, 0.0).astype(np.float32)
+    y = rg.from_awkward(ak.unflatten(ak.mask(small, present), [10_000, 10_000]))
+    want = np.var(small[present].astype(np.float64))
+    for a in (y, y.to_backend("jax")):
+        np.testing.assert_allclose(
+            float(jax.jit(rg.var)(a) if a.backend == "jax" else rg.var(a)), want, rtol=1e-5
+        )
+
+
+def test_present_rules_differentiate_as_their_masked_passes():
+    # the rules on their own, with a mean that is not the kept elements' own (so every term of
+    # the derivative counts), on both sides of each shortcut
+    jax = pytest.importorskip("jax")
+    from raggrad._backends._jax_rules import present_extremum, present_squares
+
+    jnp = jax.numpy
+    keep = np.array([True, False, True, True, False])
+    with jax.enable_x64(True):
+        for data in ([1.5, 0.0, -2.0, 0.5, 0.0], [-1.5, 0.0, -2.0, -0.5, 0.0], [-1.5, 0.0, 0.0, -0.5, 0.0]):
+            c = jnp.asarray(data)
+            for mu in (0.25, 40.0):  # the subtraction, then the masked pass
+
+                def rule(c, mu):
+                    return present_squares(c, mu, keep, (0,), 2)[0]
+
+                def plain(c, mu):
+                    return jnp.sum(jnp.where(keep, c - mu, 0.0) ** 2)
+
+                args = (c, jnp.asarray(mu))
+                np.testing.assert_allclose(jax.jit(rule)(*args), plain(*args), rtol=1e-12)
+                for transform in (jax.grad, jax.hessian):
+                    for got, want in zip(
+                        jax.tree.leaves(jax.jit(transform(rule, argnums=(0, 1)))(*args)),
+                        jax.tree.leaves(transform(plain, argnums=(0, 1))(*args)),
+                        strict=True,
+                    ):
+                        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+            for kind, reduce in (("max", jnp.max), ("min", jnp.min)):
+                fill = -np.inf if kind == "max" else np.inf
+
+                rule = partial(_extremum_rule, present_extremum, kind, keep, fill)
+                plain = partial(_extremum_plain, jnp, reduce, keep, fill)
+                for transform in (lambda f: f, jax.grad, jax.hessian):
+                    np.testing.assert_allclose(jax.jit(transform(rule))(c), transform(plain)(c), rtol=1e-12)
+
+
+def _extremum_rule(present_extremum, kind, keep, fill, c):
+    return present_extremum(kind, c, keep, (0,), fill, int((~keep).sum()))[0] ** 2
+
+
+def _extremum_plain(jnp, reduce, keep, fill, c):
+    return reduce(jnp.where(keep, c, fill)) ** 2

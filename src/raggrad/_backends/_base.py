@@ -141,6 +141,56 @@ class Backend:
             return array
         return self.xp.where(keep, array, self.xp.zeros_like(array))
 
+    def cond(self, pred: Any, shortcut: Callable[[], Any], general: Callable[[], Any]) -> Any:
+        """``shortcut()`` where scalar ``pred`` holds, else ``general()``, which must be right
+        whatever ``pred`` says (so a backend may always take it).
+
+        A Python branch on the host; JAX decides inside the program (``lax.cond``); elsewhere
+        (torch, where reading ``pred`` would wait for the device or break a compiled graph) the
+        general branch.
+        """
+        return shortcut() if self.is_host and bool(pred) else general()
+
+    def present_extremum(
+        self, kind: str, data: Any, keep: Any, axes: tuple[int, ...], fill: Any, missing: int
+    ) -> Any:
+        """``kind`` ("max", "min") of ``data`` over ``axes`` (kept as dims of 1) where boolean
+        ``keep`` (``data``'s shape) holds, given that ``data`` is zero where it does not (missing
+        values, ``missing`` of them in every result): a maximum above zero (a minimum below) is a
+        kept element's, ties included, so one plain pass gives it and the masked pass (``fill``
+        where ``keep`` is False) runs only otherwise (see :meth:`cond`). Derivatives go to the
+        kept elements equal to the result, split evenly."""
+        xp, reduce = self.xp, getattr(self.xp, kind)
+        raw = reduce(data, axis=axes, keepdims=True)
+        beyond = xp.all(raw > 0 if kind == "max" else raw < 0)
+        return self.cond(
+            beyond, lambda: raw, lambda: reduce(xp.where(keep, data, fill), axis=axes, keepdims=True)
+        )
+
+    def present_squares(self, data: Any, mu: Any, keep: Any, axes: tuple[int, ...], missing: int) -> Any:
+        """``Σ (x - mu)²`` over ``axes`` (kept as dims of 1) where boolean ``keep`` (``data``'s
+        shape) holds, given that ``data`` is zero where it does not and that ``missing`` elements
+        of every result are left out. Over all elements the sum takes ``(0 - mu)²`` once per
+        missing one, which comes off afterwards, so no pass masks the data; that subtraction
+        cancels digits when the missing terms outweigh the result (a mean far from 0), so it is
+        taken only while they are at most 7 times the result (3 bits at most), and otherwise (or
+        where a sum is not finite) the masked pass runs (see :meth:`cond`)."""
+        xp = self.xp
+        every = xp.sum((data - mu) ** 2, axis=axes, keepdims=True)
+        extra = missing * mu**2
+        return self.cond(
+            xp.all(extra <= 0.875 * every),  # False for NaN
+            lambda: every - extra,
+            lambda: xp.sum(xp.where(keep, data - mu, 0) ** 2, axis=axes, keepdims=True),
+        )
+
+    def segment_prod_present(self, data: Any, keep: Any, segments: Segments, ids: Any) -> Any:
+        """The product over each segment of ``segments`` of the elements of ``data`` where boolean
+        ``keep`` (``data``'s shape) holds; ``ids`` gives every kept element its segment and the
+        others ``segments.n`` (dropped), for backends that reduce without a pass over the data."""
+        xp = self.xp
+        return self.segment_reduce("prod", xp.where(keep, data, xp.ones_like(data)), segments)
+
     def convert_from(self, array: Any, source: Backend) -> Any:
         """``array`` of backend ``source`` as this backend's array without a copy, or None."""
         return None

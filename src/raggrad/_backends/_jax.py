@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -20,7 +20,18 @@ from . import (
     _jax_transforms,
 )
 from ._base import Backend, identity
-from ._jax_rules import PALLAS, kernel_expand, kernel_reduce, segment_reduce, segment_scan, zero_gradient
+from ._jax_rules import (
+    PALLAS,
+    cond,
+    kernel_expand,
+    kernel_reduce,
+    present_extremum,
+    present_squares,
+    segment_prod_dropping,
+    segment_reduce,
+    segment_scan,
+    zero_gradient,
+)
 
 _is_concrete_value: Callable[[Any], Any] | None
 try:
@@ -147,7 +158,7 @@ class JaxBackend(Backend):
         return jax.lax.stop_gradient(array)
 
     def scan(self, step: Callable[[Any, Any], tuple[Any, Any]], init: Any, xs: Any) -> tuple[Any, Any]:
-        return cast(tuple[Any, Any], jax.lax.scan(step, init, xs))
+        return jax.lax.scan(step, init, xs)
 
     def once(self, array: Any) -> Any:
         if self.is_concrete(array):
@@ -164,6 +175,24 @@ class JaxBackend(Backend):
 
     def zero_gradient(self, array: Any, keep: Any) -> Any:
         return zero_gradient(array, keep)
+
+    def cond(self, pred: Any, shortcut: Callable[[], Any], general: Callable[[], Any]) -> Any:
+        return cond(pred, shortcut, general)
+
+    def present_extremum(
+        self, kind: str, data: Any, keep: Any, axes: tuple[int, ...], fill: Any, missing: int
+    ) -> Any:
+        if not jnp.issubdtype(data.dtype, jnp.inexact):
+            return super().present_extremum(kind, data, keep, axes, fill, missing)
+        return present_extremum(kind, data, keep, axes, fill, missing)  # a rule without the cond
+
+    def present_squares(self, data: Any, mu: Any, keep: Any, axes: tuple[int, ...], missing: int) -> Any:
+        return present_squares(data, mu, keep, axes, missing)  # a derivative rule without the cond
+
+    def segment_prod_present(self, data: Any, keep: Any, segments: Segments, ids: Any) -> Any:
+        if not jnp.issubdtype(data.dtype, jnp.inexact):
+            return super().segment_prod_present(data, keep, segments, ids)
+        return segment_prod_dropping(data, ids, self.segment_ids(segments, data), keep, segments.n)
 
     #: where traced code gets per-element segment ids: "auto" builds them on the device from
     #: the offsets on GPUs for large arrays and embeds them as constants otherwise;

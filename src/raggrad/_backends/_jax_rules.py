@@ -23,7 +23,18 @@ except ImportError:  # pragma: no cover - depends on the jax release
 #: the Pallas kernels' module, or None where this jax release cannot import Pallas
 PALLAS = _jax_pallas
 
-__all__ = ["PALLAS", "kernel_expand", "kernel_reduce", "segment_reduce", "segment_scan", "zero_gradient"]
+__all__ = [
+    "PALLAS",
+    "cond",
+    "kernel_expand",
+    "kernel_reduce",
+    "present_extremum",
+    "present_squares",
+    "segment_prod_dropping",
+    "segment_reduce",
+    "segment_scan",
+    "zero_gradient",
+]
 
 
 def segment_reduce(kind: str, data: Any, ids: Any, n: int, sorted_ids: bool, ident: Any) -> Any:
@@ -90,6 +101,26 @@ def _product_of_others(data: Any, ids: Any, sorted_ids: bool) -> Any:
     inclusive_rev = segment_scan("prod", data[::-1], ends[::-1])[::-1]
     after = jnp.where(_column_like(ends, data), 1, jnp.concatenate([inclusive_rev[1:], ones]))
     return before * after
+
+
+@partial(jax.custom_jvp, nondiff_argnums=(2, 3, 4))
+def segment_prod_dropping(data: Any, ids: Any, order: Any, keep: Any, n: int) -> Any:
+    """The product of ``data`` within ``n`` segments by ``ids``, where id ``n`` drops an element
+    (a missing value); ``keep`` is False at those, and ``order`` gives every element its segment,
+    sorted (the dropped ones in their own segment's place). The forward program is one scatter,
+    without a pass that writes ones over the dropped elements (nor ``order`` and ``keep``, held
+    by the rule alone); the derivative's scans run over ``order``, since sorting ``ids`` in the
+    program would make XLA fold the sort of a constant for minutes."""
+    return jax.ops.segment_prod(data, ids, num_segments=n)
+
+
+@segment_prod_dropping.defjvp
+def _segment_prod_dropping_jvp(order: Any, keep: Any, n: int, primals: Any, tangents: Any) -> Any:
+    data, ids = primals
+    t = tangents[0]
+    out = segment_prod_dropping(data, ids, order, keep, n)
+    others = _product_of_others(jnp.where(keep, data, jnp.ones_like(data)), order, True)
+    return out, jax.ops.segment_sum(t * others, ids, num_segments=n)  # dropped: no tangent
 
 
 # ---- maximum and minimum ---------------------------------------------------------------
@@ -173,6 +204,65 @@ def zero_gradient(data: Any, keep: Any) -> Any:
 def _zero_gradient_jvp(keep: Any, primals: Any, tangents: Any) -> Any:
     (data,), (t,) = primals, tangents
     return zero_gradient(data, keep), jnp.where(keep, t, jnp.zeros_like(t))
+
+
+def cond(pred: Any, shortcut: Any, general: Any) -> Any:
+    """``shortcut()`` where scalar ``pred`` holds, else ``general()`` (see ``Backend.cond``): a
+    Python branch on a concrete ``pred``, ``lax.cond`` on a traced one, so a jitted program runs
+    one branch (both under ``vmap``, where ``lax.cond`` becomes a select)."""
+    if not isinstance(pred, jax.core.Tracer):
+        return shortcut() if bool(pred) else general()
+    return jax.lax.cond(pred, shortcut, general)
+
+
+@partial(jax.custom_jvp, nondiff_argnums=(0, 2, 3, 4, 5))
+def present_extremum(kind: str, data: Any, keep: Any, axes: tuple[int, ...], fill: Any, missing: int) -> Any:
+    """``Backend.present_extremum`` on JAX: the masked pass behind a ``lax.cond`` (a select
+    would not fuse into the reduction), with a rule of its own so that differentiating it does
+    not carry both branches' residuals through the cond."""
+    reduce = jnp.max if kind == "max" else jnp.min
+    raw = reduce(data, axis=axes, keepdims=True)
+    beyond = jnp.all(raw > 0 if kind == "max" else raw < 0)
+    return cond(beyond, lambda: raw, lambda: reduce(jnp.where(keep, data, fill), axis=axes, keepdims=True))
+
+
+@present_extremum.defjvp
+def _present_extremum_jvp(
+    kind: str, keep: Any, axes: tuple[int, ...], fill: Any, missing: int, primals: Any, tangents: Any
+) -> Any:
+    # ties among the kept elements share the derivative evenly, as jnp.max does; none kept: zero.
+    # The left-out elements (zeros) tie with a result of 0 only: their count comes off then, and
+    # the mask reaches the tangents alone (where a select fuses; in the counting pass it would not)
+    (data,), (t,) = primals, tangents
+    out = present_extremum(kind, data, keep, axes, fill, missing)
+    hit = (data == out).astype(data.dtype)
+    count = jnp.sum(hit, axis=axes, keepdims=True) - jnp.where(out == 0, missing, 0).astype(data.dtype)
+    total = jnp.sum(jnp.where(keep, t, jnp.zeros_like(t)) * hit, axis=axes, keepdims=True)
+    return out, total / jnp.where(count > 0, count, jnp.ones_like(count))
+
+
+@partial(jax.custom_jvp, nondiff_argnums=(2, 3, 4))
+def present_squares(data: Any, mu: Any, keep: Any, axes: tuple[int, ...], missing: int) -> Any:
+    """``Backend.present_squares`` on JAX: the masked pass behind a ``lax.cond``, with a rule of
+    its own (as :func:`present_extremum`)."""
+    every = jnp.sum((data - mu) ** 2, axis=axes, keepdims=True)
+    extra = missing * mu**2
+    return cond(
+        jnp.all(extra <= 0.875 * every),  # False for NaN
+        lambda: every - extra,
+        lambda: jnp.sum(jnp.where(keep, data - mu, 0) ** 2, axis=axes, keepdims=True),
+    )
+
+
+@present_squares.defjvp
+def _present_squares_jvp(keep: Any, axes: tuple[int, ...], missing: int, primals: Any, tangents: Any) -> Any:
+    # d Σ_kept (x - mu)² = 2 Σ_kept (x - mu) dx - 2 dmu Σ_kept (x - mu): the mask only in the
+    # tangents, and none of the left-out elements' tangents reach it
+    (data, mu), (t, t_mu) = primals, tangents
+    out = present_squares(data, mu, keep, axes, missing)
+    dev = jnp.where(keep, data - mu, jnp.zeros_like(data))
+    along = jnp.sum(dev * t, axis=axes, keepdims=True)
+    return out, 2 * (along - t_mu * jnp.sum(dev, axis=axes, keepdims=True))
 
 
 # ---- scans -----------------------------------------------------------------------------

@@ -26,6 +26,7 @@ __all__ = [
     "RaggedAxis",
     "attach",
     "present_of",
+    "squares_about",
     "zero_missing",
 ]
 
@@ -138,9 +139,13 @@ def present_of(backend: Backend, s: Structure, like: Any, axis: int) -> Any:
 
 
 def attach(ctx: Context, s: Structure, data: Any, axis: int) -> Any:
-    """Tell ``ctx`` which elements of ``data`` (element axis ``axis``) are present; returns that
-    mask, shaped like ``data``."""
+    """Tell ``ctx`` which elements of ``data`` (element axis ``axis``) are present (and a
+    :class:`DenseAxes` how many take part in each result); returns that mask, shaped like
+    ``data``."""
     em = cast(tuple[np.ndarray, ...], s.masks)[-1]  # s has missing elements
+    if isinstance(ctx, DenseAxes):  # the elements' own axis is among the reduced ones
+        others = math.prod([data.shape[i] for i in ctx.axes if i != axis])
+        ctx.counted = s.cached("present-count", lambda: int(em.sum())) * others
     ctx.present = ctx.xp.broadcast_to(present_of(ctx.backend, s, data, axis), tuple(data.shape))
     ctx.content = data
     ctx.missing = (axis, s.cached("reduce-missing", lambda: np.flatnonzero(~em)))
@@ -154,3 +159,25 @@ def zero_missing(backend: Backend, s: Structure, content: Any, nb: int) -> Any:
         return content
     xp = backend.xp
     return xp.where(present_of(backend, s, content, nb), content, xp.zeros_like(content))
+
+
+def squares_about(ctx: Context, data: Any, mask: Any, mu: Any) -> Any:
+    """``Σ (x - mu)²`` over the elements ``mask`` keeps (every element where it is None); ``mu``
+    has one value per result. Over a whole array (or its elements' own axis) with missing values
+    only, the backend's ``present_squares`` avoids a pass that masks the data."""
+    xp = ctx.xp
+    if mask is None:
+        return ctx.reduce("sum", _square(xp, data - ctx.gather(mu)))
+    if (
+        isinstance(ctx, DenseAxes)
+        and mask is ctx.present
+        and data is ctx.content
+        and xp.isdtype(data.dtype, "real floating")
+        and ctx.size > ctx.counted
+    ):
+        return ctx.backend.present_squares(data, mu, mask, ctx.axes, ctx.size - ctx.counted)
+    return ctx.reduce("sum", _square(xp, xp.where(mask, data - ctx.gather(mu), 0)))
+
+
+def _square(xp: Any, dev: Any) -> Any:
+    return xp.real(dev * xp.conj(dev)) if xp.isdtype(dev.dtype, "complex floating") else dev * dev

@@ -302,9 +302,13 @@ class _PresentAxis(RaggedAxis):
         self.targets = plan.cached("present-targets", lambda: np.where(present, plan.targets, plan.n))
 
     def reduce(self, kind: str, data: Any) -> Any:
-        if kind == "prod":  # jax's rule would sort the unsorted ids: XLA folds that for minutes
+        # prod: the backend's rule, given sorted ids too (a sort in the program compiles for minutes)
+        segments = self.plan.segments if kind == "prod" and data is self.content else None
+        if kind == "prod" and segments is None:
             return super().reduce(kind, self.xp.where(self.present, data, self.xp.ones_like(data)))
         ids = self.backend.index(self.plan, "present-targets", self.targets, data)
+        if segments is not None:
+            return self.backend.segment_prod_present(data, self.present, segments, ids)
         return self.backend.segment_reduce_ids(kind, data, ids, self.plan.n, sorted_ids=False)
 
     def gather(self, values: Any) -> Any:
@@ -379,10 +383,7 @@ def _dense_options(
     mask = where
     if em is not None:  # the elements' own axis is reduced: the missing ones are left out
         present = attach(ctx, s, content, nb)
-        mask = present if mask is None else mask & present
-        ctx.counted = s.cached("present-count", lambda: int(em.sum())) * math.prod(
-            [shape[i] for i in axes if i != nb]
-        )
+        mask = present if mask is None else mask & present  # (attach counts the present ones)
     result = _dense_result(x, kind, axes, keepdims, compute(ctx, content, mask))
     if not mask_identity:
         return result
@@ -560,14 +561,11 @@ def reduce_kept(ctx: Context, kind: str, data: Any, mask: Any, fill: Any) -> Any
         and mask is not None
         and mask is ctx.present
         and data is ctx.content
-        and ctx.backend.is_host
-        and np.dtype(data.dtype).kind in "iuf"
+        and ctx.size > 0
+        and ctx.backend.numpy_dtype(data.dtype).kind in "iuf"
     ):
-        # The missing elements hold zeros: a maximum above zero (a minimum below) is a present
-        # element's, so one pass over the data gives it (the common case of a whole-array max)
-        raw = ctx.reduce(kind, data)
-        if bool(np.all(raw > 0 if kind == "max" else raw < 0)):
-            return raw
+        # the missing elements hold zeros: one plain pass where the result is beyond zero
+        return ctx.backend.present_extremum(kind, data, mask, ctx.axes, fill, ctx.size - ctx.counted)
     return ctx.reduce(kind, kept(ctx, mask, data, fill))
 
 

@@ -18,6 +18,7 @@ from .._options import present_rows_index
 from .._registry import register
 from .._structure import Segments, Structure
 from .common import zero_d
+from .reduction_contexts import squares_about
 from .reduction_engine import (
     Context,
     DenseAxes,
@@ -61,10 +62,9 @@ def _mean(ctx: Context, data: Any, mask: Any) -> Any:
 
 def _var(ctx: Context, data: Any, mask: Any, correction: float) -> Any:
     xp = ctx.xp
-    mu = _mean(ctx, data, None if drops(ctx, mask) else mask)  # dropping: one per-element index
-    dev = data - ctx.gather(mu) if drops(ctx, mask) else masked(xp, mask, data - ctx.gather(mu), 0)
-    square = xp.real(dev * xp.conj(dev)) if xp.isdtype(dev.dtype, "complex floating") else dev * dev
-    ss = ctx.reduce("sum", square)
+    dropping = drops(ctx, mask)  # then one per-element index, and no mask
+    mu = _mean(ctx, data, None if dropping else mask)
+    ss = squares_about(ctx, data, None if dropping else mask, mu)
     n = count_of(ctx, data, mask, ss.dtype)
     # NumPy's convention when the degrees of freedom are not positive: inf, or nan for 0 / 0
     fill = xp.where(ss > 0, xp.asarray(math.inf, dtype=ss.dtype), xp.asarray(math.nan, dtype=ss.dtype))
