@@ -124,6 +124,18 @@ def test_argmax_keepdims_gives_one_entry_per_list():
     assert int(rg.argmax(rg.array([[None]]), axis=None)) == -1
 
 
+@pytest.mark.parametrize("inner", ["2 * float64", "var * float64"])
+def test_argmin_along_missing_rows_counts_the_present_rows_only(inner):
+    # awkward leaves a missing list or regular row out of the positions (a missing number counts)
+    data = [[], [None, None, [1.0, -1.0], [0.5, 3.0]], None, [[2.0, 2.0], None, [1.0, 5.0]]]
+    a = ak.enforce_type(ak.Array(data), f"option[var * option[{inner}]]")
+    x = rg.from_awkward(a)
+    for name in ("argmin", "argmax", "nanargmin", "nanargmax"):
+        want = getattr(ak, name)(a, axis=1, mask_identity=False).to_list()
+        assert getattr(rg, name)(x, axis=1).to_list() == want, name
+    assert rg.argmin(rg.array([[None, None, -1.0, 2.0]]), axis=1).to_list() == [2]
+
+
 def test_softmax_leaves_missing_values_out():
     data = [[1.0, None, 3.0], None, [None], [], [2.0]]
     got, want = rg.softmax(rg.array(data)), ak.softmax(ak.Array(data), axis=-1)

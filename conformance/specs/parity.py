@@ -147,7 +147,10 @@ def _nan_extremum_awkward(name: str) -> Any:
         only_nan = some_nan & (ak.sum(~nan, axis=axis, keepdims=keepdims) == 0)
         if axis is None and not keepdims:
             return NAN if only_nan else out
-        return ak.where(only_nan, NAN, out)
+        # NaN where only NaN went in: out + sqrt(-1) there, out + sqrt(-0.0) elsewhere (ak.where
+        # would turn a missing list into an empty one: [None] -> [[]])
+        with np.errstate(invalid="ignore"):
+            return out + np.sqrt(-ak.values_astype(only_nan, np.float64))
 
     return counterpart
 

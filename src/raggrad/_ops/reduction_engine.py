@@ -261,7 +261,9 @@ def _option_reduction(
         )
         present = attach(ctx, s, data, 0)
         mask = present if mask is None else mask & present
-    if arg and a < k and masks[a] is not None:
+    if arg and masks[a] is not None and (a < k or s.inner):
+        # the items along the axis are lists, or regular rows (``s.inner``): a missing one is
+        # left out of the count, as awkward does (a missing number is counted)
         ctx.ranks = plan.cached("present-local", lambda: _present_ranks(s, a, masks[a]))
     out = compute(ctx, data, mask)
     out = xp.moveaxis(out, 0, nb) if nb else out
