@@ -271,7 +271,10 @@ class Structure(Cached):
             return NotImplemented
         if self.inner != other.inner:
             return False
-        if self._hash is not None and other._hash is not None and self._hash != other._hash:
+        # the hashes first (cached, one pass over the offsets per structure): jax hashes a treedef
+        # without its node data, so every jit call compares its structure with each cached one
+        # that has the same shape of tree, and most differ
+        if hash(self) != hash(other):
             return False
         return self.same_levels(other)
 
