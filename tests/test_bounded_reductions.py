@@ -194,3 +194,14 @@ def test_include_initial_along_regular_axes_of_bounded_arrays() -> None:
 def test_include_initial_along_an_outer_ragged_axis_is_refused_as_for_exact_arrays() -> None:
     with pytest.raises(NotImplementedError, match="innermost ragged axis"):
         rg.cumulative_sum(rg.with_capacity(rg.array(DEEP)), axis=1, include_initial=True)
+
+
+@pytest.mark.parametrize("kind", ["argmax", "argmin"])
+def test_torch_bounded_arg_selection_equals_the_exact_one(kind):
+    # the NaN check gathers booleans by list with a fill: they stay booleans on torch
+    pytest.importorskip("torch")
+    exact = rg.array([[1.0, 3.0, 2.0], [], [4.0, float("nan")], [-1.0]], backend="torch")
+    b = rg.with_capacity(exact)
+    i, j = getattr(rg, kind)(b, axis=1, keepdims=True), getattr(rg, kind)(exact, axis=1, keepdims=True)
+    assert i.to_list() == j.to_list()
+    assert str(b[i].to_list()) == str(exact[j].to_list())

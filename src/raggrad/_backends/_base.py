@@ -239,7 +239,9 @@ class Backend:
             return xp.full((*index.shape, *data.shape[1:]), fill, dtype=data.dtype)
         ok = (index >= 0) & (index < n)
         out = xp.take(data, xp.where(ok, index, 0), axis=0)
-        return xp.where(xp.reshape(ok, ok.shape + (1,) * (len(data.shape) - 1)), out, fill)
+        out = xp.where(xp.reshape(ok, ok.shape + (1,) * (len(data.shape) - 1)), out, fill)
+        # (a Python number beside booleans promotes them to integers on numpy and torch)
+        return out if out.dtype == data.dtype else xp.astype(out, data.dtype)
 
     def segment_reduce_ids(self, kind: str, data: Any, ids: Any, n: int, *, sorted_ids: bool = True) -> Any:
         """Reduce axis 0 of ``data`` into ``n`` groups given by backend-array ``ids``; ids ``>= n``
