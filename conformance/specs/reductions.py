@@ -430,9 +430,11 @@ def _reducer_examples(
     first: Any = None,
     second: Any = None,
     dtype: Any = "float64",
+    whole: bool = False,
 ) -> Any:
     """Innermost lists of ``plain`` (axis=-1), then the columns of ``nested`` (axis=1, keepdims,
-    through the scatter path) under ``mask``."""
+    through the scatter path) under ``mask``; ``whole``: also all of ``plain`` (axis=None, which
+    has derivative rules of its own with missing values)."""
 
     def examples() -> list[Any]:
         e2: dict[str, Any] = {"axis": 1, "keepdims": True} | (second or {})
@@ -441,7 +443,7 @@ def _reducer_examples(
         return [
             ((arr(plain, dtype),), {"axis": -1, "keepdims": False} | (first or {})),
             ((arr(nested, dtype),), e2),
-        ]
+        ] + ([((arr(plain, dtype),), {"axis": None} | (first or {}))] if whole else [])
 
     return examples
 
@@ -475,8 +477,12 @@ EXAMPLES: dict[str, Any] = {
     "sum": _reducer_examples(PLAIN, NESTED, NESTED_MASK),
     "prod": _reducer_examples(ZEROS, ZEROS_NESTED, ZEROS_MASK),
     "mean": _reducer_examples(SPREAD, NESTED, NESTED_MASK),
-    "var": _reducer_examples(SPREAD, NESTED, NESTED_MASK, {"correction": 1.0}, {"correction": 0.0}),
-    "std": _reducer_examples(SPREAD, NESTED, NESTED_MASK, {"correction": 1.0}, {"correction": 0.0}),
+    "var": _reducer_examples(
+        SPREAD, NESTED, NESTED_MASK, {"correction": 1.0}, {"correction": 0.0}, whole=True
+    ),
+    "std": _reducer_examples(
+        SPREAD, NESTED, NESTED_MASK, {"correction": 1.0}, {"correction": 0.0}, whole=True
+    ),
     "max": _reducer_examples(TIED, TIED_NESTED, TIED_MASK),
     "min": _reducer_examples(TIED, TIED_NESTED, TIED_MASK),
     # not differentiated: one example each, at axis=1 of the nested ties (the scatter path)
