@@ -429,13 +429,26 @@ def _shape(nested: Any) -> Any:
 
 
 def assert_nested_close(
-    actual: Any, expected: Any, rtol: float, atol: float, what: str, snippet: str
+    actual: Any,
+    expected: Any,
+    rtol: float,
+    atol: float,
+    what: str,
+    snippet: str,
+    mask: Any = None,
+    angles: Any = None,
 ) -> None:
+    """``actual`` equals ``expected`` (nested lists): same lists, close numbers. Flat boolean
+    masks, in the order of the numbers: ``mask`` leaves numbers out, ``angles`` compares numbers
+    modulo 2π (π and -π are one angle)."""
     assert _shape(actual) == _shape(expected), (
         f"{what}: list structure differs\n  actual:   {actual}\n  expected: {expected}\n{snippet}"
     )
     a, e = np.asarray(_flat(actual)), np.asarray(_flat(expected))
-    assert_values_close(a, e, rtol, atol, what, snippet)
+    if angles is not None and e.size:
+        turn = 2 * np.pi * np.round((e.astype(np.float64) - a) / (2 * np.pi))
+        e = np.where(angles & np.isfinite(turn), e - turn, e)
+    assert_values_close(a, e, rtol, atol, what, snippet, mask)
 
 
 def assert_values_close(

@@ -341,3 +341,17 @@ def test_missing_content_leaking_into_a_sum_is_reported(monkeypatch: pytest.Monk
         REGISTRY, name, Op(name, "reduction", _leaky_sum, spec=REGISTRY["sum"].spec, options=True)
     )
     _fails(tv.check_missing, name)
+
+
+def test_angles_are_compared_modulo_a_turn_and_nothing_else() -> None:
+    """The ``angles`` mask makes π and -π one angle, and still sees a wrong angle; ``mask`` leaves
+    a number out and only that number."""
+    angles, pi = np.array([True, True, False]), np.pi
+    h.assert_nested_close([[pi, -pi], [pi]], [[-pi, pi], [pi]], 1e-12, 1e-12, "", "", None, angles)
+    for wrong in ([[pi, 0.0], [pi]], [[pi, -pi], [-pi]]):
+        with pytest.raises(AssertionError):
+            h.assert_nested_close(wrong, [[-pi, pi], [pi]], 1e-12, 1e-12, "", "", None, angles)
+    left_out = np.array([False, True, False])
+    h.assert_nested_close([[1.0, 5.0], [2.0]], [[1.0, 0.0], [2.0]], 1e-12, 1e-12, "", "", left_out)
+    with pytest.raises(AssertionError):
+        h.assert_nested_close([[1.0, 5.0], [3.0]], [[1.0, 0.0], [2.0]], 1e-12, 1e-12, "", "", left_out)

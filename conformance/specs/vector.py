@@ -18,7 +18,10 @@ result cancels (``dot``, the mass and energy of sums and differences, boosts): `
 checks raggrad's values against mpmath).
 Kinks left out of finite differences: ``deltaphi`` within 1e-4 of ``±π``, the sign change of a
 ``scale`` factor and ``phi`` at 0 under a negative factor, masses of differences near 0, and
-stored masses of 0 where the op depends on ``m |m|`` (second derivative: a kink).
+stored masses of 0 where the op depends on ``m |m|`` (second derivative: a kink). The ``phi`` of a
+sum or difference whose transverse part cancels is undefined (``eta`` and ``theta`` too, where
+``z`` cancels as well): those angles are left out of the comparison, and the ``phi`` of a sum or
+difference is compared modulo 2π (``_masks``).
 """
 
 from __future__ import annotations
@@ -169,10 +172,45 @@ def _oracle(name: str, kind: str) -> Any:
         else:
             out = getattr(vector.zip(first), attr)(vector.zip(second))
         if out.fields:
-            return tuple(_closed(out[f]) if f == "phi" else out[f] for f in out.fields)
+            # a negative scale turns phi by π: vector into [-π, π), raggrad into (-π, π]; a sum's
+            # or difference's phi is arctan2 in both, -π included (y = -0.0, x < 0)
+            turned = kind == "scale"
+            return tuple(_closed(out[f]) if f == "phi" and turned else out[f] for f in out.fields)
         return _closed(out) if name == "deltaphi" else out
 
     return counterpart
+
+
+def _masks(name: str) -> dict[str, Any]:
+    """The numbers of a sum or difference that are compared specially, as flat masks.
+
+    ``angles``: its ``phi`` is ``arctan2`` of the summed ``x, y`` in both raggrad and ``vector``,
+    so at ``phi = ±π`` the sign of a rounded ``y`` picks ``π`` or ``-π``, one angle: ``phi`` is
+    compared modulo 2π. ``undefined``: ``phi`` is undefined at ``rho = 0``, and ``eta``, ``theta``
+    follow the sign of ``z`` there (or are undefined where ``z`` cancels too). When ``rho`` is
+    below 1e-12 of the operands', the angles are the direction of rounding errors: raggrad
+    subtracts equal ``x, y`` exactly and gets ``phi = 0`` (``arctan2`` at the origin), ``vector``
+    keeps a ``rho`` of 1e-16 and gets ``phi = π/2``, ``eta = 37``. Those angles are left out.
+    """
+    if name not in ("add", "subtract"):
+        return {}
+
+    def masks(*arrays: Any, coords: Any, other: Any = None) -> tuple[Any, Any]:
+        vector = _vector()
+        ak = pytest.importorskip("awkward")
+        first, second, _ = _split(arrays, coords, other)
+        a, b = vector.zip(first), vector.zip(second)
+        out = getattr(a, name)(b)
+        flat = np.asarray(ak.flatten(out.rho <= 1e-12 * (a.rho + b.rho), axis=None))
+        no = np.zeros_like(flat)
+        undefined = [flat if f in ("phi", "eta", "theta") else no for f in out.fields]
+        angles = [~no if f == "phi" else no for f in out.fields]
+        return np.concatenate(undefined), np.concatenate(angles)
+
+    return {
+        "undefined": lambda *a, **k: masks(*a, **k)[0],
+        "angles": lambda *a, **k: masks(*a, **k)[1],
+    }
 
 
 def _closed(phi: Any) -> Any:
@@ -308,6 +346,7 @@ def _spec(name: str, kind: str, dimensions: tuple[int, ...], canonical: int, tol
             "call": _call(kind),
             "examples": _examples(kind, canonical),
             "repro": _repro(name, kind),
+            **_masks(name),
             "rtol": tol,
             "atol": tol,
         },
