@@ -24,6 +24,7 @@ traced under ``jax.jit``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -32,6 +33,8 @@ import numpy as np
 from . import _backends
 from ._errors import TracedStructureError
 from ._structure import Cached, Segments, Structure, dtype_name
+
+_INT32_MAX = int(np.iinfo(np.int32).max)
 
 __all__ = ["BoundedAux", "BoundedPlan", "BoundedStructure", "bound", "bucket", "reduction_plan"]
 
@@ -154,14 +157,17 @@ class BoundedStructure(Cached):
             return self, None
         index = np.dtype(target.numpy_dtype(target.default_int()))
         ids = [i for i in self.given_ids if i is not None]
-        hosts = [source.to_numpy(a).astype(index) for a in (self.count, *self.levels, *ids)]
+        hosts = [source.to_numpy(a).astype(index, copy=False) for a in (self.count, *self.levels, *ids)]
         extra = [] if host_content is None else [host_content]
-        moved = iter(target.put([*extra, *hosts, source.to_numpy(self.valid)], device))
+        flag = source.to_numpy(self.valid)
+        scalar = flag.ndim == 0  # one array's flag (a stack's has a member axis)
+        moved = iter(target.put([*extra, *hosts, *([] if scalar else [flag])], device))
         content = next(moved) if extra else None
         count = next(moved)
         levels = tuple(next(moved) for _ in self.levels)
         given = tuple(next(moved) if i is not None else None for i in self.given_ids)
-        return BoundedStructure(count, levels, self.capacities, self.inner, next(moved), given), content
+        valid = _flag(target, device, bool(flag)) if scalar else next(moved)
+        return BoundedStructure(count, levels, self.capacities, self.inner, valid, given), content
 
     def with_valid(self, valid: Any) -> BoundedStructure:
         s = BoundedStructure(self.count, self.levels, self.capacities, self.inner, valid, self.given_ids)
@@ -309,19 +315,25 @@ def bound(s: Structure, content: Any, nb: int, capacities: tuple[int, ...]) -> t
     device = _device(backend, content)
     index = np.dtype(backend.numpy_dtype(backend.default_int()))
     # the offsets, and the slots' list ids: computed here on the host where they cost a repeat,
-    # they travel as leaves (on a CPU a scatter on the device to rebuild them costs more)
+    # they travel as leaves (on a CPU a scatter on the device to rebuild them costs more). On the
+    # host, the ids are int32 while the capacities fit: they are internal maps, and a batch built
+    # on the host and moved to jax then needs no conversion of its largest index array
+    narrow = backend.is_host and max(capacities) <= _INT32_MAX
+    slot = np.dtype(np.int32) if narrow else index
     hosts = [np.asarray(s.length, dtype=index)]
     for k, level in enumerate(s.levels):
-        offsets = np.full(capacities[k] + 1, level.offsets[-1], dtype=index)
+        offsets = np.empty(capacities[k] + 1, dtype=index)
         offsets[: len(level.offsets)] = level.offsets
+        offsets[len(level.offsets) :] = level.offsets[-1]
         hosts.append(offsets)
     for k, level in enumerate(s.levels):
-        slots = np.full(capacities[k + 1], capacities[k], dtype=index)
-        slots[: level.size] = level.ids
-        hosts.append(slots)
-    moved = backend.put([*hosts, np.asarray(True)], device)  # one explicit transfer per leaf
+        # one repeat writes every slot's id, the padding's (the list capacity) included
+        lists = np.arange(level.n + 1, dtype=slot)
+        lists[-1] = capacities[k]
+        hosts.append(np.repeat(lists, np.append(level.lengths, capacities[k + 1] - level.size)))
+    moved = backend.put(hosts, device)  # one explicit transfer per leaf
     k = s.nlevels
-    count, levels, ids, valid = moved[0], moved[1 : k + 1], moved[k + 1 : 2 * k + 1], moved[-1]
+    count, levels, ids, valid = moved[0], moved[1 : k + 1], moved[k + 1 :], _flag(backend, device, True)
     pad = capacities[-1] - s.size
     if pad:
         if backend.is_host:
@@ -336,6 +348,13 @@ def bound(s: Structure, content: Any, nb: int, capacities: tuple[int, ...]) -> t
             zeros = xp.zeros(tuple(shape), dtype=content.dtype, device=device)
             content = xp.concat([content, zeros], axis=nb)
     return BoundedStructure(count, tuple(levels), capacities, s.inner, valid, tuple(ids)), content
+
+
+@functools.lru_cache(maxsize=64)
+def _flag(backend: Any, device: Any, value: bool) -> Any:
+    """The validity flag ``value`` on ``device``: made once, shared by every batch built there
+    (arrays are immutable), so a batch moves only its counts, offsets, ids and content."""
+    return backend.put([np.asarray(value)], device)[0]
 
 
 def _device(backend: Any, like: Any) -> Any:

@@ -122,7 +122,11 @@ class JaxBackend(Backend):
         return not isinstance(array, jax.core.Tracer)
 
     def default_float(self) -> Any:
-        return jnp.zeros(0).dtype  # float32 unless the user enabled x64
+        return jax.dtypes.canonicalize_dtype(np.float64)  # float32 unless the user enabled x64
+
+    def default_int(self) -> Any:
+        # a config lookup: building an array to ask its dtype costs a dispatch on every batch
+        return jax.dtypes.canonicalize_dtype(np.int64)
 
     def index(self, owner: Any, key: Any, host: np.ndarray, like: Any) -> Any:
         concrete = self.is_concrete(like)
