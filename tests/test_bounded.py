@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import raggrad as rg
+from raggrad._ops.elementwise import _ZERO_AT_ZERO
 
 LISTS = [[1.0, 2.0, 3.0], [], [4.0, 5.0]]
 
@@ -247,6 +248,25 @@ def test_a_batch_built_on_the_host_moves_to_jax_without_converting_its_ids():
     assert first._structure.given_ids[0].dtype == np.int32
     assert first._structure.valid is second._structure.valid
     assert first.to_list() == [[0.0, 1.0], [], [2.0, 3.0, 4.0]]
+
+
+@pytest.mark.parametrize("name", sorted(_ZERO_AT_ZERO))
+def test_functions_run_without_the_padding_select_keep_padding_zero(name):
+    """The functions that skip the select keeping a bounded array's padding zero: each is
+    registered, maps 0 to 0 with a finite derivative, and leaves the padding of its result and of
+    a gradient through it at 0."""
+    jax = pytest.importorskip("jax")
+    f = getattr(rg, name, None)
+    assert f is not None, f"{name} is not a raggrad function"
+    b = rg.with_capacity(rg.array([[0.5, -0.25], [], [0.75]], backend="jax"), elements=8)
+    out = f(b)
+    assert np.all(np.asarray(out.values)[3:] == 0)
+    assert out.to_list() == f(rg.trim(b)).to_list()
+    grad = rg.grad(lambda x: rg.sum(f(x) * 3.0))(b)
+    assert np.all(np.asarray(grad.values)[3:] == 0) and np.all(np.isfinite(np.asarray(grad.values)))
+    if name not in ("sign", "trunc", "floor", "ceil", "rint"):
+        d = jax.grad(lambda t: rg.sum(f(rg.array(t[None]))))(jax.numpy.float32(0.0))
+        assert np.isfinite(d)
 
 
 # ---- stacks of bounded arrays ------------------------------------------------------------------

@@ -160,8 +160,11 @@ def apply(
         used = present(structure, backend, contents)
         out = _guarded(kernel(backend), used, structure.size, backend, contents, nb, name, kwargs)
     elif isinstance(structure, BoundedStructure):
-        used = structure.slot_mask(structure.nlevels)
-        out = _guarded(kernel(backend), used, structure.size, backend, contents, nb, name, kwargs)
+        if _keeps_zeros(name, contents, nb, structure.size):
+            out = kernel(backend)(*contents, **kwargs)
+        else:
+            used = structure.slot_mask(structure.nlevels)
+            out = _guarded(kernel(backend), used, structure.size, backend, contents, nb, name, kwargs)
     else:
         out = kernel(backend)(*contents, **kwargs)
     if nout == 1:
@@ -204,6 +207,24 @@ _PAD = {
     "arctan2": (0, 1),
     "hypot": (1, 0),
 }
+
+
+#: Functions of one argument with ``f(0) = 0`` and a finite derivative at 0: on a bounded array's
+#: content, whose padding holds zeros, their result holds zeros there too and a zero cotangent
+#: stays zero, so they run without the select that keeps padding zero (a pass over the content).
+_ZERO_AT_ZERO = frozenset(
+    """sin tan tanh sinh asin atan asinh expm1 log1p negative positive square abs fabs sign conj
+    real deg2rad rad2deg radians degrees trunc floor ceil rint""".split()  # noqa: SIM905
+)
+
+
+def _keeps_zeros(name: str, contents: list[Any], nb: int, size: int) -> bool:
+    """Whether the function ``name`` of ``contents`` keeps the zeros of a bounded array's padding:
+    one of :data:`_ZERO_AT_ZERO`, applied to one array over the element slots."""
+    if name.rsplit(".", 1)[-1] not in _ZERO_AT_ZERO or len(contents) != 1:
+        return False
+    c = contents[0]
+    return hasattr(c, "shape") and len(c.shape) > nb and c.shape[nb] == size
 
 
 def _guarded(
