@@ -330,7 +330,10 @@ def bound(s: Structure, content: Any, nb: int, capacities: tuple[int, ...]) -> t
         # one repeat writes every slot's id, the padding's (the list capacity) included
         lists = np.arange(level.n + 1, dtype=slot)
         lists[-1] = capacities[k]
-        hosts.append(np.repeat(lists, np.append(level.lengths, capacities[k + 1] - level.size)))
+        counts = np.empty(level.n + 1, dtype=level.offsets.dtype)
+        np.subtract(level.offsets[1:], level.offsets[:-1], out=counts[:-1])
+        counts[-1] = capacities[k + 1] - level.size
+        hosts.append(np.repeat(lists, counts))
     moved = backend.put(hosts, device)  # one explicit transfer per leaf
     k = s.nlevels
     count, levels, ids, valid = moved[0], moved[1 : k + 1], moved[k + 1 :], _flag(backend, device, True)
