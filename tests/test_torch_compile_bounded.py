@@ -213,7 +213,7 @@ def test_bounded_records_share_one_graph_across_batches() -> None:
     counters.clear()
 
     def f(r: Any) -> Any:
-        return rg.sum(r["pt"] * rg.cos(r["eta"]), axis=1)
+        return rg.sum(r["pt"] * rg.cos(r.eta), axis=1)  # a field by key and by attribute
 
     compiled = torch.compile(f, fullgraph=True, backend="eager", dynamic=True)
     for seed in range(4):

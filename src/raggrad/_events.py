@@ -114,12 +114,8 @@ class EventArray(NDArrayOperatorsMixin):
 
     def __getattr__(self, name: str) -> Any:
         # only reached when ordinary lookup fails, so class attributes win over field names
-        if name.startswith("__"):
+        if name.startswith("__") or name in ("_names", "_fields"):  # not set yet (copy, pickle)
             raise AttributeError(name)
-        try:
-            object.__getattribute__(self, "_names")
-        except AttributeError:  # not initialised (copy, pickle): no fields yet
-            raise AttributeError(name) from None
         got = self._field(name, f"{type(self).__name__!r} object has no attribute {name!r}")
         if isinstance(got, _Missing):
             raise AttributeError(got.message)

@@ -133,12 +133,9 @@ class RecordArray(NDArrayOperatorsMixin):
 
     def __getattr__(self, name: str) -> Any:
         # only reached when ordinary lookup fails, so class attributes win over field names
-        if name.startswith("__"):
+        if name.startswith("__") or name == "_names":  # _names: not set yet (copy, pickle)
             raise AttributeError(name)
-        try:
-            names = object.__getattribute__(self, "_names")
-        except AttributeError:  # not initialised (copy, pickle): no fields yet
-            raise AttributeError(name) from None
+        names = self._names  # plain attribute access: torch.compile traces it
         if name in names:
             return self._field(names.index(name))
         msg = f"{type(self).__name__!r} object has no attribute {name!r}; its fields are {list(names)}"
