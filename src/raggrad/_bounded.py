@@ -24,7 +24,6 @@ traced under ``jax.jit``.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -159,15 +158,12 @@ class BoundedStructure(Cached):
         ids = [i for i in self.given_ids if i is not None]
         hosts = [source.to_numpy(a).astype(index, copy=False) for a in (self.count, *self.levels, *ids)]
         extra = [] if host_content is None else [host_content]
-        flag = source.to_numpy(self.valid)
-        scalar = flag.ndim == 0  # one array's flag (a stack's has a member axis)
-        moved = iter(target.put([*extra, *hosts, *([] if scalar else [flag])], device))
+        moved = iter(target.put([*extra, *hosts, source.to_numpy(self.valid)], device))
         content = next(moved) if extra else None
         count = next(moved)
         levels = tuple(next(moved) for _ in self.levels)
         given = tuple(next(moved) if i is not None else None for i in self.given_ids)
-        valid = _flag(target, device, bool(flag)) if scalar else next(moved)
-        return BoundedStructure(count, levels, self.capacities, self.inner, valid, given), content
+        return BoundedStructure(count, levels, self.capacities, self.inner, next(moved), given), content
 
     def with_valid(self, valid: Any) -> BoundedStructure:
         s = BoundedStructure(self.count, self.levels, self.capacities, self.inner, valid, self.given_ids)
@@ -334,9 +330,11 @@ def bound(s: Structure, content: Any, nb: int, capacities: tuple[int, ...]) -> t
         np.subtract(level.offsets[1:], level.offsets[:-1], out=counts[:-1])
         counts[-1] = capacities[k + 1] - level.size
         hosts.append(np.repeat(lists, counts))
-    moved = backend.put(hosts, device)  # one explicit transfer per leaf
+    # one explicit transfer per leaf; the flag too (a flag shared by batches would be deleted
+    # with the first batch a jitted step donates)
+    moved = backend.put([*hosts, np.asarray(True)], device)
     k = s.nlevels
-    count, levels, ids, valid = moved[0], moved[1 : k + 1], moved[k + 1 :], _flag(backend, device, True)
+    count, levels, ids, valid = moved[0], moved[1 : k + 1], moved[k + 1 : 2 * k + 1], moved[-1]
     pad = capacities[-1] - s.size
     if pad:
         if backend.is_host:
@@ -351,13 +349,6 @@ def bound(s: Structure, content: Any, nb: int, capacities: tuple[int, ...]) -> t
             zeros = xp.zeros(tuple(shape), dtype=content.dtype, device=device)
             content = xp.concat([content, zeros], axis=nb)
     return BoundedStructure(count, tuple(levels), capacities, s.inner, valid, tuple(ids)), content
-
-
-@functools.lru_cache(maxsize=64)
-def _flag(backend: Any, device: Any, value: bool) -> Any:
-    """The validity flag ``value`` on ``device``: made once, shared by every batch built there
-    (arrays are immutable), so a batch moves only its counts, offsets, ids and content."""
-    return backend.put([np.asarray(value)], device)[0]
 
 
 def _device(backend: Any, like: Any) -> Any:
