@@ -213,8 +213,9 @@ _PAD = {
 #: content, whose padding holds zeros, their result holds zeros there too and a zero cotangent
 #: stays zero, so they run without the select that keeps padding zero (a pass over the content).
 _ZERO_AT_ZERO = frozenset(
-    """sin tan tanh sinh asin atan asinh expm1 log1p negative positive square abs fabs sign conj
-    real deg2rad rad2deg radians degrees trunc floor ceil rint""".split()  # noqa: SIM905
+    """sin tan tanh sinh asin arcsin atan arctan asinh arcsinh expm1 log1p negative positive square
+    abs absolute fabs sign conj conjugate real deg2rad rad2deg radians degrees trunc floor ceil
+    rint""".split()  # noqa: SIM905 (rg.<name> and np.<name> of a RaggedArray)
 )
 
 
