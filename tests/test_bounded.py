@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import raggrad as rg
-from raggrad._ops.elementwise import _ZERO_AT_ZERO
+from raggrad._ops.padding import _ZERO_AT_ZERO
 
 LISTS = [[1.0, 2.0, 3.0], [], [4.0, 5.0]]
 

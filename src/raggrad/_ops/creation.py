@@ -21,7 +21,7 @@ from .._array import RaggedArray, wrap
 from .._broadcast import common_backend
 from .._options import replace_masks
 from .._registry import register
-from .elementwise import keep_present
+from .padding import keep_present
 
 __all__ = [
     "arange",

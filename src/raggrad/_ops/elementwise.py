@@ -20,6 +20,7 @@ from .._bounded import BoundedStructure
 from .._broadcast import broadcast
 from .._registry import register, ufuncs
 from . import reductions
+from .padding import guarded, keeps_zeros, present
 from .where_options import selected
 
 # (array API name or raggrad name, NumPy ufunc, arity); one row per distinct ufunc object
@@ -150,7 +151,7 @@ def apply(
     """Broadcast ``args`` and apply the backend kernel to their contents.
 
     Where the result has a missing value (None), the kernel sees the same safe inputs as on a
-    bounded array's padding and the result holds zero (:func:`_guarded`). ``select=True``: the
+    bounded array's padding and the result holds zero (:func:`.padding.guarded`). ``select=True``: the
     ``where(condition, x, y)`` rule for which elements are missing (:mod:`.where_options`).
     """
     structure, backend, contents, nb, *elements = broadcast(args, name, select=select)
@@ -158,126 +159,18 @@ def apply(
         structure = selected(structure, backend, contents, nb, elements[0], name, args)
     if structure is not None and structure.masks is not None:
         used = present(structure, backend, contents)
-        out = _guarded(kernel(backend), used, structure.size, backend, contents, nb, name, kwargs)
+        out = guarded(kernel(backend), used, structure.size, backend, contents, nb, name, kwargs)
     elif isinstance(structure, BoundedStructure):
-        if _keeps_zeros(name, contents, nb, structure.size):
+        if keeps_zeros(name, contents, nb, structure.size):
             out = kernel(backend)(*contents, **kwargs)
         else:
             used = structure.slot_mask(structure.nlevels)
-            out = _guarded(kernel(backend), used, structure.size, backend, contents, nb, name, kwargs)
+            out = guarded(kernel(backend), used, structure.size, backend, contents, nb, name, kwargs)
     else:
         out = kernel(backend)(*contents, **kwargs)
     if nout == 1:
         return wrap(structure, out, nb)
     return tuple(wrap(structure, o, nb) for o in out)
-
-
-def present(structure: Any, backend: Backend, contents: Any) -> Any:
-    """The innermost elements of ``structure`` that are present, as a backend bool array (a
-    structure without an element mask: None), on the device of the first array in ``contents``."""
-    mask = structure.masks[-1]
-    if mask is None:
-        return None
-    like = next(c for c in contents if hasattr(c, "shape") and len(c.shape))
-    return backend.index(structure, "present", mask, like)
-
-
-#: Padding slots of a bounded array and missing elements (None) hold zeros, and every result holds
-#: zeros there again. Before a function whose value or derivative is not finite at 0 (log, 1/x,
-#: the derivative of sqrt), the inputs at those slots are replaced by these values (one per
-#: argument), so nothing non-finite is computed there and no NaN reaches a gradient through them.
-_PAD = {
-    "log": (1,),
-    "log2": (1,),
-    "log10": (1,),
-    "sqrt": (1,),
-    "cbrt": (1,),
-    "reciprocal": (1,),
-    "acosh": (2,),
-    "arccosh": (2,),
-    "divide": (0, 1),
-    "floor_divide": (0, 1),
-    "remainder": (0, 1),
-    "fmod": (0, 1),
-    "divmod": (0, 1),
-    "pow": (1, 1),
-    "power": (1, 1),
-    "float_power": (1, 1),
-    "atan2": (0, 1),
-    "arctan2": (0, 1),
-    "hypot": (1, 0),
-}
-
-
-#: Functions of one argument with ``f(0) = 0`` and a finite derivative at 0: on a bounded array's
-#: content, whose padding holds zeros, their result holds zeros there too and a zero cotangent
-#: stays zero, so they run without the select that keeps padding zero (a pass over the content).
-_ZERO_AT_ZERO = frozenset(
-    """sin tan tanh sinh asin arcsin atan arctan asinh arcsinh expm1 log1p negative positive square
-    abs absolute fabs sign conj conjugate real deg2rad rad2deg radians degrees trunc floor ceil
-    rint""".split()  # noqa: SIM905 (rg.<name> and np.<name> of a RaggedArray)
-)
-
-
-def _keeps_zeros(name: str, contents: list[Any], nb: int, size: int) -> bool:
-    """Whether the function ``name`` of ``contents`` keeps the zeros of a bounded array's padding:
-    one of :data:`_ZERO_AT_ZERO`, applied to one array over the element slots."""
-    if name.rsplit(".", 1)[-1] not in _ZERO_AT_ZERO or len(contents) != 1:
-        return False
-    c = contents[0]
-    return hasattr(c, "shape") and len(c.shape) > nb and c.shape[nb] == size
-
-
-def _guarded(
-    fn: Callable[..., Any],
-    used: Any,
-    size: int,
-    backend: Backend,
-    contents: list[Any],
-    nb: int,
-    name: str,
-    kw: Any,
-) -> Any:
-    """``fn`` on contents whose elements are in use only where ``used`` (a bounded array's slots in
-    use, or the elements that are not missing): inputs elsewhere made safe, outputs zero there.
-    ``used=None``: every element is in use."""
-    if used is None:
-        return fn(*contents, **kw)
-    xp = backend.xp
-
-    def in_use(c: Any) -> Any:
-        return _expand(used, c, nb, backend)
-
-    pads = _PAD.get(name.rsplit(".", 1)[-1], ())
-    safe = []
-    for i, c in enumerate(contents):
-        pad = pads[i] if i < len(pads) else 0
-        has_elements = hasattr(c, "shape") and len(c.shape) > nb and c.shape[nb] == size
-        safe.append(xp.where(in_use(c), c, pad) if pad and has_elements else c)
-    out = fn(*safe, **kw)
-    if isinstance(out, tuple):
-        return tuple(xp.where(in_use(o), o, _zero(backend, o)) for o in out)
-    return xp.where(in_use(out), out, _zero(backend, out))
-
-
-def keep_present(structure: Any, backend: Backend, content: Any, nb: int = 0) -> Any:
-    """``content`` with zero at the missing elements of ``structure`` (the invariant results keep)."""
-    used = present(structure, backend, (content,))
-    if used is None:
-        return content
-    return backend.xp.where(_expand(used, content, nb, backend), content, _zero(backend, content))
-
-
-def _zero(backend: Backend, like: Any) -> Any:
-    """A 0-d zero of ``like``'s dtype and device (``where(used, out, zeros_like(out))`` would fill a
-    whole array with zeros first: measured 2x slower on 1e6 NumPy elements)."""
-    device = backend.device_of(like)
-    return backend.xp.zeros((), dtype=like.dtype, device=None if isinstance(device, set) else device)
-
-
-def _expand(used: Any, c: Any, nb: int, backend: Backend) -> Any:
-    """``used`` (one flag per element) shaped to broadcast against content ``c``."""
-    return backend.xp.reshape(used, (1,) * nb + tuple(used.shape) + (1,) * (len(c.shape) - nb - 1))
 
 
 #: the elementwise functions of the array API standard (2024.12): ``rg.<name>`` runs the backend's
