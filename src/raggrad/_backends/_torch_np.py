@@ -64,6 +64,17 @@ def _inexact(a: Any) -> Any:
     return a if a.is_floating_point() or a.is_complex() else a.to(torch.get_default_dtype())
 
 
+def _frexp(a: Any) -> tuple[Any, Any]:
+    """``torch.frexp`` with the mantissa's derivative ``2**-e``: torch's own backward divides by
+    ``exp2`` of the exponent in float32, which is 0 past ``2**-126`` (inf gradients below 1e-38).
+    The mantissa is ``a`` scaled by two powers of two (one could overflow for subnormal ``a``)."""
+    a = _inexact(a)
+    e = torch.frexp(a.detach())[1]
+    k = (-e).to(a.dtype)
+    half = torch.floor(k / 2)
+    return a * torch.exp2(half) * torch.exp2(k - half), e
+
+
 def _spacing(a: Any) -> Any:
     a = _inexact(a)
     return torch.nextafter(a, torch.where(torch.signbit(a), -math.inf, math.inf).to(a.dtype)) - a
@@ -132,7 +143,7 @@ _FUNCS: dict[str, Callable[..., Any]] = {
     "rint": lambda a: torch.round(a) if a.is_floating_point() else a,
     "imag": lambda a: torch.imag(a) if a.is_complex() else torch.zeros_like(a),
     "mean": lambda a, axis=None, keepdims=False: xp.mean(_inexact(a), axis=axis, keepdims=keepdims),
-    "frexp": lambda a: torch.frexp(_inexact(a)),
+    "frexp": _frexp,
     "spacing": _spacing,
     "modf": _modf,
     "divmod": _divmod,
