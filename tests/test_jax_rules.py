@@ -169,3 +169,19 @@ def test_integer_outputs_have_float0_tangents_and_refuse_grad():
         jax.grad(lambda v: rg.sum(rg.argmax(v, axis=1)))(x)
     with pytest.raises(TypeError, match=r"real-valued|int"):
         jax.grad(lambda v: rg.sum(rg.count(v, axis=1)))(x)
+
+
+def test_ldexp_derivative_is_two_to_the_exponent_at_zero_too():
+    """``d ldexp(x, n) / dx = 2**n`` everywhere: ``jnp.ldexp``'s own derivative is 1 at ``x = 0``
+    (its bit arithmetic is differentiated as is); raggrad's rule gives 2**n, to second order."""
+    x = rg.array([[0.0, 1.5, -0.0], [], [-2.0]], backend="jax")
+    n = rg.array([[2, -3, 5], [], [1]], backend="jax")
+    grad = rg.grad(lambda x: rg.sum(rg.ldexp(x, n) * 3.0))(x)
+    np.testing.assert_array_equal(np.asarray(grad.values), 3.0 * np.ldexp(1.0, [2, -3, 5, 1]))
+
+    def loss(v):
+        return rg.sum(rg.ldexp(rg.from_lengths([3, 0, 1], v), n) ** 2)
+
+    second = jax.grad(lambda v: jax.grad(loss)(v)[0])
+    np.testing.assert_array_equal(second(x.values), [2 * 2.0**4, 0, 0, 0])  # d²/dx0² (x0 2**2)²
+    assert jax.jit(lambda x: rg.ldexp(x, n))(x).to_list() == [[0.0, 0.1875, -0.0], [], [-4.0]]

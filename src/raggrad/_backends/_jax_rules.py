@@ -278,3 +278,17 @@ def segment_scan(kind: str, data: Any, starts: Any) -> Any:
 
     _, out = jax.lax.associative_scan(combine, (flags, data), axis=0)
     return out
+
+
+@jax.custom_jvp
+def ldexp(x: Any, n: Any) -> Any:
+    """``jnp.ldexp`` with its derivative ``2**n`` in ``x`` everywhere: ``jnp.ldexp`` gives 1 at
+    ``x = 0`` and NaN at subnormal ``x`` (its bit arithmetic is differentiated as is)."""
+    return jnp.ldexp(x, n)
+
+
+@ldexp.defjvp
+def _ldexp_jvp(primals: Any, tangents: Any) -> Any:
+    x, n = primals
+    out = ldexp(x, n)  # the rule again at higher orders
+    return out, tangents[0] * jnp.ldexp(jnp.ones_like(out), n)  # 2**n, exact
