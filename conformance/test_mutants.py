@@ -50,6 +50,8 @@ TARGETS: dict[str, tuple[str, str]] = {
     "extremum_jvp": ("raggrad._backends._jax_rules", "_extremum_jvp"),
     # jax backend: the derivative of missing values' content zeroed (sum/mean of option arrays)
     "zero_gradient_jvp": ("raggrad._backends._jax_rules", "_zero_gradient_jvp"),
+    # jax backend: ldexp's derivative 2**n (jnp.ldexp's own is 1 at x = 0)
+    "ldexp_jvp": ("raggrad._backends._jax_rules", "_ldexp_jvp"),
     # reductions (every backend): guards of empty lists, stabilised exponentials, the sort order
     "safe_divide": ("raggrad._ops.reduction_engine", "safe_divide"),
     "safe_log": ("raggrad._ops.softmax", "_safe_log"),
@@ -91,6 +93,16 @@ def _tangent_off(rule: Callable[..., Any]) -> Callable[..., Any]:
     def mutant(*args: Any) -> Any:
         out, tangent = rule(*args)
         return out, tangent * (1 + EPS)
+
+    return mutant
+
+
+def _jnp_ldexp(rule: Callable[..., Any]) -> Callable[..., Any]:
+    """ldexp's rule replaced by ``jnp.ldexp``'s own derivative (1 at ``x = 0``)."""
+
+    def mutant(primals: Any, tangents: Any) -> Any:
+        x, n = primals
+        return jax.jvp(lambda x: jnp.ldexp(x, n), (x,), (tangents[0],))
 
     return mutant
 
@@ -245,6 +257,10 @@ MUTANTS: dict[str, Mutant] = {
         ("prod",),
         "jax",
         "prod's JVP divides: product of the others = prod / x",
+    ),
+    "ldexp-jvp-off": Mutant("ldexp_jvp", _tangent_off, ("ldexp",), "jax", "ldexp's JVP x (1 + 1e-3)"),
+    "ldexp-jnp-at-zero": Mutant(
+        "ldexp_jvp", _jnp_ldexp, ("ldexp",), "jax", "ldexp's JVP as jnp.ldexp's: 1 at x = 0"
     ),
     "extremum-jvp-off": Mutant(
         "extremum_jvp", _tangent_off, ("max", "min"), "jax", "max/min JVP (ties split) x (1 + 1e-3)"

@@ -78,6 +78,22 @@ def binary(ufunc: np.ufunc, domain: Any = (-3.0, 3.0), **kw: Any) -> Spec:
     return Spec(reference=ufunc, domain=domain, awkward=_ufunc_awkward(ufunc), arity=2, **kw)
 
 
+def _zeros_first(spec: Spec) -> Spec:
+    """``spec`` whose canonical example has every third element of the first argument at 0, where
+    the op's derivative has a rule of its own (``ldexp``: ``2**n``, not ``jnp.ldexp``'s 1)."""
+
+    def examples() -> list[tuple[list[Any], dict[str, Any]]]:
+        ((args, kwargs),) = h.elementwise_examples(spec)
+
+        def every_third(c: Any) -> Any:
+            return np.where(np.arange(c.shape[0]) % 3 == 0, 0.0, c).astype(c.dtype)
+
+        return [([rg.map_values(every_third, args[0]), *args[1:]], kwargs)]
+
+    spec.extra["examples"] = examples
+    return spec
+
+
 POS = (0.1, 4.0)
 UNIT = (-0.9, 0.9)
 DIVISOR = ((-3.0, 3.0), (0.5, 3.0))
@@ -170,7 +186,7 @@ SPECS: dict[str, Spec] = {
     # masked for finite differences and checked exactly by _heaviside_jvp), else 0
     "heaviside": binary(np.heaviside, kink=_near_zero),
     "hypot": binary(np.hypot, ((-3.0, 3.0), (0.2, 3.0))),  # NaN derivative at the origin
-    "ldexp": binary(np.ldexp, ((-3.0, 3.0), (-4, 4)), dtypes=("float64", "int64")),
+    "ldexp": _zeros_first(binary(np.ldexp, ((-3.0, 3.0), (-4, 4)), dtypes=("float64", "int64"))),
     "logaddexp": binary(np.logaddexp),
     "logaddexp2": binary(np.logaddexp2),
     "logical_and": binary(np.logical_and, dtypes=B, derivative="raises"),
