@@ -95,6 +95,32 @@ def _segment_kernels(request: pytest.FixtureRequest) -> Any:
         yield
 
 
+#: memory maps past which compiled programs are dropped (Linux's default limit is 65530)
+MAPS_LIMIT = 20_000
+
+
+def _memory_maps() -> int:
+    try:
+        with open("/proc/self/maps", "rb") as maps:
+            return sum(1 for _ in maps)
+    except OSError:  # not Linux: no such limit to watch
+        return 0
+
+
+@pytest.fixture(autouse=True)
+def _release_compiled_programs() -> Any:
+    """Drops jax's compiled programs when the process nears its limit of memory maps.
+
+    Every example of a new shape compiles programs, and jax keeps them all; each XLA CPU program
+    holds memory maps (about 30 for an eager softmax, about 180 with the Pallas kernels). A long
+    ``thorough`` run passed ``vm.max_map_count`` (65530) and the next compile crashed the process
+    (a segmentation fault in XLA's compiler, after ~370 kernel programs); clearing the caches
+    releases the maps. The ``ci`` profile stays far below the limit."""
+    yield
+    if "jax" in sys.modules and _memory_maps() > MAPS_LIMIT:
+        sys.modules["jax"].clear_caches()
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     needless = [item for item in items if _needless_kernel_item(item)]
     if needless:
