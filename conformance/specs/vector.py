@@ -227,6 +227,24 @@ def _repro(name: str, kind: str) -> Any:
 
 
 # ---- kinks -------------------------------------------------------------------------------------
+
+
+def _sum_kinks(name: str, v: Any, w: Any, dims: int) -> list[Any]:
+    """Per output of ``v ± w``: where its transverse part cancels, ``rho`` (a cusp) and the angles
+    (undefined) are not differentiable; ``phi`` jumps at ``±π`` (``arctan2``'s cut); in 4D, the
+    stored mass enters as ``m |m|`` (``add``) and ``tau`` of a near-lightlike difference is steep."""
+    s = getattr(rg.vector, name)(v, w)
+    flat = np.asarray(s.rho.values) < 1e-4 * (np.asarray(v.rho.values) + np.asarray(w.rho.values))
+    cut = np.abs(np.abs(np.asarray(s.phi.values)) - np.pi) < 1e-4
+    masks = [flat | cut if f == "phi" else flat for f in s.fields]
+    if name == "subtract" and dims == 4:
+        masks[-1] = masks[-1] | (np.abs(np.asarray(s.tau2.values)) < 1e-3 * np.asarray(s.t2.values))
+    if name == "add" and any("tau" in u.fields for u in (v, w)):
+        stored = np.logical_or.reduce([np.asarray(u["tau"].values) == 0 for u in (v, w) if "tau" in u.fields])
+        masks = [m | stored for m in masks]
+    return masks
+
+
 _TAU_KINK = ("E", "rapidity", "add", "subtract", "dot", "boost_p4")
 
 
@@ -239,12 +257,10 @@ def _kink(name: str) -> Any:
         if name == "deltaphi":
             d = np.asarray(rg.vector.deltaphi(v, rg.vector.zip(second)).values)
             return np.abs(np.abs(d) - np.pi) < 1e-4
-        if name == "subtract":
-            s = rg.vector.subtract(v, rg.vector.zip(second))
-            if len(coords) == 4:
-                near = np.abs(np.asarray(s.tau2.values)) < 1e-3 * np.asarray(s.t2.values)
-                return [np.zeros_like(near)] * 3 + [near]
-            return np.zeros(np.shape(rest or arrays[0].values), bool)
+        if name == "deltaR":  # sqrt(Δφ² + Δη²): a cusp where the two directions meet
+            return np.asarray(rg.vector.deltaR(v, rg.vector.zip(second)).values) < 1e-4
+        if name in ("add", "subtract"):
+            return _sum_kinks(name, v, rg.vector.zip(second), len(coords))
         vectors = [v] + ([rg.vector.zip(second)] if second else [])
         if name in _TAU_KINK and any("tau" in w.fields for w in vectors):
             # a stored mass enters as m |m| (vector's spacelike convention): a kink of the second
