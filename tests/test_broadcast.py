@@ -114,6 +114,31 @@ def test_broadcasting_rule_on_jax(name, left, right, expected):
     assert out.to_list() == expected
 
 
+@pytest.mark.parametrize(("name", "left", "right", "expected"), RULES, ids=[r[0] for r in RULES])
+def test_broadcasting_rule_on_bounded(name, left, right, expected):
+    # every operand with lists bounded (with_capacity), exact ones left as they are: the result is
+    # bounded and holds the exact result's lists
+    def bounded(v):
+        ragged = isinstance(v, rg.RaggedArray) and v.ndim > 1 + len(v._structure.inner)
+        return rg.with_capacity(v) if ragged else v
+
+    out = bounded(left()) + bounded(right())
+    assert rg.is_bounded(out)
+    assert out.to_list() == expected
+
+
+def test_dense_length_one_dims_broadcast_against_lists_and_inner_dims():
+    # (1, 1, k) meets n * var * 1 as NumPy and awkward broadcast it: every value of the lists
+    # against every one of the k (a per-element row, e.g. distances to k centres)
+    centers = np.array([0.0, 1.0, 2.0])[None, None, :]
+    x = rg.array(X)[..., None]
+    want = [[[1.0, 0.0, -1.0], [2.0, 1.0, 0.0]], [], [[3.0, 2.0, 1.0]]]
+    assert (x - centers).to_list() == want
+    bounded = rg.with_capacity(rg.array(X))[..., None] - centers
+    assert rg.is_bounded(bounded) and bounded.to_list() == want
+    assert rg.sum(rg.sum(bounded, axis=1), axis=0).to_list() == [6.0, 3.0, 0.0]
+
+
 def test_zero_d_result_of_scalars_is_a_backend_array():
     out = rg.add(np.float64(1.0), np.array(2.0))
     assert not isinstance(out, rg.RaggedArray) and out.shape == ()

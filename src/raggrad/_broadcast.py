@@ -525,6 +525,13 @@ def _bounded(args: tuple[Any, ...], backend: _backends.Backend, name: str) -> tu
                 continue
             a = RaggedArray._new(Structure(int(arr.shape[0]), (), tuple(arr.shape[1:])), arr)
         s, content, nb = a._structure, _to(backend, a._content), a._nbatch
+        if not isinstance(s, BoundedStructure) and s.nlevels == 0 and s.length == 1:
+            # one item for every list (as in _general): it stays one and broadcasts by shape
+            content, inner = _drop_facing(content, s.inner, nb, ts.nlevels, xp, (a, target, name))
+            contents.append(content)
+            shapes.append((tuple(content.shape[:nb]), tuple(inner)))
+            elements.append(1)
+            continue
         if not isinstance(s, BoundedStructure):
             caps = ts.capacities[: s.nlevels + 1]
             if any(s.count_at(d) > c for d, c in enumerate(caps)):
