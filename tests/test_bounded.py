@@ -266,6 +266,61 @@ def test_functions_run_without_the_padding_select_keep_padding_zero(name):
         assert np.isfinite(d)
 
 
+_BINARY_ZEROS = [
+    ("x + x", lambda x: x + x),
+    ("x - 2x", lambda x: x - 2 * x),
+    ("x * x", lambda x: x * x),
+    ("3 * x", lambda x: 3 * x),
+    ("x * -0.5", lambda x: x * np.float32(-0.5)),
+    ("x / 4", lambda x: x / 4),
+    ("x ** 2", lambda x: x**2),
+    ("x ** 3.0", lambda x: x**3.0),
+    # these must keep the select: the padding would not stay zero (or finite) without it
+    ("x * inf", lambda x: x * np.inf),
+    ("x / 0", lambda x: x / 0.0),
+    ("x ** 0", lambda x: x**0),
+    ("x ** 0.5", lambda x: x**0.5),
+    ("x ** -1", lambda x: x**-1.0),
+    ("x - 1", lambda x: x - 1),
+    ("x * traced", lambda x: x * x.values[0] * np.inf),
+]
+
+
+@pytest.mark.parametrize(("name", "f"), _BINARY_ZEROS, ids=[n for n, _ in _BINARY_ZEROS])
+def test_binary_functions_keep_padding_zero_and_finite(name, f):
+    """Arithmetic that skips the padding select (``x + x``, ``3 * x``, ``x / 4``, ``x ** 2``, by
+    :func:`raggrad._ops.padding.keeps_zeros`) and arithmetic that cannot (a non-finite factor, a
+    power below 1, ``x - 1``): the padding of the result and of its gradient is zero either way."""
+    pytest.importorskip("jax")
+    b = rg.with_capacity(rg.array([[0.5, -0.25], [], [0.75]], backend="jax"), elements=8)
+    with np.errstate(all="ignore"):
+        out = f(b)
+        assert np.all(np.asarray(out.values)[3:] == 0)
+        np.testing.assert_array_equal(np.asarray(out.values)[:3], np.asarray(f(rg.trim(b)).values))
+
+    def loss(x):
+        return rg.sum(rg.where(rg.isfinite(f(x)), f(x), 0.0))
+
+    grad, exact = rg.grad(loss)(b), rg.grad(loss)(rg.trim(b))
+    np.testing.assert_array_equal(np.asarray(grad.values)[:3], np.asarray(exact.values))
+    if np.all(np.isfinite(np.asarray(exact.values))):  # (x * inf: NaN in the lists too)
+        assert np.all(np.asarray(grad.values)[3:] == 0)
+
+
+def test_keeps_zeros_reads_numbers_not_arrays_that_may_be_non_finite():
+    from raggrad._ops.padding import keeps_zeros
+
+    c = np.zeros(16)
+    assert keeps_zeros("np.multiply", [c, 2.0], 0, 16)
+    assert keeps_zeros("np.multiply", [np.float32(2), c], 0, 16)
+    assert keeps_zeros("np.add", [c, c], 0, 16) and not keeps_zeros("np.add", [c, 1.0], 0, 16)
+    assert not keeps_zeros("np.multiply", [c, np.ones(1)], 0, 16)  # a dense array: maybe inf
+    assert not keeps_zeros("np.multiply", [c, float("nan")], 0, 16)
+    assert not keeps_zeros("np.divide", [2.0, c], 0, 16)  # 2 / 0 at the padding
+    assert not keeps_zeros("np.power", [c, 1.5], 0, 16) and keeps_zeros("np.power", [c, 2], 0, 16)
+    assert not keeps_zeros("np.multiply", [np.zeros(1), 2.0], 0, 1)  # one slot: content or dense?
+
+
 # ---- stacks of bounded arrays ------------------------------------------------------------------
 def test_stack_keeps_every_members_lists_and_vmap_runs_per_member():
     jax = pytest.importorskip("jax")

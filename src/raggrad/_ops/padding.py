@@ -8,8 +8,11 @@ zero with a finite derivative runs without the select (:data:`_ZERO_AT_ZERO`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
+
+import numpy as np
 
 from .._backends import Backend
 
@@ -64,12 +67,51 @@ _ZERO_AT_ZERO = frozenset(
 
 
 def keeps_zeros(name: str, contents: list[Any], nb: int, size: int) -> bool:
-    """Whether the function ``name`` of ``contents`` keeps the zeros of a bounded array's padding:
-    one of :data:`_ZERO_AT_ZERO`, applied to one array over the element slots."""
-    if name.rsplit(".", 1)[-1] not in _ZERO_AT_ZERO or len(contents) != 1:
+    """Whether the function ``name`` of ``contents`` keeps the zeros of a bounded array's padding,
+    value and derivative, so it can run without the select:
+
+    - one of :data:`_ZERO_AT_ZERO` of one array over the element slots;
+    - ``add``/``subtract`` of arrays that all span the element slots (``0 + 0``);
+    - ``multiply`` of such arrays and finite numbers (``0 * 0``, ``0 * c``);
+    - ``divide`` of such an array by a finite nonzero number, ``power`` of one to an integer
+      power of at least 1 (``0 ** 2``: value and derivative 0).
+
+    Numbers are Python or NumPy scalars (a traced or device array may be non-finite: it keeps
+    the select). With one element slot a dense operand cannot be told from the content: never."""
+    base = name.rsplit(".", 1)[-1]
+    if size < 2:
         return False
-    c = contents[0]
+    spans = [_spans(c, nb, size) for c in contents]
+    if base in _ZERO_AT_ZERO:
+        return len(contents) == 1 and spans[0]
+    if len(contents) != 2 or not any(spans):
+        return False
+    if base in ("add", "subtract"):
+        return all(spans)
+    if base == "multiply":
+        factor = _number(contents[spans.index(False)]) if not all(spans) else 0.0
+        return factor is not None and math.isfinite(factor)
+    other = None if spans[1] or not spans[0] else _number(contents[1])
+    if base in ("divide", "true_divide"):
+        return other is not None and math.isfinite(other) and other != 0
+    if base in ("power", "pow"):
+        return other is not None and other.is_integer() and other >= 1
+    return False
+
+
+def _spans(c: Any, nb: int, size: int) -> bool:
+    """Whether content ``c`` spans the ``size`` element slots (a broadcast operand has 1 there)."""
     return hasattr(c, "shape") and len(c.shape) > nb and c.shape[nb] == size
+
+
+def _number(c: Any) -> float | None:
+    """``c`` as a float when it is a real Python or NumPy number (or 0-d NumPy array), else None
+    (operands are int64 at most: :func:`raggrad._broadcast._operand`)."""
+    if isinstance(c, bool | int | float):
+        return float(c)
+    if isinstance(c, np.generic | np.ndarray) and np.ndim(c) == 0 and np.asarray(c).dtype.kind in "biuf":
+        return float(c)
+    return None
 
 
 def guarded(
@@ -96,8 +138,7 @@ def guarded(
     safe = []
     for i, c in enumerate(contents):
         pad = pads[i] if i < len(pads) else 0
-        has_elements = hasattr(c, "shape") and len(c.shape) > nb and c.shape[nb] == size
-        safe.append(xp.where(in_use(c), c, pad) if pad and has_elements else c)
+        safe.append(xp.where(in_use(c), c, pad) if pad and _spans(c, nb, size) else c)
     out = fn(*safe, **kw)
     if isinstance(out, tuple):
         return tuple(xp.where(in_use(o), o, _zero(backend, o)) for o in out)
