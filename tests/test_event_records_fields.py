@@ -143,11 +143,34 @@ def test_bad_fields_and_paths_are_named() -> None:
 
 # ---- bounded fields, jit, gradients --------------------------------------------------------------
 def _bounded(events: rg.EventArray, backend: str = "jax") -> rg.EventArray:
-    fields = {
-        n: rg.with_capacity(x, lists=16, elements=64 if rg.fields(x) else None)
-        for n, x in zip(events.fields, rg.unzip(events), strict=True)
-    }
-    return rg.zip(fields, depth_limit=1).to_backend(backend)
+    elements = {n: 64 for n, x in zip(events.fields, rg.unzip(events), strict=True) if rg.fields(x)}
+    return rg.with_capacity(events, lists=16, elements=elements).to_backend(backend)
+
+
+def test_with_capacity_capacity_trim_and_is_bounded_take_event_records() -> None:
+    events = _events(10, 5)
+    bounded = rg.with_capacity(events, elements={"Muon": 64})
+    assert rg.is_bounded(bounded) and not rg.is_bounded(events)
+    assert all(rg.is_bounded(x) for x in rg.unzip(bounded))
+    assert rg.capacity(events) == {n: None for n in events.fields}
+    caps = rg.capacity(bounded)
+    assert set(caps) == set(events.fields) and caps["Muon"] == ((16,), 64)
+    assert {c.lists[0] for c in caps.values()} == {16}  # one outer capacity: the events'
+    assert bounded.type == events.type and bounded.to_list() == events.to_list()
+    trimmed = rg.trim(bounded)
+    assert isinstance(trimmed, rg.EventArray) and not rg.is_bounded(trimmed)
+    assert trimmed.to_list() == events.to_list() and trimmed.fields == events.fields
+    assert rg.capacity(rg.with_capacity(bounded, lists=32))["Muon"].lists == (32,)  # re-bounded
+    with pytest.raises(ValueError, match="below the number of events, 10"):
+        rg.with_capacity(events, lists=8)
+    with pytest.raises(TypeError, match="mapping from field name"):
+        rg.with_capacity(events, elements=64)
+    with pytest.raises(TypeError, match="one outer capacity"):
+        rg.with_capacity(events, lists=(16, 16))
+    with pytest.raises(ValueError, match=r"\['Tau'\] that the event record lacks"):
+        rg.with_capacity(events, elements={"Tau": 64})
+    with pytest.raises(ValueError, match="one value per event"):
+        rg.with_capacity(events, elements={"MET_pt": 64})
 
 
 def _analysis(events: rg.EventArray) -> Any:

@@ -114,6 +114,8 @@ def test_iterate_chunks_equal_uproot_iterate(nano: Path) -> None:
         assert mine.genWeight.to_list() == chunk.genWeight.to_list()
         assert all(rg.is_bounded(x) and x.backend == "numpy" for x in rg.unzip(mine))
         assert {rg.capacity(x).lists for x in rg.unzip(mine)} == {(100,)}
+        assert rg.is_bounded(mine) and {c.lists for c in rg.capacity(mine).values()} == {(100,)}
+        assert rg.trim(mine).to_list() == mine.to_list() and not rg.is_bounded(rg.trim(mine))
 
 
 def test_iterate_gives_every_chunk_the_same_capacities(two_files: list[Path]) -> None:

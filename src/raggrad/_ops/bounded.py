@@ -8,11 +8,13 @@ and at least 16, so a stream of batches with new list lengths meets a handful of
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from .._array import RaggedArray, bounded_structure, exact_structure
 from .._axes import as_index
 from .._bounded import BoundedStructure, bound, bucket
+from .._events import EventArray, from_event_fields
 from .._records import RecordArray, fieldwise
 from .._registry import register
 from .._structure import Structure
@@ -61,7 +63,7 @@ def _capacities(s: Structure, lists: Any, elements: Any, name: str) -> tuple[int
 
 @register("with_capacity", "structural")
 @fieldwise("each")
-def with_capacity(x: Any, /, *, lists: Any = None, elements: Any = None) -> RaggedArray:
+def with_capacity(x: Any, /, *, lists: Any = None, elements: Any = None) -> RaggedArray | EventArray:
     """The same lists as a bounded array: list lengths as data, capacities as shape.
 
     Under ``jax.jit`` a bounded array's offsets are traced, so batches with different list
@@ -76,7 +78,18 @@ def with_capacity(x: Any, /, *, lists: Any = None, elements: Any = None) -> Ragg
     ([[1.0, 2.0], [], [3.0]], Capacity(lists=(16,), elements=16))
     >>> rg.capacity(rg.with_capacity(rg.array([[1.0, 2.0], [], [3.0]]), lists=4, elements=8))
     Capacity(lists=(4,), elements=8)
+
+    An event record (:class:`raggrad.EventArray`, fields with lists of their own) gets one outer
+    capacity ``lists`` for every field, and ``elements`` per field: a mapping from field name to
+    element slots (a field left out gets its bucket):
+
+    >>> muons = rg.zip({"pt": rg.array([[40.0, 15.0], [], [25.0]])})
+    >>> events = rg.zip({"MET_pt": rg.array([10.0, 20.0, 30.0]), "Muon": muons}, depth_limit=1)
+    >>> rg.capacity(rg.with_capacity(events, lists=8, elements={"Muon": 32}))
+    {'MET_pt': Capacity(lists=(8,), elements=8), 'Muon': Capacity(lists=(8,), elements=32)}
     """
+    if isinstance(x, EventArray):
+        return _events_with_capacity(x, lists, elements)
     x = single(x, "rg.with_capacity")
     if isinstance(x._structure, BoundedStructure):
         x = x._trimmed("rg.with_capacity")
@@ -84,8 +97,56 @@ def with_capacity(x: Any, /, *, lists: Any = None, elements: Any = None) -> Ragg
     return RaggedArray._new(*bound(x._structure, x._content, x._nbatch, caps))
 
 
+def _per_field(x: EventArray, op: Callable[[Any], Any]) -> dict[str, Any]:
+    return {name: op(field) for name, field in zip(x._names, x._fields, strict=True)}
+
+
+def _rebuilt(x: EventArray, fields: dict[str, Any], name: str) -> EventArray:
+    return from_event_fields(fields, name, x._name)
+
+
+def _events_with_capacity(x: EventArray, lists: Any, elements: Any) -> EventArray:
+    """``with_capacity`` of an event record: one outer capacity for all fields (they share the
+    events), element capacities per field from the mapping ``elements``."""
+    name = "rg.with_capacity"
+    if isinstance(lists, tuple | list):
+        msg = (
+            f"{name}: an event record takes one outer capacity lists= (an int) for all its fields; "
+            "bound a field's deeper lists on the field, e.g. rg.with_capacity(events.Jet, lists=(n, k))"
+        )
+        raise TypeError(msg)
+    if elements is not None and not isinstance(elements, Mapping):
+        msg = (
+            f"{name}: the fields of an event record have element capacities of their own; give "
+            f'elements= as a mapping from field name to element slots, e.g. {{"{x._names[-1]}": 4096}}'
+        )
+        raise TypeError(msg)
+    given = dict(elements or {})
+    unknown = sorted(k for k in given if k not in x._names)
+    if unknown:
+        msg = f"{name}: elements= names fields {unknown} that the event record lacks ({list(x._names)})"
+        raise ValueError(msg)
+    count = len(trim(x))
+    outer = bucket(count) if lists is None else as_index(lists, "lists=", name)
+    if outer < count:
+        msg = f"{name}: lists={outer} is below the number of events, {count}"
+        raise ValueError(msg)
+    for n in given:
+        field = x._fields[x._names.index(n)]
+        if isinstance(field, RecordArray):
+            field = field._field(0)
+        if isinstance(field, RaggedArray) and field._structure.nlevels == 0:
+            msg = f"{name}: field {n!r} holds one value per event; its capacity is the events' (lists=)"
+            raise ValueError(msg)
+    fields = {
+        n: with_capacity(f, lists=outer, elements=given.get(n))
+        for n, f in zip(x._names, x._fields, strict=True)
+    }
+    return _rebuilt(x, fields, name)
+
+
 @register("capacity", "structural", differentiable=False, options=True)
-def capacity(x: Any, /) -> Capacity | None:
+def capacity(x: Any, /) -> Capacity | dict[str, Any] | None:
     """The static capacities of a bounded array (``None`` for an exact one).
 
     >>> import raggrad as rg
@@ -93,7 +154,11 @@ def capacity(x: Any, /) -> Capacity | None:
     True
     >>> rg.capacity(rg.with_capacity(rg.array([[[1.0], []]])))
     Capacity(lists=(16, 16), elements=16)
+
+    Of an event record: a dict with each field's capacities.
     """
+    if isinstance(x, EventArray):
+        return _per_field(x, capacity)
     if isinstance(x, RecordArray):
         x = x._field(0)
     s = single(x, "rg.capacity")._structure
@@ -111,7 +176,12 @@ def is_bounded(x: Any, /) -> bool:
     >>> x = rg.array([[1.0], []])
     >>> rg.is_bounded(x), rg.is_bounded(rg.with_capacity(x))
     (False, True)
+
+    An event record is bounded when every field is (as ``rg.with_capacity`` and
+    ``rg.hep.iterate`` make it).
     """
+    if isinstance(x, EventArray):
+        return all(_per_field(x, is_bounded).values())
     if isinstance(x, RecordArray):
         x = x._field(0)
     return isinstance(x, RaggedArray) and isinstance(x._structure, BoundedStructure)
@@ -119,7 +189,7 @@ def is_bounded(x: Any, /) -> bool:
 
 @register("trim", "structural", options=True)
 @fieldwise("each")
-def trim(x: Any, /) -> RaggedArray:
+def trim(x: Any, /) -> RaggedArray | EventArray:
     """The exact array of a bounded one: the lists in use, no padding (an exact array unchanged).
 
     Needs concrete offsets: under ``jax.jit`` it raises ``TracedStructureError``.
@@ -127,7 +197,11 @@ def trim(x: Any, /) -> RaggedArray:
     >>> import raggrad as rg
     >>> rg.trim(rg.with_capacity(rg.array([[1.0, 2.0], []]))).to_list()
     [[1.0, 2.0], []]
+
+    An event record is trimmed field by field.
     """
+    if isinstance(x, EventArray):
+        return _rebuilt(x, _per_field(x, trim), "rg.trim")
     return single(x, "rg.trim")._trimmed("rg.trim")
 
 

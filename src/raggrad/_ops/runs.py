@@ -18,7 +18,7 @@ from .._errors import check_concrete
 from .._options import all_masks
 from .._registry import register
 from .._structure import Segments, Structure, offsets_from_lengths
-from .bounded import capacity, trim, with_capacity
+from .bounded import Capacity, capacity, trim, with_capacity
 from .common import single
 
 __all__ = ["run_lengths"]
@@ -103,5 +103,5 @@ def _bounded(x: RaggedArray) -> RaggedArray:
         )
         raise NotImplementedError(msg)
     cap = capacity(x)
-    assert cap is not None  # x is bounded
+    assert isinstance(cap, Capacity)  # x is a bounded array
     return cast(RaggedArray, with_capacity(run_lengths(trim(x)), lists=cap.lists, elements=cap.elements))
