@@ -18,7 +18,9 @@ from hypothesis import strategies as st
 
 import raggrad as rg
 from raggrad._array import RaggedArray
+from raggrad._axes import classify_axis
 from raggrad._errors import TracedStructureError
+from raggrad._ops.common import depth
 
 from . import _harness as h
 
@@ -123,8 +125,24 @@ def bound(
 
     bkwargs = {k: one(v) for k, v in kwargs.items()}
     if name in CAPACITY_OPS:
-        bkwargs["capacity"] = _elements(expected) + (5 if padded else 0)
+        bkwargs["capacity"] = _capacity(name, args, kwargs, expected, 5 if padded else 0)
     return [one(a) for a in args], bkwargs
+
+
+def _capacity(name: str, args: list[Any], kwargs: dict[str, Any], expected: Any, pad: int) -> Any:
+    """``capacity=`` for the ``expected`` output: its element slots, or for ``combinations`` of
+    sublists (an axis above the innermost) the slots of every depth from the combinations down."""
+    x = args[0]
+    if name == "combinations" and isinstance(x, RaggedArray):
+        kind, _ = classify_axis(x, kwargs.get("axis", 1), name)
+        d = depth(x, kwargs.get("axis", 1), name) if kind != "inner" else x._structure.nlevels
+        if d < x._structure.nlevels:
+            members = expected if isinstance(expected, (tuple, list)) else (expected,)
+            counts = [
+                max(m._structure.count_at(k) for m in members) for k in range(d, x._structure.nlevels + 1)
+            ]
+            return tuple(c + pad for c in counts)
+    return _elements(expected) + pad
 
 
 def _check_same(name: str, spec: Any, actual: Any, expected: Any, what: str, snippet: str) -> None:

@@ -131,8 +131,8 @@ def test_an_inner_ragged_axis_and_regular_inner_dims():
             rg.combinations(deep, 2, axis=axis)
         )
     assert rg.capacity(rg.combinations(b, 2, axis=2, capacity=8)[0]) == ((16, 16), 8)
-    with pytest.raises(NotImplementedError, match=r"innermost ragged axis.*rg\.trim"):
-        rg.combinations(b, 2, axis=1, capacity=8)
+    with pytest.raises(TypeError, match=r"give capacity= as 2 numbers"):
+        rg.combinations(b, 2, axis=1, capacity=8)  # the items are lists: (pairs, elements)
     vectors = rg.from_offsets([0, 2, 2, 3], np.array([[3.0, 1.0], [0.0, 2.0], [5.0, 4.0]]))
     got = rg.combinations(rg.with_capacity(vectors), 2, capacity=4)
     assert (
@@ -222,8 +222,71 @@ def test_an_exact_input_with_capacity_gives_a_bounded_result_or_raises_at_once()
     assert _lists(rg.cartesian([x, y], capacity=8)) == _lists(rg.cartesian([x, y]))
     with pytest.raises(ValueError, match=r"7 results, more than capacity=6"):
         rg.combinations(x, 2, capacity=6)
-    with pytest.raises(NotImplementedError, match="innermost"):
+    with pytest.raises(TypeError, match="2 numbers"):
         rg.combinations(rg.array([[[1.0], [2.0]]]), 2, axis=1, capacity=8)
+
+
+DEEP = [[[1.0, 2.0], [3.0], []], [], [[4.0], [5.0, 6.0, 7.0]], [[8.0]]]
+
+
+@pytest.mark.parametrize("axis", [1, 0, -2])
+def test_combinations_of_sublists_take_a_capacity_per_depth(axis):
+    """At an axis above the innermost the items are lists, each in many combinations: capacity=
+    gives the slots of the combinations and of every depth below them."""
+    deep = rg.array(DEEP)
+    b = rg.with_capacity(deep)
+    caps = (16, 64) if axis != 0 else (16, 32, 64)
+    want = rg.combinations(deep, 2, axis=axis)
+    got = rg.combinations(b, 2, axis=axis, capacity=caps)
+    assert _lists(got) == _lists(want)
+    assert all(rg.capacity(m).elements == caps[-1] for m in got)
+    args = rg.argcombinations(b, 2, axis=axis, capacity=caps[0])
+    assert _lists(args) == _lists(rg.argcombinations(deep, 2, axis=axis))
+    exact = rg.combinations(deep, 2, axis=axis, capacity=caps)  # an exact input: bounded at once
+    assert _lists(exact) == _lists(want) and all(rg.is_bounded(m) for m in exact)
+    record = rg.zip({"a": b, "b": b * 10})
+    first, second = rg.combinations(record, 2, axis=axis, capacity=caps)
+    assert first["a"]._structure is first["b"]._structure
+    assert _lists((second["b"],)) == _lists((want[1] * 10,))
+
+
+def test_combinations_of_sublists_past_a_capacity_are_invalid_or_refused():
+    deep = rg.array(DEEP)
+    over = rg.combinations(rg.with_capacity(deep), 2, axis=1, capacity=(16, 5))  # 9 elements
+    with pytest.raises(ValueError, match="invalid"):
+        over[0].to_list()
+    with pytest.raises(ValueError, match="items at depth 2, more than their capacity 5"):
+        rg.combinations(deep, 2, axis=1, capacity=(16, 5))
+    with pytest.raises(TypeError, match=r"capacity=\(1024, 1024\)"):
+        rg.combinations(rg.with_capacity(deep), 2, axis=1)
+    with pytest.raises(TypeError, match="2 numbers"):
+        rg.combinations(rg.with_capacity(deep), 2, axis=1, capacity=(16, 32, 64))
+
+
+@needs_jax
+def test_combinations_of_sublists_under_jit_trace_once_and_differentiate():
+    traces = []
+
+    @jax.jit
+    def f(v):
+        traces.append(1)
+        a, b = rg.combinations(v, 2, axis=1, capacity=(32, 128))
+        return rg.sum((rg.sum(a, axis=2) * rg.sum(b, axis=2)) ** 2)
+
+    rng = np.random.default_rng(3)
+    for _ in range(3):  # new sublist lengths each batch, one bucket
+        lengths = rng.integers(0, 4, 6)
+        inner = rng.integers(0, 3, int(lengths.sum()))
+        x = rg.from_lengths(lengths, rg.from_lengths(inner, rng.standard_normal(int(inner.sum()))))
+        x = x.to_backend("jax")
+        a, c = rg.combinations(x, 2, axis=1)
+        want = rg.sum((rg.sum(a, axis=2) * rg.sum(c, axis=2)) ** 2)
+        b = rg.with_capacity(x, lists=(8, 32), elements=64)
+        np.testing.assert_allclose(float(f(b)), float(want), rtol=1e-5)
+        g = rg.grad(lambda v: rg.sum(rg.combinations(v, 2, axis=1, capacity=(32, 128))[1] ** 2))(b)
+        ge = rg.grad(lambda v: rg.sum(rg.combinations(v, 2, axis=1)[1] ** 2))(x)
+        np.testing.assert_allclose(np.asarray(rg.trim(g).values), np.asarray(ge.values), rtol=1e-6)
+    assert len(traces) == 1
 
 
 @needs_jax

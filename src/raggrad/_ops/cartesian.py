@@ -202,7 +202,7 @@ def _cartesian(arrays: Sequence[Any], /, *, axis: Any, capacity: Any) -> tuple[R
         )
         for i, (a, (structure, sel)) in enumerate(zip(xs, plan))
     )
-    return members if cap is None else bound_members(members, count[0], cap, d, axis, "rg.cartesian")
+    return members if cap is None else bound_members(members, count[0], (cap,), d, axis, "rg.cartesian")
 
 
 @register("argcartesian", "structural", awkward="ak.argcartesian", differentiable=False, options=True)

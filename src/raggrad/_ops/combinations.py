@@ -47,6 +47,7 @@ from . import option_gather as og
 from .combinations_bounded import (
     bound_members,
     bounded_combinations,
+    check_capacities,
     check_capacity,
     need_capacity,
 )
@@ -327,7 +328,7 @@ def combinations(
     fields: Sequence[str] | None = None,
     replacement: bool = False,
     with_name: str | None = None,
-    capacity: int | None = None,
+    capacity: int | tuple[int, ...] | None = None,
 ) -> Any:
     """All ``n``-element combinations of the items of every list at ``axis``, as ``ak.combinations``.
 
@@ -348,10 +349,13 @@ def combinations(
     the bytes, before allocating it.
 
     ``capacity``: the element slots of a bounded result, required for a bounded ``x`` (without it
-    ``TypeError``), whose innermost ragged axis is then the only ragged one supported (with or
-    without ``replacement``; along a regular inner dimension the result keeps ``x``'s capacities
-    and ``capacity`` is not needed). The result's list slots are ``x``'s at that depth; the combinations
-    are made on the device, so one ``jax.jit`` program serves every batch of the same capacities.
+    ``TypeError``; along a regular inner dimension the result keeps ``x``'s capacities and
+    ``capacity`` is not needed). At a ragged axis above the innermost the items combined are
+    lists, and one item is in many combinations, so ``capacity`` is a tuple: the slots of the
+    combinations, then of every depth below them, the elements last (``axis=1`` of ``n * var *
+    var``: ``(pairs, elements)``). The result's list slots above the combinations are ``x``'s;
+    the combinations are made on the device, so one ``jax.jit`` program serves every batch of
+    the same capacities.
     More combinations than ``capacity`` keep the first ``capacity`` of them and mark the result
     invalid: ``to_list`` and ``rg.trim`` raise ``ValueError`` naming the capacities, 0-d float
     reductions give NaN. On an exact ``x``, ``capacity`` is optional: given, the result is bounded
@@ -367,6 +371,10 @@ def combinations(
     >>> a, b = rg.combinations(rg.with_capacity(rg.array([[1, 2, 3], [], [4, 5]])), 2, capacity=8)
     >>> a.to_list(), b.to_list(), rg.capacity(a)
     ([[1, 1, 2], [], [4]], [[2, 3, 3], [], [5]], Capacity(lists=(16,), elements=8))
+    >>> jets = rg.with_capacity(rg.array([[[1, 2], [3]], [[4]]]))  # events, jets, constituents
+    >>> a, b = rg.combinations(jets, 2, axis=1, capacity=(8, 32))  # pairs of jets
+    >>> a.to_list(), b.to_list()
+    ([[[1, 2]], []], [[[3]], []])
     """
     members = _combinations(x, n, axis=axis, replacement=replacement, capacity=capacity)
     inner = (fields is None and with_name is None) or innermost(members[0], axis, "rg.combinations")
@@ -438,14 +446,22 @@ def _route(
         if kind == "inner":  # the structure and its capacities stay: capacity= is not needed
             cap = None if capacity is None else check_capacity(capacity, name)
             return x, n, d, False, cap, _bounded_regular(x, n, d, bool(replacement), name, arg)
-        cap = need_capacity(capacity, name, f"{name}(x, {n}, capacity=1024)")
-        members = bounded_combinations(x, n, d, cap, axis, name, arg=arg, replacement=bool(replacement))
-        return x, n, d, bool(replacement), cap, members
-    cap = None if capacity is None else check_capacity(capacity, name)
+        # depths below the items combined (a stack is refused by bounded_combinations)
+        deeper = 0 if arg or x._structure.stacked else x._structure.nlevels - d
+        example = "1024" if not deeper else f"({', '.join(['1024'] * (deeper + 1))})"
+        if capacity is None:  # (raises, naming the call to make)
+            need_capacity(capacity, name, f"{name}(x, {n}, axis={axis}, capacity={example})")
+        caps = check_capacities(capacity, deeper + 1, name, axis)
+        members = bounded_combinations(
+            x, n, d, caps[0], axis, name, arg=arg, replacement=bool(replacement), below=caps[1:]
+        )
+        return x, n, d, bool(replacement), caps[0], members
     if kind == "inner":
-        _no_capacity(cap, name)
-        return x, n, d, False, cap, _regular(x, n, d, bool(replacement), name, arg=arg)
-    return x, n, d, bool(replacement), cap, None
+        _no_capacity(None if capacity is None else check_capacity(capacity, name), name)
+        return x, n, d, False, None, _regular(x, n, d, bool(replacement), name, arg=arg)
+    deeper = 0 if arg else x._structure.nlevels - d
+    given = None if capacity is None else check_capacities(capacity, deeper + 1, name, axis)
+    return x, n, d, bool(replacement), given, None
 
 
 def _checked_count(x: Any, n: int, d: int, r: bool, per_item: int, name: str) -> tuple[int, bool]:

@@ -27,8 +27,11 @@ Exact input. The structure is static, so the exact (host) plan runs and the memb
 bounded: list slots in buckets (as ``rg.with_capacity``), ``capacity`` element slots. More
 combinations than ``capacity`` raise ``ValueError`` at once, as ``rg.with_capacity`` does.
 
-Only the innermost ragged axis is supported on bounded inputs (the items combined are elements;
-combining sublists would need capacities for every depth below). ``replacement=True`` counts and
+At a ragged axis above the innermost the items combined are sublists: their positions are the
+combinations of the array cut at that depth, and each member takes the picked items with their
+subtrees (``indexing_bounded.subtrees``), into the capacities the caller gives for every depth
+below (an item is in many combinations, so the input's capacities do not bound them; more items
+than a capacity mark the result invalid). ``replacement=True`` counts and
 unranks the combinations of ``L + n - 1`` items. Along a regular inner dimension
 (:mod:`.combinations`) the structure stays and ``capacity=`` is not needed.
 """
@@ -45,7 +48,14 @@ from .._axes import as_index
 from .._bounded import BoundedStructure, bound, bucket
 from .common import back, batched, moved
 
-__all__ = ["bound_members", "bounded_cartesian", "bounded_combinations", "check_capacity", "need_capacity"]
+__all__ = [
+    "bound_members",
+    "bounded_cartesian",
+    "bounded_combinations",
+    "check_capacities",
+    "check_capacity",
+    "need_capacity",
+]
 
 
 # ---- arguments ---------------------------------------------------------------------------------
@@ -56,6 +66,23 @@ def check_capacity(capacity: Any, name: str) -> int:
         msg = f"{name}: capacity={cap} must be a non-negative number of element slots"
         raise ValueError(msg)
     return cap
+
+
+def check_capacities(capacity: Any, depths: int, name: str, axis: Any) -> tuple[int, ...]:
+    """``capacity=`` of combinations whose items are sublists: ``depths`` numbers, the slots of
+    the combinations, then of each depth below them (the elements last); one number when
+    ``depths`` is 1."""
+    if depths == 1 and not isinstance(capacity, tuple | list):
+        return (check_capacity(capacity, name),)
+    if not isinstance(capacity, tuple | list) or len(capacity) != depths:
+        msg = (
+            f"{name}: at axis={axis} the items combined are lists {depths - 1} deep, and an item "
+            "may be in many combinations, so its lists need capacities too: give capacity= as "
+            f"{depths} numbers, the combinations' slots then the slots of each depth below them "
+            f"(the elements last), not {capacity!r}"
+        )
+        raise TypeError(msg)
+    return tuple(check_capacity(c, name) for c in capacity)
 
 
 def need_capacity(capacity: Any, name: str, call: str) -> int:
@@ -227,15 +254,24 @@ def bounded_combinations(
     *,
     arg: bool = False,
     replacement: bool = False,
+    below: tuple[int, ...] = (),
 ) -> tuple[RaggedArray, ...]:
-    """The members (``arg``: their local indices) of the combinations of bounded ``x``.
+    """The members (``arg``: their local indices) of the combinations of bounded ``x``; at an
+    axis above the innermost (the items are sublists), ``below`` has the capacities of each
+    member's depths under the combinations (not needed with ``arg``).
 
     With ``replacement`` the combinations of a list of ``L`` items are those of ``L + n - 1``
     items without it (``i_t = j_t - t`` maps one onto the other, keeping their order)."""
     s, backend = cast(BoundedStructure, x._structure), x._backend
     xp = backend.xp
     _one(s, name)
-    _innermost(s.nlevels, d, axis, name)
+    if d < s.nlevels:  # the items are sublists: their positions, then their subtrees
+
+        def positions() -> tuple[RaggedArray, ...]:
+            above = s.cached(("above", d), lambda: _above(x, d))
+            return bounded_combinations(above, n, d, capacity, axis, name, arg=True, replacement=replacement)
+
+        return positions() if arg else _with_subtrees(x, positions, (n, d, capacity, replacement), below)
     imax = _index_limit(s, capacity, n, name)
     # once per structure: every field of a record (and argcombinations) shares the plan and the
     # result's structure, so binary ops between their members need no check of equal lists
@@ -249,6 +285,36 @@ def bounded_combinations(
     if arg:
         return tuple(_arg_member(x, result, xp.where(used, i, 0)) for i in local)
     return tuple(_member(x, result, xp.where(used, starts + i, s.size)) for i in local)
+
+
+def _above(x: RaggedArray, d: int) -> RaggedArray:
+    """``x`` cut at depth ``d``: its lists above, its depth-``d`` items as (integer) elements."""
+    s = cast(BoundedStructure, x._structure)
+    xp = x._backend.xp
+    cut = BoundedStructure(s.count, s.levels[:d], s.capacities[: d + 1], (), s.valid, s.given_ids[:d])
+    return RaggedArray._new(cut, xp.zeros(s.capacities[d], dtype=s.count.dtype))
+
+
+def _with_subtrees(
+    x: RaggedArray, positions: Any, key: tuple[Any, ...], below: tuple[int, ...]
+) -> tuple[RaggedArray, ...]:
+    """Each member: the items at its local indices (``positions()``) with their subtrees
+    (capacities ``below``). The plan is made once per structure, so every field of a record
+    shares each member's structure."""
+    from .indexing_bounded import subtrees  # (indexing imports this module's helpers)
+
+    s, backend = cast(BoundedStructure, x._structure), x._backend
+
+    def make() -> list[tuple[Any, Any]]:
+        return [subtrees(s, i, below) for i in positions()]
+
+    plan = s.cached(("bounded-combinations-subtrees", *key, below), make)
+    content = moved(x)
+    out = []
+    for structure, sel in plan:
+        gathered = back(backend, backend.take_fill(content, sel, 0), x._nbatch)
+        out.append(RaggedArray._new(structure.with_inner(tuple(gathered.shape[x._nbatch + 1 :])), gathered))
+    return tuple(out)
 
 
 def _combinations_plan(
@@ -365,30 +431,45 @@ def _same_lists_above(a: RaggedArray, ref: RaggedArray, d: int, name: str) -> An
 
 # ---- exact inputs with capacity= -----------------------------------------------------------------
 def bound_members(
-    members: tuple[RaggedArray, ...], count: int, capacity: int, d: int, axis: Any, name: str
+    members: tuple[RaggedArray, ...], count: int, capacity: tuple[int, ...], d: int, axis: Any, name: str
 ) -> tuple[RaggedArray, ...]:
-    """Exact members (with equal lists) as bounded arrays sharing one structure: list slots in
-    buckets (as ``rg.with_capacity``), ``capacity`` element slots; ``count`` results (the exact
-    number) above ``capacity`` raise ``ValueError``."""
+    """Exact members as bounded arrays: list slots above the combinations in buckets (as
+    ``rg.with_capacity``), then ``capacity`` (the combinations' slots, and where the items are
+    sublists the slots of each depth below). ``count`` results (the exact number) above
+    ``capacity[0]``, or more items at a depth below than its capacity, raise ``ValueError``.
+    Members with equal lists (the items are elements) share one structure."""
     first = members[0]
     s = exact_structure(first)
-    if d != s.nlevels:
+    if count > capacity[0]:
         msg = (
-            f"{name}: capacity= is supported for the innermost ragged axis only, not axis={axis}; "
-            "leave it out for the exact op"
-        )
-        raise NotImplementedError(msg)
-    if count > capacity:
-        msg = (
-            f"{name}: the lists hold {count} results, more than capacity={capacity}; give a capacity= "
+            f"{name}: the lists hold {count} results, more than capacity={capacity[0]}; give a capacity= "
             f"of at least {count} (rg.with_capacity's bucket for it: {bucket(count)})"
         )
         raise ValueError(msg)
-    caps = (*(bucket(s.count_at(k)) for k in range(s.nlevels)), capacity)
+    caps = (*(bucket(s.count_at(k)) for k in range(d)), *capacity)
+    if d < s.nlevels and len(caps) != s.nlevels + 1:
+        msg = (
+            f"{name}: capacity= at axis={axis}, above the innermost ragged axis, is not supported; "
+            "leave it out for the exact op"
+        )
+        raise NotImplementedError(msg)
+    if d < s.nlevels:  # each member holds its own sublists
+        out = []
+        for m in members:
+            sm = exact_structure(m)
+            for k in range(d + 1, sm.nlevels + 1):
+                if sm.count_at(k) > caps[k]:
+                    msg = (
+                        f"{name}: the members hold {sm.count_at(k)} items at depth {k}, more than "
+                        f"their capacity {caps[k]} (capacity={tuple(capacity)})"
+                    )
+                    raise ValueError(msg)
+            out.append(RaggedArray._new(*bound(sm, m._content, m._nbatch, caps)))
+        return tuple(out)
     shared, content = bound(s, first._content, first._nbatch, caps)
     out = [RaggedArray._new(shared, content)]
     for a in members[1:]:
-        content = _pad(a, capacity)
+        content = _pad(a, capacity[0])
         out.append(RaggedArray._new(shared.with_inner(tuple(content.shape[a._nbatch + 1 :])), content))
     return tuple(out)
 

@@ -200,6 +200,21 @@ def select(x: RaggedArray, content: Any, rag: list[Any], inner: list[Any], key: 
     return structure, content, inner, b
 
 
+def subtrees(s: BoundedStructure, index: RaggedArray, below: tuple[int, ...]) -> tuple[Any, Any]:
+    """The items of bounded ``s`` that ``index`` picks (a bounded integer array: ragged, of the
+    depth of the items, whose lists above are ``s``'s; or flat: outer items) with their whole
+    subtrees, whose levels get the capacities ``below`` (the items may repeat, so ``s``'s do not
+    bound them; more items than a capacity mark the result invalid). Returns the result's
+    structure and, per element slot, the element of ``s`` it holds (padding: past the last)."""
+    si = cast(BoundedStructure, index._structure)
+    walk = _Walk(_from_bounded(s), s.valid & si.valid, below)
+    if si.nlevels:
+        structure, sel, _ = walk.run([], (index, False))
+    else:
+        structure, sel, _ = walk.run([("bounded-array", index)])
+    return structure, sel
+
+
 def _cached(s: Any, key: list[Any], make: Callable[[], Any]) -> Any:
     """The plan of the last key used on ``s``, when this key is the same: the fields of a record
     share one structure, and their results must share one too."""
@@ -337,9 +352,10 @@ class _Walk:
     bad: Any
     origin: tuple[int, int] | None
 
-    def __init__(self, src: _Source, valid: Any = None) -> None:
+    def __init__(self, src: _Source, valid: Any = None, below: tuple[int, ...] | None = None) -> None:
         self.src, self.b, self.xp, self.it = src, src.b, src.b.xp, src.offsets[0].dtype
         self.valid = src.valid if valid is None else valid
+        self.below = below  # capacities of the levels under a selection that repeats items
         self.out: list[tuple[Any, int, Any]] = []
         self.lists = [1, *src.caps[:-1]]  # list slots per level
         self.d, self.sel, self.used, self.bad, self.origin = 0, None, None, None, None
@@ -386,6 +402,8 @@ class _Walk:
     def _child_cap(self, d: int) -> int:
         """The capacity of the items below the selected lists of level ``d``."""
         cap, exact = self.src.caps[d], self.src.exact
+        if self.below is not None and self.origin is not None:
+            return self.below[d - self.origin[1] - 1]
         if self.origin is None or exact is None:
             return cap
         return min(bucket(cap), bucket(self.origin[0] * _longest(exact, self.origin[1], d)))
