@@ -283,6 +283,10 @@ _BINARY_ZEROS = [
     ("x ** -1", lambda x: x**-1.0),
     ("x - 1", lambda x: x - 1),
     ("x * traced", lambda x: x * x.values[0] * np.inf),
+    ("x * 1e300", lambda x: x * 1e300),  # finite as a Python float, inf in float32
+    ("x / 1e-40", lambda x: x / 1e-40),  # a float32 subnormal: flushed to 0 by XLA on a CPU
+    ("ones_like + x", lambda x: rg.ones_like(x) + x),
+    ("full_like * 2", lambda x: rg.full_like(x, 7.0) * 2),
 ]
 
 
@@ -308,7 +312,11 @@ def test_binary_functions_keep_padding_zero_and_finite(name, f):
 
 
 def test_keeps_zeros_reads_numbers_not_arrays_that_may_be_non_finite():
-    from raggrad._ops.padding import keeps_zeros
+    from raggrad._backends import get_backend
+    from raggrad._ops.padding import keeps_zeros as keeps
+
+    def keeps_zeros(name, contents, nb, size):
+        return keeps(name, contents, nb, size, get_backend("numpy"))
 
     c = np.zeros(16)
     assert keeps_zeros("np.multiply", [c, 2.0], 0, 16)
@@ -319,6 +327,13 @@ def test_keeps_zeros_reads_numbers_not_arrays_that_may_be_non_finite():
     assert not keeps_zeros("np.divide", [2.0, c], 0, 16)  # 2 / 0 at the padding
     assert not keeps_zeros("np.power", [c, 1.5], 0, 16) and keeps_zeros("np.power", [c, 2], 0, 16)
     assert not keeps_zeros("np.multiply", [np.zeros(1), 2.0], 0, 1)  # one slot: content or dense?
+    small = np.zeros(16, np.float32)  # numbers are read in the content's dtype
+    assert not keeps_zeros("np.multiply", [small, 1e300], 0, 16) and keeps_zeros(
+        "np.multiply", [c, 1e300], 0, 16
+    )
+    assert not keeps_zeros("np.divide", [small, 1e-40], 0, 16) and keeps_zeros("np.divide", [c, 1e-40], 0, 16)
+    assert not keeps_zeros("np.multiply", [np.zeros(16, np.int64), 2], 0, 16)  # integers: keep it
+    assert not keeps(name="np.multiply", contents=[c, 2.0], nb=0, size=16)  # no backend: keep it
 
 
 # ---- stacks of bounded arrays ------------------------------------------------------------------

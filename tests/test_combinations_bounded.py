@@ -264,6 +264,40 @@ def test_combinations_of_sublists_past_a_capacity_are_invalid_or_refused():
 
 
 @needs_jax
+def test_combinations_of_sublists_keep_the_validity_of_their_input():
+    """The plan cached on a structure is not reused by a twin that differs in validity only:
+    ``u + v`` with lists that differ is invalid under jit, after ``u``'s own combinations too."""
+    x1 = rg.with_capacity(rg.array(DEEP, backend="jax"), lists=(8, 8), elements=16)
+    other = [[[1.0], [3.0, 2.0], []], [], [[4.0], [5.0, 6.0, 7.0]], [[8.0]]]
+    x2 = rg.with_capacity(rg.array(other, backend="jax"), lists=(8, 8), elements=16)
+
+    def twice(op, cap):
+        @jax.jit
+        def f(u, v):
+            op(u, 2, axis=1, capacity=cap)
+            return op(u + v, 2, axis=1, capacity=cap)[0]
+
+        return f
+
+    for op, cap in ((rg.combinations, (16, 64)), (rg.argcombinations, 16)):
+        with pytest.raises(ValueError, match="invalid"):
+            twice(op, cap)(x1, x2).to_list()
+        assert (
+            twice(op, cap)(x1, x1).to_list()
+            == op(rg.trim(x1) * 2 if op is rg.combinations else rg.trim(x1), 2, axis=1)[0].to_list()
+        )
+
+
+def test_capacity_refuses_missing_values_instead_of_dropping_them():
+    for x, cap, axis in (
+        (rg.array([[[1.0], None, [2.0, 3.0]], [], [[4.0]]]), (8, 16), 1),
+        (rg.array([[1.0, None, 2.0]]), 16, 1),
+    ):
+        with pytest.raises(rg.OptionTypeError, match="no missing values"):
+            rg.combinations(x, 2, axis=axis, capacity=cap)
+
+
+@needs_jax
 def test_combinations_of_sublists_under_jit_trace_once_and_differentiate():
     traces = []
 

@@ -171,6 +171,8 @@ def test_with_capacity_capacity_trim_and_is_bounded_take_event_records() -> None
         rg.with_capacity(events, elements={"Tau": 64})
     with pytest.raises(ValueError, match="one value per event"):
         rg.with_capacity(events, elements={"MET_pt": 64})
+    with pytest.raises(ValueError, match="field 'Muon': capacity 1 for the elements is below"):
+        rg.with_capacity(events, elements={"Muon": 1})
 
 
 def _analysis(events: rg.EventArray) -> Any:

@@ -126,7 +126,7 @@ def _events_with_capacity(x: EventArray, lists: Any, elements: Any) -> EventArra
     if unknown:
         msg = f"{name}: elements= names fields {unknown} that the event record lacks ({list(x._names)})"
         raise ValueError(msg)
-    count = len(trim(x))
+    count = _event_count(x, name)
     outer = bucket(count) if lists is None else as_index(lists, "lists=", name)
     if outer < count:
         msg = f"{name}: lists={outer} is below the number of events, {count}"
@@ -138,11 +138,24 @@ def _events_with_capacity(x: EventArray, lists: Any, elements: Any) -> EventArra
         if isinstance(field, RaggedArray) and field._structure.nlevels == 0:
             msg = f"{name}: field {n!r} holds one value per event; its capacity is the events' (lists=)"
             raise ValueError(msg)
-    fields = {
-        n: with_capacity(f, lists=outer, elements=given.get(n))
-        for n, f in zip(x._names, x._fields, strict=True)
-    }
+    fields = {}
+    for n, f in zip(x._names, x._fields, strict=True):
+        try:
+            fields[n] = with_capacity(f, lists=outer, elements=given.get(n))
+        except ValueError as exc:
+            msg = f"{name}: field {n!r}: {str(exc).removeprefix(name + ': ')}"
+            raise ValueError(msg) from exc
     return _rebuilt(x, fields, name)
+
+
+def _event_count(x: EventArray, name: str) -> int:
+    """The number of events, from the first field (concrete: under ``jax.jit`` a bounded one's
+    count is data, and ``TracedStructureError`` names ``name``)."""
+    f: Any = x
+    while isinstance(f, EventArray):
+        f = f._fields[0]
+    s = (f._field(0) if isinstance(f, RecordArray) else f)._structure
+    return s.concrete_count(name) if isinstance(s, BoundedStructure) else int(s.length)
 
 
 @register("capacity", "structural", differentiable=False, options=True)

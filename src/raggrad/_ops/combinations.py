@@ -49,6 +49,7 @@ from .combinations_bounded import (
     bounded_combinations,
     check_capacities,
     check_capacity,
+    check_single,
     need_capacity,
 )
 from .common import back, batched, depth, moved, new, single
@@ -446,8 +447,8 @@ def _route(
         if kind == "inner":  # the structure and its capacities stay: capacity= is not needed
             cap = None if capacity is None else check_capacity(capacity, name)
             return x, n, d, False, cap, _bounded_regular(x, n, d, bool(replacement), name, arg)
-        # depths below the items combined (a stack is refused by bounded_combinations)
-        deeper = 0 if arg or x._structure.stacked else x._structure.nlevels - d
+        check_single(x._structure, name)
+        deeper = 0 if arg else x._structure.nlevels - d  # depths below the items combined
         example = "1024" if not deeper else f"({', '.join(['1024'] * (deeper + 1))})"
         if capacity is None:  # (raises, naming the call to make)
             need_capacity(capacity, name, f"{name}(x, {n}, axis={axis}, capacity={example})")
@@ -496,7 +497,8 @@ def argcombinations(
     ``axis``, ``fields``, ``replacement`` and ``with_name`` as in :func:`combinations`. The same
     size guard applies: :class:`raggrad.OutputTooLargeError` before allocating an output that
     cannot fit in memory. ``capacity`` as in :func:`combinations` (required for a bounded ``x``;
-    an overflow marks the result invalid); padding slots hold 0. Indices are never missing: a
+    an overflow marks the result invalid), but always one number, at any axis: the result holds
+    one index per combination, not the items' lists; padding slots hold 0. Indices are never missing: a
     missing list gives a missing list of index tuples, as awkward's.
 
     >>> import raggrad as rg

@@ -46,6 +46,7 @@ import numpy as np
 from .._array import RaggedArray, bounded_structure, exact_structure
 from .._axes import as_index
 from .._bounded import BoundedStructure, bound, bucket
+from .._errors import OptionTypeError
 from .common import back, batched, moved
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "bounded_combinations",
     "check_capacities",
     "check_capacity",
+    "check_single",
     "need_capacity",
 ]
 
@@ -74,6 +76,9 @@ def check_capacities(capacity: Any, depths: int, name: str, axis: Any) -> tuple[
     ``depths`` is 1."""
     if depths == 1 and not isinstance(capacity, tuple | list):
         return (check_capacity(capacity, name),)
+    if depths == 1 and len(capacity) != 1:
+        msg = f"{name}: capacity= is one number here (the result's element slots), not {capacity!r}"
+        raise TypeError(msg)
     if not isinstance(capacity, tuple | list) or len(capacity) != depths:
         msg = (
             f"{name}: at axis={axis} the items combined are lists {depths - 1} deep, and an item "
@@ -97,7 +102,7 @@ def need_capacity(capacity: Any, name: str, call: str) -> int:
     return check_capacity(capacity, name)
 
 
-def _one(s: BoundedStructure, name: str) -> None:
+def check_single(s: BoundedStructure, name: str) -> None:
     if s.stacked:
         msg = (
             f"{name}: this is a stack of bounded arrays (rg.stack): map the op over its members with "
@@ -264,11 +269,12 @@ def bounded_combinations(
     items without it (``i_t = j_t - t`` maps one onto the other, keeping their order)."""
     s, backend = cast(BoundedStructure, x._structure), x._backend
     xp = backend.xp
-    _one(s, name)
+    check_single(s, name)
     if d < s.nlevels:  # the items are sublists: their positions, then their subtrees
+        _index_limit(s, max((capacity, *below)), n, name)
 
         def positions() -> tuple[RaggedArray, ...]:
-            above = s.cached(("above", d), lambda: _above(x, d))
+            above = _above(x, d)  # (not cached: its validity flag is s's, which a twin may not share)
             return bounded_combinations(above, n, d, capacity, axis, name, arg=True, replacement=replacement)
 
         return positions() if arg else _with_subtrees(x, positions, (n, d, capacity, replacement), below)
@@ -305,10 +311,11 @@ def _with_subtrees(
 
     s, backend = cast(BoundedStructure, x._structure), x._backend
 
-    def make() -> list[tuple[Any, Any]]:
-        return [subtrees(s, i, below) for i in positions()]
-
-    plan = s.cached(("bounded-combinations-subtrees", *key, below), make)
+    # structures that differ in validity only share caches: the plan is remade for another flag
+    holder: list[Any] = s.cached(("bounded-combinations-subtrees", *key, below), lambda: [None, None])
+    if holder[0] is not s.valid:
+        holder[:] = [s.valid, [subtrees(s, i, below) for i in positions()]]
+    plan: list[tuple[Any, Any]] = holder[1]
     content = moved(x)
     out = []
     for structure, sel in plan:
@@ -394,7 +401,7 @@ def _bounded_like(a: RaggedArray, ref: RaggedArray, d: int, axis: Any, name: str
     """``a`` bounded with ``ref``'s list slots above depth ``d`` (an exact ``a`` is bounded to them)."""
     s, sa = bounded_structure(ref), a._structure
     if isinstance(sa, BoundedStructure):
-        _one(sa, name)
+        check_single(sa, name)
     _innermost(sa.nlevels, d, axis, name)
     if a._nbatch != ref._nbatch:
         msg = f"{name}: arrays of types {ref.type!r} and {a.type!r} do not have the same batch dims"
@@ -440,6 +447,12 @@ def bound_members(
     Members with equal lists (the items are elements) share one structure."""
     first = members[0]
     s = exact_structure(first)
+    if any(exact_structure(m).masks is not None for m in members):
+        msg = (
+            f"{name}: bounded arrays hold no missing values (None), so capacity= cannot bound these "
+            "results; fill them with rg.fill_none(x, value) or remove them with rg.drop_none(x) first"
+        )
+        raise OptionTypeError(msg)
     if count > capacity[0]:
         msg = (
             f"{name}: the lists hold {count} results, more than capacity={capacity[0]}; give a capacity= "

@@ -18,10 +18,11 @@ import numpy as np
 
 from .. import _backends
 from .._array import RaggedArray, wrap
+from .._bounded import BoundedStructure
 from .._broadcast import common_backend
 from .._options import replace_masks
 from .._registry import register
-from .padding import keep_present
+from .padding import keep_present, keep_used
 
 __all__ = [
     "arange",
@@ -78,6 +79,8 @@ def _like(x: Any, fill: Any, dtype: Any, device: Any, name: str) -> Any:
         return wrap(None, out)
     if structure.masks is not None:  # missing elements stay missing, and hold zero
         out = keep_present(structure, backend, out, nb)
+    if isinstance(structure, BoundedStructure):  # so does a bounded array's padding
+        out = keep_used(structure, backend, out, nb)
     return RaggedArray._new(structure, out) if nb == 0 else wrap(structure, out, nb)
 
 

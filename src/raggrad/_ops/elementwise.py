@@ -161,7 +161,7 @@ def apply(
         used = present(structure, backend, contents)
         out = guarded(kernel(backend), used, structure.size, backend, contents, nb, name, kwargs)
     elif isinstance(structure, BoundedStructure):
-        if keeps_zeros(name, contents, nb, structure.size):
+        if keeps_zeros(name, contents, nb, structure.size, backend):
             out = kernel(backend)(*contents, **kwargs)
         else:
             used = structure.slot_mask(structure.nlevels)

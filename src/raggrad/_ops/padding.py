@@ -3,12 +3,12 @@ missing elements (None).
 
 Those slots hold zeros, and every result holds zeros there again. A function whose value or
 derivative is not finite at 0 sees safe inputs there (:data:`_PAD`); a function that maps zeros to
-zero with a finite derivative runs without the select (:data:`_ZERO_AT_ZERO`).
+zero with a finite derivative runs without the select (:data:`_ZERO_AT_ZERO`, and the arithmetic
+that :func:`keeps_zeros` lists).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -16,7 +16,7 @@ import numpy as np
 
 from .._backends import Backend
 
-__all__ = ["guarded", "keep_present", "keeps_zeros", "present"]
+__all__ = ["guarded", "keep_present", "keep_used", "keeps_zeros", "present"]
 
 
 def present(structure: Any, backend: Backend, contents: Any) -> Any:
@@ -66,18 +66,21 @@ _ZERO_AT_ZERO = frozenset(
 )
 
 
-def keeps_zeros(name: str, contents: list[Any], nb: int, size: int) -> bool:
+def keeps_zeros(name: str, contents: list[Any], nb: int, size: int, backend: Backend | None = None) -> bool:
     """Whether the function ``name`` of ``contents`` keeps the zeros of a bounded array's padding,
     value and derivative, so it can run without the select:
 
     - one of :data:`_ZERO_AT_ZERO` of one array over the element slots;
     - ``add``/``subtract`` of arrays that all span the element slots (``0 + 0``);
-    - ``multiply`` of such arrays and finite numbers (``0 * 0``, ``0 * c``);
-    - ``divide`` of such an array by a finite nonzero number, ``power`` of one to an integer
-      power of at least 1 (``0 ** 2``: value and derivative 0).
+    - ``multiply`` of such arrays and numbers finite in the content's dtype (``0 * c``);
+    - ``divide`` of such an array by a number that is finite and a normal number (not 0, and not
+      flushed to 0) in the content's dtype, ``power`` of one to an integer power of at least 1
+      (``0 ** 2``: value and derivative 0).
 
     Numbers are Python or NumPy scalars (a traced or device array may be non-finite: it keeps
-    the select). With one element slot a dense operand cannot be told from the content: never."""
+    the select), read in the dtype of the content (of ``backend``), which the arithmetic runs in;
+    with content that is not floating point (integers, complex) they keep the select. With one
+    element slot a dense operand cannot be told from the content: never."""
     base = name.rsplit(".", 1)[-1]
     if size < 2:
         return False
@@ -88,15 +91,27 @@ def keeps_zeros(name: str, contents: list[Any], nb: int, size: int) -> bool:
         return False
     if base in ("add", "subtract"):
         return all(spans)
+    content = contents[spans.index(True)]
+    dtype = None if backend is None else backend.numpy_dtype(content.dtype)
     if base == "multiply":
-        factor = _number(contents[spans.index(False)]) if not all(spans) else 0.0
-        return factor is not None and math.isfinite(factor)
+        return all(spans) or _in_dtype(_number(contents[spans.index(False)]), dtype, 0.0)
     other = None if spans[1] or not spans[0] else _number(contents[1])
     if base in ("divide", "true_divide"):
-        return other is not None and math.isfinite(other) and other != 0
+        return _in_dtype(other, dtype, 1.0)
     if base in ("power", "pow"):
         return other is not None and other.is_integer() and other >= 1
     return False
+
+
+def _in_dtype(c: float | None, dtype: Any, least: float) -> bool:
+    """Whether number ``c``, in floating-point ``dtype``, is finite and its magnitude at least
+    ``least`` (1: at least the smallest normal number, so not 0 and not flushed to 0)."""
+    if c is None or dtype is None or np.dtype(dtype).kind != "f":
+        return False
+    with np.errstate(over="ignore", under="ignore"):
+        v = np.dtype(dtype).type(c)
+    floor = float(np.finfo(dtype).tiny) if least else 0.0
+    return bool(np.isfinite(v)) and abs(float(v)) >= floor
 
 
 def _spans(c: Any, nb: int, size: int) -> bool:
@@ -150,6 +165,12 @@ def keep_present(structure: Any, backend: Backend, content: Any, nb: int = 0) ->
     used = present(structure, backend, (content,))
     if used is None:
         return content
+    return backend.xp.where(_expand(used, content, nb, backend), content, _zero(backend, content))
+
+
+def keep_used(structure: Any, backend: Backend, content: Any, nb: int = 0) -> Any:
+    """``content`` with zero at the padding slots of bounded ``structure`` (the invariant)."""
+    used = structure.slot_mask(structure.nlevels)
     return backend.xp.where(_expand(used, content, nb, backend), content, _zero(backend, content))
 
 
