@@ -149,8 +149,8 @@ def test_combinations_fields_with_missing_lists_match_awkward():
         (lambda: rg.combinations(rg.array(RAGGED), 2, with_name=3), TypeError, "with_name"),
         (
             lambda: rg.combinations(rg.with_capacity(rg.array([[[1.0], [2.0]], []])), 2, axis=1, capacity=64),
-            NotImplementedError,
-            "bounded array only the innermost ragged axis",
+            TypeError,
+            r"give capacity= as 2 numbers, the combinations' slots then",
         ),
         (lambda: rg.combinations(rg.array(np.ones((2, 3))), 2, capacity=8), ValueError, "regular"),
     ],
