@@ -14,7 +14,8 @@ from typing import Any, NamedTuple
 from .._array import RaggedArray, bounded_structure, exact_structure
 from .._axes import as_index
 from .._bounded import BoundedStructure, bound, bucket
-from .._events import EventArray, from_event_fields
+from .._errors import TracedStructureError
+from .._events import EventArray, _outer_length, from_event_fields
 from .._records import RecordArray, fieldwise
 from .._registry import register
 from .._structure import Structure
@@ -126,7 +127,13 @@ def _events_with_capacity(x: EventArray, lists: Any, elements: Any) -> EventArra
     if unknown:
         msg = f"{name}: elements= names fields {unknown} that the event record lacks ({list(x._names)})"
         raise ValueError(msg)
-    count = _event_count(x, name)
+    count = _outer_length(x)
+    if count is None:
+        msg = (
+            f"{name}: the number of events of a bounded event record is data under jax.jit; "
+            "bound event records outside the jitted function"
+        )
+        raise TracedStructureError(msg)
     outer = bucket(count) if lists is None else as_index(lists, "lists=", name)
     if outer < count:
         msg = f"{name}: lists={outer} is below the number of events, {count}"
@@ -146,16 +153,6 @@ def _events_with_capacity(x: EventArray, lists: Any, elements: Any) -> EventArra
             msg = f"{name}: field {n!r}: {str(exc).removeprefix(name + ': ')}"
             raise ValueError(msg) from exc
     return _rebuilt(x, fields, name)
-
-
-def _event_count(x: EventArray, name: str) -> int:
-    """The number of events, from the first field (concrete: under ``jax.jit`` a bounded one's
-    count is data, and ``TracedStructureError`` names ``name``)."""
-    f: Any = x
-    while isinstance(f, EventArray):
-        f = f._fields[0]
-    s = (f._field(0) if isinstance(f, RecordArray) else f)._structure
-    return s.concrete_count(name) if isinstance(s, BoundedStructure) else int(s.length)
 
 
 @register("capacity", "structural", differentiable=False, options=True)

@@ -48,6 +48,7 @@ from .._axes import as_index
 from .._bounded import BoundedStructure, bound, bucket
 from .._errors import OptionTypeError
 from .common import back, batched, moved
+from .indexing_bounded import subtrees
 
 __all__ = [
     "bound_members",
@@ -307,8 +308,6 @@ def _with_subtrees(
     """Each member: the items at its local indices (``positions()``) with their subtrees
     (capacities ``below``). The plan is made once per structure, so every field of a record
     shares each member's structure."""
-    from .indexing_bounded import subtrees  # (indexing imports this module's helpers)
-
     s, backend = cast(BoundedStructure, x._structure), x._backend
 
     # structures that differ in validity only share caches: the plan is remade for another flag

@@ -94,23 +94,23 @@ def keeps_zeros(name: str, contents: list[Any], nb: int, size: int, backend: Bac
     content = contents[spans.index(True)]
     dtype = None if backend is None else backend.numpy_dtype(content.dtype)
     if base == "multiply":
-        return all(spans) or _in_dtype(_number(contents[spans.index(False)]), dtype, 0.0)
+        return all(spans) or _in_dtype(_number(contents[spans.index(False)]), dtype)
     other = None if spans[1] or not spans[0] else _number(contents[1])
     if base in ("divide", "true_divide"):
-        return _in_dtype(other, dtype, 1.0)
+        return _in_dtype(other, dtype, normal=True)
     if base in ("power", "pow"):
         return other is not None and other.is_integer() and other >= 1
     return False
 
 
-def _in_dtype(c: float | None, dtype: Any, least: float) -> bool:
-    """Whether number ``c``, in floating-point ``dtype``, is finite and its magnitude at least
-    ``least`` (1: at least the smallest normal number, so not 0 and not flushed to 0)."""
+def _in_dtype(c: float | None, dtype: Any, *, normal: bool = False) -> bool:
+    """Whether number ``c``, in floating-point ``dtype``, is finite (and with ``normal`` at least
+    the smallest normal number in magnitude: not 0, and not flushed to 0)."""
     if c is None or dtype is None or np.dtype(dtype).kind != "f":
         return False
     with np.errstate(over="ignore", under="ignore"):
         v = np.dtype(dtype).type(c)
-    floor = float(np.finfo(dtype).tiny) if least else 0.0
+    floor = float(np.finfo(dtype).tiny) if normal else 0.0
     return bool(np.isfinite(v)) and abs(float(v)) >= floor
 
 
