@@ -263,3 +263,31 @@ def test_one_value_per_list_without_inner_dimensions_is_awkwards_rule():
     h = _points([2, 1], 3)
     assert (h + np.array([100.0, 200.0])[:, None, None]).to_list()[1] == [[206.0, 207.0, 208.0]]
     assert (h + np.ones((1, 3))).to_list() == (h + 1.0).to_list()  # (1, 3): fits both, same answer
+
+
+WITHOUT_RAGGED = [  # (content of an array without ragged dims, a plain operand) -> NumPy's result
+    (np.arange(4.0).reshape(4, 1), np.arange(3.0)),
+    (np.arange(4.0).reshape(4, 1), np.arange(3.0)[None]),
+    (np.arange(4.0).reshape(4, 1), np.arange(4.0)),
+    (np.arange(8.0).reshape(4, 2, 1), np.arange(6.0).reshape(2, 3)),
+    (np.arange(8.0).reshape(4, 2, 1), np.arange(12.0).reshape(4, 1, 3)),
+]
+
+
+@pytest.mark.parametrize(("content", "other"), WITHOUT_RAGGED)
+def test_bounded_array_without_ragged_dims_broadcasts_as_numpy(content, other):
+    # rg.flatten(bounded, axis=None) gives such an array: (k,) centres meet its n * 1 as they meet
+    # the exact array (every item against every centre), not as one value per item
+    want = (content - other).tolist()
+    assert (rg.array(content) - other).to_list() == want
+    bounded = rg.with_capacity(rg.array(content)) - other
+    assert rg.is_bounded(bounded) and bounded.to_list() == want
+    values = rg.with_capacity(rg.array([[1.0, 2.0], [], [3.0]]))
+    flat = rg.flatten(values, axis=None)[:, None] - np.arange(3.0)
+    assert rg.sum(flat, axis=0).to_list() == [6.0, 3.0, 0.0]
+
+
+def test_bounded_array_without_ragged_dims_refuses_a_plain_array_with_more_dims():
+    x = rg.with_capacity(rg.array(np.arange(4.0).reshape(4, 1)))
+    with pytest.raises(ValueError, match=r"more dimensions than .* rg.trim"):
+        x - np.ones((1, 1, 3))

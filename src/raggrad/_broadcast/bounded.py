@@ -1,0 +1,129 @@
+"""Broadcasting with bounded operands: the same rules, checked at run time where lists are data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import _backends
+from .._array import RaggedArray
+from .._bounded import BoundedStructure, bound
+from .._structure import Segments, Structure
+from .rules import aligns_with_inner, content_on, describe, drop_facing, is_scalar, laid_out, mismatch
+
+__all__ = ["bounded"]
+
+
+def bounded(args: tuple[Any, ...], backend: _backends.Backend, name: str) -> tuple[Any, Any, list[Any], int]:
+    """Broadcast operands of which at least one is bounded; the result is bounded.
+
+    Operands with the target's depth must have its capacities; whether their lists are equal is
+    data: checked at once when concrete, else folded into the result's ``valid`` flag. Exact
+    operands are bounded with the target's capacities first. Operands with fewer levels (one
+    value per list) are gathered through the target's ancestor maps.
+    """
+    xp = backend.xp
+    target = max(
+        (a for a in args if isinstance(a, RaggedArray) and isinstance(a._structure, BoundedStructure)),
+        key=lambda a: a._structure.nlevels,
+    )
+    ts, nb_max = target._structure, max(a._nbatch for a in args if isinstance(a, RaggedArray))
+    assert isinstance(ts, BoundedStructure)
+    valid = ts.valid
+    contents: list[Any] = []
+    shapes: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
+    elements: list[int] = []
+    for a in args:
+        if not isinstance(a, RaggedArray):
+            if is_scalar(a):
+                contents.append(a)
+                shapes.append(((), ()))
+                elements.append(1)
+                continue
+            arr = content_on(backend, a)
+            if _faces_inner(a, arr, ts, target, name):
+                facing = tuple(arr.shape)[-len(ts.inner) :]
+                contents.append(xp.reshape(arr, facing))
+                shapes.append(((), facing))
+                elements.append(1)
+                continue
+            a = RaggedArray._new(Structure(int(arr.shape[0]), (), tuple(arr.shape[1:])), arr)
+        s, content, nb = a._structure, content_on(backend, a._content), a._nbatch
+        if not isinstance(s, BoundedStructure) and s.nlevels == 0 and s.length == 1:
+            # one item for every list (as in _general): it stays one and broadcasts by shape
+            content, inner = drop_facing(content, s.inner, nb, ts.nlevels, xp, (a, target, name))
+            contents.append(content)
+            shapes.append((tuple(content.shape[:nb]), tuple(inner)))
+            elements.append(1)
+            continue
+        if not isinstance(s, BoundedStructure):
+            caps = ts.capacities[: s.nlevels + 1]
+            if any(s.count_at(d) > c for d, c in enumerate(caps)):
+                raise mismatch(a, target, name, f"the exact operand does not fit the capacities {caps}")
+            s, content = bound(s, content, nb, caps)
+        k = s.nlevels
+        if s.capacities != ts.capacities[: k + 1]:
+            raise mismatch(a, target, name, f"capacities differ ({s.capacities} vs {ts.capacities[: k + 1]})")
+        if s is not ts:  # arrays derived from one another share their arrays: nothing to compare
+            if s.valid is not ts.valid:
+                valid = valid & s.valid
+            same = _same_lists(s, ts, k, a, target, name)
+            if same is not True:
+                valid = valid & same
+        inner = s.inner
+        if k < ts.nlevels:
+            content, inner = drop_facing(content, inner, nb, ts.nlevels - k, xp, (a, target, name))
+            moved = xp.moveaxis(content, nb, 0) if nb else content
+            moved = backend.take_fill(moved, ts.ancestors(k), 0)
+            content = xp.moveaxis(moved, 0, nb) if nb else moved
+        contents.append(content)
+        shapes.append((tuple(content.shape[:nb]), tuple(inner)))
+        elements.append(ts.size)
+    try:
+        np.broadcast_shapes(*(n for _, n in shapes))
+    except ValueError:
+        raise mismatch(args[0], target, name, "regular dimensions do not broadcast (NumPy's rules)") from None
+    out = laid_out(contents, shapes, elements, xp)
+    structure = ts if valid is ts.valid else ts.with_valid(valid)
+    return structure, backend, out, nb_max
+
+
+def _faces_inner(a: Any, arr: Any, ts: BoundedStructure, target: Any, name: str) -> bool:
+    """Whether plain array ``arr`` meets only the regular inner dims of bounded ``ts``. Without
+    ragged levels that is NumPy's rule for whole shapes, as for an exact array (``(k,)`` against
+    ``n * 1``: every item against the ``k``); with them, :func:`_aligns_with_inner`'s."""
+    if ts.nlevels == 0:
+        if len(arr.shape) > 1 + len(ts.inner):
+            msg = (
+                f"{name}: an array of shape {tuple(arr.shape)} has more dimensions than "
+                f"{describe(target)}; NumPy would put its leading ones in front of the outer "
+                "dimension, which is a bounded array's count of items: give the array no more "
+                "dimensions than the bounded one, or rg.trim it first"
+            )
+            raise ValueError(msg)
+        return 0 < len(arr.shape) <= len(ts.inner)
+    return aligns_with_inner(a, arr, _exact_view(ts), target, name)
+
+
+def _exact_view(s: BoundedStructure) -> Structure:
+    """A stand-in exact structure with ``s``'s depth, outer capacity and inner dims (for the
+    reading of plain arrays, which looks at nothing else)."""
+    return Structure(s.capacities[0], tuple(Segments(np.zeros(2, np.int64)) for _ in s.levels), s.inner)
+
+
+def _same_lists(s: BoundedStructure, ts: BoundedStructure, k: int, a: Any, target: Any, name: str) -> Any:
+    """Whether ``s``'s lists are ``ts``'s first ``k`` levels' (a backend bool, or ``True`` where they
+    are the same arrays; raises when concrete and they differ, so eager code gets the error where
+    the mismatch is)."""
+    xp = s.backend.xp
+    same: Any = True if s.count is ts.count else s.count == ts.count
+    for mine, theirs in zip(s.levels, ts.levels[:k]):
+        if mine is not theirs:
+            same = same & xp.all(mine == theirs)
+    if same is True:
+        return same
+    if s.is_concrete() and ts.is_concrete() and not bool(s.backend.to_numpy(same)):
+        detail = "their lists differ (" + s.trim(name)[0].first_difference(ts.trim(name)[0].prefix(k)) + ")"
+        raise mismatch(a, target, name, detail)
+    return same
