@@ -274,6 +274,32 @@ def test_boost_p4_matches_vector(first: tuple[str, ...]) -> None:
         )
 
 
+@pytest.mark.parametrize("system", SYSTEMS, ids="-".join)
+def test_a_nan_coordinate_gives_nan_where_vector_does(system: tuple[str, ...]) -> None:
+    # NaN > 0 is False: a branch for "not positive" must not turn a NaN input into 0 or inf (a
+    # NaN candidate would pass every deltaR < 0.4 match)
+    values = {"x": 1.0, "y": 2.0, "rho": 3.0, "phi": 0.5, "z": 1.5, "theta": 1.0, "eta": 0.7}
+    values |= {"t": 9.0, "tau": 1.0}
+    other, vother = pair({g: np.array([values[g]]) for g in system}, system)
+    props = ["px", "py", "pt", "phi"] + (["pz", "theta", "eta", "p"] if len(system) > 2 else [])
+    props += ["E", "mass", "rapidity"] if len(system) > 3 else []
+    for spoilt in system:
+        data = {g: np.array([math.nan if g == spoilt else values[g]]) for g in system}
+        a, va = pair(data, system)
+        checks = [(getattr(a, p), getattr(va, p), p) for p in props]
+        checks.append((a + other, va + vother, "a + b"))
+        if len(system) > 2:
+            checks.append((a.deltaR(other), va.deltaR(vother), "deltaR"))
+        if len(system) == 4:
+            checks.append((other.boost_p4(a), vother.boost_p4(va), "boost_p4"))
+        for mine, theirs, what in checks:
+            fields = mine.fields if isinstance(mine, RecordArray) else [None]
+            for f in fields:
+                got = flat(mine if f is None else mine[f])
+                want = flat(theirs if f is None else theirs[f])
+                assert np.isnan(got[np.isnan(want)]).all(), f"{what} {f} of {system}, {spoilt}: {got}"
+
+
 def test_scale_and_negation_match_vector() -> None:
     for system in SYSTEMS:
         a, va = pair(kinematics(9), system)

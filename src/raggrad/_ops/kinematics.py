@@ -109,22 +109,30 @@ def parse(names: tuple[str, ...], where_: str) -> tuple[bool, tuple[tuple[str, s
 
 
 # ---- safe pieces: exact values, finite derivatives, no floating-point warnings -----------------
+def _or_nan(v: Any, value: float) -> Any:
+    """``value`` where ``v`` is a number, NaN where ``v`` is NaN: a branch for the cases that a
+    comparison rules out must not turn a NaN input into a number (``NaN > 0`` is False)."""
+    return where(v == v, value, v)
+
+
 def safe_sqrt(s: Any) -> Any:
-    """``sqrt(max(s, 0))`` with derivative 0 where ``s <= 0`` (double where: no ``inf * 0``)."""
+    """``sqrt(max(s, 0))`` with derivative 0 where ``s <= 0`` (double where: no ``inf * 0``);
+    NaN stays NaN."""
     ok = s > 0
-    return where(ok, sqrt(where(ok, s, 1.0)), 0.0)
+    return where(ok, sqrt(where(ok, s, 1.0)), _or_nan(s, 0.0))
 
 
 def signed_sqrt(s: Any) -> Any:
     """``copysign(sqrt(|s|), s)``, derivative 0 at 0."""
     root = sqrt(where(s > 0, s, where(s < 0, -s, 1.0)))
-    return where(s > 0, root, where(s < 0, -root, 0.0))
+    return where(s > 0, root, where(s < 0, -root, _or_nan(s, 0.0)))
 
 
 def div(a: Any, b: Any) -> Any:
-    """``a / b``; where ``b == 0``: ``±inf``, 0 for 0/0 (``vector``'s NaN replaced), derivative 0."""
+    """``a / b``; where ``b == 0``: ``±inf``, 0 for 0/0 (``vector``'s NaN replaced), derivative 0;
+    NaN for a NaN ``a``."""
     ok = b != 0
-    return where(ok, a / where(ok, b, 1.0), where(a > 0, _INF, where(a < 0, -_INF, 0.0)))
+    return where(ok, a / where(ok, b, 1.0), where(a > 0, _INF, where(a < 0, -_INF, _or_nan(a, 0.0))))
 
 
 def _log(q: Any) -> Any:
@@ -192,7 +200,7 @@ def eta(c: Coords) -> Any:
     if "z" in c:
         return asinh(div(c["z"], rho(c)))
     half = tan(0.5 * c["theta"])  # vector: -log(tan(theta / 2)), NaN replaced by 0
-    return where(half > 0, -log(where(half > 0, half, 1.0)), where(half == 0, _INF, 0.0))
+    return where(half > 0, -log(where(half > 0, half, 1.0)), where(half == 0, _INF, _or_nan(half, 0.0)))
 
 
 def theta(c: Coords) -> Any:
@@ -228,7 +236,7 @@ def t2(c: Coords) -> Any:
     if "t" in c:
         return _sq(c["t"])
     s = signed_sq(c["tau"]) + mag2(c)
-    return where(s > 0, s, 0.0)
+    return where(s > 0, s, _or_nan(s, 0.0))
 
 
 def t(c: Coords) -> Any:
