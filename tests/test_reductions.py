@@ -380,6 +380,26 @@ def test_logsumexp_and_softmax_are_stable():
     _close(rg.log_softmax(x).to_list(), [[-math.log(2)] * 2, [], [0.0]])
 
 
+@pytest.mark.parametrize("backend", ["numpy", "jax"])
+def test_a_nan_in_a_list_makes_its_logsumexp_and_softmax_nan(backend):
+    # as scipy.special.logsumexp and jax.nn: the NaN list's results are NaN (not -inf, +inf, or
+    # "probabilities" above 1), the other lists' are unchanged, with and without missing values
+    pytest.importorskip(backend)
+    nan = math.nan
+    for x in (
+        rg.array([[nan, 1.0, 2.0], [1.0, 2.0], []], backend=backend),
+        rg.array([[nan, 1.0, 2.0], [1.0, 2.0, None], [None]], backend=backend),
+    ):
+        lse = rg.logsumexp(x, axis=1).to_list()
+        assert math.isnan(lse[0]) and lse[1] == pytest.approx(2.0 + math.log1p(math.exp(-1.0)))
+        assert lse[2] == -math.inf
+        for op in (rg.softmax, rg.log_softmax):
+            out = op(x, axis=1).to_list()
+            assert all(math.isnan(v) for v in out[0]), op
+            assert all(v is None or math.isfinite(v) for v in out[1]), op
+        assert math.isnan(rg.logsumexp(x, axis=0).to_list()[0])
+
+
 # ---- NumPy functions (NEP-18) ------------------------------------------------------------
 def test_numpy_functions_dispatch():
     x = rg.array(X)

@@ -31,8 +31,11 @@ def _stable_parts(ctx: Context, data: Any) -> tuple[Any, Any, Any]:
 
 
 def _safe_log(xp: Any, s: Any) -> Any:
+    """``log(s)`` of a sum of exponentials: -inf at 0 (without a warning or a NaN derivative), NaN
+    at NaN (a NaN in a list; ``NaN > 0`` is False)."""
     positive = s > 0
-    return xp.where(positive, xp.log(xp.where(positive, s, xp.ones_like(s))), -math.inf)
+    rest = xp.where(xp.isnan(s), s, -math.inf)
+    return xp.where(positive, xp.log(xp.where(positive, s, xp.ones_like(s))), rest)
 
 
 def _inexact(x: Any, name: str) -> Any:
@@ -70,7 +73,7 @@ def _softmax(ctx: Context, data: Any, mask: Any) -> Any:
     xp = ctx.xp
     _, e, s = _stable_parts(ctx, masked(xp, mask, data, -math.inf))
     if mask is not None:  # a list of missing elements only sums to 0: divide by 1 there (no NaN)
-        s = xp.where(s > 0, s, xp.ones_like(s))
+        s = xp.where(s == 0, xp.ones_like(s), s)
     return e / ctx.gather(s)
 
 
