@@ -74,6 +74,16 @@ def test_getitem_of_a_missing_list_gives_none_and_an_empty_list_still_raises():
         rg.array([[1.0], [], None])[:, 0]  # awkward raises here too
 
 
+def test_an_integer_index_onto_a_missing_record_gives_none_as_awkward():
+    b = ak.Array([[{"pt": 1.0, "eta": 0.5}, None], None])
+    x = rg.from_awkward(b)
+    for key in (1, -1, (0, 1)):
+        assert x[key] is None and b[key] is None
+    assert x[0][1] is None
+    assert x[0][0] == {"pt": 1.0, "eta": 0.5}
+    assert rg.from_awkward(ak.Array([None, {"pt": 1.0}]))[0] is None
+
+
 @pytest.mark.parametrize(
     "index",
     [

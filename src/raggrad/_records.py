@@ -359,9 +359,13 @@ def _same_bounded(s: BoundedStructure, t: Any) -> tuple[bool, BoundedStructure]:
 
 
 def _zip_back(names: tuple[str, ...], results: list[Any], name: str, with_name: str | None = None) -> Any:
-    """Per-field results of one op as a record; 0-d results (one element) as a dict of scalars."""
+    """Per-field results of one op as a record; 0-d results (one element) as a dict of scalars,
+    or None for a missing record (its fields are missing together: records hold missing values
+    per record, never per field)."""
     if builtins.all(isinstance(r, RaggedArray) for r in results):
         return from_fields(dict(builtins.zip(names, results)), name, with_name)
+    if results and builtins.all(r is None for r in results):
+        return None
     return dict(builtins.zip(names, results))
 
 
