@@ -560,6 +560,25 @@ def test_missing_values_inside_a_regular_dimension_are_refused():
         rg.from_awkward(a)
 
 
+def test_missing_values_inside_record_fields_are_refused_not_moved_to_the_record():
+    # ak.zip of option fields gives {pt: ?float64, ...}: a record of Nones is not a missing record
+    a = ak.zip({"pt": ak.Array([[1.0, None], None]), "eta": ak.Array([[2.0, None], None])})
+    with pytest.raises(TypeError, match=r"field 'pt' has missing values \(None\) of its own.*fill_none"):
+        rg.from_awkward(a)
+    with pytest.raises(TypeError, match="of its own"):
+        rg.from_awkward(ak.zip({"x": ak.Array([[1.0, None]]), "y": ak.Array([[2.0, 3.0]])}))
+    # an option above the record converts; so do event records whose fields hold their own Nones
+    b = ak.Array([[{"pt": 1.0, "eta": 0.5}, None], None])
+    assert rg.from_awkward(b).to_list() == b.to_list()
+    for e in (
+        ak.Array({"MET": [1.0, None], "Muon_pt": [[1.0], []]}),
+        ak.zip({"x": ak.Array([1.0, None]), "y": ak.Array([2.0, None])}),
+    ):
+        assert rg.from_awkward(e).to_list() == e.to_list()
+    with pytest.raises(TypeError, match="missing values of their own"):
+        rg.from_awkward(ak.Array([{"x": 1.0, "y": None}, None, {"x": 3.0, "y": 2.0}]))
+
+
 @pytest.mark.parametrize(
     ("make", "match"),
     [

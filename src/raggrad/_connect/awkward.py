@@ -48,11 +48,15 @@ Part = tuple[list[np.ndarray], list[np.ndarray | None], Any]
 class _Fields(dict[str, Part]):
     """The parts of a record's fields, with its record name (awkward's ``with_name``) or None."""
 
-    def __init__(self, parts: dict[str, Part], name: Any, *, optional: bool = False) -> None:
+    def __init__(
+        self, parts: dict[str, Part], name: Any, *, optional: bool = False, own: tuple[str, ...] = ()
+    ) -> None:
         super().__init__(parts)
         self.name: str | None = name if isinstance(name, str) else None
         #: an option above the record, its mask pushed into the fields (``?{x: float64}``)
         self.optional = optional
+        #: the fields with missing values of their own (``{x: ?float64}``), before any push
+        self.own = own
 
 
 def _ak() -> Any:
@@ -79,9 +83,10 @@ def from_awkward(a: Any) -> RaggedArray | RecordArray | EventArray:
     beside ``Muon_pt``, or a field holding records) as a :class:`raggrad.EventArray`, each field
     its own array. The record name (``ak.with_name``, parameter ``__record__``) is kept. Regular
     dimensions above a ragged one (or above a record of lists) become ragged dimensions of equal
-    lengths. Unions, tuples, strings and missing values inside a regular dimension or a single
-    field raise ``TypeError`` naming the layout. Offsets, starts/stops or an index that break awkward's
-    validity rules (``ak.validity_error``), or that do not fit in int64, raise ``ValueError``.
+    lengths. Unions, tuples, strings and missing values inside a regular dimension or inside the
+    fields of a record of one structure (``{x: ?float64}``: its records are present or missing as
+    a whole) raise ``TypeError`` naming the layout. Offsets, starts/stops or an index that break
+    awkward's validity rules (``ak.validity_error``), or that do not fit in int64, raise ``ValueError``.
 
     >>> import awkward as ak, raggrad as rg
     >>> rg.from_awkward(ak.Array([[1.5, 2.5], []])).type
@@ -140,6 +145,17 @@ def _record(
         # the records' own mask (an option above the record) and the field's (an option inside)
         joined = [*masks[:-1], _both(masks[-1], field_masks[0]), *field_masks[1:]]
         arrays[name] = _array(length, [*outer, *levels], joined, leaf)
+    own = getattr(parts, "own", ())
+    if own and not outer:  # an event record: each field its own array, its own Nones
+        return _events(parts, length, masks, with_name)
+    if own:
+        msg = (
+            f"{_NAME}: record field {own[0]!r} has missing values (None) of its own, inside the "
+            "record ({..., field: ?type}); raggrad records are present or missing as a whole, so "
+            "converting it would turn a record of Nones into a missing record. ak.fill_none "
+            "or ak.drop_none the fields first, or convert them one by one (rg.from_awkward(a.field))"
+        )
+        raise TypeError(msg)
     names = list(arrays)
     first = arrays[names[0]]._structure
     for name in names[1:]:
@@ -163,8 +179,8 @@ def _events(parts: dict[str, Part], length: int, masks: list[Any], with_name: st
     """An event record: each field its own array below the shared outer dimension."""
     if masks[-1] is not None or getattr(parts, "optional", False):
         msg = (
-            f"{_NAME}: missing records ('?{{...}}') whose fields have different lists are not "
-            "supported; ak.fill_none or ak.drop_none them first"
+            f"{_NAME}: missing records ('?{{...}}') whose fields have different lists, or missing "
+            "values of their own, are not supported; ak.fill_none or ak.drop_none them first"
         )
         raise TypeError(msg)
     fields = {
@@ -212,7 +228,8 @@ def _walk(node: Any, sel: Selection) -> Part:
             raise TypeError(msg)
         # node.contents, not node.content(name): the whole fields, checked as awkward checks them
         parts = {name: _walk(c, sel) for name, c in zip(node.fields, node.contents, strict=True)}
-        return [], [None], _Fields(parts, node.parameter("__record__"))
+        own = tuple(name for name, (_, masks, _) in parts.items() if any(m is not None for m in masks))
+        return [], [None], _Fields(parts, node.parameter("__record__"), own=own)
     if cls in _OPTIONS:
         return _option(node, cls, sel)
     if cls == "UnionArray":
@@ -332,7 +349,7 @@ def _expand(levels: list[Any], masks: list[Any], leaf: Any, present: np.ndarray)
         return levels, [_both(masks[0], present), *masks[1:]], leaf
     if isinstance(leaf, _Fields) and not levels:  # records: each field spreads, holds their mask
         spread = {name: _expand(*part, present) for name, part in leaf.items()}
-        return [], [None], _Fields(spread, leaf.name, optional=True)
+        return [], [None], _Fields(spread, leaf.name, optional=True, own=leaf.own)
     first = _both(masks[0], present, spread=True)
     if levels:  # a missing list is empty
         lengths = np.zeros(len(present), dtype=np.int64)
