@@ -142,6 +142,37 @@ def test_softmax_over_all_axes_equals_the_exact_result(name: str) -> None:
     _same(got.to_list(), expected.to_list())
 
 
+# ---- arrays without ragged dimensions: the padding is along the outer axis ----------------------
+FLAT = [np.array([1.5, 2.0, 3.0]), np.array([[1.5, 2.0], [3.0, 4.0], [5.5, 1.25]])]
+ALONG = {
+    "softmax": rg.softmax,
+    "log_softmax": rg.log_softmax,
+    "cumulative_sum": rg.cumulative_sum,
+    "cumulative_prod": rg.cumulative_prod,
+    "sort": rg.sort,
+    "argsort": rg.argsort,
+}
+
+
+@pytest.mark.parametrize("values", FLAT, ids=["n", "n*2"])
+@pytest.mark.parametrize("name", [*ALL, *ALONG])
+def test_arrays_without_ragged_dims_equal_the_exact_result_at_every_axis(name: str, values: Any) -> None:
+    # rg.flatten(bounded, axis=None) gives such arrays: their padding slots are items of the outer
+    # axis, which no reduction along it may count (every value above 1, as above)
+    jax = pytest.importorskip("jax")
+    f, arg = (ALONG[name], lambda v: v) if name in ALONG else _case(name)
+    x = rg.array(values)
+    axes = [0, -1] + ([1] if values.ndim > 1 else []) + ([None] if name not in ALONG else [])
+    with jax.enable_x64(True):
+        b = rg.with_capacity(rg.to_backend(x, "jax"))
+        for axis in axes:
+            expected = f(arg(x), axis=axis)
+            for got in (f(arg(b), axis=axis), jax.jit(lambda v, a=axis: f(arg(v), axis=a))(b)):
+                got = got.to_list() if isinstance(got, rg.RaggedArray) else np.asarray(got).tolist()
+                want = expected.to_list() if isinstance(expected, rg.RaggedArray) else expected.tolist()
+                _same(got, want)
+
+
 # ---- cumulative ops with include_initial=True ------------------------------------------------------
 CUMULATIVE = {"cumulative_sum": rg.cumulative_sum, "cumulative_prod": rg.cumulative_prod}
 

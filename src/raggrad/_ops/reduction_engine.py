@@ -204,7 +204,9 @@ def along(name: str, x: RaggedArray, axis: Any, compute: Callable[[Context, Any,
             out = compute(BoundedAxis(backend, bounded_plan(s, axes), len(content.shape) - 1), data, None)
             out = xp.moveaxis(out, 0, nb) if nb else out
         else:
-            used = in_use(x) if kind == "all" else None  # padding takes no share of the whole
+            # padding takes no share of the whole, nor of the outer axis without ragged levels
+            crosses = kind == "all" or (not s.nlevels and nb in axes)
+            used = in_use(x) if crosses else None
             out = compute(DenseAxes(backend, axes, tuple(content.shape)), content, used)
         return wrap(s, _zero_padding(xp, out, s.slot_mask(s.nlevels), nb), nb)
     em = s.masks[-1] if s.masks is not None else None
