@@ -173,6 +173,20 @@ def test_arrays_without_ragged_dims_equal_the_exact_result_at_every_axis(name: s
                 _same(got, want)
 
 
+@pytest.mark.parametrize("name", ["argmax", "argmin"])
+def test_arg_selection_over_no_elements_gives_minus_one_as_for_exact_arrays(name: str) -> None:
+    # a mask that selects nothing leaves a bounded array of padding only: no index to give
+    jax = pytest.importorskip("jax")
+    f = REDUCERS[name]
+    x = rg.array(LISTS, backend="jax")
+    b = rg.with_capacity(x)
+    for empty, bounded in [(rg.array([[], []]), rg.with_capacity(rg.array([[], []]))), (x[x > 100], b[b > 100])]:
+        assert int(f(empty)) == -1 and int(f(bounded)) == -1
+        assert f(bounded, keepdims=True).to_list() == f(empty, keepdims=True).to_list() == [[-1]]
+    assert int(jax.jit(lambda v: f(v[v > 100]))(b)) == -1
+    assert int(jax.jit(f)(b)) == int(f(x))
+
+
 # ---- cumulative ops with include_initial=True ------------------------------------------------------
 CUMULATIVE = {"cumulative_sum": rg.cumulative_sum, "cumulative_prod": rg.cumulative_prod}
 

@@ -409,6 +409,8 @@ def _arg_flat(x: Any, kind: str, keepdims: bool, worst: Any, mask_identity: bool
         raise NotImplementedError(msg)
     if filled:
         out = present_rows_index(xp, getattr(xp, "arg" + kind)(xp.reshape(content, (-1,))), s, x._nbatch)
+        if bounded:  # lists are data: whether any element is in use too
+            out = xp.where(xp.any(live), out, xp.asarray(-1, dtype=out.dtype))
     elif mask_identity and not keepdims:
         return None
     else:  # no element present: no index to give (-1, or a missing one)
