@@ -162,6 +162,34 @@ def test_mismatched_bounded_operands_raise_eagerly_and_invalidate_under_jit():
         a + rg.with_capacity(rg.array(LISTS, backend="jax"))
 
 
+@pytest.mark.parametrize(
+    "name", ["sum", "prod", "mean", "var", "max", "min", "any", "count_nonzero", "logsumexp"]
+)
+def test_a_where_mask_of_other_lists_invalidates_the_reduction_under_jit(name):
+    # where= is an operand too: eagerly its lists are compared (ValueError), under jit they are
+    # data and a mismatch marks the result invalid, or NaN where no structure is left
+    jax = pytest.importorskip("jax")
+    f = getattr(rg, name)
+    a = rg.with_capacity(rg.array(LISTS, backend="jax"), lists=4, elements=8)
+    b = rg.with_capacity(rg.array([[1.0], [2.0, 3.0], [4.0, 5.0]], backend="jax"), lists=4, elements=8)
+    other = rg.array([[1.0], [2.0, 3.0], [4.0, 5.0]], backend="jax")
+    with pytest.raises(ValueError, match="lists differ"):
+        f(a, axis=1, where=b > 0)
+    for axis in (1, 0):
+        for g in (
+            lambda u, v, k=axis: f(u, axis=k, where=v > 0),
+            lambda u, v, k=axis: f(u, axis=k, where=other > 0),
+        ):
+            with pytest.raises(ValueError, match="invalid"):
+                jax.jit(g)(a, b).to_list()
+    total = jax.jit(lambda u, v: f(u, where=v > 0))(a, b)
+    if np.issubdtype(np.asarray(total).dtype, np.floating):
+        assert np.isnan(float(total))
+    want = f(rg.trim(a), axis=1, where=rg.trim(a) > 1.5).to_list()
+    got = jax.jit(lambda u: f(u, axis=1, where=u > 1.5))(a).to_list()
+    np.testing.assert_allclose(np.asarray(got, dtype=float), np.asarray(want, dtype=float), rtol=1e-6)
+
+
 def test_exact_and_bounded_operands_give_a_bounded_result():
     b = rg.with_capacity(rg.array(LISTS))
     out = b * rg.array(LISTS)

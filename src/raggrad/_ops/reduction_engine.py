@@ -94,10 +94,12 @@ def classify(x: RaggedArray, axis: Any, name: str) -> tuple[str, Any]:
     return "ragged", 0 if where == "outer" else i + 1
 
 
-def _where_mask(x: RaggedArray, where: Any, name: str) -> Any:
-    """The content of ``where`` broadcast to ``x``'s content (None for no mask)."""
+def _where_mask(x: RaggedArray, where: Any, name: str) -> tuple[RaggedArray, Any]:
+    """``x`` and the content of ``where`` broadcast to its content (None for no mask). A bounded
+    ``where`` whose lists may differ from ``x``'s (data, under ``jax.jit``) gives ``x`` flagged
+    invalid where they do, as every binary op does."""
     if where is None or (isinstance(where, (bool, np.bool_)) and where):
-        return None
+        return x, None
     structure, _, (content, mask), _ = broadcast((x, where), f"{name}(where=...)")
     backend, xp = x._backend, x._backend.xp
     shape = tuple(x._content.shape)
@@ -116,7 +118,9 @@ def _where_mask(x: RaggedArray, where: Any, name: str) -> Any:
         w = where.type if isinstance(where, RaggedArray) else f"shape {np.shape(where)}"
         msg = f"{name}: where= ({w}) must broadcast to the array's type {x.type!r}"
         raise ValueError(msg)
-    return xp.broadcast_to(mask, shape)
+    if isinstance(s, BoundedStructure) and structure.valid is not s.valid:
+        x = RaggedArray._new(s.with_valid(structure.valid), x._content)
+    return x, xp.broadcast_to(mask, shape)
 
 
 def reduction(
@@ -136,8 +140,8 @@ def reduction(
     fills), so every reducer skips them the way it skips unselected ones; ``mask_identity=True``
     makes a result with no present element missing (see :func:`_option_reduction`).
     """
+    x, mask = _where_mask(x, where, name)
     backend, content, nb, s = x._backend, x._content, x._nbatch, x._structure
-    mask = _where_mask(x, where, name)
     kind, axes = classify(x, axis, name)
     xp = backend.xp
     if isinstance(s, BoundedStructure):
