@@ -257,6 +257,23 @@ def test_a_bias_meets_the_regular_inner_dimension_even_when_the_batch_has_as_man
     assert (square + rg.asarray(b)).to_list() == per_list  # a RaggedArray follows awkward's rule
 
 
+def test_the_two_readings_of_a_bias_depend_on_a_bounded_arrays_lists_not_its_capacity():
+    # which readings apply depends on the number of lists: eagerly it is known and bounded arrays
+    # raise where exact ones do; under jit it is data, so NumPy's reading is taken and a batch
+    # with as many lists as the bias is long is marked invalid (never silently one reading)
+    jax = pytest.importorskip("jax")
+    b = np.arange(4.0)
+    square = _points([1, 2, 0, 1], 4)
+    with pytest.raises(ValueError, match="two ways"):
+        rg.with_capacity(square, lists=16) + b
+    few = _points([2, 0, 1], 4)
+    assert (rg.with_capacity(few, lists=4) + b).to_list() == (few + b).to_list()  # capacity 4: fine
+    add = jax.jit(lambda v: v + b)
+    with pytest.raises(ValueError, match="invalid"):
+        add(rg.with_capacity(square.to_backend("jax"), lists=16)).to_list()
+    assert add(rg.with_capacity(few.to_backend("jax"), lists=16)).to_list() == (few + b).to_list()
+
+
 def test_one_value_per_list_without_inner_dimensions_is_awkwards_rule():
     x = rg.array([[1.0, 2.0], [], [3.0]])
     assert (x + np.array([10.0, 20.0, 30.0])).to_list() == [[11.0, 12.0], [], [33.0]]

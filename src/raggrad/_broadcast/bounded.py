@@ -42,7 +42,10 @@ def bounded(args: tuple[Any, ...], backend: _backends.Backend, name: str) -> tup
                 elements.append(1)
                 continue
             arr = content_on(backend, a)
-            if _faces_inner(a, arr, ts, target, name):
+            faces, unambiguous = _faces_inner(a, arr, ts, target, name)
+            if unambiguous is not True:
+                valid = valid & unambiguous
+            if faces:
                 facing = tuple(arr.shape)[-len(ts.inner) :]
                 contents.append(xp.reshape(arr, facing))
                 shapes.append(((), facing))
@@ -89,10 +92,15 @@ def bounded(args: tuple[Any, ...], backend: _backends.Backend, name: str) -> tup
     return structure, backend, out, nb_max
 
 
-def _faces_inner(a: Any, arr: Any, ts: BoundedStructure, target: Any, name: str) -> bool:
-    """Whether plain array ``arr`` meets only the regular inner dims of bounded ``ts``. Without
-    ragged levels that is NumPy's rule for whole shapes, as for an exact array (``(k,)`` against
-    ``n * 1``: every item against the ``k``); with them, :func:`_aligns_with_inner`'s."""
+def _faces_inner(a: Any, arr: Any, ts: BoundedStructure, target: Any, name: str) -> tuple[bool, Any]:
+    """Whether plain array ``arr`` meets only the regular inner dims of bounded ``ts``, and whether
+    that reading is the only one (True, or a backend bool when it depends on the traced count).
+
+    Without ragged levels that is NumPy's rule for whole shapes, as for an exact array (``(k,)``
+    against ``n * 1``: every item against the ``k``); with them, :func:`aligns_with_inner`'s,
+    which raises where the array could also give one value per list: its length is the number
+    of lists. That number is data under ``jax.jit``: there NumPy's reading is taken and the
+    result marked invalid for the batches where the number of lists is the array's length."""
     if ts.nlevels == 0:
         if len(arr.shape) > 1 + len(ts.inner):
             msg = (
@@ -102,14 +110,23 @@ def _faces_inner(a: Any, arr: Any, ts: BoundedStructure, target: Any, name: str)
                 "dimensions than the bounded one, or rg.trim it first"
             )
             raise ValueError(msg)
-        return 0 < len(arr.shape) <= len(ts.inner)
-    return aligns_with_inner(a, arr, _exact_view(ts), target, name)
+        return 0 < len(arr.shape) <= len(ts.inner), True
+    if ts.is_concrete():
+        count = int(ts.backend.to_numpy(ts.count))
+        return aligns_with_inner(a, arr, _exact_view(ts, count), target, name), True
+    n = int(arr.shape[0]) if len(arr.shape) else 0
+    faces = aligns_with_inner(a, arr, _exact_view(ts, n + 1), target, name)  # no count matches
+    try:
+        aligns_with_inner(a, arr, _exact_view(ts, n), target, name)
+    except ValueError:  # both readings apply when there are n lists
+        return faces, ts.count != n
+    return faces, True
 
 
-def _exact_view(s: BoundedStructure) -> Structure:
-    """A stand-in exact structure with ``s``'s depth, outer capacity and inner dims (for the
+def _exact_view(s: BoundedStructure, length: int) -> Structure:
+    """A stand-in exact structure of ``length`` items with ``s``'s depth and inner dims (for the
     reading of plain arrays, which looks at nothing else)."""
-    return Structure(s.capacities[0], tuple(Segments(np.zeros(2, np.int64)) for _ in s.levels), s.inner)
+    return Structure(length, tuple(Segments(np.zeros(2, np.int64)) for _ in s.levels), s.inner)
 
 
 def _same_lists(s: BoundedStructure, ts: BoundedStructure, k: int, a: Any, target: Any, name: str) -> Any:
