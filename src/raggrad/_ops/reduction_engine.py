@@ -95,9 +95,8 @@ def classify(x: RaggedArray, axis: Any, name: str) -> tuple[str, Any]:
 
 
 def _where_mask(x: RaggedArray, where: Any, name: str) -> tuple[RaggedArray, Any]:
-    """``x`` and the content of ``where`` broadcast to its content (None for no mask). A bounded
-    ``where`` whose lists may differ from ``x``'s (data, under ``jax.jit``) gives ``x`` flagged
-    invalid where they do, as every binary op does."""
+    """``x``, flagged invalid where its lists and a bounded ``where``'s differ (as a binary op's
+    result), and the content of ``where`` broadcast to its content (None for no mask)."""
     if where is None or (isinstance(where, (bool, np.bool_)) and where):
         return x, None
     structure, _, (content, mask), _ = broadcast((x, where), f"{name}(where=...)")
@@ -209,8 +208,7 @@ def along(name: str, x: RaggedArray, axis: Any, compute: Callable[[Context, Any,
             out = xp.moveaxis(out, 0, nb) if nb else out
         else:
             # padding takes no share of the whole, nor of the outer axis without ragged levels
-            crosses = kind == "all" or (not s.nlevels and nb in axes)
-            used = in_use(x) if crosses else None
+            used = in_use(x) if kind == "all" or (not s.nlevels and nb in axes) else None
             out = compute(DenseAxes(backend, axes, tuple(content.shape)), content, used)
         return wrap(s, _zero_padding(xp, out, s.slot_mask(s.nlevels), nb), nb)
     em = s.masks[-1] if s.masks is not None else None
@@ -563,15 +561,9 @@ def reduce_kept(ctx: Context, kind: str, data: Any, mask: Any, fill: Any) -> Any
         if kind == "sum" and data is ctx.content:
             return RaggedAxis.reduce(ctx, kind, ctx.backend.zero_gradient(data, mask))  # type: ignore[arg-type]  # a _PresentAxis
         return ctx.reduce(kind, data)
-    if (
-        kind in ("max", "min")
-        and isinstance(ctx, DenseAxes)
-        and mask is not None
-        and mask is ctx.present
-        and data is ctx.content
-        and ctx.size > 0
-        and ctx.backend.numpy_dtype(data.dtype).kind in "iuf"
-    ):
+    present_mask = mask is not None and mask is ctx.present and data is ctx.content
+    numbers = ctx.backend.numpy_dtype(data.dtype).kind in "iuf"
+    if kind in ("max", "min") and isinstance(ctx, DenseAxes) and ctx.size > 0 and present_mask and numbers:
         # the missing elements hold zeros: one plain pass where the result is beyond zero
         return ctx.backend.present_extremum(kind, data, mask, ctx.axes, fill, ctx.size - ctx.counted)
     return ctx.reduce(kind, kept(ctx, mask, data, fill))

@@ -396,10 +396,8 @@ def _arg_flat(x: Any, kind: str, keepdims: bool, worst: Any, mask_identity: bool
     """``axis=None``: the index into the flattened content, missing slots included as in awkward
     (missing elements and padding never win); -1 (None with ``mask_identity=True``) when no
     element is present."""
-    backend, s = x._backend, x._structure
-    xp, content = backend.xp, x._content
-    bounded = isinstance(s, BoundedStructure)
-    live = in_use(x) if bounded else present(x)
+    backend, s, xp, content = x._backend, x._structure, x._backend.xp, x._content
+    live = in_use(x) if (bounded := isinstance(s, BoundedStructure)) else present(x)
     if live is not None:
         content = masked(xp, live, content, worst)
     em = None if bounded else s.masks[-1] if s.masks is not None else None
