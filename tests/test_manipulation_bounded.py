@@ -342,6 +342,21 @@ def test_from_lengths_with_traced_lengths_and_a_capacity():
     )
 
 
+def test_from_offsets_over_a_bounded_array_nests_it_as_from_lengths_does():
+    b = rg.with_capacity(rg.array([[1.0, -2.0, 3.0], [], [4.0, 5.0], [-1.0]], backend="jax"))
+    want = [[[1.0, -2.0, 3.0]], [[], [4.0, 5.0], [-1.0]]]
+    out = rg.from_offsets(np.array([0, 1, 4]), b)
+    assert rg.is_bounded(out) and out.to_list() == want
+    assert rg.capacity(out) == rg.capacity(rg.from_lengths(np.array([1, 3]), b))
+    assert rg.from_offsets(np.array([1, 2, 3]), b).to_list() == [[[]], [[4.0, 5.0]]]  # not from 0
+    f = jax.jit(lambda v: rg.from_offsets(np.array([0, 1, 4]), v))
+    assert f(b).to_list() == want
+    with pytest.raises(ValueError, match="invalid"):  # three lists in use, offsets for four
+        f(rg.with_capacity(rg.array([[1.0], [], [2.0]], backend="jax"))).to_list()
+    with pytest.raises(ValueError, match=r"offsets\[-1\]=5 points past the content \(length 4\)"):
+        rg.from_offsets(np.array([0, 1, 5]), b)
+
+
 def test_from_padded_with_traced_lengths():
     padded = jnp.array([[1.0, 2.0], [3.0, 0.0], [4.0, 5.0]])
     f = jax.jit(lambda lengths: rg.from_padded(padded, lengths))

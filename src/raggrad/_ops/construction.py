@@ -18,10 +18,8 @@ from typing import Any, cast
 import numpy as np
 
 from .. import _backends
-from .._array import RaggedArray, as_ragged, bounded_structure, exact_structure
+from .._array import RaggedArray, as_ragged, exact_structure
 from .._axes import as_index, classify_axis
-from .._bounded import BoundedStructure
-from .._broadcast import common_backend
 from .._convert import content_to, dtype_of, is_listlike, parse_lists, slice_outer
 from .._dtypes import check_numeric
 from .._errors import OptionTypeError, check_concrete
@@ -31,6 +29,7 @@ from .._records import RecordArray, fieldwise
 from .._registry import convert, register
 from .._structure import Segments, Structure, offsets_from_lengths
 from . import manipulation_bounded as mb
+from .construction_bounded import bounded_level, bounded_padded, from_padded_bounded
 
 __all__ = [
     "array",
@@ -227,7 +226,9 @@ def from_offsets(offsets: Any, content: Any, *, validate: bool = True) -> Ragged
     List ``i`` is ``content[offsets[i]:offsets[i + 1]]``. Offsets need not start at 0 nor end at
     ``len(content)``: they are normalised. ``validate=False`` skips the checks (trusted input).
     A RaggedArray ``content`` may have missing values; they stay where they are (the new lists
-    are present).
+    are present). A bounded ``content`` gives a bounded result, as :func:`from_lengths` of the
+    offsets' differences over its items ``offsets[0]:offsets[-1]`` (under ``jax.jit``, offsets
+    past its items in use make the result invalid).
 
     >>> import numpy as np, raggrad as rg
     >>> rg.from_offsets([0, 3, 3, 5], np.arange(5.0)).to_list()
@@ -241,7 +242,10 @@ def from_offsets(offsets: Any, content: Any, *, validate: bool = True) -> Ragged
         msg = f"{name}: offsets must be a non-empty 1-d array, got shape {offs.shape}"
         raise ValueError(msg)
     content = _as_content(content, name)
-    n_content = _outer_length(content)
+    bounded = mb.is_bounded(content)
+    n_content = None if bounded else _outer_length(content)
+    if bounded and content._structure.is_concrete():  # else the count is data: checked in use
+        n_content = int(content._backend.to_numpy(content._structure.count))
     if validate:
         if offs[0] < 0:
             msg = f"{name}: offsets must be non-negative, got offsets[0]={offs[0]}"
@@ -254,9 +258,11 @@ def from_offsets(offsets: Any, content: Any, *, validate: bool = True) -> Ragged
                 f"offsets[{i + 1}]={offs[i + 1]}"
             )
             raise ValueError(msg)
-        if offs[-1] > n_content:
+        if n_content is not None and offs[-1] > n_content:
             msg = f"{name}: offsets[-1]={offs[-1]} points past the content (length {n_content})"
             raise ValueError(msg)
+    if bounded:  # the lists of its items in use, bounded as from_lengths makes them
+        return from_lengths(np.diff(offs), content[int(offs[0]) : int(offs[-1])])
     return _over(offs, content)
 
 
@@ -308,7 +314,7 @@ def from_lengths(lengths: Any, content: Any, *, capacity: int | None = None) -> 
         if isinstance(content, RaggedArray) and content._structure.masks is not None:
             msg = f"{name}: bounded arrays hold no missing values (None); fill them first (rg.fill_none)"
             raise OptionTypeError(msg)
-        return _bounded_level(lengths, _as_content(content, name), capacity, name)
+        return bounded_level(lengths, _as_content(content, name), capacity, name)
     offs = lengths_to_offsets(lengths, name)
     content = _as_content(content, name)
     n_content = _outer_length(content)
@@ -316,42 +322,6 @@ def from_lengths(lengths: Any, content: Any, *, capacity: int | None = None) -> 
         msg = f"{name}: lengths sum to {offs[-1]} but the content has {n_content} items"
         raise ValueError(msg)
     return _over(offs, content)
-
-
-def _bounded_level(lengths: Any, content: Any, capacity: Any, name: str) -> RaggedArray:
-    """:func:`from_lengths` with a bounded result (lengths as data)."""
-    if capacity is not None and as_index(capacity, "capacity", name) < 0:
-        msg = f"{name}: capacity must be non-negative, got {capacity}"
-        raise ValueError(msg)
-    if capacity is None and not mb.is_bounded(lengths) and not mb.is_bounded(content):
-        raise mb.traced_counts_error(name, "lengths")
-    backend = common_backend((lengths, content), name)
-    xp, index = backend.xp, backend.default_int()
-    spec = mb.to_counts(lengths, backend, index, name, "lengths")
-    cap = spec.capacity if capacity is None else as_index(capacity, "capacity", name)
-    offsets, count, checks = mb.level_from_counts(backend, spec, cap, index, name, "lengths")
-    total = offsets[-1]
-    if isinstance(content, RaggedArray):
-        inner = content if mb.is_bounded(content) else mb.bind(content)
-        s = bounded_structure(inner)
-        checks.append(
-            (
-                total == s.count,
-                lambda: f"{name}: lengths sum to {int(total)} but the content has {int(s.count)} items",
-            )
-        )
-        valid = mb.verdict(backend, s.valid, checks)
-        levels, caps, ids = (offsets, *s.levels), (cap, *s.capacities), (None, *s.given_ids)
-        return RaggedArray._new(BoundedStructure(count, levels, caps, s.inner, valid, ids), inner._content)
-    content = content_to(content, None, backend.name, None)
-    size = int(content.shape[0])
-    checks.append(
-        (total <= size, lambda: f"{name}: lengths sum to {int(total)} but the content has {size} slots")
-    )
-    valid = mb.verdict(backend, xp.asarray(True), checks)
-    content = mb.keep_used(xp, content, xp.arange(size, dtype=index) < total)
-    structure = BoundedStructure(count, (offsets,), (cap, size), tuple(content.shape[1:]), valid)
-    return RaggedArray._new(structure, content)
 
 
 @register("to_list", "conversion", differentiable=False, options=True)
@@ -481,7 +451,7 @@ def to_padded(x: RaggedArray, length: int | None = None, *, fill_value: Any = 0)
     backend, xp = x._backend, x._backend.xp
     _check_fill(fill_value, backend.numpy_dtype(x.dtype), name)
     if bounded:
-        return _bounded_padded(x, width, fill_value)
+        return bounded_padded(x, width, fill_value)
     seg = s.levels[0]
 
     elements = element_mask(s)
@@ -516,21 +486,6 @@ def to_padded(x: RaggedArray, length: int | None = None, *, fill_value: Any = 0)
     return dense, mask_out
 
 
-def _bounded_padded(x: RaggedArray, width: int, fill_value: Any) -> tuple[Any, Any]:
-    """:func:`to_padded` of a bounded array: one gather with out-of-range slots filled."""
-    s, backend, nb = bounded_structure(x), x._backend, x._nbatch
-    xp, rows = backend.xp, s.capacities[0]
-    columns = xp.arange(width, dtype=s.count.dtype)
-    mask = columns[None, :] < s.lengths(0)[:, None]
-    gather = xp.where(mask, s.levels[0][:-1, None] + columns[None, :], s.size)
-    content = xp.moveaxis(x._content, nb, 0) if nb else x._content
-    dense = backend.take_fill(content, xp.reshape(gather, (-1,)), fill_value)
-    dense = xp.reshape(dense, (rows, width, *dense.shape[1:]))
-    if nb:
-        dense = xp.moveaxis(dense, (0, 1), (nb, nb + 1))
-    return dense, mask
-
-
 @register("from_padded", "creation")
 def from_padded(padded: Any, lengths: Any) -> RaggedArray:
     """The ragged array of the first ``lengths[i]`` entries of each row of ``padded``.
@@ -563,7 +518,7 @@ def from_padded(padded: Any, lengths: Any) -> RaggedArray:
         raise ValueError(msg)
     n, width = int(padded.shape[0]), int(padded.shape[1])
     if mb.is_data(lengths):
-        return _from_padded_bounded(padded, lengths, n, width, name)
+        return from_padded_bounded(padded, lengths, n, width, name)
     lens = host_ints(lengths, name, "lengths")
     if len(lens) != n:
         msg = f"{name}: {len(lens)} lengths for {n} rows of padded"
@@ -575,24 +530,3 @@ def from_padded(padded: Any, lengths: Any) -> RaggedArray:
     flat = backend.xp.reshape(padded, (n * width, *padded.shape[2:]))
     content = backend.take(flat, seg.ids * width + seg.local, seg, ("from_padded", width))
     return RaggedArray._new(Structure(n, (seg,), tuple(padded.shape[2:])), content)
-
-
-def _from_padded_bounded(padded: Any, lengths: Any, n: int, width: int, name: str) -> RaggedArray:
-    """:func:`from_padded` with lengths as data: a bounded result of ``n`` lists, ``n * width`` slots."""
-    backend = common_backend((padded, lengths), name)
-    padded = content_to(padded, None, backend.name, None)
-    xp, index, size = backend.xp, backend.default_int(), n * width
-    spec = mb.to_counts(lengths, backend, index, name, "lengths")
-    if not mb.is_bounded(lengths) and spec.capacity != n:
-        msg = f"{name}: {spec.capacity} lengths for {n} rows of padded"
-        raise ValueError(msg)
-    offsets, count, checks = mb.level_from_counts(backend, spec, n, index, name, "lengths")
-    lens = offsets[1:] - offsets[:-1]
-    checks.append((xp.all(lens <= width), lambda: f"{name}: lengths must lie in [0, {width}]"))
-    valid = mb.verdict(backend, xp.asarray(True), checks)
-    ids = backend.ids_from_offsets(offsets, size)
-    local = xp.arange(size, dtype=index) - backend.take_fill(offsets, ids, 0)
-    flat = xp.reshape(padded, (size, *padded.shape[2:]))
-    content = backend.take_fill(flat, xp.where(ids < n, ids * width + local, size), 0)
-    structure = BoundedStructure(count, (offsets,), (n, size), tuple(padded.shape[2:]), valid, (ids,))
-    return RaggedArray._new(structure, content)
