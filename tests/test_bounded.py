@@ -380,6 +380,16 @@ def test_stack_keeps_every_members_lists_and_vmap_runs_per_member():
         rg.sum(s)
     with pytest.raises(ValueError, match="equal capacities"):
         rg.stack([rg.with_capacity(members[0], lists=4, elements=8), rg.with_capacity(members[1])])
+    with pytest.raises(ValueError, match="one depth"):
+        rg.stack([members[0], rg.array([1.0, 2.0], backend="jax")])
+    # an integer picks a member (eagerly and under jit); anything else says what to do
+    assert s[1].to_list() == s[-1].to_list() == members[1].to_list() and rg.is_bounded(s[0])
+    assert float(jax.jit(lambda v: rg.sum(v[1]))(s)) == 18.0
+    with pytest.raises(IndexError, match="a stack of 2 bounded arrays"):
+        s[2]
+    for key in (slice(None), (0, 1), True):
+        with pytest.raises(TypeError, match=r"rg\.unstack"):
+            s[key]
 
 
 def test_repr_of_a_long_bounded_record_shows_its_lists() -> None:

@@ -222,7 +222,8 @@ def stack(arrays: Any, /) -> RaggedArray:
 
     ``jax.vmap(f)(stacked)`` runs ``f`` on every member; with a ``NamedSharding`` on the leading
     axis each member lives on its own device. Exact arrays are bounded first with the capacities
-    of the first bounded one (or buckets covering them all). ``rg.unstack`` takes a stack apart.
+    of the first bounded one (or buckets covering them all). ``rg.unstack`` takes a stack apart;
+    ``stack[i]`` (an integer) is member ``i``.
 
     >>> import raggrad as rg
     >>> s = rg.stack([rg.array([[1.0, 2.0], []]), rg.array([[3.0]])])
@@ -233,6 +234,13 @@ def stack(arrays: Any, /) -> RaggedArray:
         msg = "rg.stack: expected a non-empty sequence of arrays"
         raise TypeError(msg)
     xs = [single(a, "rg.stack") for a in arrays]
+    for x in xs[1:]:
+        if x._structure.nlevels != xs[0]._structure.nlevels:
+            msg = (
+                "rg.stack: members need equal capacities, inner dims and dtypes, and one depth: "
+                f"types {xs[0].type!r} and {x.type!r}"
+            )
+            raise ValueError(msg)
     bounded = [x for x in xs if isinstance(x._structure, BoundedStructure)]
     if bounded:
         caps = bounded_structure(bounded[0]).capacities

@@ -46,6 +46,7 @@ import numpy as np
 from .. import _backends
 from .._array import RaggedArray, exact_structure, wrap
 from .._backends._base import UNCACHED
+from .._bounded import BoundedStructure
 from .._errors import OptionTypeError, check_concrete
 from .._options import all_masks, element_mask
 from .._registry import provide
@@ -359,10 +360,27 @@ def getitem(x: RaggedArray, key: Any) -> Any:
     >>> x[:, ::-1].to_list()
     [[3, 2, 1], [], [5, 4]]
     """
+    s = x._structure
+    if isinstance(s, BoundedStructure) and s.stacked:
+        return _member(x, key)
     raw = list(key) if isinstance(key, tuple) else [key]
     on_device = bounded.wants_bounded(x, raw)  # list lengths as data: raggrad._ops.indexing_bounded
     classified = [(on_device and bounded.classify(item)) or classify(item, x._backend) for item in raw]
     return _getitem(x, classified, raw, on_device)
+
+
+def _member(x: RaggedArray, key: Any) -> RaggedArray:
+    """``stack[i]``: member ``i`` of a stack of bounded arrays (``rg.stack``), a static integer."""
+    n = int(x._content.shape[0])
+    msg = (
+        f"x[{key!r}]: a stack of {n} bounded arrays (rg.stack) takes one integer index, its "
+        "member; take the members apart with rg.unstack, or map over them with jax.vmap"
+    )
+    if isinstance(key, bool) or not isinstance(key, int | np.integer):
+        raise TypeError(msg)
+    if not -n <= int(key) < n:
+        raise IndexError(msg)
+    return x._members()[int(key)]
 
 
 def pick_or_none(x: RaggedArray, axis: int, which: int) -> Any:
