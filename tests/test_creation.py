@@ -70,3 +70,15 @@ def test_reshape_and_broadcast_to_regular_arrays():
 def test_reshape_and_broadcast_to_reject_ragged_arrays(func):
     with pytest.raises(ValueError, match="ragged dimensions"):
         func(rg.array([[1, 2], [], [3]]))
+
+
+def test_reshape_and_broadcast_to_bounded_arrays_without_ragged_dims_use_the_items_in_use():
+    # rg.flatten(bounded, axis=None): 3 items in 16 slots reshape as the 3 items; under jit their
+    # number is data, which a regular shape cannot take
+    jax = pytest.importorskip("jax")
+    b = rg.with_capacity(rg.array([[1.0, 2.0], [], [3.0]], backend="jax"))
+    flat = rg.flatten(b, axis=None)
+    assert rg.reshape(flat, (3, 1)).to_list() == [[1.0], [2.0], [3.0]]
+    assert rg.broadcast_to(flat, (2, 3)).to_list() == [[1.0, 2.0, 3.0]] * 2
+    with pytest.raises(rg.TracedStructureError, match="number of items of a bounded array is data"):
+        jax.jit(lambda v: rg.reshape(rg.flatten(v, axis=None), (3, 1)))(b)

@@ -20,6 +20,7 @@ from .. import _backends
 from .._array import RaggedArray, wrap
 from .._bounded import BoundedStructure
 from .._broadcast import common_backend
+from .._errors import TracedStructureError
 from .._options import replace_masks
 from .._registry import register
 from .padding import keep_present, keep_used
@@ -291,6 +292,15 @@ def _dense(x: Any, name: str) -> tuple[_backends.Backend, Any]:
                 "arrays without them (use rg.to_padded for a dense copy, or rg.flatten)"
             )
             raise ValueError(msg)
+        if isinstance(x._structure, BoundedStructure):  # its items in use: a regular shape
+            if not x._structure.is_concrete():
+                msg = (
+                    f"{name}: the number of items of a bounded array is data (traced inside "
+                    "jax.jit), so it has no regular shape to work on; call it outside jit, or "
+                    "work on rg.to_dense(x, padded=True)"
+                )
+                raise TracedStructureError(msg)
+            x = x._trimmed(name)
         return x._backend, x._content
     backend = _backends.backend_of(x)
     if backend is None:
