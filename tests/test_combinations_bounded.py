@@ -475,8 +475,10 @@ def test_combinations_along_a_regular_axis_keep_the_structure(backend, jit, repl
         assert all(rg.is_bounded(m) and rg.capacity(m) == rg.capacity(b) for m in got)
         assert _lists(got) == _lists(expected)
         assert not any(np.any(np.asarray(m.values)[3:]) for m in got)  # padding slots: zeros
-    # capacity= is not needed there, and accepted (the capacities stay the input's)
-    assert _lists(rg.combinations(b, 2, axis=-1, capacity=4)) == _lists(rg.combinations(VECTORS, 2, axis=-1))
+    # capacity= is not needed there (the capacities stay the input's): refused, as for exact arrays
+    for x in (b, VECTORS):
+        with pytest.raises(ValueError, match="along a regular dimension leave it out"):
+            rg.combinations(x, 2, axis=-1, capacity=4)
 
 
 @needs_jax

@@ -444,9 +444,9 @@ def _route(
     None)``, or, for a bounded array or a regular axis, the finished members in the last place."""
     x, n, kind, d = _arguments(x, n, axis, replacement, name)
     if isinstance(x._structure, BoundedStructure):
-        if kind == "inner":  # the structure and its capacities stay: capacity= is not needed
-            cap = None if capacity is None else check_capacity(capacity, name)
-            return x, n, d, False, cap, _bounded_regular(x, n, d, bool(replacement), name, arg)
+        if kind == "inner":  # the structure and its capacities stay: no capacity=, as exact
+            _no_capacity(None if capacity is None else check_capacity(capacity, name), name)
+            return x, n, d, False, None, _bounded_regular(x, n, d, bool(replacement), name, arg)
         check_single(x._structure, name)
         deeper = 0 if arg else x._structure.nlevels - d  # depths below the items combined
         example = "1024" if not deeper else f"({', '.join(['1024'] * (deeper + 1))})"
