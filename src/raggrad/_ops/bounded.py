@@ -93,6 +93,13 @@ def with_capacity(x: Any, /, *, lists: Any = None, elements: Any = None) -> Ragg
         return _events_with_capacity(x, lists, elements)
     x = single(x, "rg.with_capacity")
     if isinstance(x._structure, BoundedStructure):
+        if not x._structure.is_concrete():
+            msg = (
+                "rg.with_capacity: this array is bounded already and its lists are data (traced "
+                "inside jax.jit); give it the capacities you want before jit, where they become "
+                "static shape"
+            )
+            raise TracedStructureError(msg)
         x = x._trimmed("rg.with_capacity")
     caps = _capacities(x._structure, lists, elements, "rg.with_capacity")
     return RaggedArray._new(*bound(x._structure, x._content, x._nbatch, caps))
