@@ -333,7 +333,15 @@ def _ragged_options(s: Structure, index: RaggedArray, is_mask: bool) -> tuple[An
         cur = pick(sm[k], sel)
         return levels, [*masks, cur], sel, cur, None
     if sm[k] is not None:  # which items come out missing depends on the traced values
-        check_concrete(b, index._content, _NAME, "a ragged integer index into items that may be missing")
+        check_concrete(
+            b,
+            index._content,
+            _NAME,
+            "a ragged integer index into items that may be missing",
+            "Which items it picks decides which results are None, so under jax.jit fill the "
+            "missing items first (rg.fill_none(x, value), e.g. -inf before an argmax) or index "
+            "outside jit.",
+        )
     like = index._content
     local = b.xp.take(like, b.index(UNCACHED, None, ix, like), axis=0)
     starts_d, lens_d = b.index(UNCACHED, None, starts, like), b.index(UNCACHED, None, lens, like)
