@@ -178,6 +178,11 @@ def test_flatten_axis_none_drops_every_missing_value():
     _same(rg.flatten(rg.array(X), axis=None), ak.flatten(ak.Array(X), axis=None))
 
 
+@pytest.mark.parametrize("data", [[1.0, None, 2.5], [None, [1.0, -2.0]], [[1.0, None], None, []], [[1.0]]])
+def test_flatten_axis_0_drops_the_outer_missing_items_as_awkward(data):
+    _same(rg.flatten(rg.array(data), axis=0), ak.flatten(ak.Array(data), axis=0))
+
+
 def test_firsts_and_lasts_give_none_for_empty_and_missing_lists():
     x = rg.array([[1.0, 2.0], [], None, [3.0]])
     assert rg.firsts(x).to_list() == [1.0, None, None, 3.0] and rg.firsts(x).type == "4 * ?float64"

@@ -31,6 +31,7 @@ from . import option_gather as og
 from .common import back, batched, depth, exact_structure, moved, new, single, zero_d
 from .construction import host_ints, lengths_to_offsets
 from .indexing import getitem, pick_or_none
+from .options import drop_none
 
 __all__ = [
     "broadcast_arrays",
@@ -122,10 +123,10 @@ def local_index(x: RaggedArray, /, axis: int = -1) -> RaggedArray:
 def flatten(x: RaggedArray, /, axis: int | None = 1) -> RaggedArray:
     """Merge dimension ``axis`` into the one outside it (``axis=None``: all values, 1-d).
 
-    As ``ak.flatten``: ``axis=1`` concatenates the lists, ``axis=0`` returns ``x``. The content is
-    not moved; only the offsets change. Missing values as awkward has them: the missing lists
-    merged go (they are empty), missing items deeper stay None, and ``axis=None`` drops every
-    missing value (the present ones are gathered).
+    As ``ak.flatten``: ``axis=1`` concatenates the lists, ``axis=0`` returns ``x`` without its
+    missing items. The content is not moved; only the offsets change. Missing values as awkward
+    has them: the missing lists merged go (they are empty), missing items deeper stay None, and
+    ``axis=None`` drops every missing value (the present ones are gathered).
 
     >>> import raggrad as rg
     >>> x = rg.array([[[1, 2], []], [[3]], []])
@@ -152,8 +153,8 @@ def flatten(x: RaggedArray, /, axis: int | None = 1) -> RaggedArray:
         content = backend.xp.reshape(content, (*x._batch, s.size * math.prod(s.inner)))
         return new(Structure(s.size * math.prod(s.inner)), content, nb)
     kind, k = classify_axis(x, axis, "rg.flatten")
-    if kind == "outer":
-        return x
+    if kind == "outer":  # nothing to merge: the outer missing items go, as ak.flatten drops them
+        return x if s.masks is None or s.masks[0] is None else drop_none(x, axis=0)
     if kind == "batch":
         msg = f"rg.flatten: axis={axis} is a batch dimension of {x.type!r}"
         raise NotImplementedError(msg)
