@@ -316,7 +316,8 @@ def max(
 
     Tied maxima share the derivative evenly, as ``jnp.max``. Missing values as in :func:`sum`;
     ``mask_identity=True`` gives None where the default gives the identity (awkward's own default
-    for ``ak.max`` is ``mask_identity=True``; raggrad keeps its version-1 contract).
+    for ``ak.max`` is ``mask_identity=True``; raggrad keeps its version-1 contract). NaN wins, as
+    in NumPy and JAX (``ak.max`` skips it, as :func:`nanmax` does).
 
     >>> import raggrad as rg
     >>> x = rg.array([[1.0, 3.0, 2.0], [], [4.0]])
@@ -342,7 +343,7 @@ def min(
 ) -> Any:
     """Minimum along ``axis``; empty lists give ``initial``, else the identity (+inf, the int maximum).
 
-    Missing values and ``mask_identity`` as in :func:`max`.
+    Missing values, ``mask_identity`` and NaN as in :func:`max`.
 
     >>> import raggrad as rg
     >>> rg.min(rg.array([[1, 3], [], [4]]), axis=1).to_list()
@@ -371,9 +372,8 @@ def _arg(name: str, kind: str, x: Any, axis: Any, keepdims: bool, mask_identity:
         if isinstance(ctx, DenseAxes):
             (i,) = ctx.axes
             if ctx.size == 0:  # no index to give, as for an empty list
-                return xp.full(
-                    tuple(1 if j == i else d for j, d in enumerate(data.shape)), -1, dtype=out_dtype
-                )
+                shape = tuple(1 if j == i else d for j, d in enumerate(data.shape))
+                return xp.full(shape, -1, dtype=out_dtype)
             if mask is None:
                 return getattr(xp, "arg" + kind)(data, axis=i, keepdims=True)
             first = getattr(xp, "arg" + kind)(kept(ctx, mask, data, worst), axis=i, keepdims=True)

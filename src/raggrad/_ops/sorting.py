@@ -170,7 +170,9 @@ def sort(
     ``ascending`` is awkward's name for the direction (``ascending=False`` is
     ``descending=True``); give one of the two. Always stable (``stable=False`` is allowed and
     gives the same result). Missing values go to the end of their lists, descending too, as
-    awkward places them. Differentiable: the gradient follows the permutation. Works under
+    awkward places them; NaN counts as above every number, as in NumPy (last ascending, first
+    descending; awkward puts it first ascending).
+    Differentiable: the gradient follows the permutation. Works under
     ``jax.jit`` (a sort keyed by list and value), on bounded arrays too (capacities unchanged,
     padding slots stay at the end).
 
