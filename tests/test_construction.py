@@ -547,3 +547,9 @@ def test_big_endian_content_converts_to_awkward():
     x = rg.from_offsets(np.array([0, 2, 3]), np.arange(3.0).astype(">f8"))
     a = rg.to_awkward(x)
     assert a.tolist() == [[0.0, 1.0], [2.0]] and str(a.type) == "2 * var * float64"
+
+
+@pytest.mark.parametrize("lists", [[{"a": 1.0}], [[{"pt": 1.0, "eta": 0.5}], []]])
+def test_lists_of_dicts_point_to_the_ways_to_make_records(lists):
+    with pytest.raises(TypeError, match=r"hold dicts \(records\).*rg\.zip.*rg\.from_awkward"):
+        rg.array(lists)

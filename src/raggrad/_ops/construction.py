@@ -82,7 +82,19 @@ def array(obj: Any, *, dtype: Any = None, backend: str | None = None, device: An
     if not is_listlike(obj):
         msg = f"rg.array: cannot make an array from {type(obj).__name__} {obj!r}"
         raise TypeError(msg)
-    structure, content = parse_lists(obj, dtype)
+    try:
+        structure, content = parse_lists(obj, dtype)
+    except TypeError:
+        first = obj
+        while is_listlike(first) and len(first):
+            first = first[0]
+        if isinstance(first, dict):
+            msg = (
+                "rg.array: the lists hold dicts (records); make records with rg.zip({name: "
+                "array, ...}) or rg.from_awkward(ak.Array(...))"
+            )
+            raise TypeError(msg) from None
+        raise
     content = content_to(content, None, backend, device)
     return RaggedArray._new(structure, content)
 
