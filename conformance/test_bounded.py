@@ -115,11 +115,13 @@ def bound(
     ops in :data:`CAPACITY_OPS` get the capacity of the ``expected`` output (plus padding)."""
 
     def one(a: Any) -> Any:
-        if not isinstance(a, RaggedArray) or a._structure.nlevels == 0:
+        if not isinstance(a, RaggedArray):
             return a
         if padded:
             return rg.with_capacity(a)
         s = a._structure
+        if not s.nlevels:  # no ragged dims: its items are padded (rg.flatten(b, axis=None) gives these)
+            return rg.with_capacity(a, elements=s.length)
         lists = tuple(seg.n for seg in s.levels)
         return rg.with_capacity(a, lists=lists, elements=s.levels[-1].size)
 
