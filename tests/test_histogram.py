@@ -145,7 +145,7 @@ def test_bincount_equals_numpy() -> None:
         (
             lambda: rg.histogram(X, weights=rg.from_lengths(LENGTHS, rg.from_lengths([1] * 14, VALUES))),
             ValueError,
-            "structure of the values",
+            "must broadcast to the values' type",
         ),
         (lambda: rg.histogram(X, weights=rg.astype(X, "complex128")), TypeError, "real numbers"),
         (lambda: rg.histogram(rg.from_lengths([1, 1], X[:2]), axis=1), NotImplementedError, "innermost"),

@@ -28,6 +28,7 @@ __all__ = [
     "exact_structure",
     "moved",
     "new",
+    "poisoned",
     "single",
     "zero_d",
 ]
@@ -107,3 +108,11 @@ def zero_d(op: Callable[..., Any]) -> Callable[..., Any]:
 
 def _is_number(x: Any) -> bool:
     return isinstance(x, bool | int | float | complex | np.generic) or _backends.backend_of(x) is not None
+
+
+def poisoned(xp: Any, out: Any, valid: Any) -> Any:
+    """A result that carries no structure (a 0-d sum) from an invalid bounded array: NaN where it
+    can hold one, so it is never quietly wrong."""
+    if not xp.isdtype(out.dtype, ("real floating", "complex floating")):
+        return out
+    return xp.where(valid, out, xp.asarray(float("nan"), dtype=out.dtype))

@@ -27,12 +27,11 @@ from .. import _backends
 from .._array import RaggedArray, wrap
 from .._axes import as_index, classify_axis
 from .._bounded import BoundedStructure
-from .._broadcast import broadcast
 from .._errors import check_concrete
 from .._registry import register
 from .._structure import Structure
-from .common import single
-from .reduction_engine import in_use
+from .common import poisoned, single
+from .reduction_engine import aligned, in_use
 
 __all__ = ["bincount", "histogram", "histogram2d"]
 
@@ -46,27 +45,15 @@ def _values(x: Any, name: str) -> RaggedArray:
     return cast(RaggedArray, x)
 
 
-def _aligned(x: RaggedArray, other: Any, what: str, name: str) -> Any:
-    """The content of ``other`` (weights, a second coordinate) with ``x``'s structure, flat."""
-    structure, _, (content, theirs), _ = broadcast((x, other), f"{name}({what}=...)")
-    s, xp = x._structure, x._backend.xp
-    same = structure is s or (
-        isinstance(s, BoundedStructure)
-        and isinstance(structure, BoundedStructure)
-        and structure.capacities == s.capacities
-    )
-    shape = tuple(x._content.shape)
-    if _backends.backend_of(theirs) is None:  # a Python scalar
-        theirs = xp.asarray(theirs)
-    ok = structure is not None and (same or structure.same_levels(s)) and content is x._content
-    if not ok or np.broadcast_shapes(tuple(theirs.shape), shape) != shape:
-        other_type = other.type if isinstance(other, RaggedArray) else f"shape {np.shape(other)}"
-        msg = f"{name}: {what} ({other_type}) must have the structure of the values ({x.type!r})"
-        raise ValueError(msg)
+def _aligned(x: RaggedArray, other: Any, what: str, name: str) -> tuple[RaggedArray, Any]:
+    """``x`` (flagged invalid where bounded lists differ) and the content of ``other`` (weights,
+    a second coordinate) with ``x``'s structure, flat."""
+    x, theirs = aligned(x, other, what, name)
+    xp = x._backend.xp
     if not xp.isdtype(theirs.dtype, ("bool", "integral", "real floating")):
         msg = f"{name}: {what} must hold real numbers, got dtype {theirs.dtype}"
         raise TypeError(msg)
-    return xp.reshape(xp.broadcast_to(theirs, shape), (-1,))
+    return x, xp.reshape(theirs, (-1,))
 
 
 def _axis(x: RaggedArray, axis: Any, name: str) -> bool:
@@ -214,7 +201,8 @@ def _count(
         ids = xp.where(ids < nbins, xp.astype(owner, ids.dtype) * nbins + ids, lists * nbins)
     data = xp.ones_like(ids, dtype=dtype) if weights is None else xp.astype(weights, dtype)
     out = backend.segment_reduce_ids("sum", data, ids, lists * nbins, sorted_ids=False)
-    if not per_list:
+    if not per_list:  # no lists left to flag: an invalid bounded input gives NaN counts
+        out = poisoned(xp, out, s.valid) if isinstance(s, BoundedStructure) else out
         return cast(RaggedArray, wrap(None, xp.reshape(out, inner)))
     out = xp.reshape(out, (lists, *inner))
     if isinstance(s, BoundedStructure):
@@ -289,7 +277,7 @@ def histogram(
     backend = x._backend
     xp = backend.xp
     per_list = _axis(x, axis, name)
-    w = None if weights is None else _aligned(x, weights, "weights", name)
+    x, w = (x, None) if weights is None else _aligned(x, weights, "weights", name)
     v = xp.reshape(x._content, (-1,))
     if xp.isdtype(v.dtype, "bool"):  # as NumPy, which warns
         v = xp.astype(v, xp.uint8)
@@ -340,10 +328,11 @@ def histogram2d(
     x = _values(x, name)
     backend = x._backend
     xp = backend.xp
-    u, v = xp.reshape(x._content, (-1,)), _aligned(x, y, "y", name)
+    x, v = _aligned(x, y, "y", name)
+    u = xp.reshape(x._content, (-1,))
     common = xp.result_type(u.dtype, v.dtype)  # NumPy stacks the coordinates into one array
     u, v = xp.astype(u, common), xp.astype(v, common)
-    w = None if weights is None else _aligned(x, weights, "weights", name)
+    x, w = (x, None) if weights is None else _aligned(x, weights, "weights", name)
     spans = (None, None) if range is None else tuple(range)
     if len(spans) != 2:
         msg = f"{name}: range must be [(xmin, xmax), (ymin, ymax)], got {range!r}"
@@ -387,7 +376,7 @@ def bincount(
     if minlength < 0:
         msg = f"{name}: minlength must be non-negative, got {minlength}"
         raise ValueError(msg)
-    w = None if weights is None else _aligned(x, weights, "weights", name)
+    x, w = (x, None) if weights is None else _aligned(x, weights, "weights", name)
     v = xp.astype(xp.reshape(x._content, (-1,)), backend.result_dtype("sum", np.dtype(np.bool_)))
     used = _used(x)
     if length is None:

@@ -41,7 +41,7 @@ from .._bounded import BoundedStructure, bound
 from .._convert import content_to
 from .._errors import TracedStructureError
 from .._structure import Structure
-from .common import back, batched, bounded_structure, moved, new
+from .common import back, batched, bounded_structure, moved, new, poisoned
 
 __all__ = [
     "Counts",
@@ -457,7 +457,7 @@ def first_or_last(
     if kind == "outer":
         if not s.nlevels:  # one element: a 0-d result, which has no flag to carry
             item = content[(slice(None),) * nb + (0,)]
-            return _poisoned(xp, item, valid)
+            return poisoned(xp, item, valid)
         count = levels[0][-1]
         structure = BoundedStructure(count, levels[1:], caps[1:], s.inner, valid, ids[1:])
     else:
@@ -466,12 +466,6 @@ def first_or_last(
             s.count, (*s.levels[:k], *levels), kept, s.inner, valid, (*s.given_ids[:k], *ids)
         )
     return RaggedArray._new(structure, content)
-
-
-def _poisoned(xp: Any, out: Any, valid: Any) -> Any:
-    if not xp.isdtype(out.dtype, ("real floating", "complex floating")):
-        return out
-    return xp.where(valid, out, xp.asarray(float("nan"), dtype=out.dtype))
 
 
 # ---- concat -------------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ from .._broadcast import broadcast
 from .._options import all_masks, both, replace_masks
 from .._records import reject
 from .._structure import ReductionPlan, Segments, Structure, offsets_from_lengths, reduction_plan
-from .common import single
+from .common import poisoned, single
 from .reduction_contexts import BoundedAxis, Context, DenseAxes, RaggedAxis, attach, present_of, zero_missing
 
 __all__ = [
@@ -94,32 +94,43 @@ def classify(x: RaggedArray, axis: Any, name: str) -> tuple[str, Any]:
     return "ragged", 0 if where == "outer" else i + 1
 
 
-def _where_mask(x: RaggedArray, where: Any, name: str) -> tuple[RaggedArray, Any]:
-    """``x``, flagged invalid where its lists and a bounded ``where``'s differ (as a binary op's
-    result), and the content of ``where`` broadcast to its content (None for no mask)."""
-    if where is None or (isinstance(where, (bool, np.bool_)) and where):
-        return x, None
-    structure, _, (content, mask), _ = broadcast((x, where), f"{name}(where=...)")
-    backend, xp = x._backend, x._backend.xp
-    shape = tuple(x._content.shape)
-    mask = xp.asarray(mask)
-    if backend.numpy_dtype(mask.dtype) != np.bool_:
-        msg = f"{name}: where= must be a boolean array, got dtype {mask.dtype}"
-        raise TypeError(msg)
-    s = x._structure
+def aligned(x: RaggedArray, other: Any, what: str, name: str) -> tuple[RaggedArray, Any]:
+    """``x``, flagged invalid where its lists and bounded ``other``'s differ (as a binary op's
+    result), and ``other`` (``where=``, ``weights=``) broadcast to its content."""
+    structure, _, (content, theirs), _ = broadcast((x, other), f"{name}({what}=...)")
+    s, xp = x._structure, x._backend.xp
+    if isinstance(structure, BoundedStructure) and not isinstance(s, BoundedStructure):
+        msg = (
+            f"{name}: {what}= is a bounded array and the values ({x.type!r}) an exact one; bound "
+            f"them first with its capacities (rg.with_capacity(x, ...))"
+        )
+        raise ValueError(msg)
     same = structure is s or (
         isinstance(s, BoundedStructure)
         and isinstance(structure, BoundedStructure)
         and structure.capacities == s.capacities  # lists checked (or flagged) by broadcast
     )
+    theirs = theirs if hasattr(theirs, "shape") else xp.asarray(theirs)  # a Python scalar
+    shape = tuple(x._content.shape)
     ok = structure is not None and (same or structure.same_levels(s)) and content is x._content
-    if not ok or np.broadcast_shapes(tuple(mask.shape), shape) != shape:
-        w = where.type if isinstance(where, RaggedArray) else f"shape {np.shape(where)}"
-        msg = f"{name}: where= ({w}) must broadcast to the array's type {x.type!r}"
+    if not ok or np.broadcast_shapes(tuple(theirs.shape), shape) != shape:
+        w = other.type if isinstance(other, RaggedArray) else f"shape {np.shape(other)}"
+        msg = f"{name}: {what}= ({w}) must broadcast to the values' type {x.type!r}"
         raise ValueError(msg)
     if isinstance(s, BoundedStructure) and structure.valid is not s.valid:
         x = RaggedArray._new(s.with_valid(structure.valid), x._content)
-    return x, xp.broadcast_to(mask, shape)
+    return x, xp.broadcast_to(theirs, shape)
+
+
+def _where_mask(x: RaggedArray, where: Any, name: str) -> tuple[RaggedArray, Any]:
+    """:func:`aligned` of the ``where=`` mask (None for no mask)."""
+    if where is None or (isinstance(where, (bool, np.bool_)) and where):
+        return x, None
+    x, mask = aligned(x, where, "where", name)
+    if x._backend.numpy_dtype(mask.dtype) != np.bool_:
+        msg = f"{name}: where= must be a boolean array, got dtype {mask.dtype}"
+        raise TypeError(msg)
+    return x, mask
 
 
 def reduction(
@@ -440,7 +451,7 @@ def _bounded_reduction(
         mask = in_use(x) if mask is None else (mask & in_use(x))
         out = compute(DenseAxes(backend, axes, tuple(content.shape)), content, mask)
         if kind == "all" or (not s.nlevels and nb in axes):  # the structured dims are gone
-            out = _poisoned(xp, out, s.valid)
+            out = poisoned(xp, out, s.valid)
             if kind == "all" and keepdims:
                 return wrap(_all_ones(s), out, nb)
             if not keepdims:
@@ -517,14 +528,6 @@ def in_use(x: RaggedArray) -> Any:
     used = s.slot_mask(s.nlevels)
     shape = (1,) * nb + tuple(used.shape) + (1,) * len(s.inner)
     return xp.broadcast_to(xp.reshape(used, shape), tuple(x._content.shape))
-
-
-def _poisoned(xp: Any, out: Any, valid: Any) -> Any:
-    """A result that carries no structure (a 0-d sum) from an invalid bounded array: NaN where it
-    can hold one, so it is never quietly wrong."""
-    if not xp.isdtype(out.dtype, ("real floating", "complex floating")):
-        return out
-    return xp.where(valid, out, xp.asarray(float("nan"), dtype=out.dtype))
 
 
 # ---- pieces the computations share ---------------------------------------------------------
