@@ -288,6 +288,11 @@ def test_a_nan_coordinate_gives_nan_where_vector_does(system: tuple[str, ...]) -
         a, va = pair(data, system)
         checks = [(getattr(a, p), getattr(va, p), p) for p in props]
         checks.append((a + other, va + vother, "a + b"))
+        checks += [
+            (-a, -va, "-a"),
+            (a * -2.0, va * -2.0, "a * -2"),
+            (other * math.nan, vother * math.nan, "b * nan"),
+        ]
         if len(system) > 2:
             checks.append((a.deltaR(other), va.deltaR(vother), "deltaR"))
         if len(system) == 4:

@@ -321,15 +321,18 @@ def scale(c: Coords, factor: Any) -> Coords:
     """Every coordinate times ``factor`` (a number or an array), as ``vector``'s ``scale``."""
     number = isinstance(factor, int | float) and not isinstance(factor, bool)
     negative = factor < 0
-    k_sign = (factor > 0) - negative if number else sign(factor)
+    k_sign = ((factor > 0) - negative if factor == factor else factor) if number else sign(factor)
     out: Coords = {}
     for g, a in c.items():
         if g in ("rho", "tau"):
             out[g] = a * abs(factor)
-        elif g == "phi":  # turned by π where the factor is negative, into (-π, π]
+        elif g == "phi":  # turned by π where the factor is negative, into (-π, π]; NaN stays
             turned = where(a > 0, a - _PI, a + _PI)
-            turned = where(turned > -_PI, turned, _PI)  # a tiny positive phi rounds to -π
-            out[g] = (turned if negative else a) if number else where(negative, turned, a)
+            turned = where(turned > -_PI, turned, _or_nan(turned, _PI))  # tiny positive phi: -π
+            if number:
+                out[g] = (turned if negative else a) if factor == factor else a * factor
+            else:
+                out[g] = where(factor == factor, where(negative, turned, a), factor)
         elif g == "eta":
             out[g] = a * k_sign
         elif g == "theta":
