@@ -142,7 +142,7 @@ def test_len_under_jit_names_the_traced_alternative():
         jax.jit(lambda v: len(v))(b)
     with pytest.raises(rg.TracedStructureError, match="traced"):
         jax.jit(lambda v: rg.trim(v))(b)
-    with pytest.raises(rg.TracedStructureError, match=r"bounded already.*before jit"):
+    with pytest.raises(rg.TracedStructureError, match=r"bounded already.*capacity= of the op"):
         jax.jit(lambda v: rg.with_capacity(v, lists=32))(b)
 
 

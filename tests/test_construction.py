@@ -549,7 +549,10 @@ def test_big_endian_content_converts_to_awkward():
     assert a.tolist() == [[0.0, 1.0], [2.0]] and str(a.type) == "2 * var * float64"
 
 
-@pytest.mark.parametrize("lists", [[{"a": 1.0}], [[{"pt": 1.0, "eta": 0.5}], []]])
+DICTS = [[{"a": 1.0}], [[{"pt": 1.0, "eta": 0.5}], []], [[], [{"a": 1.0}]], [None, {"a": 1.0}]]
+
+
+@pytest.mark.parametrize("lists", DICTS)
 def test_lists_of_dicts_point_to_the_ways_to_make_records(lists):
     with pytest.raises(TypeError, match=r"hold dicts \(records\).*rg\.zip.*rg\.from_awkward"):
         rg.array(lists)

@@ -9,11 +9,18 @@ class TracedStructureError(ValueError):
     """An operation needs a concrete value (its output structure depends on it) but got a tracer."""
 
 
-def check_concrete(backend: Any, array: Any, name: str, what: str, alternative: str = "") -> None:
+def check_concrete(
+    backend: Any,
+    array: Any,
+    name: str,
+    what: str,
+    alternative: str = "",
+    reason: str = "the output's list lengths depend on it",
+) -> None:
     if not backend.is_concrete(array):
         msg = (
             f"{name}: {what} is being traced (inside jax.jit or another transformation), but "
-            "raggrad needs its concrete value because the output's list lengths depend on it."
+            f"raggrad needs its concrete value because {reason}."
         )
         if alternative:
             msg += f" {alternative}"

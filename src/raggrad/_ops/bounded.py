@@ -96,8 +96,8 @@ def with_capacity(x: Any, /, *, lists: Any = None, elements: Any = None) -> Ragg
         if not x._structure.is_concrete():
             msg = (
                 "rg.with_capacity: this array is bounded already and its lists are data (traced "
-                "inside jax.jit); give it the capacities you want before jit, where they become "
-                "static shape"
+                "inside jax.jit), so it cannot be bounded anew there; give the capacities where it "
+                "is made: rg.with_capacity before jit, or capacity= of the op that makes it"
             )
             raise TracedStructureError(msg)
         x = x._trimmed("rg.with_capacity")

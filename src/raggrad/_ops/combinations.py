@@ -351,12 +351,12 @@ def combinations(
 
     ``capacity``: the element slots of a bounded result, required for a bounded ``x`` (without it
     ``TypeError``; along a regular inner dimension the result keeps ``x``'s capacities and
-    ``capacity`` is not needed). At a ragged axis above the innermost the items combined are
-    lists, and one item is in many combinations, so ``capacity`` is a tuple: the slots of the
-    combinations, then of every depth below them, the elements last (``axis=1`` of ``n * var *
-    var``: ``(pairs, elements)``). The result's list slots above the combinations are ``x``'s;
-    the combinations are made on the device, so one ``jax.jit`` program serves every batch of
-    the same capacities.
+    ``capacity`` must be left out, as for an exact ``x``). At a ragged axis above the innermost
+    the items combined are lists, and one item is in many combinations, so ``capacity`` is a
+    tuple: the slots of the combinations, then of every depth below them, the elements last
+    (``axis=1`` of ``n * var * var``: ``(pairs, elements)``). The result's list slots above the
+    combinations are ``x``'s; the combinations are made on the device, so one ``jax.jit``
+    program serves every batch of the same capacities.
     More combinations than ``capacity`` keep the first ``capacity`` of them and mark the result
     invalid: ``to_list`` and ``rg.trim`` raise ``ValueError`` naming the capacities, 0-d float
     reductions give NaN. On an exact ``x``, ``capacity`` is optional: given, the result is bounded

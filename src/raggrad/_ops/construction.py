@@ -85,10 +85,7 @@ def array(obj: Any, *, dtype: Any = None, backend: str | None = None, device: An
     try:
         structure, content = parse_lists(obj, dtype)
     except TypeError:
-        first = obj
-        while is_listlike(first) and len(first):
-            first = first[0]
-        if isinstance(first, dict):
+        if _holds_dicts(obj):
             msg = (
                 "rg.array: the lists hold dicts (records); make records with rg.zip({name: "
                 "array, ...}) or rg.from_awkward(ak.Array(...))"
@@ -97,6 +94,11 @@ def array(obj: Any, *, dtype: Any = None, backend: str | None = None, device: An
         raise
     content = content_to(content, None, backend, device)
     return RaggedArray._new(structure, content)
+
+
+def _holds_dicts(obj: Any) -> bool:
+    """Whether nested lists ``obj`` hold a dict (a record) anywhere (for the error message only)."""
+    return isinstance(obj, dict) or (is_listlike(obj) and any(_holds_dicts(o) for o in obj))
 
 
 def _scalar_array(obj: Any, dtype: Any) -> np.ndarray:
@@ -274,7 +276,7 @@ def from_offsets(offsets: Any, content: Any, *, validate: bool = True) -> Ragged
             msg = f"{name}: offsets[-1]={offs[-1]} points past the content (length {n_content})"
             raise ValueError(msg)
     if bounded:  # the lists of its items in use, bounded as from_lengths makes them
-        return from_lengths(np.diff(offs), content[int(offs[0]) : int(offs[-1])])
+        return bounded_level(np.diff(offs), content[int(offs[0]) : int(offs[-1])], None, name)
     return _over(offs, content)
 
 

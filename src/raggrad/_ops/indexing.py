@@ -39,6 +39,7 @@ True for booleans) with a zero gradient, never a value of another list.
 
 from __future__ import annotations
 
+import operator
 from typing import Any, cast
 
 import numpy as np
@@ -338,9 +339,9 @@ def _ragged_options(s: Structure, index: RaggedArray, is_mask: bool) -> tuple[An
             index._content,
             _NAME,
             "a ragged integer index into items that may be missing",
-            "Which items it picks decides which results are None, so under jax.jit fill the "
-            "missing items first (rg.fill_none(x, value), e.g. -inf before an argmax) or index "
-            "outside jit.",
+            "Under jax.jit fill the missing items first (rg.fill_none(x, value), e.g. -inf "
+            "before an argmax) or index outside jit.",
+            "which results are None depends on the items it picks",
         )
     like = index._content
     local = b.xp.take(like, b.index(UNCACHED, None, ix, like), axis=0)
@@ -384,11 +385,15 @@ def _member(x: RaggedArray, key: Any) -> RaggedArray:
         f"x[{key!r}]: a stack of {n} bounded arrays (rg.stack) takes one integer index, its "
         "member; take the members apart with rg.unstack, or map over them with jax.vmap"
     )
-    if isinstance(key, bool) or not isinstance(key, int | np.integer):
+    try:
+        i = operator.index(key) if not isinstance(key, bool | np.bool_) else None
+    except TypeError:
+        i = None
+    if i is None:
         raise TypeError(msg)
-    if not -n <= int(key) < n:
+    if not -n <= i < n:
         raise IndexError(msg)
-    return x._members()[int(key)]
+    return x._members()[i]
 
 
 def pick_or_none(x: RaggedArray, axis: int, which: int) -> Any:

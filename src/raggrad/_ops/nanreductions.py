@@ -387,21 +387,21 @@ def _none_present(x: RaggedArray) -> bool:
 
 
 def _nan_arg_flat(x: RaggedArray, kind: str, keepdims: bool, worst: Any, out_dtype: Any, mi: bool) -> Any:
-    """``axis=None``: the index into the flattened content; -1 when every entry is NaN."""
+    """``axis=None``: the index into the flattened content; -1 when every entry is NaN or there
+    is none (as :func:`argmax` of an empty array)."""
     backend = x._backend
     xp = backend.xp
     flat = xp.reshape(x._content, (-1,))
-    if flat.shape[0] == 0:  # as rg.argmax and NumPy: no elements at all is an error
-        msg = f"rg.nan{'arg' + kind}: an array with no elements has no index to give (axis=None)"
-        raise ValueError(msg)
     kept = ~xp.isnan(flat)
     live = in_use(x) if isinstance(x._structure, BoundedStructure) else present(x)
     if live is not None:  # padding and missing elements never win
         kept = kept & xp.reshape(live, (-1,))
-    candidates = xp.where(kept, flat, worst)
-    best = getattr(xp, kind)(candidates)
-    out = xp.argmax(xp.astype(kept & (flat == best), xp.int8))  # the first hit
-    out = xp.astype(xp.where(xp.any(kept), out, -1), out_dtype)
+    if flat.shape[0]:
+        best = getattr(xp, kind)(xp.where(kept, flat, worst))
+        out = xp.argmax(xp.astype(kept & (flat == best), xp.int8))  # the first hit
+        out = xp.astype(xp.where(xp.any(kept), out, -1), out_dtype)
+    else:
+        out = xp.asarray(-1, dtype=out_dtype)
     if keepdims:
         levels = x._structure.levels  # with mask_identity=True: an option type, never missing here
         masks = (*(None,) * len(levels), np.array([True])) if mi else None
@@ -423,7 +423,8 @@ def _nan_arg_flat(x: RaggedArray, kind: str, keepdims: bool, worst: Any, out_dty
 def nanargmax(x: Any, /, *, axis: Any = None, keepdims: bool = False, mask_identity: bool = False) -> Any:
     """Index of the (first) maximum along ``axis`` among the entries that are not NaN.
 
-    -1 for an empty list and for a list of NaN only (NumPy raises there). ``keepdims=True`` gives
+    -1 for an empty list and for a list of NaN only, and with ``axis=None`` for an array with
+    no element (NumPy raises there). ``keepdims=True`` gives
     one index per non-empty list, as :func:`argmax` (a list of NaN only keeps its -1).
 
     >>> import raggrad as rg
