@@ -112,7 +112,7 @@ def _faces_inner(a: Any, arr: Any, ts: BoundedStructure, target: Any, name: str)
             raise ValueError(msg)
         return 0 < len(arr.shape) <= len(ts.inner), True
     if ts.is_concrete():
-        count = int(ts.backend.to_numpy(ts.count))
+        count = ts.concrete_count(name)
         return aligns_with_inner(a, arr, _exact_view(ts, count), target, name), True
     n = int(arr.shape[0]) if len(arr.shape) else 0
     faces = aligns_with_inner(a, arr, _exact_view(ts, n + 1), target, name)  # no count matches

@@ -259,7 +259,7 @@ def from_offsets(offsets: Any, content: Any, *, validate: bool = True) -> Ragged
     bounded = mb.is_bounded(content)
     n_content = None if bounded else _outer_length(content)
     if bounded and content._structure.is_concrete():  # else the count is data: checked in use
-        n_content = int(content._backend.to_numpy(content._structure.count))
+        n_content = content._structure.concrete_count(name)
     if validate:
         if offs[0] < 0:
             msg = f"{name}: offsets must be non-negative, got offsets[0]={offs[0]}"

@@ -393,7 +393,7 @@ def _member(x: RaggedArray, key: Any) -> RaggedArray:
         raise TypeError(msg)
     if not -n <= i < n:
         raise IndexError(msg)
-    return x._members()[i]
+    return RaggedArray._new(cast(BoundedStructure, x._structure).member(i), x._content[i])
 
 
 def pick_or_none(x: RaggedArray, axis: int, which: int) -> Any:
