@@ -38,6 +38,8 @@ from ._ops.activations import log_sigmoid as log_sigmoid
 from ._ops.activations import relu as relu
 from ._ops.activations import sigmoid as sigmoid
 from ._ops.activations import softplus as softplus
+from ._ops.argreductions import argmax as argmax
+from ._ops.argreductions import argmin as argmin
 from ._ops.autodiff import grad as grad
 from ._ops.autodiff import jvp as jvp
 from ._ops.autodiff import value_and_grad as value_and_grad
@@ -218,8 +220,6 @@ from ._ops.records import with_field as with_field
 from ._ops.records import zip as zip  # noqa: A004
 from ._ops.reductions import all as all  # noqa: A004
 from ._ops.reductions import any as any  # noqa: A004
-from ._ops.reductions import argmax as argmax
-from ._ops.reductions import argmin as argmin
 from ._ops.reductions import count as count
 from ._ops.reductions import count_nonzero as count_nonzero
 from ._ops.reductions import max as max  # noqa: A004

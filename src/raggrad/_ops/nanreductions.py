@@ -33,6 +33,7 @@ from .._array import RaggedArray, wrap
 from .._bounded import BoundedStructure
 from .._registry import register
 from .._structure import Segments, Structure
+from .argreductions import argmax, argmin
 from .common import zero_d
 from .reduction_engine import (
     Context,
@@ -48,7 +49,6 @@ from .reduction_engine import (
     safe_divide,
     with_content,
 )
-from .reductions import argmax, argmin
 
 __all__ = [
     "nanargmax",
