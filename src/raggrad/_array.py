@@ -118,13 +118,14 @@ class RaggedArray:
 
     # ---- pickle and copy: the structure's offsets and the content, never the caches ------
     def __reduce__(self) -> tuple[Any, ...]:
-        return RaggedArray._new, (self._structure, self._content)
+        return RaggedArray._new, (self._structure, _backends.picklable(self._content))
 
     def __copy__(self) -> RaggedArray:
         return RaggedArray._new(self._structure, self._content)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> RaggedArray:
-        return RaggedArray._new(copy.deepcopy(self._structure, memo), copy.deepcopy(self._content, memo))
+        content = _backends.deepcopied(self._content, memo)
+        return RaggedArray._new(copy.deepcopy(self._structure, memo), content)
 
     # ---- pytree: an exact structure is auxiliary data and the content the only leaf; a bounded
     # structure's count, offsets and flag are leaves too, and only its capacities are static

@@ -85,13 +85,14 @@ class RecordArray(NDArrayOperatorsMixin):
 
     # ---- pickle and copy: the structure's offsets, the names, the contents, the record name
     def __reduce__(self) -> tuple[Any, ...]:
-        return RecordArray._new, (self._structure, self._names, self._contents, self._name)
+        contents = tuple(map(_backends.picklable, self._contents))
+        return RecordArray._new, (self._structure, self._names, contents, self._name)
 
     def __copy__(self) -> RecordArray:
         return RecordArray._new(self._structure, self._names, self._contents, self._name)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> RecordArray:
-        contents = tuple(copy.deepcopy(c, memo) for c in self._contents)
+        contents = tuple(_backends.deepcopied(c, memo) for c in self._contents)
         return RecordArray._new(copy.deepcopy(self._structure, memo), self._names, contents, self._name)
 
     # ---- pytree: names and structure are auxiliary data, one leaf per field (a bounded

@@ -10,6 +10,7 @@ or after raggrad is imported, so an array made before ``import jax`` is a pytree
 
 from __future__ import annotations
 
+import copy
 import importlib
 import importlib.abc
 import sys
@@ -25,10 +26,12 @@ __all__ = [
     "Backend",
     "backend_of",
     "backend_of_device",
+    "deepcopied",
     "get_backend",
     "loaded",
     "names",
     "parse_dtype",
+    "picklable",
     "pytree_classes",
     "register_pytree",
 ]
@@ -80,6 +83,18 @@ def backend_of(array: Any) -> Backend | None:
             _by_type[tp] = backend
             return backend
     return None
+
+
+def picklable(array: Any) -> Any:
+    """``array``, or an object that pickles to it where its library's pickle cannot load it."""
+    backend = backend_of(array)
+    return array if backend is None else backend.picklable(array)
+
+
+def deepcopied(array: Any, memo: dict[int, Any]) -> Any:
+    """``copy.deepcopy(array, memo)``, refused by name where the library cannot copy ``array``."""
+    backend = backend_of(array)
+    return copy.deepcopy(array, memo) if backend is None else backend.deepcopy(array, memo)
 
 
 def backend_of_device(device: Any) -> Backend | None:

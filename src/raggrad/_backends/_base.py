@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -78,6 +79,17 @@ class Backend:
     def ufunc(self, name: str) -> Any:
         """The kernel of NumPy ufunc (or function) ``name`` with NumPy's semantics."""
         return getattr(self.np_like, name)
+
+    def api(self, name: str) -> Any:
+        """The kernel of the array API function ``name`` (the namespace's, unless the backend mends it)."""
+        return getattr(self.xp, name)
+
+    def picklable(self, array: Any) -> Any:
+        """``array``, or an object that pickles to it where the library's own pickle cannot."""
+        return array
+
+    def deepcopy(self, array: Any, memo: dict[int, Any]) -> Any:
+        return copy.deepcopy(array, memo)
 
     def result_dtype(self, fname: str, dtype: Any) -> Any:
         """dtype of NumPy function ``fname`` applied to an array of ``dtype`` (the backend's rule)."""
@@ -329,3 +341,19 @@ def identity(kind: str, dtype: np.dtype) -> Any:
         info = np.iinfo(dtype)
         return info.min if kind == "max" else info.max
     return -np.inf if kind == "max" else np.inf
+
+
+def integer_round(xp: Any, a: Any, decimals: int) -> Any:
+    """NumPy's ``round`` of integers to ``decimals < 0`` places: the nearest multiple of
+    ``m = 10**-decimals``, ties to the even multiple, in ``a``'s dtype (wrapping as NumPy's does).
+    Every backend's namespace ``xp`` runs it (torch and jax have no integer rounding to tens)."""
+    if xp.isdtype(a.dtype, "bool"):
+        msg = "round: booleans cannot be rounded to decimals < 0 (NumPy refuses it too)"
+        raise TypeError(msg)
+    m = 10**-decimals
+    if m > xp.iinfo(a.dtype).max:  # every |a| < m / 2: all round to 0
+        return xp.zeros_like(a)
+    q = xp.floor_divide(a, m)
+    r = a - q * m  # in [0, m); compared with m - r, so 2 r never overflows
+    up = (r > m - r) | ((r == m - r) & (xp.remainder(q, 2) == 1))
+    return (q + xp.astype(up, a.dtype)) * m

@@ -19,7 +19,7 @@ from . import (
     _jax_pytree,  # noqa: F401 - the array classes are pytrees wherever this backend runs
     _jax_transforms,
 )
-from ._base import Backend, identity
+from ._base import Backend, identity, integer_round
 from ._jax_rules import (
     PALLAS,
     cond,
@@ -66,7 +66,8 @@ class JaxBackend(Backend):
         return isinstance(array, jax.Array)
 
     def ufunc(self, name: str) -> Any:
-        return ldexp if name == "ldexp" else getattr(jnp, name)  # ldexp: its derivative at 0
+        # ldexp: its derivative at 0; round: integers to tens, hundreds, ... as NumPy's
+        return ldexp if name == "ldexp" else _round if name == "round" else getattr(jnp, name)
 
     def owns_device(self, device: Any) -> bool:
         return isinstance(device, jax.Device)
@@ -336,3 +337,9 @@ def _segment_kernel(kind: str, n: int, sorted_ids: bool) -> Any:
 
 
 BACKEND = JaxBackend()
+
+
+def _round(a: Any, decimals: int = 0) -> Any:
+    if decimals < 0 and jnp.issubdtype(a.dtype, jnp.integer):
+        return integer_round(jnp, a, decimals)
+    return jnp.round(a, decimals)

@@ -26,7 +26,7 @@ import torch
 from .._structure import Segments
 from ._base import KINDS, UNCACHED, Backend, identity
 from ._torch_compile import host_constants, tracing
-from ._torch_np import BY_NAME, to_torch_dtype, ufunc
+from ._torch_np import BY_NAME, api, to_torch_dtype, translated, ufunc
 from ._torch_rules import segment_reduce
 
 #: reduction identities per (kind, torch dtype), looked up without NumPy so torch.compile traces it
@@ -34,6 +34,26 @@ _IDENTITIES = {
     (kind, dtype): identity(kind, np.dtype(name)) for kind in KINDS for name, dtype in BY_NAME.items()
 }
 _NUMPY_DTYPES = {dtype: np.dtype(name) for name, dtype in BY_NAME.items()}
+
+
+#: dtypes torch stores but has almost no kernels for
+_STORAGE_ONLY = (torch.uint16, torch.uint32, torch.uint64)
+_segment_reduce = translated("reduction", segment_reduce, data=1)
+
+
+class _HostCopy:
+    """Pickles to a copy of a tensor made from a NumPy array (for the dtypes torch cannot unpickle)."""
+
+    def __init__(self, tensor: Any) -> None:
+        self.tensor = tensor
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        t = self.tensor
+        return _from_host, (t.detach().cpu().numpy(), str(t.device), t.requires_grad)
+
+
+def _from_host(host: np.ndarray, device: str, requires_grad: bool) -> Any:
+    return torch.from_numpy(host).to(device).requires_grad_(requires_grad)
 
 
 def _on_device(host: np.ndarray, device: Any) -> Any:
@@ -50,6 +70,23 @@ class TorchBackend(Backend):
 
     def ufunc(self, name: str) -> Any:
         return ufunc(name)
+
+    def api(self, name: str) -> Any:
+        return api(name)
+
+    def picklable(self, array: Any) -> Any:
+        # torch pickles uint16/uint32/uint64 tensors but cannot load them: they travel as NumPy
+        return _HostCopy(array) if array.dtype in _STORAGE_ONLY else array
+
+    def deepcopy(self, array: Any, memo: dict[int, Any]) -> Any:
+        if array.grad_fn is not None:  # torch copies only the leaves of its graph
+            msg = (
+                "copy.deepcopy: the torch content is the result of an operation that requires grad "
+                "(not a leaf of the graph), which torch cannot copy; copy.copy(x) serves (raggrad "
+                "arrays are immutable, so a shallow copy is safe), or deepcopy the leaves it came from"
+            )
+            raise TypeError(msg)
+        return super().deepcopy(array, memo)
 
     def owns(self, array: Any) -> bool:
         return isinstance(array, torch.Tensor)
@@ -160,13 +197,13 @@ class TorchBackend(Backend):
 
     def segment_reduce(self, kind: str, data: Any, segments: Segments) -> Any:
         ids = self.segment_ids(segments, data)
-        return segment_reduce(kind, data, ids, segments.n, _IDENTITIES[kind, data.dtype])
+        return _segment_reduce(kind, data, ids, segments.n, _IDENTITIES[kind, data.dtype])
 
     def segment_reduce_ids(self, kind: str, data: Any, ids: Any, n: int, *, sorted_ids: bool = True) -> Any:
         # on the device (and under torch.compile, where ids are traced): ids >= n (padding) go
         # to one extra group, which is dropped; torch's kernels need no sorted ids
         ids = torch.clamp(ids.to(torch.int64), max=n)
-        return segment_reduce(kind, data, ids, n + 1, _IDENTITIES[kind, data.dtype])[:n]
+        return _segment_reduce(kind, data, ids, n + 1, _IDENTITIES[kind, data.dtype])[:n]
 
     def segment_scan_flags(self, kind: str, data: Any, starts: Any) -> Any:
         # on the device (and under torch.compile, where the flags are traced): the scan of
@@ -188,7 +225,7 @@ class TorchBackend(Backend):
 
     def scatter_reduce(self, kind: str, data: Any, ids: np.ndarray, n: int, owner: Any, key: Any) -> Any:
         ids_d = self.index(owner, key, ids, data)
-        return segment_reduce(kind, data, ids_d, n, _IDENTITIES[kind, data.dtype])
+        return _segment_reduce(kind, data, ids_d, n, _IDENTITIES[kind, data.dtype])
 
     def segment_scan(self, kind: str, data: Any, segments: Segments) -> Any:
         # pad the lists to the longest one, scan along the padded axis, gather back: exact (no

@@ -14,7 +14,9 @@ import array_api_compat.torch as xp
 import numpy as np
 import torch
 
-__all__ = ["BY_NAME", "to_torch_dtype", "ufunc"]
+from ._base import integer_round
+
+__all__ = ["BY_NAME", "api", "to_torch_dtype", "translated", "ufunc"]
 
 _NAMES = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
 BY_NAME = {
@@ -111,19 +113,90 @@ def _isclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan
 
 
 def _round(a: Any, decimals: int = 0) -> Any:
-    return torch.round(a, decimals=decimals) if a.is_floating_point() else a
+    if a.is_floating_point() or a.is_complex():
+        return torch.round(a, decimals=decimals)
+    return a if decimals >= 0 else integer_round(xp, a, decimals)
+
+
+def _hypot(a: Any, b: Any, /) -> Any:
+    """``sqrt(a² + b²)`` scaled by the larger magnitude, as ``jnp.hypot``: torch's own derivative
+    at ``a = b = 0`` is NaN (0 / 0); this one is finite there (torch's subgradient of ``abs``)."""
+    a, b = (_inexact(t) for t in _promoted(a, b))
+    x, y = torch.abs(a), torch.abs(b)
+    hi, lo = torch.maximum(x, y), torch.minimum(x, y)
+    ratio = lo / torch.where(hi == 0, torch.ones_like(hi), hi)
+    out = torch.where(lo == 0, hi, hi * torch.sqrt(1 + ratio * ratio))
+    return torch.where(torch.isinf(x) | torch.isinf(y), torch.full_like(out, math.inf), out)
+
+
+class _Cbrt(torch.autograd.Function):
+    """The real cube root with derivative ``1 / (3 cbrt(a)²)`` (inf at 0, as ``jnp.cbrt``'s): the
+    composition ``sign(a) · |a|^(1/3)`` differentiates to 0 · inf = NaN at 0."""
+
+    @staticmethod
+    def forward(ctx: Any, a: Any) -> Any:
+        ctx.save_for_backward(a)
+        return torch.sign(a) * torch.abs(a) ** (1.0 / 3.0)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        (a,) = ctx.saved_tensors
+        root = _Cbrt.apply(a)  # type: ignore[no-untyped-call]  # differentiable: second order works
+        return grad / (3 * root * root)
+
+
+def _heaviside(a: Any, b: Any, /) -> Any:
+    a, b = _promoted(a, b)
+    return torch.where(torch.isnan(a), a, torch.heaviside(a, b))  # torch gives 0 at NaN, NumPy NaN
+
+
+def _integer_safe(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` (floor division or remainder) with NumPy's 0 where an integer divisor is 0 (torch
+    raises ``ZeroDivisionError`` from inside the kernel)."""
+
+    def safe(a: Any, b: Any, /) -> Any:
+        a, b = _promoted(a, b)
+        if a.is_floating_point() or a.is_complex():
+            return fn(a, b)
+        zero = b == 0
+        out = fn(a, torch.where(zero, torch.ones_like(b), b))
+        return torch.where(zero, torch.zeros_like(out), out)
+
+    return safe
+
+
+def _inexact_binary(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Binary ``fn`` defined on floats only: integers become torch's default float, as NumPy's
+    integers become floats (``np.hypot`` of int64 is float64)."""
+    return lambda a, b, /: fn(*(_inexact(t) for t in _promoted(a, b)))
+
+
+def _bool_same(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Unary ``fn`` that NumPy applies to booleans as the identity (``abs``, ``floor``, ``ceil``,
+    ``trunc``), which torch has no boolean kernel for."""
+    return lambda a, /: a if a.dtype == torch.bool else fn(a)
 
 
 # binary ufuncs whose torch function has NumPy's name, given NumPy's promotion of their operands
-_SAME = ("copysign", "float_power", "fmax", "fmin", "fmod", "gcd", "heaviside", "hypot", "lcm", "ldexp")
-_SAME_TOO = ("logaddexp", "logaddexp2", "nextafter", "remainder")
+_SAME = ("copysign", "float_power", "fmax", "fmin", "gcd", "lcm", "ldexp")
+_FLOATS = ("logaddexp", "logaddexp2", "nextafter")
+#: kernels of the array API's names where ``array_api_compat.torch`` departs from NumPy
+_API: dict[str, Callable[..., Any]] = {
+    **{name: _bool_same(getattr(xp, name)) for name in ("abs", "floor", "ceil", "trunc")},
+    **{name: _inexact_binary(getattr(torch, name)) for name in _FLOATS},
+    "hypot": _hypot,
+    "floor_divide": _integer_safe(torch.floor_divide),
+    "remainder": _integer_safe(torch.remainder),
+}
 _FUNCS: dict[str, Callable[..., Any]] = {
-    **{name: _binary(getattr(torch, name)) for name in (*_SAME, *_SAME_TOO)},
+    **_API,
+    **{name: _binary(getattr(torch, name)) for name in _SAME},
+    "heaviside": _heaviside,
     "arctan2": _binary(torch.atan2),
     "power": _power,
     "left_shift": _binary(torch.bitwise_left_shift),
     "right_shift": _binary(torch.bitwise_right_shift),
-    "absolute": xp.abs,
+    "absolute": _API["abs"],
     "fabs": xp.abs,
     "arccos": xp.acos,
     "arccosh": xp.acosh,
@@ -139,8 +212,9 @@ _FUNCS: dict[str, Callable[..., Any]] = {
     "deg2rad": torch.deg2rad,
     "exp2": torch.exp2,
     "exp": lambda a: torch.exp(_inexact(a)),
-    "cbrt": lambda a: torch.sign(a) * torch.abs(_inexact(a)) ** (1.0 / 3.0),
+    "cbrt": lambda a: _Cbrt.apply(_inexact(a)),  # type: ignore[no-untyped-call]  # torch's Function.apply is unannotated
     "rint": lambda a: torch.round(a) if a.is_floating_point() else a,
+    "fmod": _integer_safe(torch.fmod),
     "imag": lambda a: torch.imag(a) if a.is_complex() else torch.zeros_like(a),
     "mean": lambda a, axis=None, keepdims=False: xp.mean(_inexact(a), axis=axis, keepdims=keepdims),
     "frexp": _frexp,
@@ -164,4 +238,32 @@ _FUNCS: dict[str, Callable[..., Any]] = {
 def ufunc(name: str) -> Callable[..., Any]:
     """The torch kernel of NumPy ufunc or function ``name``, with NumPy's semantics."""
     fn = _FUNCS.get(name)
-    return fn if fn is not None else getattr(xp, name)
+    return translated(repr(name), fn if fn is not None else getattr(xp, name))
+
+
+def api(name: str) -> Callable[..., Any]:
+    """The torch kernel of the array API function ``name``."""
+    fn = _API.get(name)
+    return translated(repr(name), fn if fn is not None else getattr(xp, name))
+
+
+def translated(name: str, fn: Callable[..., Any], *, data: int | None = None) -> Callable[..., Any]:
+    """``fn`` raising a named ``TypeError`` where torch has no kernel for a dtype (e.g. most
+    operations on ``uint16``/``uint32``/``uint64``, which torch stores but barely computes on).
+    ``data``: the position of the one argument whose dtype the message names (else every tensor's)."""
+
+    def kernel(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (NotImplementedError, RuntimeError) as exc:
+            if "not implemented for" not in str(exc):
+                raise
+            named = args if data is None else args[data : data + 1]
+            dtypes = ", ".join(sorted({str(a.dtype) for a in named if isinstance(a, torch.Tensor)}))
+            msg = (
+                f"torch backend: torch has no {name} kernel for {dtypes} ({exc}); convert with "
+                "rg.astype (e.g. to rg.int64 or rg.float64) or use the numpy or jax backend"
+            )
+            raise TypeError(msg) from None
+
+    return kernel

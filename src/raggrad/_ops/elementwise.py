@@ -189,7 +189,7 @@ _STANDARD = frozenset(
 
 def _xp_kernel(api_name: str, ufunc: np.ufunc) -> Callable[[Backend], Callable[..., Any]]:
     if api_name in _STANDARD:
-        return _kernel_cache(lambda b: getattr(b.xp, api_name))
+        return _kernel_cache(lambda b: b.api(api_name))
     return _kernel_cache(lambda b: b.ufunc(ufunc.__name__))
 
 

@@ -586,7 +586,7 @@ def safe_divide(xp: Any, num: Any, den: Any, fill: Any = math.nan) -> Any:
         if den > 0:
             return num / den
         return xp.broadcast_to(xp.asarray(fill, dtype=num.dtype), num.shape)
-    positive = den > 0
+    positive = (xp.real(den) if xp.isdtype(den.dtype, "complex floating") else den) > 0
     return xp.where(positive, num / xp.where(positive, den, xp.ones_like(den)), fill)
 
 

@@ -1,0 +1,148 @@
+"""The torch backend gives NumPy's answers where torch's own kernels depart from them: integer
+rounding to tens, NaN in heaviside, integer division by zero, booleans in abs/floor, integers in
+hypot; dtypes torch cannot compute on are refused by name; pickle and deepcopy keep every array."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import raggrad as rg  # noqa: E402
+
+
+def both(lists, **kw):
+    return rg.array(lists, **kw), rg.array(lists, backend="torch", **kw)
+
+
+def same(a, b):
+    assert a.to_list() == b.to_list() or np.allclose(
+        np.array(a.to_list(), dtype=complex), np.array(b.to_list(), dtype=complex), equal_nan=True
+    ), (a.to_list(), b.to_list())
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int16", "int32", "int64", "uint8"])
+@pytest.mark.parametrize("decimals", [-1, -2, -3, -5, -20])
+def test_integer_round_to_tens_matches_numpy(dtype, decimals):
+    # NumPy rounds integers through floats: its results near the dtype's limits are not exact,
+    # so the values stay within half the range (and within int32, which jax holds without x64)
+    half = min(np.iinfo(dtype).max // 2, 2**30)
+    candidates = [0, 5, -5, 15, 25, 35, 125, 155, -15, -25, 250, 1250, 123456, -98765, half, -half]
+    values = np.array(
+        [v for v in candidates if -half <= v <= half and (v >= 0 or dtype[0] != "u")], dtype=dtype
+    )
+    expected = np.round(values, decimals)
+    for backend in ("numpy", "torch", "jax"):
+        x = rg.from_offsets(np.array([0, 3, len(values)]), values).to_backend(backend)
+        got = np.round(x, decimals)
+        assert got.dtype == x.dtype
+        assert rg.flatten(got).to_list() == expected.tolist(), backend
+
+
+def test_round_of_booleans_to_tens_is_refused():
+    with pytest.raises(TypeError, match="booleans"):
+        np.round(rg.array([[True]], backend="torch"), -1)
+
+
+def test_heaviside_keeps_nan():
+    n, t = both([[float("nan"), -1.0, 0.0, 2.0]])
+    same(np.heaviside(n, 0.5), np.heaviside(t, 0.5))
+    assert np.isnan(np.heaviside(t, 0.5).to_list()[0][0])
+
+
+def test_integer_division_by_zero_gives_zero_as_numpy():
+    n, t = both([[3, -4, 0], [7]])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for op in (lambda a: a // 0, lambda a: a % 0, lambda a: np.fmod(a, 0)):
+            same(op(n), op(t))
+    assert (t // 2).to_list() == [[1, -2, 0], [3]]
+
+
+@pytest.mark.parametrize("fn", [np.abs, np.floor, np.ceil, np.trunc, rg.abs, rg.floor, rg.ceil, rg.trunc])
+def test_booleans_through_unary_functions(fn):
+    n, t = both([[True, False], []])
+    out = fn(t)
+    assert out.to_list() == fn(n).to_list() and out.dtype == torch.bool
+
+
+@pytest.mark.parametrize("fn", [np.hypot, np.logaddexp, np.logaddexp2, rg.hypot, rg.logaddexp])
+def test_integers_in_float_only_functions(fn):
+    n, t = both([[3, 0], [1]])
+    np.testing.assert_allclose(rg.flatten(fn(t, 4)).to_list(), rg.flatten(fn(n, 4)).to_list(), rtol=1e-6)
+
+
+def test_complex_mean_var_std():
+    n, t = both([[1 + 1j, 2], [3], []])
+    for f in (rg.mean, rg.var, rg.std):
+        same(f(n, axis=1), f(t, axis=1))
+
+
+@pytest.mark.parametrize("dtype", ["uint16", "uint32", "uint64"])
+def test_wide_unsigned_integers_are_refused_by_name(dtype):
+    """torch stores them but has no kernels for arithmetic or reductions on them."""
+    x = rg.array([[1, 2], [3]], dtype=dtype, backend="torch")
+    assert x.to_list() == [[1, 2], [3]]
+    assert rg.astype(x, rg.int64).to_list() == [[1, 2], [3]]
+    assert rg.sum(x, axis=1).to_list() == [3, 3]  # sums widen to int64 first, as NumPy's
+    for op in (lambda: x + x, lambda: rg.max(x, axis=1), lambda: np.abs(x)):
+        with pytest.raises(
+            TypeError, match=f"torch backend: torch has no .* kernel for torch.{dtype}.*rg.astype"
+        ):
+            op()
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "uint16", "uint32", "uint64", "int32", "float32", "bool"])
+def test_pickle_round_trips_every_dtype(dtype):
+    x = rg.array([[1, 0], [], [3]], dtype=dtype, backend="torch")
+    r = rg.zip({"a": x, "b": x})
+    for obj in (x, r):
+        back = pickle.loads(pickle.dumps(obj))
+        assert back.to_list() == obj.to_list()
+        assert back.type == obj.type
+
+
+def test_pickle_keeps_requires_grad_of_wide_unsigned_leaves():
+    x = rg.array([[1.0, 2.0]], backend="torch").requires_grad_()
+    back = pickle.loads(pickle.dumps(x))
+    assert back.values.requires_grad
+
+
+def test_deepcopy_of_a_graph_result_is_refused_by_name():
+    x = rg.array([[1.0, 2.0], [3.0]], backend="torch").requires_grad_()
+    y = x * 2
+    with pytest.raises(TypeError, match=r"copy\.copy"):
+        copy.deepcopy(y)
+    assert copy.copy(y).to_list() == y.to_list()
+    assert copy.deepcopy(x).to_list() == x.to_list()  # a leaf copies
+
+
+def test_hypot_and_cbrt_gradients_at_zero_are_not_nan():
+    x = rg.array([[0.0, 1.0, -8.0]], backend="torch", dtype="float64").requires_grad_()
+    rg.sum(np.hypot(x, x)).backward()
+    assert not np.isnan(rg.flatten(x.grad).to_list()).any()
+    y = rg.array([[0.0, 1.0, -8.0]], backend="torch", dtype="float64").requires_grad_()
+    rg.sum(np.cbrt(y)).backward()
+    assert rg.flatten(y.grad).to_list() == pytest.approx([np.inf, 1 / 3, 1 / 12])
+
+
+def test_cbrt_and_hypot_derivatives_match_finite_differences_to_second_order():
+    a = torch.tensor([0.5, -8.0, 2.0, -0.3], dtype=torch.float64, requires_grad=True)
+    b = torch.tensor([0.25, 3.0, -2.0, 0.0], dtype=torch.float64, requires_grad=True)
+    offsets = np.array([0, 4])
+
+    def cbrt(v):
+        return np.cbrt(rg.from_offsets(offsets, v)).values
+
+    def hypot(u, v):
+        return np.hypot(rg.from_offsets(offsets, u), rg.from_offsets(offsets, v)).values
+
+    assert torch.autograd.gradcheck(cbrt, (a,))
+    assert torch.autograd.gradcheck(hypot, (a, b))
+    (g,) = torch.autograd.grad(cbrt(a).sum(), a, create_graph=True)
+    (h,) = torch.autograd.grad(g.sum(), a)
+    v = a.detach()
+    torch.testing.assert_close(h, -2 / 9 * torch.sign(v) * v.abs() ** (-5 / 3))
