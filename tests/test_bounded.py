@@ -416,6 +416,22 @@ def test_stack_keeps_every_members_lists_and_vmap_runs_per_member():
     for key in (slice(None), (0, 1), True):
         with pytest.raises(TypeError, match=r"rg\.unstack"):
             s[key]
+    # flipping or running along a stack's content would mix its members' lists
+    for op in (
+        lambda: rg.flip(s, axis=0),
+        lambda: rg.flip(s),
+        lambda: np.flip(s, axis=1),
+        lambda: np.cumsum(s),
+    ):
+        with pytest.raises(TypeError, match=r"stack of bounded arrays.*rg\.unstack"):
+            op()
+
+
+@pytest.mark.parametrize("fn", [np.cumsum, np.cumprod])
+def test_cumulative_with_axis_none_runs_over_the_elements_in_use(fn) -> None:
+    x = rg.array([[1.0, 2.0], [], [3.0]])
+    b = rg.with_capacity(x)
+    assert rg.trim(fn(b)).to_list() == fn(x).to_list() == fn(np.array([1.0, 2.0, 3.0])).tolist()
 
 
 def test_repr_of_a_long_bounded_record_shows_its_lists() -> None:

@@ -350,3 +350,30 @@ def test_bounded_fields_under_jit_and_rg_grad() -> None:
     assert rg.is_bounded(g.Muon.pt)
     assert rg.trim(g.Muon.pt).to_list() == (2 * ev.Muon.pt).to_list()
     assert rg.trim(g.MET_pt).to_list() == [1.0] * len(ev)
+
+
+def test_concat_appends_events_field_by_field_as_awkward() -> None:
+    a = _nano(7, seed=1)
+    grouped = hep.events(a)
+    x = rg.from_awkward(a)
+    for left, right in ((x[:3], x[3:]), (x, x[::-1])):
+        joined = rg.concat([left, right], axis=0)
+        _same_as_awkward(joined, ak.concatenate([rg.to_awkward(left), rg.to_awkward(right)]))
+        assert np.concatenate([left, right]).to_list() == joined.to_list()
+    nested = rg.concat([grouped[:2], grouped[5:]])
+    assert nested.Muon.pt.to_list() == grouped.Muon.pt[[0, 1, 5, 6]].to_list()
+    assert rg.num(nested, axis=0) == 4 == ak.num(rg.to_awkward(nested), axis=0)
+    with pytest.raises(TypeError, match="same fields"):
+        rg.concat([x, grouped])
+    with pytest.raises(NotImplementedError, match=r"axis=0.*rg\.concat\(\[a\.Muon_pt, b\.Muon_pt\]"):
+        rg.concat([x, x], axis=1)
+    with pytest.raises(TypeError, match="boolean"):
+        rg.concat([x, x], axis=True)
+    with pytest.raises(np.exceptions.AxisError, match=r"rg\.num\(x\.Muon_pt, axis=1\)"):
+        rg.num(x)  # a field that has lists, not the first field (nMuon)
+
+
+def test_hep_events_names_a_collection_with_missing_values() -> None:
+    tree = ak.Array({"nMuon": [2, 1], "Muon_pt": [[40.0, None], [1.0]], "Muon_eta": [[0.1, -1.0], [2.0]]})
+    with pytest.raises(rg.OptionTypeError, match=r"rg\.hep\.events: the branches of collection 'Muon'"):
+        hep.events(tree)

@@ -241,6 +241,27 @@ def test_gradients_follow_the_selections():
     assert jax.jit(jax.grad(joined))(x).to_list() == jax.grad(joined)(x).to_list()
 
 
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
+def test_descending_sort_is_stable_along_regular_dims(backend):
+    """Equal values keep their order descending too, as inside lists (``-0.0 == 0.0``)."""
+    if backend != "numpy":
+        pytest.importorskip(backend)
+    x = rg.asarray(np.array([-0.0, 0.0, 1.0])).to_backend(backend)
+    assert [str(v) for v in rg.sort(x, descending=True).to_list()] == ["1.0", "-0.0", "0.0"]
+    assert rg.argsort(x, descending=True).to_list() == [2, 0, 1]
+    grid = np.array([[3.0, 1.0, 3.0, 2.0], [1.0, 1.0, 0.0, 5.0]])
+    y = rg.asarray(grid).to_backend(backend)
+    expected = np.argsort(-grid, axis=-1, kind="stable")
+    assert rg.argsort(y, axis=-1, descending=True).to_list() == expected.tolist()
+    assert (
+        rg.argsort(y, axis=0, descending=True).to_list() == np.argsort(-grid, axis=0, kind="stable").tolist()
+    )
+    ragged = rg.array([[3.0, 1.0, 3.0], [2.0, 2.0]], backend=backend)
+    assert rg.argsort(ragged, descending=True).to_list() == [[0, 2, 1], [0, 1]]
+    with pytest.raises(TypeError, match="descending must be True or False"):
+        rg.argsort(x, descending="yes")
+
+
 def test_sort_gradient_under_jit_and_vmap():
     offsets = np.array([0, 4, 4, 6, 10])
     batch = jnp.asarray(np.random.default_rng(0).normal(size=(3, 10)))

@@ -277,6 +277,8 @@ class RaggedArray:
 
     def to_backend(self, name: str | None, *, device: Any = None, dtype: Any = None) -> RaggedArray:
         """The same array on another backend (or device); see :func:`raggrad.to_backend`."""
+        if dtype is not None:  # a NumPy dtype for any backend's (torch.float64 too)
+            dtype = _backends.parse_dtype(dtype, "to_backend")
         c, s = self._content, self._structure
         if isinstance(s, BoundedStructure) and dtype is None and self._backend.is_host and name:
             # a batch built on the host: the content and the structure's arrays in one transfer

@@ -181,24 +181,25 @@ class BoundedStructure(Cached):
         levels = tuple(o[i] for o in self.levels)
         return BoundedStructure(self.count[i], levels, self.capacities, self.inner, self.valid[i], ids)
 
-    def _one(self) -> None:
+    def check_single(self, name: str | None = None) -> None:
+        """``TypeError`` for a stack, which only ``stack[i]``, ``rg.unstack`` and ``jax.vmap`` take."""
         if self.stacked:
             msg = (
-                "this is a stack of bounded arrays (rg.stack): map a function over its members with "
-                "jax.vmap, or take them apart with rg.unstack"
+                f"{name + ': ' if name else ''}this is a stack of bounded arrays (rg.stack): map a "
+                "function over its members with jax.vmap, or take them apart with rg.unstack"
             )
             raise TypeError(msg)
 
     # ---- index maps, computed with the backend's kernels and cached per object -----------
     def in_use(self, depth: int) -> Any:
         """How many items at ``depth`` are in use (0: outer items; nlevels: elements)."""
-        self._one()
+        self.check_single()
         return self.count if depth == 0 else self.levels[depth - 1][..., -1]
 
     def ids(self, level: int) -> Any:
         """For each slot one level below ``level``, the list slot holding it; padding slots get
         the number of list slots (out of range)."""
-        self._one()
+        self.check_single()
         given = self.given_ids[level]
         if given is not None:
             return given
@@ -288,7 +289,7 @@ class BoundedStructure(Cached):
     def trim(self, what: str = "rg.trim") -> tuple[Structure, np.int64]:
         """The exact structure of the items in use, and the element slots in use (a host slice
         bound, None when all are in use). Needs concrete offsets."""
-        self._one()
+        self.check_single()
         n = self.concrete_count(what)
         self.check_valid(what)
         levels: list[Segments] = []

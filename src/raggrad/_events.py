@@ -31,7 +31,7 @@ from . import _backends
 from ._array import _REPR_WIDTH, RaggedArray
 from ._bounded import BoundedStructure
 from ._records import RecordArray
-from ._registry import provided
+from ._registry import numpy_functions, provided
 
 __all__ = ["EventArray", "from_event_fields"]
 
@@ -214,6 +214,8 @@ class EventArray(NDArrayOperatorsMixin):
         raise error
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        if func is np.concatenate:  # appending events applies to every field (rg.concat)
+            return numpy_functions()[func](*args, **kwargs)
         error = _whole_error(f"np.{func.__name__}", self, "apply")
         raise error
 

@@ -40,6 +40,7 @@ from ._array import RaggedArray
 from ._axes import classify_axis
 from ._bounded import BoundedStructure, bucket
 from ._connect.awkward import from_awkward
+from ._errors import OptionTypeError
 from ._events import EventArray, from_event_fields
 from ._ops.activations import sigmoid
 from ._ops.bounded import with_capacity
@@ -191,7 +192,15 @@ def _collection(
                     "different trees"
                 )
                 raise ValueError(msg)
-    record: RecordArray = _zip(arrays)
+    try:
+        record: RecordArray = _zip(arrays)
+    except OptionTypeError:
+        msg = (
+            f"{fn}: the branches of collection {coll!r} hold missing values (None){at}, which a "
+            "collection's shared lists cannot; fill or drop them (ak.fill_none, ak.drop_none) first, "
+            "or read the branches one by one with rg.from_awkward"
+        )
+        raise OptionTypeError(msg) from None
     return record
 
 

@@ -49,7 +49,6 @@ from .combinations_bounded import (
     bounded_combinations,
     check_capacities,
     check_capacity,
-    check_single,
     need_capacity,
 )
 from .common import back, batched, depth, moved, new, single
@@ -447,7 +446,7 @@ def _route(
         if kind == "inner":  # the structure and its capacities stay: no capacity=, as exact
             _no_capacity(None if capacity is None else check_capacity(capacity, name), name)
             return x, n, d, False, None, _bounded_regular(x, n, d, bool(replacement), name, arg)
-        check_single(x._structure, name)
+        x._structure.check_single(name)
         deeper = 0 if arg else x._structure.nlevels - d  # depths below the items combined
         example = "1024" if not deeper else f"({', '.join(['1024'] * (deeper + 1))})"
         if capacity is None:  # (raises, naming the call to make)

@@ -56,7 +56,6 @@ __all__ = [
     "bounded_combinations",
     "check_capacities",
     "check_capacity",
-    "check_single",
     "need_capacity",
 ]
 
@@ -101,15 +100,6 @@ def need_capacity(capacity: Any, name: str, call: str) -> int:
         )
         raise TypeError(msg)
     return check_capacity(capacity, name)
-
-
-def check_single(s: BoundedStructure, name: str) -> None:
-    if s.stacked:
-        msg = (
-            f"{name}: this is a stack of bounded arrays (rg.stack): map the op over its members with "
-            "jax.vmap, or take them apart with rg.unstack"
-        )
-        raise TypeError(msg)
 
 
 def _innermost(nlevels: int, d: int, axis: Any, name: str) -> None:
@@ -270,7 +260,7 @@ def bounded_combinations(
     items without it (``i_t = j_t - t`` maps one onto the other, keeping their order)."""
     s, backend = cast(BoundedStructure, x._structure), x._backend
     xp = backend.xp
-    check_single(s, name)
+    s.check_single(name)
     if d < s.nlevels:  # the items are sublists: their positions, then their subtrees
         _index_limit(s, max((capacity, *below)), n, name)
 
@@ -400,7 +390,7 @@ def _bounded_like(a: RaggedArray, ref: RaggedArray, d: int, axis: Any, name: str
     """``a`` bounded with ``ref``'s list slots above depth ``d`` (an exact ``a`` is bounded to them)."""
     s, sa = bounded_structure(ref), a._structure
     if isinstance(sa, BoundedStructure):
-        check_single(sa, name)
+        sa.check_single(name)
     _innermost(sa.nlevels, d, axis, name)
     if a._nbatch != ref._nbatch:
         msg = f"{name}: arrays of types {ref.type!r} and {a.type!r} do not have the same batch dims"

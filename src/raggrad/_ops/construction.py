@@ -64,6 +64,8 @@ def array(obj: Any, *, dtype: Any = None, backend: str | None = None, device: An
     >>> rg.array([[0.5], [1.5, 2.5]], backend="jax").type
     '2 * var * float32'
     """
+    if dtype is not None:  # a NumPy dtype for any backend's (torch.float64 too)
+        dtype = _backends.parse_dtype(dtype, "rg.array")
     if isinstance(obj, RaggedArray | EventArray):  # EventArray: from an awkward record of events
         return obj.to_backend(backend, device=device, dtype=dtype)
     converted = convert(obj)  # awkward Arrays and other registered foreign arrays

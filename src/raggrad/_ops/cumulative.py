@@ -20,6 +20,7 @@ from .._bounded import BoundedStructure
 from .._bounded import reduction_plan as bounded_plan
 from .._registry import register
 from .._structure import Segments, Structure, offsets_from_lengths
+from .manipulation import flatten
 from .reduction_engine import (
     ReductionPlan,
     cast,
@@ -201,6 +202,9 @@ def _flat(a: Any, name: str) -> RaggedArray:
             return x
         msg = f"np.{name}: axis=None over nested lists with missing values; flatten them (rg.flatten) first"
         raise NotImplementedError(msg)
+    if isinstance(x._structure, BoundedStructure):  # the elements in use, never the padding
+        flat: RaggedArray = flatten(x, axis=None)
+        return flat
     content = x._backend.xp.reshape(x._content, (-1,))
     return RaggedArray._new(Structure(content.shape[0]), content)
 

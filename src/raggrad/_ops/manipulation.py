@@ -14,14 +14,16 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 import numpy as np
+from numpy.exceptions import AxisError
 
 from .. import _backends
-from .._array import RaggedArray, as_ragged, wrap
+from .._array import RaggedArray, as_ragged, bounded_structure, wrap
 from .._axes import as_index, classify_axis, normalize_axes
 from .._bounded import BoundedStructure
 from .._broadcast import broadcast, common_backend
 from .._convert import content_to
 from .._errors import OptionTypeError
+from .._events import EventArray
 from .._options import all_masks, element_mask
 from .._records import fieldwise
 from .._registry import register
@@ -30,6 +32,7 @@ from . import manipulation_bounded as mb
 from . import option_gather as og
 from .common import back, batched, depth, exact_structure, moved, new, single, zero_d
 from .construction import host_ints, lengths_to_offsets
+from .event_ops import concat_events, listed
 from .indexing import getitem, pick_or_none
 from .options import drop_none
 
@@ -63,6 +66,14 @@ def num(x: RaggedArray, /, axis: int = 1) -> Any:
     >>> rg.num(rg.array([[[1], [2, 3]], []]), axis=2).to_list()
     [[1, 2], []]
     """
+    if isinstance(x, EventArray):  # the fields share the events only
+        if as_index(axis, "axis", "rg.num") not in (0, -x.ndim):
+            msg = (
+                "rg.num: an event record has one axis, its events; count a field's lists: "
+                f"rg.num(x.{listed(x)}, axis={axis})"
+            )
+            raise AxisError(msg)
+        return num(x._fields[0], axis=0)
     x = single(x, "rg.num")
     kind, k = classify_axis(x, axis, "rg.num")
     if kind == "batch":
@@ -433,6 +444,8 @@ def concat(arrays: Sequence[Any], /, *, axis: int | None = 0) -> RaggedArray:
     if isinstance(arrays, RaggedArray) or not len(arrays):
         msg = "rg.concat: expected a non-empty sequence of arrays"
         raise TypeError(msg)
+    if any(isinstance(a, EventArray) for a in arrays):
+        return cast(RaggedArray, concat_events(list(arrays), axis, concat))  # typed: the usual case
     backend = common_backend(tuple(arrays), "rg.concat")
     xs = [a if isinstance(a, RaggedArray) else wrap(None, content_to(a, None, backend, None)) for a in arrays]
     if axis is None:
@@ -530,6 +543,7 @@ def flip(x: RaggedArray, /, *, axis: int | tuple[int, ...] | None = None) -> Rag
     x = single(x, "rg.flip")
     axes = range(x.ndim) if axis is None else normalize_axes(axis, x.ndim, "rg.flip", type_str=lambda: x.type)
     if mb.is_bounded(x):
+        bounded_structure(x).check_single("rg.flip")  # flipping a stack's content mixes its members
         for a in axes:
             x = mb.flip(x, *classify_axis(x, a, "rg.flip"))
         return x

@@ -25,7 +25,7 @@ from .._broadcast import common_backend
 from .._convert import content_to
 from .._errors import TracedStructureError
 from .._options import all_masks
-from .._records import reject
+from .._records import fieldwise, reject
 from .._registry import Spec, register
 from .._structure import Segments, Structure, ext, offsets_from_lengths, ranges
 from . import manipulation_bounded as mb
@@ -139,6 +139,7 @@ def _concat_offsets(a: Segments, b: Segments) -> np.ndarray:
 
 # ---- is_none ------------------------------------------------------------------------------------
 @register("is_none", "structural", awkward="ak.is_none", differentiable=False, options=True, spec=_SPEC)
+@fieldwise("one")  # a record's fields share its missing values
 def is_none(x: Any, /, axis: int = 0) -> RaggedArray:
     """True for the items at ``axis`` that are missing (None), as ``ak.is_none``.
 

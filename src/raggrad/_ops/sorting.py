@@ -115,11 +115,12 @@ def _sort_axis(x: RaggedArray, axis: int, name: str) -> tuple[str, int]:
 def _descending(descending: Any, ascending: Any, name: str) -> bool:
     """The direction from the array API's ``descending`` or awkward's ``ascending`` (not both
     disagreeing)."""
+    for key, value in (("descending", descending), ("ascending", ascending)):
+        if value is not None and not isinstance(value, (bool, np.bool_)):
+            msg = f"{name}: {key} must be True or False, got {value!r}"
+            raise TypeError(msg)
     if ascending is None:
         return bool(descending)
-    if not isinstance(ascending, (bool, np.bool_)):
-        msg = f"{name}: ascending must be True or False, got {ascending!r}"
-        raise TypeError(msg)
     if descending and ascending:
         msg = f"{name}: descending=True and ascending=True contradict each other; pass one of them"
         raise ValueError(msg)
@@ -189,10 +190,22 @@ def sort(
     mode, k = _sort_axis(x, axis, "rg.sort")
     xp = x._backend.xp
     if mode == "dense":
-        return RaggedArray._new(x._structure, xp.sort(x._content, axis=k, descending=descending, stable=True))
+        if not descending:
+            return RaggedArray._new(x._structure, xp.sort(x._content, axis=k, stable=True))
+        order = _dense_argsort(xp, x._content, k, descending)
+        return RaggedArray._new(x._structure, xp.take_along_axis(x._content, order, axis=k))
     order, values, seg = _sort_order(x, descending, "rg.sort")
     out = xp.take_along_axis(values, order, axis=-1)
     return RaggedArray._new(_sorted_structure(x._structure, seg), xp.moveaxis(out, -1, x._nbatch))
+
+
+def _dense_argsort(xp: Any, a: Any, axis: int, descending: bool) -> Any:
+    """Stable ``argsort`` along ``axis``. Descending, equal values keep their order: the namespaces'
+    own ``descending=True`` flips an ascending sort, which reverses them."""
+    if not descending:
+        return xp.argsort(a, axis=axis, stable=True)
+    order = xp.flip(xp.argsort(xp.flip(a, axis=axis), axis=axis, stable=True), axis=axis)
+    return a.shape[axis] - 1 - order
 
 
 def _sorted_structure(s: Any, seg: Any) -> Any:
@@ -243,9 +256,7 @@ def argsort(
     mode, k = _sort_axis(x, axis, "rg.argsort")
     backend, xp = x._backend, x._backend.xp
     if mode == "dense":
-        out = xp.astype(
-            xp.argsort(x._content, axis=k, descending=descending, stable=True), backend.default_int()
-        )
+        out = xp.astype(_dense_argsort(xp, x._content, k, descending), backend.default_int())
         s = x._structure
         if isinstance(s, BoundedStructure):  # padding slots hold zeros
             out = keep_used(xp, out, s.slot_mask(s.nlevels), x._nbatch)
