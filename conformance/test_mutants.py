@@ -52,6 +52,8 @@ TARGETS: dict[str, tuple[str, str]] = {
     "zero_gradient_jvp": ("raggrad._backends._jax_rules", "_zero_gradient_jvp"),
     # jax backend: ldexp's derivative 2**n (jnp.ldexp's own is 1 at x = 0)
     "ldexp_jvp": ("raggrad._backends._jax_rules", "_ldexp_jvp"),
+    # jax backend: hypot's derivative, that of sqrt(x² + y²) (jnp.hypot's Hessian is 0 at |x| = |y|)
+    "hypot_jvp": ("raggrad._backends._jax_rules", "_hypot_jvp"),
     # reductions (every backend): guards of empty lists, stabilised exponentials, the sort order
     "safe_divide": ("raggrad._ops.reduction_engine", "safe_divide"),
     "safe_log": ("raggrad._ops.softmax", "_safe_log"),
@@ -64,6 +66,8 @@ TARGETS: dict[str, tuple[str, str]] = {
     "torch_prod_backward": ("raggrad._backends._torch_rules", "_SegmentProd.backward"),
     "torch_others": ("raggrad._backends._torch_rules", "_others"),
     "torch_extremum_backward": ("raggrad._backends._torch_rules", "_SegmentExtremum.backward"),
+    "torch_hypot_backward": ("raggrad._backends._torch_np", "_Hypot.backward"),
+    "torch_cbrt_backward": ("raggrad._backends._torch_np", "_Cbrt.backward"),
 }
 
 #: the relative error injected
@@ -262,6 +266,7 @@ MUTANTS: dict[str, Mutant] = {
     "ldexp-jnp-at-zero": Mutant(
         "ldexp_jvp", _jnp_ldexp, ("ldexp",), "jax", "ldexp's JVP as jnp.ldexp's: 1 at x = 0"
     ),
+    "hypot-jvp-off": Mutant("hypot_jvp", _tangent_off, ("hypot",), "jax", "hypot's JVP x (1 + 1e-3)"),
     "extremum-jvp-off": Mutant(
         "extremum_jvp", _tangent_off, ("max", "min"), "jax", "max/min JVP (ties split) x (1 + 1e-3)"
     ),
@@ -353,6 +358,12 @@ MUTANTS: dict[str, Mutant] = {
         ("max", "min"),
         "torch",
         "torch _SegmentExtremum.backward x (1 + 1e-3)",
+    ),
+    "torch-hypot-backward-off": Mutant(
+        "torch_hypot_backward", _backward_off, ("hypot",), "torch", "torch _Hypot.backward x (1 + 1e-3)"
+    ),
+    "torch-cbrt-backward-off": Mutant(
+        "torch_cbrt_backward", _backward_off, ("cbrt",), "torch", "torch _Cbrt.backward x (1 + 1e-3)"
     ),
     "torch-ties-not-split": Mutant(
         "torch_extremum_backward",

@@ -185,3 +185,37 @@ def test_ldexp_derivative_is_two_to_the_exponent_at_zero_too():
     second = jax.grad(lambda v: jax.grad(loss)(v)[0])
     np.testing.assert_array_equal(second(x.values), [2 * 2.0**4, 0, 0, 0])  # d²/dx0² (x0 2**2)²
     assert jax.jit(lambda x: rg.ldexp(x, n))(x).to_list() == [[0.0, 0.1875, -0.0], [], [-4.0]]
+
+
+@pytest.mark.parametrize("bounded", [False, True])
+def test_cumulative_prod_gradient_stays_inside_each_list(bounded):
+    """An inf in one list's running product never reaches another list's gradient (0 · inf)."""
+
+    def f(v):
+        x = rg.from_offsets(np.array([0, 2, 4]), v)
+        x = rg.with_capacity(x) if bounded else x
+        first = rg.local_index(x, axis=0) == 0
+        return rg.sum(rg.where(first, 0.0, rg.cumulative_prod(x, axis=1)))
+
+    v = jnp.array([1e30, 1e30, 2.0, 3.0], dtype=jnp.float32)  # list 0's product overflows
+    assert jax.grad(f)(v).tolist() == [0.0, 0.0, 4.0, 2.0]
+
+
+def test_hypot_has_the_derivatives_of_the_euclidean_norm_to_second_order():
+    """``jnp.hypot``'s Hessian is 0 where ``|x| = |y|``; rg.hypot's is that of ``sqrt(x² + y²)``."""
+    with jax.enable_x64(True):
+        x = jnp.array([1.0, -2.0, 3.0, 0.5])
+        y = jnp.array([1.0, 2.0, -4.0, 1e-3])
+
+        def hessian(fn):
+            return jax.hessian(lambda a, b: jnp.sum(fn(a, b)), argnums=(0, 1))(x, y)
+
+        got = hessian(lambda a, b: rg.hypot(rg.asarray(a), rg.asarray(b)).values)
+        want = hessian(lambda a, b: jnp.sqrt(a * a + b * b))
+        for i in range(2):
+            for j in range(2):
+                np.testing.assert_allclose(got[i][j], want[i][j], rtol=1e-12)
+        big = jax.grad(lambda a: rg.sum(rg.hypot(rg.asarray(a), rg.asarray(a))))(jnp.array([1e200]))
+        np.testing.assert_allclose(big, [2**0.5], rtol=1e-12)  # no overflow in the first derivative
+        g = jax.grad(lambda a: rg.sum(rg.hypot(rg.asarray(a), rg.asarray(a))))(jnp.array([0.0, 3.0]))
+        assert g.tolist() == [0.0, pytest.approx(2**0.5)]  # 0 at the origin, never NaN

@@ -89,6 +89,7 @@ class Backend:
         return array
 
     def deepcopy(self, array: Any, memo: dict[int, Any]) -> Any:
+        """``copy.deepcopy(array, memo)``, or a named error where the library cannot copy it."""
         return copy.deepcopy(array, memo)
 
     def result_dtype(self, fname: str, dtype: Any) -> Any:
@@ -350,9 +351,9 @@ def integer_round(xp: Any, a: Any, decimals: int) -> Any:
     if xp.isdtype(a.dtype, "bool"):
         msg = "round: booleans cannot be rounded to decimals < 0 (NumPy refuses it too)"
         raise TypeError(msg)
-    m = 10**-decimals
-    if m > xp.iinfo(a.dtype).max:  # every |a| < m / 2: all round to 0
+    if 10**-decimals > xp.iinfo(a.dtype).max:  # every |a| < m / 2: all round to 0
         return xp.zeros_like(a)
+    m = xp.asarray(10**-decimals, dtype=a.dtype)  # not a Python int: jax's would be int64 at most
     q = xp.floor_divide(a, m)
     r = a - q * m  # in [0, m); compared with m - r, so 2 r never overflows
     up = (r > m - r) | ((r == m - r) & (xp.remainder(q, 2) == 1))

@@ -23,6 +23,7 @@ from ._base import Backend, identity, integer_round
 from ._jax_rules import (
     PALLAS,
     cond,
+    hypot,
     kernel_expand,
     kernel_reduce,
     ldexp,
@@ -67,7 +68,10 @@ class JaxBackend(Backend):
 
     def ufunc(self, name: str) -> Any:
         # ldexp: its derivative at 0; round: integers to tens, hundreds, ... as NumPy's
-        return ldexp if name == "ldexp" else _round if name == "round" else getattr(jnp, name)
+        return _MENDED.get(name) or getattr(jnp, name)
+
+    def api(self, name: str) -> Any:
+        return _hypot if name == "hypot" else getattr(self.xp, name)
 
     def owns_device(self, device: Any) -> bool:
         return isinstance(device, jax.Device)
@@ -336,10 +340,29 @@ def _segment_kernel(kind: str, n: int, sorted_ids: bool) -> Any:
     return jax.jit(kernel)
 
 
-BACKEND = JaxBackend()
-
-
 def _round(a: Any, decimals: int = 0) -> Any:
-    if decimals < 0 and jnp.issubdtype(a.dtype, jnp.integer):
+    if decimals < 0 and (jnp.issubdtype(a.dtype, jnp.integer) or a.dtype == jnp.bool_):
         return integer_round(jnp, a, decimals)
     return jnp.round(a, decimals)
+
+
+def _hypot(x: Any, y: Any, /) -> Any:
+    """``jnp.hypot``'s promotion and values, the derivatives of :func:`._jax_rules.hypot`."""
+    dtype = jnp.result_type(x, y)
+    if jnp.issubdtype(dtype, jnp.complexfloating):
+        msg = "hypot: complex numbers have no hypot (NumPy refuses them too); use abs"
+        raise TypeError(msg)
+    if not jnp.issubdtype(dtype, jnp.inexact):  # integers and booleans: the float jax.numpy gives
+        dtype = _float_of(dtype, jax.dtypes.canonicalize_dtype(np.float64))
+    return hypot(jnp.asarray(x, dtype=dtype), jnp.asarray(y, dtype=dtype))
+
+
+@functools.cache
+def _float_of(dtype: Any, default_float: Any) -> Any:  # default_float: x64 on or off
+    return jnp.sqrt(jnp.zeros((), dtype)).dtype
+
+
+#: NumPy functions whose jax.numpy version gets another derivative or NumPy's values
+_MENDED = {"ldexp": ldexp, "round": _round, "hypot": _hypot}
+
+BACKEND = JaxBackend()

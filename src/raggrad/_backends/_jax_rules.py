@@ -272,9 +272,13 @@ def segment_scan(kind: str, data: Any, starts: Any) -> Any:
     flags = _column_like(jnp.asarray(starts), data) if data.ndim else jnp.asarray(starts)
     flags = jnp.broadcast_to(flags, data.shape)
 
+    identity = jnp.asarray(-0.0 if kind == "sum" else 1, dtype=data.dtype)
+
     def combine(a: Any, b: Any) -> Any:
+        # across a list start the earlier value becomes the identity before combining, rather than
+        # the combined value being discarded after: no other list's inf or NaN reaches a gradient
         (fa, va), (fb, vb) = a, b
-        return fa | fb, jnp.where(fb, vb, op(va, vb))
+        return fa | fb, op(jnp.where(fb, identity, va), vb)
 
     _, out = jax.lax.associative_scan(combine, (flags, data), axis=0)
     return out
@@ -292,3 +296,20 @@ def _ldexp_jvp(primals: Any, tangents: Any) -> Any:
     x, n = primals
     out = ldexp(x, n)  # the rule again at higher orders
     return out, tangents[0] * jnp.ldexp(jnp.ones_like(out), n)  # 2**n, exact
+
+
+@jax.custom_jvp
+def hypot(x: Any, y: Any) -> Any:
+    """``jnp.hypot`` with the derivatives of ``sqrt(x² + y²)`` to every order: ``jnp.hypot``
+    differentiates its ``max``/``min`` form, whose second derivative is 0 where ``|x| = |y|``. At
+    the origin the derivative is 0 (the smallest subgradient), never NaN."""
+    return jnp.hypot(x, y)
+
+
+@hypot.defjvp
+def _hypot_jvp(primals: Any, tangents: Any) -> Any:
+    (x, y), (tx, ty) = primals, tangents
+    out = hypot(x, y)  # the rule again at higher orders
+    zero = out == 0
+    safe = jnp.where(zero, jnp.ones_like(out), out)
+    return out, jnp.where(zero, jnp.zeros_like(out), (x / safe) * tx + (y / safe) * ty)

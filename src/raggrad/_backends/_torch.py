@@ -49,11 +49,11 @@ class _HostCopy:
 
     def __reduce__(self) -> tuple[Any, ...]:
         t = self.tensor
-        return _from_host, (t.detach().cpu().numpy(), str(t.device), t.requires_grad)
+        return _from_host, (t.cpu().numpy(), str(t.device))  # integers: no gradient to keep
 
 
-def _from_host(host: np.ndarray, device: str, requires_grad: bool) -> Any:
-    return torch.from_numpy(host).to(device).requires_grad_(requires_grad)
+def _from_host(host: np.ndarray, device: str) -> Any:
+    return torch.from_numpy(host).to(device)
 
 
 def _on_device(host: np.ndarray, device: Any) -> Any:
@@ -79,6 +79,7 @@ class TorchBackend(Backend):
         return _HostCopy(array) if array.dtype in _STORAGE_ONLY else array
 
     def deepcopy(self, array: Any, memo: dict[int, Any]) -> Any:
+        """``copy.deepcopy`` of a tensor; a ``TypeError`` for one inside torch's graph."""
         if array.grad_fn is not None:  # torch copies only the leaves of its graph
             msg = (
                 "copy.deepcopy: the torch content is the result of an operation that requires grad "

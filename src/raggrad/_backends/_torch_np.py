@@ -89,8 +89,7 @@ def _modf(a: Any) -> tuple[Any, Any]:
 
 
 def _divmod(a: Any, b: Any, /) -> tuple[Any, Any]:
-    a, b = _promoted(a, b)
-    return torch.floor_divide(a, b), torch.remainder(a, b)
+    return _API["floor_divide"](a, b), _API["remainder"](a, b)
 
 
 def _bitwise_count(a: Any) -> Any:
@@ -113,51 +112,73 @@ def _isclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan
 
 
 def _round(a: Any, decimals: int = 0) -> Any:
-    if a.is_floating_point() or a.is_complex():
+    if a.is_complex():  # torch rounds no complex numbers: the parts, as NumPy does
+        return torch.complex(torch.round(a.real, decimals=decimals), torch.round(a.imag, decimals=decimals))
+    if a.is_floating_point():
         return torch.round(a, decimals=decimals)
     return a if decimals >= 0 else integer_round(xp, a, decimals)
 
 
 def _hypot(a: Any, b: Any, /) -> Any:
-    """``sqrt(a² + b²)`` scaled by the larger magnitude, as ``jnp.hypot``: torch's own derivative
-    at ``a = b = 0`` is NaN (0 / 0); this one is finite there (torch's subgradient of ``abs``)."""
     a, b = (_inexact(t) for t in _promoted(a, b))
-    x, y = torch.abs(a), torch.abs(b)
-    hi, lo = torch.maximum(x, y), torch.minimum(x, y)
-    ratio = lo / torch.where(hi == 0, torch.ones_like(hi), hi)
-    out = torch.where(lo == 0, hi, hi * torch.sqrt(1 + ratio * ratio))
-    return torch.where(torch.isinf(x) | torch.isinf(y), torch.full_like(out, math.inf), out)
+    if a.is_complex():
+        msg = "hypot: complex numbers have no hypot (NumPy refuses them too); use abs"
+        raise TypeError(msg)
+    return _Hypot.apply(*torch.broadcast_tensors(a, b))  # type: ignore[no-untyped-call]  # torch's Function.apply is unannotated
+
+
+class _Hypot(torch.autograd.Function):
+    """``torch.hypot`` with the derivatives of ``sqrt(a² + b²)``: ``a / h`` and ``b / h``, 0 at
+    the origin (torch's own is NaN there, 0 / 0)."""
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        ctx.save_for_backward(a, b)
+        return torch.hypot(a, b)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        a, b = ctx.saved_tensors
+        h = _Hypot.apply(a, b)  # type: ignore[no-untyped-call]  # differentiable: second order works
+        zero = h == 0
+        scale = torch.where(zero, torch.zeros_like(h), grad / torch.where(zero, torch.ones_like(h), h))
+        return scale * a, scale * b
 
 
 class _Cbrt(torch.autograd.Function):
     """The real cube root with derivative ``1 / (3 cbrt(a)²)`` (inf at 0, as ``jnp.cbrt``'s): the
-    composition ``sign(a) · |a|^(1/3)`` differentiates to 0 · inf = NaN at 0."""
+    composition ``copysign(|a|^(1/3), a)`` differentiates to NaN at 0."""
 
     @staticmethod
     def forward(ctx: Any, a: Any) -> Any:
         ctx.save_for_backward(a)
-        return torch.sign(a) * torch.abs(a) ** (1.0 / 3.0)
+        return torch.copysign(torch.abs(a) ** (1.0 / 3.0), a)  # -0.0 stays -0.0
 
     @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         (a,) = ctx.saved_tensors
         root = _Cbrt.apply(a)  # type: ignore[no-untyped-call]  # differentiable: second order works
-        return grad / (3 * root * root)
+        return (grad / (3 * root * root),)
 
 
 def _heaviside(a: Any, b: Any, /) -> Any:
-    a, b = _promoted(a, b)
-    return torch.where(torch.isnan(a), a, torch.heaviside(a, b))  # torch gives 0 at NaN, NumPy NaN
+    # NumPy's values (NaN at NaN, where torch gives 0; floats for integers), derivative 0 in
+    # ``a`` and that of ``b`` at ``a = 0`` (torch.heaviside has no derivative at all)
+    a, b = (_inexact(t) for t in _promoted(a, b))
+    step = torch.where(a > 0, torch.ones_like(a), torch.zeros_like(a))
+    return torch.where(torch.isnan(a), a.detach(), torch.where(a == 0, b, step))
 
 
-def _integer_safe(fn: Callable[..., Any]) -> Callable[..., Any]:
+def _integer_safe(fn: Callable[..., Any], *, constant: bool = False) -> Callable[..., Any]:
     """``fn`` (floor division or remainder) with NumPy's 0 where an integer divisor is 0 (torch
-    raises ``ZeroDivisionError`` from inside the kernel)."""
+    raises ``ZeroDivisionError`` from inside the kernel). ``constant``: derivative 0, as jax's
+    (torch has no derivative of ``floor_divide``)."""
 
     def safe(a: Any, b: Any, /) -> Any:
+        nonzero_number = isinstance(b, (int, float)) and b != 0
         a, b = _promoted(a, b)
-        if a.is_floating_point() or a.is_complex():
-            return fn(a, b)
+        if a.is_floating_point() or a.is_complex() or nonzero_number:
+            return fn(a.detach(), b.detach()) if constant else fn(a, b)
         zero = b == 0
         out = fn(a, torch.where(zero, torch.ones_like(b), b))
         return torch.where(zero, torch.zeros_like(out), out)
@@ -185,7 +206,7 @@ _API: dict[str, Callable[..., Any]] = {
     **{name: _bool_same(getattr(xp, name)) for name in ("abs", "floor", "ceil", "trunc")},
     **{name: _inexact_binary(getattr(torch, name)) for name in _FLOATS},
     "hypot": _hypot,
-    "floor_divide": _integer_safe(torch.floor_divide),
+    "floor_divide": _integer_safe(torch.floor_divide, constant=True),
     "remainder": _integer_safe(torch.remainder),
 }
 _FUNCS: dict[str, Callable[..., Any]] = {
