@@ -67,11 +67,10 @@ class JaxBackend(Backend):
         return isinstance(array, jax.Array)
 
     def ufunc(self, name: str) -> Any:
-        # ldexp: its derivative at 0; round: integers to tens, hundreds, ... as NumPy's
         return _MENDED.get(name) or getattr(jnp, name)
 
     def api(self, name: str) -> Any:
-        return _hypot if name == "hypot" else getattr(self.xp, name)
+        return _MENDED.get(name) or getattr(self.xp, name)
 
     def owns_device(self, device: Any) -> bool:
         return isinstance(device, jax.Device)
@@ -362,7 +361,8 @@ def _float_of(dtype: Any, default_float: Any) -> Any:  # default_float: x64 on o
     return jnp.sqrt(jnp.zeros((), dtype)).dtype
 
 
-#: NumPy functions whose jax.numpy version gets another derivative or NumPy's values
+#: functions whose jax.numpy version gets another derivative (ldexp at 0, hypot's second) or
+#: NumPy's values (round of integers to tens), under their NumPy and array API names alike
 _MENDED = {"ldexp": ldexp, "round": _round, "hypot": _hypot}
 
 BACKEND = JaxBackend()
