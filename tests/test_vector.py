@@ -633,6 +633,42 @@ def test_eta_at_large_eta_has_the_exact_gradient() -> None:
         assert abs(float(rg.vector.zip(a).eta.values[0]) - math.asinh(1e5)) < 1e-14 * 13
 
 
+def test_z_from_theta_has_exact_second_derivatives_and_vectors_value() -> None:
+    """z = rho / tan(theta) (vector's value, -0.0 kept) with the derivatives of rho cos / sin: at
+    theta = π/2 the second derivative of 1 / tan(theta) is a difference of terms near 1e81."""
+    thetas = np.array([np.pi / 2, np.pi / 2 + 1e-9, 1.0, 2.5, 3.0])
+    rhos = np.array([2.0, 2.0, 0.5, 3.0, 0.0])
+    with jax.enable_x64(True):
+
+        def z(theta: Any, rho: Any) -> Any:
+            def one(values: Any) -> Any:
+                return rg.from_lengths(np.array([2, 0, 3]), values)
+
+            v = rg.vector.zip({"rho": one(rho), "phi": one(jnp.zeros(5)), "theta": one(theta)})
+            return v.z.values
+
+        value = np.asarray(z(jnp.asarray(thetas), jnp.asarray(rhos)))
+        np.testing.assert_array_equal(value, rhos / np.tan(thetas))
+        assert np.signbit(value[4])  # 0 / tan(3.0) is -0.0
+        for i, (th, rho) in enumerate(zip(thetas, rhos, strict=True)):
+
+            def zi(th: Any, rho: Any, i: int = i) -> Any:
+                return z(jnp.asarray(thetas).at[i].set(th), jnp.asarray(rhos).at[i].set(rho))[i]
+
+            h = np.asarray(jax.hessian(zi, argnums=(0, 1))(th, rho))
+            cross = -1 / np.sin(th) ** 2
+            exact = [[2 * rho * np.cos(th) / np.sin(th) ** 3, cross], [cross, 0.0]]
+            np.testing.assert_allclose(h, exact, rtol=1e-12, atol=1e-14)
+    torch = pytest.importorskip("torch")
+    th = torch.tensor(thetas, dtype=torch.float64, requires_grad=True)
+    r = rg.from_lengths(np.array([2, 0, 3]), torch.tensor(rhos, dtype=torch.float64))
+    v = rg.vector.zip({"rho": r, "phi": r * 0.0, "theta": rg.from_lengths(np.array([2, 0, 3]), th)})
+    (g,) = torch.autograd.grad(v.z.values.sum(), th, create_graph=True)
+    (h,) = torch.autograd.grad(g.sum(), th)
+    exact = 2 * rhos * np.cos(thetas) / np.sin(thetas) ** 3
+    np.testing.assert_allclose(h.numpy(), exact, rtol=1e-12, atol=1e-14)
+
+
 # ---- transformations, bounded arrays, backends --------------------------------------------------------
 def test_jit_matches_eager() -> None:
     with jax.enable_x64(True):

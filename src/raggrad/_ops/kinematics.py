@@ -15,6 +15,9 @@ choices for stability and finite derivatives (``tests/test_vector.py`` checks ea
   ``theta`` from ``z`` by ``arctan2``: ``vector``'s ``arccos(z / p)`` loses digits near the beam.
 * ``eta = arcsinh(z / rho)``: no cancellation at large ``|eta|`` (``-log(tan(theta / 2))`` from
   ``z`` has it); ``±inf`` on the beam axis, 0 at the origin, as in ``vector``.
+* ``z`` from ``theta`` is ``vector``'s ``rho / tan(theta)``, with the derivatives of
+  ``rho cos(theta) / sin(theta)``: at ``theta = π/2`` the second derivative of ``1 / tan`` is a
+  difference of terms near ``1e81`` and came out as ``-16 rho`` where it is 0.
 * ``rapidity = arcsinh(z / mt)`` with ``mt² = tau² + rho²`` when ``tau`` is stored:
   ``log((t + z) / (t - z)) / 2`` cancels at large ``|y|``; from a stored ``t``, the log form.
 * The mass of ``a + b`` and ``a - b`` when both store ``tau`` (``vector``'s result stores
@@ -40,13 +43,16 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from .._backends import Backend
 from .elementwise import (
+    apply,
     asinh,
     atan,
     atan2,
     copysign,
     cos,
     exp,
+    isfinite,
     log,
     remainder,
     sign,
@@ -135,6 +141,15 @@ def div(a: Any, b: Any) -> Any:
     return where(ok, a / where(ok, b, 1.0), where(a > 0, _INF, where(a < 0, -_INF, _or_nan(a, 0.0))))
 
 
+def _stop_gradient(backend: Backend) -> Callable[[Any], Any]:
+    return backend.stop_gradient
+
+
+def _frozen(a: Any) -> Any:
+    """``a`` as a constant: its value, no derivative (the backend's ``stop_gradient``)."""
+    return apply(_stop_gradient, (a,), "stop_gradient")
+
+
 def _log(q: Any) -> Any:
     ok = q > 0
     return where(ok, log(where(ok, q, 1.0)), where(q == 0, -_INF, math.nan))
@@ -191,7 +206,10 @@ def z(c: Coords) -> Any:
         return c["z"]
     if "eta" in c:
         return rho(c) * sinh(c["eta"])
-    return div(rho(c), tan(c["theta"]))
+    r, th = rho(c), c["theta"]
+    smooth = div(r * cos(th), sin(th))  # = rho / tan(theta), with exact derivatives at theta = π/2
+    correction = where(isfinite(smooth), _frozen(smooth) - smooth, 0.0)  # value +0.0: keeps -0.0
+    return _frozen(div(r, tan(th))) - correction  # vector's value, the derivatives of ``smooth``
 
 
 def eta(c: Coords) -> Any:
