@@ -284,6 +284,30 @@ def test_vmap_of_combinations_shares_the_structure():
     assert out.tolist() == [[0.0, 0.0, 1.0, 3.0], [5.0, 5.0, 6.0, 8.0]]
 
 
+def test_axis_none_merges_the_batch_dims_of_a_vmap_output_as_numpy():
+    """Outside vmap a batched array (``2 * 3 * var``) is one array: axis=None takes all its values,
+    as rg.sum does and as np.ravel of the padded array would; inside vmap, each member's own."""
+    x = rg.array([[1.0, 5.0], [], [3.0]], backend="jax")
+    scales = jnp.array([1.0, -1.0])
+    batched = jax.vmap(lambda s: x * s)(scales)
+    assert batched.type == "2 * 3 * var * float32"
+    every = [1.0, 5.0, 3.0, -1.0, -5.0, -3.0]
+    for flat in (rg.flatten(batched, axis=None), np.ravel(batched)):
+        assert flat.type == "6 * float32" and flat.to_list() == every
+    assert np.sort(batched, axis=None).to_list() == sorted(every)
+    assert np.concatenate([batched, batched], axis=None).to_list() == every * 2
+    assert np.cumsum(batched, axis=None).to_list() == list(np.cumsum(every))
+    assert float(rg.sum(rg.flatten(batched, axis=None))) == float(rg.sum(batched, axis=None))
+    inside = jax.vmap(lambda s: rg.flatten(x * s, axis=None))(scales)
+    assert inside.to_list() == [every[:3], every[3:]]
+    bounded = rg.with_capacity(batched)  # one structure, two rows of content with padding
+    for flat in (rg.flatten(bounded, axis=None), jax.jit(lambda b: rg.flatten(b, axis=None))(bounded)):
+        assert rg.is_bounded(flat) and flat.to_list() == every
+    assert np.sort(bounded, axis=None).to_list() == sorted(every)
+    grad = rg.grad(lambda b: rg.sum(rg.flatten(b, axis=None) ** 2))(bounded)
+    assert rg.trim(grad).to_list() == [[[2 * v for v in row] for row in m] for m in batched.to_list()]
+
+
 # ---- combinations size guard -------------------------------------------------------------------
 # The number of combinations is counted exactly (Python ints) before anything is allocated: zero
 # returns empty lists at once, too many for the memory raises rg.OutputTooLargeError.

@@ -148,6 +148,8 @@ def flatten(x: RaggedArray, /, axis: int | None = 1) -> RaggedArray:
     >>> rg.flatten(x, axis=None).to_list()
     [1, 2, 3]
 
+    ``axis=None`` merges leading batch dimensions too (a ``jax.vmap`` output's), as ``np.ravel``.
+
     On a bounded array the merged depth's capacity goes (``axis=None``: one list of the element
     slots times the inner size).
     """
@@ -161,8 +163,8 @@ def flatten(x: RaggedArray, /, axis: int | None = 1) -> RaggedArray:
     if axis is None:
         x = og.present_elements(x)
         s, content = x._structure, x._content
-        content = backend.xp.reshape(content, (*x._batch, s.size * math.prod(s.inner)))
-        return new(Structure(s.size * math.prod(s.inner)), content, nb)
+        content = backend.xp.reshape(content, (math.prod(x._batch) * s.size * math.prod(s.inner),))
+        return new(Structure(content.shape[0]), content, 0)  # batch dims too, as np.ravel
     kind, k = classify_axis(x, axis, "rg.flatten")
     if kind == "outer":  # nothing to merge: the outer missing items go, as ak.flatten drops them
         return x if s.masks is None or s.masks[0] is None else drop_none(x, axis=0)

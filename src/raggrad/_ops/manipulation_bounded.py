@@ -216,11 +216,15 @@ def flatten(x: RaggedArray, kind: str | None, k: int) -> RaggedArray:
     ``"inner"``: regular dim ``k`` into the dimension outside it."""
     s, backend, nb = bounded_structure(x), x._backend, x._nbatch
     xp, caps, content = backend.xp, s.capacities, x._content
-    if kind is None:
-        width = math.prod(s.inner)
-        content = xp.reshape(content, (*x._batch, s.size * width))
-        count = s.in_use(s.nlevels) * width
-        return RaggedArray._new(BoundedStructure(count, (), (s.size * width,), (), s.valid), content)
+    if kind is None:  # batch dims too, as np.ravel: each row's elements in use, one after another
+        rows, size, width = math.prod(x._batch), s.size * math.prod(s.inner), math.prod(s.inner)
+        count, content = s.in_use(s.nlevels) * width, xp.reshape(content, (rows * size,))
+        if rows != 1:
+            j, per = xp.arange(rows * size), count + (count == 0)
+            used = j < rows * count
+            source = xp.where(used, j // per * size + j % per, 0)
+            content = xp.where(used, xp.take(content, source, axis=0), 0)
+        return RaggedArray._new(BoundedStructure(rows * count, (), (rows * size,), (), s.valid), content)
     if kind == "level":
 
         def merged() -> BoundedStructure:
