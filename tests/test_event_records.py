@@ -352,6 +352,22 @@ def test_bounded_fields_under_jit_and_rg_grad() -> None:
     assert rg.trim(g.MET_pt).to_list() == [1.0] * len(ev)
 
 
+def test_concat_of_event_records_with_bounded_fields() -> None:
+    """Capacities add, under jit too; an exact part joins a bounded one; gradients reach both."""
+    jax = pytest.importorskip("jax")
+    grouped = hep.events(_nano(7, seed=1))
+    expected = grouped.Muon.pt[[0, 1, 5, 6]].to_list()
+    bounded = rg.with_capacity(rg.to_backend(grouped, "jax"))
+    joined = jax.jit(lambda a, b: rg.concat([a, b]))(bounded[:2], bounded[5:])
+    assert rg.is_bounded(joined.Muon.pt) and rg.capacity(joined.Muon).lists == (32,)
+    mixed = rg.concat([bounded[:2], rg.to_backend(grouped, "jax")[5:]])  # exact part: its sizes as capacities
+    for pt in (joined.Muon.pt, mixed.Muon.pt):
+        assert rg.num(pt).to_list() == [len(row) for row in expected]
+        np.testing.assert_allclose(rg.flatten(pt).to_list(), [v for row in expected for v in row], rtol=1e-6)
+    g = rg.grad(lambda e: rg.sum(rg.concat([e, e[::-1]]).Muon.pt))(bounded)
+    assert rg.trim(g.Muon.pt).to_list() == (2 * rg.ones_like(grouped.Muon.pt)).to_list()
+
+
 def test_concat_appends_events_field_by_field_as_awkward() -> None:
     a = _nano(7, seed=1)
     grouped = hep.events(a)

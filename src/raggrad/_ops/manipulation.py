@@ -442,6 +442,13 @@ def concat(arrays: Sequence[Any], /, *, axis: int | None = 0) -> RaggedArray:
     [[1, 2], [], [3], [4, 5]]
     >>> rg.concat([a, b], axis=1).to_list()
     [[1, 2, 3], [4, 5]]
+
+    Event records (:func:`raggrad.hep.events`) with the same fields append events field by field:
+
+    >>> import awkward as ak
+    >>> events = rg.hep.events(ak.Array({"nMuon": [1, 0], "Muon_pt": [[40.0], []], "MET_pt": [5.0, 9.0]}))
+    >>> rg.concat([events, events[:1]]).Muon.pt.to_list()
+    [[40.0], [], [40.0]]
     """
     if isinstance(arrays, RaggedArray) or not len(arrays):
         msg = "rg.concat: expected a non-empty sequence of arrays"
