@@ -278,6 +278,32 @@ def test_jvp_and_vjp_of_bounded_arrays():
     assert rg.is_bounded(ct) and ct.to_list() == [[2.0, 4.0, 6.0], [], [8.0, 10.0]]
 
 
+def test_integer_values_get_float0_zeros_never_their_own_value():
+    """An integer parameter or record field is held fixed as jax.grad(allow_int=True) holds it:
+    its derivative is float0 zeros; only the arrays' structure leaves come back as they were."""
+    jax = pytest.importorskip("jax")
+    jnp = jax.numpy
+    x = rg.array(LISTS, backend="jax")
+
+    def f(p, x):
+        return rg.sum(x * p["w"]) * p["n"]
+
+    params = {"w": jnp.float32(2.0), "n": 3}
+    g = rg.grad(f)(params, x)
+    expected = jax.grad(f, allow_int=True)(params, x)
+    assert g["n"].dtype == jax.dtypes.float0 == expected["n"].dtype
+    assert float(g["w"]) == float(expected["w"]) == 45.0
+    charged = rg.zip({"pt": x, "charge": rg.array([[1, -1, 1], [], [-1, 1]], backend="jax")})
+    for record in (charged, rg.with_capacity(charged)):
+        gr = rg.grad(lambda r: rg.sum(r.pt * r.charge))(record)
+        assert rg.trim(gr.pt).to_list() == [[1.0, -1.0, 1.0], [], [-1.0, 1.0]]
+        assert gr.charge.type == "3 * var * float0"
+        (ct,) = rg.vjp(lambda r: r.pt * r.charge, record)[1](rg.ones_like(record.pt))
+        assert ct.charge.type == "3 * var * float0" and rg.trim(ct.pt).to_list() == gr.pt.to_list()
+        _, tangent = rg.jvp(lambda r: r, (record,), (gr,))
+        assert tangent.charge.type == "3 * var * float0" and rg.trim(tangent.pt).to_list() == gr.pt.to_list()
+
+
 def test_moving_a_bounded_array_moves_its_lists_too():
     pytest.importorskip("jax")
     b = rg.with_capacity(rg.array(LISTS))

@@ -307,6 +307,23 @@ def test_argnums_picks_the_parameters_and_refuses_the_data(sync: Any) -> None:
 
 
 @needs_dask
+def test_an_integer_parameter_gets_float0_zeros_not_a_sum_of_its_values(sync: Any) -> None:
+    import jax
+    import jax.numpy as jnp
+
+    c = _collection(_events(200, 6), 4)
+
+    def loss(p: Any, x: Any) -> Any:
+        return rg.sum(x.pt * p["w"]) * p["n"]
+
+    params = {"w": jnp.float32(2.0), "n": 3}
+    for finalize in (None, lambda t: t**2):
+        _, grad = rg.dask.value_and_grad(loss, finalize=finalize)(params, c)
+        assert grad["n"].dtype == jax.dtypes.float0 and grad["n"].shape == ()
+        assert isinstance(grad["w"], jax.Array)
+
+
+@needs_dask
 def test_a_loss_that_is_no_scalar_needs_finalize(sync: Any) -> None:
     f = rg.dask.value_and_grad(histogram)
     with pytest.raises(TypeError) as info:

@@ -135,6 +135,11 @@ class RaggedArray:
             return (self._content, *s.leaves), s.aux
         return (self._content,), s
 
+    def _tree_flatten_with_keys(self) -> tuple[tuple[Any, ...], Any]:
+        leaves, aux = self._tree_flatten()
+        keys = ("<content>", *map(_backends.structure_key, range(len(leaves) - 1)))
+        return tuple(zip(keys, leaves, strict=True)), aux
+
     @classmethod
     def _tree_unflatten(cls, aux: Any, leaves: Any) -> RaggedArray:
         # never validate: JAX passes placeholders (object(), None, tracers) through unflatten
@@ -428,7 +433,9 @@ class RaggedArray:
     __str__ = __repr__
 
 
-_backends.register_pytree(RaggedArray, RaggedArray._tree_flatten, RaggedArray._tree_unflatten)
+_backends.register_pytree(
+    RaggedArray, RaggedArray._tree_flatten, RaggedArray._tree_unflatten, RaggedArray._tree_flatten_with_keys
+)
 
 
 def _check_ufunc_kwargs(name: str, kwargs: dict[str, Any]) -> None:

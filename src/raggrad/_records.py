@@ -106,7 +106,7 @@ class RecordArray(NDArrayOperatorsMixin):
     def _tree_flatten_with_keys(self) -> tuple[tuple[Any, ...], Any]:
         # (field name, leaf) pairs: jax's path for a field is a dict key of its name
         leaves, aux = self._tree_flatten()
-        keys = (*self._names, *(f"<structure {i}>" for i in range(len(leaves) - len(self._names))))
+        keys = (*self._names, *map(_backends.structure_key, range(len(leaves) - len(self._names))))
         return tuple(builtins.zip(keys, leaves, strict=True)), aux
 
     @classmethod

@@ -397,13 +397,9 @@ def _pullback_task(static: _Static, parts: list[Any], final: Any, i: int, n: int
     return _run(static, parts, i, n, "vjp", final[1])
 
 
-def _add(*leaves: Any) -> Any:
-    return functools.reduce(np.add, leaves)
-
-
 def _sum_trees(trees: list[Any]) -> Any:
     """The leafwise sum of ``trees``, in their order (so the same on every run)."""
-    return _transforms().tree_map(_add, *trees)
+    return _transforms().tree_add(trees)
 
 
 def _tree_sum(layer: dict[Any, Any], name: str, keys: list[Any], split_every: int) -> Any:
@@ -514,8 +510,7 @@ class ValueAndGrad:
 
     def __call__(self, *args: Any) -> tuple[Any, Any]:
         (result,) = dask.base.compute(self.lazy(*args))
-        jax = _backends.get_backend("jax")
-        return cast(tuple[Any, Any], _transforms().tree_map(jax.asarray, result))
+        return cast(tuple[Any, Any], _transforms().to_device(result))
 
 
 def value_and_grad(

@@ -28,12 +28,14 @@ __all__ = [
     "backend_of_device",
     "deepcopied",
     "get_backend",
+    "is_structure_key",
     "loaded",
     "names",
     "parse_dtype",
     "picklable",
     "pytree_classes",
     "register_pytree",
+    "structure_key",
 ]
 
 _MODULES = {"numpy": "._numpy", "jax": "._jax", "torch": "._torch"}
@@ -131,6 +133,16 @@ def parse_dtype(spec: Any, name: str) -> np.dtype:
 # ---- pytrees ---------------------------------------------------------------------------------
 _PYTREES: list[tuple[type, Callable[..., Any], Callable[..., Any], Callable[..., Any] | None]] = []
 _on_register: list[Callable[[type, Callable[..., Any], Callable[..., Any], Any], None]] = []
+
+
+def structure_key(i: int) -> str:
+    """The key of a pytree class's ``i``-th structure leaf (a bounded array's offsets, count or
+    flag) in ``flatten_with_keys``: transformations hold such leaves fixed and give them back."""
+    return f"<structure {i}>"
+
+
+def is_structure_key(key: Any) -> bool:
+    return isinstance(key, str) and key.startswith("<structure ")
 
 
 def register_pytree(

@@ -5,12 +5,16 @@ A bounded array's offsets, count and flag are integer and boolean pytree leaves,
 ``jax.grad`` refuses to differentiate (and a cotangent could not carry them). These wrappers split
 every differentiated argument into its inexact leaves (differentiated) and the others (held fixed,
 closed over), call JAX's transformation on the first, and put the others back into the results,
-so a gradient comes back as a RaggedArray with its argument's lists. For arguments without
-integer leaves (exact arrays, parameter dicts) they are exactly JAX's own.
+so a gradient comes back as a RaggedArray with its argument's lists. An integer or boolean leaf
+that holds values (a parameter ``n: int``, a record's ``charge`` field) is held fixed too, and its
+derivative is JAX's ``float0`` zeros, as ``jax.grad(..., allow_int=True)`` gives: it is never its
+own value. For arguments without integer leaves (exact arrays, parameter dicts) they are exactly
+JAX's own.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -18,7 +22,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-__all__ = ["enable_x64", "jit", "jvp", "tree_map", "value_and_grad", "vjp"]
+from . import is_structure_key
+
+__all__ = ["enable_x64", "jit", "jvp", "to_device", "tree_add", "tree_map", "value_and_grad", "vjp"]
 
 
 def _inexact(leaf: Any) -> bool:
@@ -28,15 +34,33 @@ def _inexact(leaf: Any) -> bool:
     return dtype is not None and jnp.issubdtype(dtype, jnp.inexact)
 
 
+def _structural(path: Any) -> bool:
+    """Whether the leaf at ``path`` is an array's structure (offsets, count, flag), not values."""
+    return bool(path) and isinstance(path[-1], jax.tree_util.DictKey) and is_structure_key(path[-1].key)
+
+
 def _split(tree: Any) -> tuple[list[Any], list[Any], Any]:
     """(differentiable leaves or None, every leaf, treedef)."""
-    leaves, treedef = jax.tree_util.tree_flatten(tree)
+    with_paths, treedef = jax.tree_util.tree_flatten_with_path(tree)
+    leaves = [leaf for _, leaf in with_paths]
     return [leaf if _inexact(leaf) else None for leaf in leaves], leaves, treedef
 
 
 def _merge(part: Sequence[Any], leaves: Sequence[Any], treedef: Any) -> Any:
     """The tree with ``part``'s leaves where given, the original ``leaves`` elsewhere."""
     return treedef.unflatten([p if p is not None else leaf for p, leaf in zip(part, leaves, strict=True)])
+
+
+def _derivative(part: Sequence[Any], leaves: Sequence[Any], treedef: Any) -> Any:
+    """A derivative tree: ``part``'s leaves where given, the structure leaves of ``leaves`` (so it
+    keeps its arrays' lists), and ``float0`` zeros for the integer and boolean values."""
+    paths = [path for path, _ in jax.tree_util.tree_flatten_with_path(treedef.unflatten(leaves))[0]]
+    return treedef.unflatten(
+        [
+            p if p is not None else leaf if _structural(path) else np.zeros(np.shape(leaf), jax.dtypes.float0)
+            for p, leaf, path in zip(part, leaves, paths, strict=True)
+        ]
+    )
 
 
 def _argnums(argnums: int | Sequence[int], n: int, name: str) -> tuple[int, ...]:
@@ -67,7 +91,8 @@ def value_and_grad(
             *(part for part, _, _ in splits)
         )
         out = tuple(
-            _merge(grad, leaves, treedef) for grad, (_, leaves, treedef) in zip(grads, splits, strict=True)
+            _derivative(grad, leaves, treedef)
+            for grad, (_, leaves, treedef) in zip(grads, splits, strict=True)
         )
         return value, out[0] if isinstance(argnums, int) else out
 
@@ -117,18 +142,19 @@ def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[An
         ]
         grads = pullback(out_def.unflatten(cts))
         return tuple(
-            _merge(gr, leaves, treedef) for gr, (_, leaves, treedef) in zip(grads, splits, strict=True)
+            _derivative(gr, leaves, treedef) for gr, (_, leaves, treedef) in zip(grads, splits, strict=True)
         )
 
     return (out, vjp_fn, *result[2:])
 
 
 def _with_primal_leaves(tangent: Any, primal: Any) -> Any:
-    """``tangent`` with the primal's integer and boolean leaves in place of JAX's float0 zeros."""
+    """``tangent`` with the primal's structure leaves in place of JAX's float0 zeros."""
     treedef: Any  # jax's PyTreeDef, which its stubs leave unresolved
     t_leaves, treedef = jax.tree_util.tree_flatten(tangent)
     p_leaves = treedef.flatten_up_to(primal)
-    return treedef.unflatten([p if not _inexact(p) else t for t, p in zip(t_leaves, p_leaves, strict=True)])
+    part = [t if _inexact(p) else None for t, p in zip(t_leaves, p_leaves, strict=True)]
+    return _derivative(part, p_leaves, treedef)
 
 
 # ---- what raggrad.dask runs on its workers -----------------------------------------------------
@@ -140,6 +166,27 @@ def jit(f: Callable[..., Any]) -> Callable[..., Any]:
 def tree_map(f: Callable[..., Any], tree: Any, *rest: Any) -> Any:
     """``jax.tree_util.tree_map``: raggrad.dask sums and converts the trees partitions return."""
     return jax.tree_util.tree_map(f, tree, *rest)
+
+
+def _float0(leaf: Any) -> bool:
+    return getattr(leaf, "dtype", None) == jax.dtypes.float0
+
+
+def tree_add(trees: Sequence[Any]) -> Any:
+    """The leafwise sum of ``trees`` (in their order); structure leaves, equal in every tree, and
+    ``float0`` zeros are the first tree's. raggrad.dask sums the partitions' results with it."""
+
+    def add(path: Any, *leaves: Any) -> Any:
+        if _structural(path) or _float0(leaves[0]):
+            return leaves[0]
+        return functools.reduce(np.add, leaves)
+
+    return jax.tree_util.tree_map_with_path(add, *trees)
+
+
+def to_device(tree: Any) -> Any:
+    """Every leaf a JAX array (``float0`` zeros stay NumPy's, as JAX's own derivatives give them)."""
+    return jax.tree_util.tree_map(lambda leaf: leaf if _float0(leaf) else jnp.asarray(leaf), tree)
 
 
 def enable_x64(flag: bool) -> Any:
