@@ -195,6 +195,13 @@ def test_jax_refuses_integers_it_would_wrap_without_x64():
     with pytest.raises(OverflowError, match="does not fit in int32"):
         rg.array([[2**40, 1]], backend="jax")
     assert rg.array([[2**30, 1]], backend="jax").to_list() == [[2**30, 1]]
+    # a bounded array moves its content with its structure, in one transfer: checked the same
+    for big, dtype in ((2**40 + 1, np.int64), (2**64 - 1, np.uint64)):
+        bounded = rg.with_capacity(rg.from_lengths([1, 0, 1], np.array([big, 5], dtype)))
+        with pytest.raises(OverflowError, match=f"{big} does not fit in u?int32"):
+            bounded.to_backend("jax")
+    small = rg.with_capacity(rg.from_lengths([1, 0, 1], np.array([2**31 - 1, 5])))
+    assert small.to_backend("jax").to_list() == [[2**31 - 1], [], [5]]
 
 
 def test_zero_tangents_of_booleans_print_as_float0():

@@ -80,7 +80,8 @@ class JaxBackend(Backend):
         raise TypeError(msg)
 
     def put(self, hosts: list[np.ndarray], device: Any = None) -> list[Any]:
-        return list(jax.device_put(hosts, resolve_device(device)))  # one call for all
+        # one call for all; integers that jax would narrow (x64 off) are checked, never wrapped
+        return list(jax.device_put([_fits(h, None) for h in hosts], resolve_device(device)))
 
     # ---- bounded structure: offsets are device arrays (traced under jit) -----------------
     def ids_from_offsets(self, offsets: Any, size: int) -> Any:
@@ -268,7 +269,9 @@ def _fits(host: np.ndarray, dtype: Any) -> np.ndarray:
     if not host.dtype.isnative:
         host = host.astype(host.dtype.newbyteorder("="))
     target = jax.dtypes.canonicalize_dtype(host.dtype if dtype is None else dtype)
-    if host.dtype.kind in "iu" and np.dtype(target).kind in "iu" and host.size:
+    narrowed = host.dtype.kind in "iu" and np.dtype(target).kind in "iu"
+    narrowed = narrowed and not np.can_cast(host.dtype, target)
+    if narrowed and host.size:
         info = np.iinfo(target)
         low, high = host.min(), host.max()
         if low < info.min or high > info.max:
