@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import builtins
 import difflib
+import glob
 import math
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, cast
@@ -61,6 +63,7 @@ __all__ = ["at_least", "collections", "events", "iterate", "soft_histogram"]
 
 _TESTED = "tests/test_physics_analysis.py and tests/test_uproot_io.py check it against awkward, NumPy and {}"
 Chunk = dict[str, RaggedArray | RecordArray]
+_IN_FILE = re.compile(r"(.+\.root(?:\.\d+)?):(.*)$", re.IGNORECASE)  # uproot's "file.root:tree"
 
 
 # ---- reading NanoAOD-style trees ------------------------------------------------------------------
@@ -153,10 +156,10 @@ def _check_events(events: Any, fn: str) -> None:
 
 
 def _collection(
-    events: Any, coll: str, fields: dict[str, str], alone: list[str], at: str, fn: str
+    events: Any, coll: str, fields: dict[str, str], alone: list[str], at: str, fn: str, start: int = 0
 ) -> RecordArray:
     """The branches ``fields`` of collection ``coll`` as one record, their lists and the counter
-    ``n<coll>`` checked (and removed from ``alone``)."""
+    ``n<coll>`` checked (and removed from ``alone``); errors count entries from ``start``."""
     if coll in alone:
         msg = f"{fn}: branch {coll!r} has the name of the collection {coll}_*{at}"
         raise ValueError(msg)
@@ -174,7 +177,7 @@ def _collection(
                 entry = 0 if got is None else _first_difference(got, want)
                 msg = (
                     f"{fn}: branches {fields[first_field]!r} and {fields[field]!r} of "
-                    f"collection {coll!r} have different lists{at}: in entry {entry}, "
+                    f"collection {coll!r} have different lists{at}: in entry {start + entry}, "
                     f"{want[entry]} vs {'one value' if got is None else got[entry]}; the branches "
                     "of one collection share its counter"
                 )
@@ -187,7 +190,7 @@ def _collection(
                 entry = _first_difference(n, want) if n.shape == want.shape else 0
                 msg = (
                     f"{fn}: counter {counter!r} disagrees with the lists of "
-                    f"{fields[first_field]!r}{at}: in entry {entry}, {counter} = {n[entry]} but "
+                    f"{fields[first_field]!r}{at}: in entry {start + entry}, {counter} = {n[entry]} but "
                     f"{want[entry]} values; the file is corrupt or the branches come from "
                     "different trees"
                 )
@@ -225,6 +228,11 @@ def events(events: Any, /, *, where: str = "") -> EventArray:
     >>> events.Muon[events.Muon.pt > 20].pt.to_list(), events.MET_pt.to_list()
     ([[40.0], []], [10.0, 20.0])
     """
+    return _event_record(events, where, 0)
+
+
+def _event_record(events: Any, where: str, start: int) -> EventArray:
+    """:func:`events`, its errors counting entries from ``start`` (a chunk's start in its file)."""
     _check_events(events, "rg.hep.events")
     at = f" ({where})" if where else ""
     groups, alone = _group(events.fields)
@@ -234,7 +242,7 @@ def events(events: Any, /, *, where: str = "") -> EventArray:
         if branch.ndim < 2 and f"n{coll}" not in alone:  # per event (MET_pt, HLT_*): plain fields
             alone.extend(fields.values())
             continue
-        collections_[coll] = _collection(events, coll, fields, alone, at, "rg.hep.events")
+        collections_[coll] = _collection(events, coll, fields, alone, at, "rg.hep.events", start)
     out: dict[str, Any] = dict(collections_)
     for name in events.fields:  # the other branches in the file's order
         if name in alone:
@@ -242,28 +250,41 @@ def events(events: Any, /, *, where: str = "") -> EventArray:
     return from_event_fields(out, "rg.hep.events")
 
 
-def _paths(files: Any) -> list[str]:
-    if isinstance(files, str | os.PathLike):
-        return [os.fspath(files)]
-    if isinstance(files, Sequence) and files and all(isinstance(f, str | os.PathLike) for f in files):
-        return [os.fspath(f) for f in files]
-    msg = f"rg.hep.iterate: files must be a path or a list of paths, not {files!r}"
-    raise TypeError(msg)
+def _paths(files: Any) -> list[tuple[str, str | None]]:
+    """``(file, tree)`` per file: the tree of uproot's ``"file.root:tree"`` (else None), glob
+    patterns (``"data/*.root"``) expanded, sorted, as ``uproot.iterate`` does."""
+    listed = [files] if isinstance(files, str | os.PathLike) else files
+    if not (
+        isinstance(listed, Sequence) and listed and all(isinstance(f, str | os.PathLike) for f in listed)
+    ):
+        msg = f"rg.hep.iterate: files must be a path or a list of paths, not {files!r}"
+        raise TypeError(msg)
+    out: list[tuple[str, str | None]] = []
+    for f in listed:
+        match = _IN_FILE.match(f) if isinstance(f, str) else None
+        path, tree = (match[1], match[2] or None) if match else (os.fspath(f), None)
+        pattern = "://" not in path and not os.path.exists(path) and any(c in path for c in "*?[")
+        if not (found := sorted(glob.glob(path)) if pattern else [path]):
+            msg = f"rg.hep.iterate: no file matches the pattern {path!r}"
+            raise FileNotFoundError(msg)
+        out.extend((p, tree) for p in found)
+    return out
 
 
 def _open_tree(uproot: Any, path: str, tree: str) -> tuple[Any, Any]:
-    file = uproot.open(path)
-    try:
+    file = uproot.open({path: None})  # the dict form: no "file.root:tree" left in the path to split
+    trees = sorted({k.split(";")[0] for k, c in file.classnames().items() if c in ("TTree", "ROOT::RNTuple")})
+    if tree.split(";")[0] in trees:
         return file, file[tree]
-    except KeyError:
-        trees = sorted({k.split(";")[0] for k in file.keys(recursive=False)})
-        file.close()
-        msg = f"rg.hep.iterate: {path} has no tree {tree!r}; it holds {trees}"
-        raise ValueError(msg) from None
+    file.close()
+    msg = f"rg.hep.iterate: {path} has no tree {tree!r}; it holds {trees} (pass tree= or 'file.root:tree')"
+    raise ValueError(msg)
 
 
-def _expand(branches: Sequence[str], keys: Sequence[str], path: str, tree: str) -> list[str]:
-    """The branches to read: names as given, a collection name as all its ``<name>_*`` branches."""
+def _names(t: Any, branches: Sequence[str], path: str, tree: str) -> list[str]:
+    """The branches to read: names as given, a collection name as all its ``<name>_*`` branches, and
+    the counters (``nMuon``) of the collections."""
+    keys = list(t.keys())
     have = set(keys)
     out: list[str] = []
     missing: list[str] = []
@@ -277,31 +298,48 @@ def _expand(branches: Sequence[str], keys: Sequence[str], path: str, tree: str) 
         said = "; ".join(f"{m!r} (did you mean {h}?)" if h else repr(m) for m, h in hints.items())
         msg = f"rg.hep.iterate: tree {tree!r} of {path} has no branch {said}"
         raise ValueError(msg)
-    return out
+    return out + [f"n{c}" for c in _group(out)[0] if f"n{c}" in have and f"n{c}" not in out]
+
+
+def _given(capacities: Any) -> dict[str, int]:
+    if not isinstance(capacities, Mapping):
+        msg = f"rg.hep.iterate: capacities must be a mapping such as {{'Muon': 4096}}, not {capacities!r}"
+        raise TypeError(msg)
+    for name, c in capacities.items():
+        if isinstance(c, bool) or not isinstance(c, int | np.integer):
+            msg = f"rg.hep.iterate: capacities[{name!r}]={c!r} must be an int (element slots), such as 4096"
+            raise TypeError(msg)
+        if c < 1:
+            msg = f"rg.hep.iterate: capacities[{name!r}]={c!r} must be positive (element slots)"
+            raise ValueError(msg)
+    return {name: int(c) for name, c in capacities.items()}
 
 
 def _capacities(
-    uproot: Any, paths: list[str], tree: str, branches: Sequence[str], step: int, given: Mapping[str, int]
+    uproot: Any, paths: list[tuple[str, str]], branches: Sequence[str], step: int, given: Mapping[str, int]
 ) -> dict[str, int | None]:
-    """Element capacities per collection: as given, else the bucket of the largest chunk, from the
-    counters (``nMuon``: one small read per file); None (a bucket per chunk) without a counter."""
+    """Element capacities per field of lists (a collection, a branch of lists): as given, else the
+    bucket of the largest chunk, from the counters (``nMuon``: one small read per file); None (a
+    bucket per chunk) without a counter. A capacity given for no such field raises ValueError."""
     out: dict[str, int | None] = {}
-    for path in paths:
+    for path, tree in paths:
         file, t = _open_tree(uproot, path, tree)
         with file:
-            keys = list(t.keys())
-            groups, _ = _group(_expand(branches, keys, path, tree))
-            for coll in groups:
-                if coll in given:
-                    out[coll] = int(given[coll])
+            keys = set(t.keys())
+            empty = events(t.arrays(_names(t, branches, path, tree), entry_stop=0), where=path)
+            for field, x in builtins.zip(empty.fields, unzip(empty), strict=True):
+                if isinstance(x, RaggedArray) and not x._structure.nlevels:
+                    continue  # one value per event: no element slots
+                if field in given or not isinstance(x, RecordArray) or f"n{field}" not in keys:
+                    out[field] = given.get(field)
                     continue
-                if f"n{coll}" not in keys:
-                    out[coll] = None
-                    continue
-                n = np.asarray(t[f"n{coll}"].array(library="np"), dtype=np.int64)
+                n = np.asarray(t[f"n{field}"].array(library="np"), dtype=np.int64)
                 largest = int(np.add.reduceat(n, np.arange(0, len(n), step)).max()) if len(n) else 0
-                if out.get(coll, 0) is not None:
-                    out[coll] = builtins.max(out.get(coll) or 0, bucket(largest))
+                if out.get(field, 0) is not None:
+                    out[field] = builtins.max(out.get(field) or 0, bucket(largest))
+    if unknown := [name for name in given if name not in out]:
+        msg = f"rg.hep.iterate: capacities {unknown} name no collection or branch of lists read: {list(out)}"
+        raise ValueError(msg)
     return out
 
 
@@ -322,20 +360,23 @@ def iterate(
     :class:`raggrad.EventArray` with a record per collection (``chunk.Muon.pt``) and the other
     branches as fields of their own (``chunk.MET_pt``, ``chunk.genWeight``). Every field is made
     bounded with the same capacities for every chunk: ``step_size`` list slots, and per collection
-    the element slots in ``capacities`` (``{"Muon": 8192}``) or, by default, the power-of-two bucket
-    of the largest chunk, found from the counters (``nMuon``) before the first chunk is read. So a
-    jitted function of the chunk is compiled once for all chunks. (A collection without a counter
-    branch gets the bucket of each chunk: a program per bucket.)
+    (or other branch of lists) the element slots in ``capacities`` (``{"Muon": 8192}``) or, by
+    default, the power-of-two bucket of the largest chunk, found from the counters (``nMuon``)
+    before the first chunk is read. So a jitted function of the chunk is compiled once for all
+    chunks. (Lists with neither a counter nor a capacity get each chunk's bucket: a program each.)
 
-    ``branches`` names branches (``"Muon_pt"``, ``"genWeight"``) or whole collections (``"Muon"``:
-    every ``Muon_*`` branch). Counters of the collections read are read too, checked and left out
-    (``rg.num(chunk.Muon, axis=1)`` gives them). Chunks never span two files, as in
-    ``uproot.iterate``. ``backend`` is where the arrays go (``"numpy"``: the host, which a jitted
-    function moves to its device).
+    ``files``: a path, a glob pattern (``"data/*.root"``, expanded and sorted) or a list of them; a
+    path ``"file.root:tree"`` names its tree (else ``tree`` does), as in ``uproot.iterate``.
+    ``branches``: a branch (``"Muon_pt"``, ``"genWeight"``), a whole collection (``"Muon"``: every
+    ``Muon_*`` branch) or a list of them. Counters of the collections read are read too, checked
+    and left out (``rg.num(chunk.Muon, axis=1)`` gives them). Chunks never span two files.
+    ``backend`` is where the arrays go (``"numpy"``: the host, which a jitted function moves to its
+    device).
 
-    A missing tree or branch raises ``ValueError`` naming it (and close names); a chunk whose
-    branches disagree raises :func:`events`'s error with the file and entries added; a capacity
-    below a chunk's size raises ``ValueError``.
+    A missing file, tree or branch raises ``FileNotFoundError`` or ``ValueError`` naming it (and
+    close names, or the file's trees); a chunk whose branches disagree raises :func:`events`'s
+    error with the file and entries (counted in the file) added; a capacity below a chunk's size,
+    or for no collection or branch of lists read, raises ``ValueError``.
 
     >>> import os, tempfile, awkward as ak, numpy as np, uproot, raggrad as rg
     >>> path = os.path.join(tempfile.mkdtemp(), "events.root")
@@ -351,7 +392,17 @@ def iterate(
     {Capacity(lists=(2,), elements=16)}
     """
     uproot = _uproot()
-    paths = _paths(files)
+    names = [branches] if isinstance(branches, str) else branches  # one name, as uproot takes it
+    if not isinstance(names, Sequence) or not all(isinstance(b, str) for b in names):
+        msg = f"rg.hep.iterate: branches must be a branch name or a list of them, not {branches!r}"
+        raise TypeError(msg)
+    if not names:
+        msg = "rg.hep.iterate: no branches given; name branches ('Muon_pt') or collections ('Muon')"
+        raise ValueError(msg)
+    if not isinstance(tree, str):
+        msg = f"rg.hep.iterate: tree must be a tree's name, such as 'Events', not {tree!r}"
+        raise TypeError(msg)
+    paths = [(path, in_path or tree) for path, in_path in _paths(files)]
     if isinstance(step_size, bool) or not isinstance(step_size, int | np.integer) or step_size < 1:
         msg = (
             f"rg.hep.iterate: step_size={step_size!r} must be a positive number of entries (the "
@@ -359,17 +410,14 @@ def iterate(
         )
         raise TypeError(msg)
     step = int(step_size)
-    elements = _capacities(uproot, paths, tree, branches, step, capacities or {})
-    for path in paths:
-        file, t = _open_tree(uproot, path, tree)
+    elements = _capacities(uproot, paths, names, step, _given({} if capacities is None else capacities))
+    for path, tree_name in paths:
+        file, t = _open_tree(uproot, path, tree_name)
         with file:
-            keys = list(t.keys())
-            names = _expand(branches, keys, path, tree)
-            groups, _ = _group(names)
-            names += [f"n{c}" for c in groups if f"n{c}" in keys and f"n{c}" not in names]
-            for arrays, report in t.iterate(names, step_size=step, report=True, library="ak"):
+            read = _names(t, names, path, tree_name)
+            for arrays, report in t.iterate(read, step_size=step, report=True, library="ak"):
                 where = f"{path}, entries {report.tree_entry_start} to {report.tree_entry_stop}"
-                chunk = events(arrays, where=where)
+                chunk = _event_record(arrays, where, report.tree_entry_start)
                 try:
                     yield _bounded_chunk(chunk, step, elements, backend)
                 except ValueError as exc:
@@ -380,13 +428,10 @@ def iterate(
 def _bounded_chunk(
     chunk: EventArray, step: int, elements: Mapping[str, int | None], backend: str
 ) -> EventArray:
-    """Every field of ``chunk`` bounded (``step`` list slots; a collection's element slots from
-    ``elements``, None: its own bucket) and moved to ``backend``."""
+    """Every field of ``chunk`` bounded (``step`` list slots; element slots from ``elements``, else
+    (None, or one value per event) its own bucket) and moved to ``backend``."""
     fields = {
-        name: to_backend(
-            with_capacity(x, lists=step, elements=elements.get(name) if isinstance(x, RecordArray) else None),
-            backend,
-        )
+        name: to_backend(with_capacity(x, lists=step, elements=elements.get(name)), backend)
         for name, x in builtins.zip(chunk.fields, unzip(chunk), strict=True)
     }
     return from_event_fields(fields, "rg.hep.iterate")
@@ -501,7 +546,9 @@ def soft_histogram(
     """
     x = single(x, "rg.hep.soft_histogram")
     backend = x._backend
-    if backend.is_concrete(bandwidth) and not float(np.asarray(bandwidth)) > 0:
+    bw = bandwidth._content if isinstance(bandwidth, RaggedArray) else bandwidth
+    host = backend.to_numpy if backend.owns(bw) else np.asarray  # to_numpy: torch's detached
+    if backend.is_concrete(bw) and not float(host(bw)) > 0:
         msg = f"rg.hep.soft_histogram: bandwidth={bandwidth!r} must be positive"
         raise ValueError(msg)
     edges = bins if backend.owns(bins) else backend.asarray(np.asarray(bins, dtype=x.dtype))
@@ -525,11 +572,9 @@ def soft_histogram(
 def _binned(
     values: RaggedArray, w: Any, edges: Any, bandwidth: Any, cdf: Callable[[Any], Any]
 ) -> RaggedArray:
-    """``soft_histogram`` of flat values (a RaggedArray without ragged dimensions; ``w`` the
-    weights' content or None), one edge at a time in the backend's ``scan``: on JAX a loop in the
-    program, so the values (and whatever computed them) are computed once; one bin's sum after
-    another, or all bins in one edges-by-values array, would let XLA fuse that computation into
-    each bin's (or edge's) share and repeat it."""
+    """``soft_histogram`` of flat values (``w``: the weights' content or None), one edge at a time
+    in the backend's ``scan``: on JAX a loop in the program, so the values are computed once (bin
+    after bin, or one edges-by-values array, would let XLA fuse and repeat that per bin or edge)."""
     backend = values._backend
     xp = backend.xp
     content = values._content
