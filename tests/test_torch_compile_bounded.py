@@ -221,3 +221,16 @@ def test_bounded_records_share_one_graph_across_batches() -> None:
         r = rg.zip({"pt": x, "eta": x * 2.0})
         assert compiled(r).to_list() == f(r).to_list()
     assert counters["stats"]["unique_graphs"] == 1
+
+
+def test_a_mask_of_a_bounded_record_compiles_in_one_graph() -> None:
+    # selecting a record's items checks that its fields share one structure: under Dynamo that
+    # check must not read the dispatch-mode stack, which Dynamo cannot trace
+    def f(r: Any) -> Any:
+        return rg.sum(r[r.pt > 1.5].pt * 2.0)
+
+    compiled = torch.compile(f, fullgraph=True, backend="eager", dynamic=True)
+    for seed in range(3):
+        x = rg.map_values(lambda v: v.detach(), batch(seed))
+        r = rg.zip({"pt": x, "eta": x * 0.1})
+        torch.testing.assert_close(compiled(r), f(r))

@@ -67,7 +67,10 @@ __all__ = ["INSTALLED", "host_constants", "tracing"]
 # ---- tracing: fake tensors and the modes that trace ------------------------------------------
 def tracing(array: Any) -> bool:
     """Whether ``array`` is being traced (a fake or functional tensor, or a tracing mode is on):
-    its values cannot be read on the host."""
+    its values cannot be read on the host. Dynamo's own tracing first: it cannot trace the mode
+    stack's lookup, and ``is_compiling`` is a constant to it."""
+    if torch.compiler.is_compiling():
+        return True
     return isinstance(array, (FakeTensor, FunctionalTensor)) or bool(_get_current_dispatch_mode_stack())
 
 
