@@ -95,6 +95,21 @@ def test_wide_unsigned_integers_are_refused_by_name(dtype):
             op()
 
 
+@pytest.mark.parametrize("dtype", ["uint16", "uint32", "uint64"])
+def test_selections_of_wide_unsigned_integers_keep_every_bit(dtype):
+    """Event selections carry NanoAOD's uint32 run and uint64 event numbers along: torch has no
+    gather for them, so raggrad gathers the same bits as signed integers."""
+    top = int(np.iinfo(dtype).max)
+    lists = [[1, top], [], [top - 5]]
+    x = rg.array(lists, dtype=dtype, backend="torch")
+    keep = rg.num(x, axis=1) > 0
+    for y in (x, rg.with_capacity(x)):
+        assert y[1:].to_list() == lists[1:] and y[keep].to_list() == [lists[0], lists[2]]
+        assert y[:, :1].to_list() == [[1], [], [top - 5]] and y[[2, 0]].to_list() == [lists[2], lists[0]]
+        assert rg.concat([y, y[::-1]]).to_list() == lists + lists[::-1]
+        assert y.dtype == getattr(torch, dtype)
+
+
 @pytest.mark.parametrize("dtype", ["uint8", "uint16", "uint32", "uint64", "int32", "float32", "bool"])
 def test_pickle_round_trips_every_dtype(dtype):
     x = rg.array([[1, 0], [], [3]], dtype=dtype, backend="torch")

@@ -38,6 +38,7 @@ _NUMPY_DTYPES = {dtype: np.dtype(name) for name, dtype in BY_NAME.items()}
 
 #: dtypes torch stores but has almost no kernels for
 _STORAGE_ONLY = (torch.uint16, torch.uint32, torch.uint64)
+_SIGNED = dict(zip(_STORAGE_ONLY, (torch.int16, torch.int32, torch.int64), strict=True))
 _segment_reduce = translated("reduction", segment_reduce, data=1)
 
 
@@ -194,7 +195,15 @@ class TorchBackend(Backend):
         return torch.ops.aten.lift_fresh_copy(index)
 
     def take(self, data: Any, index: np.ndarray, owner: Any, key: Any) -> Any:
-        return torch.index_select(data, 0, self.index(owner or UNCACHED, key, index, data))
+        rows = self.index(owner or UNCACHED, key, index, data)
+        if data.dtype in _SIGNED:  # torch gathers no uint16/32/64: the same bits as signed ints
+            return torch.index_select(data.view(_SIGNED[data.dtype]), 0, rows).view(data.dtype)
+        return torch.index_select(data, 0, rows)
+
+    def take_fill(self, data: Any, index: Any, fill: Any) -> Any:
+        if data.dtype in _SIGNED:  # as take: a gather of the same bits as signed ints
+            return super().take_fill(data.view(_SIGNED[data.dtype]), index, fill).view(data.dtype)
+        return super().take_fill(data, index, fill)
 
     def segment_reduce(self, kind: str, data: Any, segments: Segments) -> Any:
         ids = self.segment_ids(segments, data)
