@@ -241,6 +241,19 @@ def test_concat_needs_records_of_the_same_fields():
         rg.concat([mu, mu.pt])
 
 
+def test_concat_joins_fields_by_name_in_the_first_records_order():
+    """As ak.concatenate: chunks of two files that list the same branches in different orders."""
+    mu = _muons()
+    shuffled = rg.zip({name: mu[name] for name in reversed(mu.fields)})
+    joined = rg.concat([mu, shuffled[::-1]])
+    assert joined.fields == mu.fields
+    for name in mu.fields:
+        assert joined[name].to_list() == mu[name].to_list() + mu[name][::-1].to_list()
+    ak = pytest.importorskip("awkward")
+    expected = ak.concatenate([rg.to_awkward(mu), rg.to_awkward(shuffled[::-1])])
+    assert rg.to_awkward(joined).to_list() == expected.to_list()
+
+
 # ---- arithmetic and reductions need a field --------------------------------------------------
 @pytest.mark.parametrize(
     ("call", "where"),

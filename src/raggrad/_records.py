@@ -438,14 +438,14 @@ def _by_columns(
     ``i`` only (and on the structure of all), so records of different fields mix with plain arrays.
     """
     records = [a for a in arrays if isinstance(a, RecordArray)]
-    if op.__name__ == "concat":
+    if op.__name__ == "concat":  # fields joined by name, in the first record's order (awkward's)
         names = records[0]._names
         for a in arrays:
-            if not isinstance(a, RecordArray) or a._names != names:
+            if not isinstance(a, RecordArray) or sorted(a._names) != sorted(names):
                 got = list(a._names) if isinstance(a, RecordArray) else type(a).__name__
                 msg = f"{name}: cannot join a record array of fields {list(names)} with {got}"
                 raise TypeError(msg)
-        columns = [call([a._field(j) for a in arrays]) for j in range(len(names))]
+        columns = [call([a._field(a._names.index(n)) for a in arrays]) for n in names]
         kept = {a._name for a in arrays}  # records of one name joined keep it
         return _zip_back(names, columns, name, kept.pop() if len(kept) == 1 else None)
     width = builtins.max(len(r._names) for r in records)
