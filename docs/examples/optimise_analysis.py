@@ -25,9 +25,9 @@ Run it from the repository root::
     python docs/examples/optimise_analysis.py --events 20000 --steps 10 --plot none
     python docs/examples/optimise_analysis.py --dask               # the same on a dask LocalCluster
 
-``--dask`` reads the files with ``uproot.dask`` and computes each step with
-``rg.dask.value_and_grad(..., finalize=significance)`` on a ``LocalCluster``: the same functions,
-the same numbers (up to the order of summation).
+``--dask`` reads the files in partitions of ``--step-size`` entries (``dak.from_map``) and
+computes each step with ``rg.dask.value_and_grad(..., finalize=significance)`` on a
+``LocalCluster``: the same functions, the same numbers (up to the order of summation).
 
 pyhf's JAX backend turns JAX's 64-bit mode on for the whole process when it is imported
 (``pyhf.tensor.jax_backend``); the muon data stay float32 (as read), the likelihood is float64.
@@ -377,18 +377,38 @@ def plot(history: list[tuple[float, Params]], path: str | Path) -> Path:
 
 
 # ---- on a dask cluster ------------------------------------------------------------------------------
+class ReadEntries:
+    """One dask partition: entries ``start`` to ``stop`` of one file's ``Events`` tree, read on the
+    worker (a plain picklable object: ``uproot.dask``'s graphs do not deserialize on a
+    ``distributed`` scheduler with uproot 5.7)."""
+
+    def __init__(self, branches: list[str]) -> None:
+        self.branches = branches
+
+    def __call__(self, part: tuple[str, int, int]) -> ak.Array:
+        path, start, stop = part
+        with uproot.open(path) as file:
+            return file["Events"].arrays(self.branches, entry_start=start, entry_stop=stop)
+
+
 def dask_step(
     files: dict[str, list[Path]], step_size: int, capacity: int, likelihood: str
 ) -> Callable[[Params], Any]:
-    """The same step on a dask cluster: ``uproot.dask`` partitions of ``step_size`` entries,
-    ``rg.dask.value_and_grad`` with the significance as ``finalize``."""
+    """The same step on a dask cluster: partitions of ``step_size`` entries (``dak.from_map`` of
+    :class:`ReadEntries`), ``rg.dask.value_and_grad`` with the significance as ``finalize``."""
     import dask_awkward as dak  # here: only --dask needs dask
 
     import raggrad.dask  # noqa: F401 - rg.dask
 
     parts = {"muons": [], "jets": [], "events": []}
     for kind, paths in files.items():
-        events = uproot.dask({str(p): "Events" for p in paths}, step_size=step_size)
+        ranges = []
+        for path in paths:
+            with uproot.open(path) as file:
+                n = file["Events"].num_entries
+            ranges += [(str(path), a, min(a + step_size, n)) for a in range(0, n, step_size)]
+        branches = [f"Muon_{f}" for f in MUON_FIELDS] + ["Jet_pt", "Jet_eta", "genWeight"]
+        events = dak.from_map(ReadEntries(branches), ranges, label=f"read-{kind}")
         parts["muons"].append(dak.zip({f: events[f"Muon_{f}"] for f in MUON_FIELDS}))
         parts["jets"].append(dak.zip({f: events[f"Jet_{f}"] for f in ("pt", "eta")}))
         signal = events.genWeight * 0 + (1.0 if kind == "signal" else 0.0)
