@@ -470,3 +470,16 @@ def test_from_offsets_not_at_zero_over_bounded_content_reads_its_lists() -> None
     inner = rg.array([[1.0], [2.0, 3.0], [4.0]])
     got = rg.from_offsets(np.array([1, 3]), rg.with_capacity(inner))
     assert got.to_list() == rg.from_offsets(np.array([1, 3]), inner).to_list() == [[[2.0, 3.0], [4.0]]]
+
+
+def test_rg_grad_of_a_torch_array_says_how_to_differentiate_on_torch():
+    pytest.importorskip("jax")
+    pytest.importorskip("torch")
+    x = rg.array(LISTS, backend="torch")
+    for call in (
+        lambda: rg.grad(lambda v: rg.sum(v))(x),
+        lambda: rg.jvp(lambda v: v, (x,), (x,)),
+        lambda: rg.vjp(lambda v: v, x),
+    ):
+        with pytest.raises(TypeError, match=r"JAX.s transformations; an argument holds torch arrays"):
+            call()

@@ -556,3 +556,16 @@ DICTS = [[{"a": 1.0}], [[{"pt": 1.0, "eta": 0.5}], []], [[], [{"a": 1.0}]], [Non
 def test_lists_of_dicts_point_to_the_ways_to_make_records(lists):
     with pytest.raises(TypeError, match=r"hold dicts \(records\).*rg\.zip.*rg\.from_awkward"):
         rg.array(lists)
+
+
+def test_masked_numpy_arrays_give_missing_values_not_their_hidden_data():
+    """As ak.Array reads a numpy masked array; from_padded refuses one rather than read the
+    masked entries as values."""
+    m = np.ma.array([1.0, 2.0, 3.0], mask=[0, 1, 0], dtype=np.float32)
+    x = rg.array(m)
+    assert x.to_list() == [1.0, None, 3.0] and x.type == "3 * ?float32"
+    ak = pytest.importorskip("awkward")
+    assert rg.to_awkward(x).to_list() == ak.Array(m).to_list()
+    assert rg.array(np.ma.array([1, 2])).type == "2 * int64"  # nothing masked: a plain array
+    with pytest.raises(TypeError, match=r"masked entries.*rg\.mask"):
+        rg.from_padded(np.ma.array([[1.0, 2.0], [3.0, 0.0]], mask=[[0, 1], [0, 1]]), [2, 1])

@@ -136,6 +136,26 @@ def test_fill_none_fills_lists_with_a_list():
     assert both.to_list() == [[1.0, 0.0], [9.0], [2.0]] and both.type == "3 * var * float64"
 
 
+@pytest.mark.parametrize(("dtype", "value"), [("int8", 1000), ("int32", 2**40), ("uint8", -1)])
+def test_fill_none_refuses_an_integer_its_dtype_cannot_hold(dtype, value):
+    """As NumPy does for a Python int beside an array: never wrapped into range."""
+    x = rg.mask(rg.array(np.array([1, 2], dtype=dtype)), [True, False])
+    with pytest.raises(OverflowError, match=f"{value} does not fit in {dtype}.*rg.astype"):
+        rg.fill_none(x, value)
+    assert rg.fill_none(x, 7).to_list() == [1, 7] and rg.fill_none(x, 7).dtype == np.dtype(dtype)
+
+
+def test_numpy_arrays_of_missing_values_are_refused_not_zero_filled():
+    """np.asarray (and jnp.asarray, which falls back to it) would show the zeros the content holds
+    where values are missing."""
+    x = rg.array([2.0, None])
+    for convert in (np.asarray, lambda v: np.array(v, dtype=float), rg.to_numpy):
+        with pytest.raises(rg.OptionTypeError, match=r"missing values.*rg\.fill_none"):
+            convert(x)
+    assert np.asarray(rg.fill_none(x, 0.0)).tolist() == [2.0, 0.0]
+    assert float(np.mean(rg.max(rg.array([[1.0, 2.0], []]), axis=1, mask_identity=True))) == 2.0
+
+
 def test_fill_none_keeps_the_float32_dtype_and_takes_an_inner_array():
     x = rg.from_lengths([2, 1], np.arange(6.0, dtype=np.float32).reshape(3, 2))
     x = rg.mask(x, [[True, False], [True]])

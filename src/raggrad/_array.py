@@ -307,6 +307,13 @@ class RaggedArray:
                 "x.to_list()"
             )
             raise ValueError(msg)
+        if self._structure.masks is not None:  # the content holds zeros where values are missing
+            msg = (
+                f"{name}: an array of type {self.type!r} has missing values (None), which a NumPy "
+                "array cannot hold; replace them with rg.fill_none(x, value), remove them with "
+                "rg.drop_none(x), or use x.to_list()"
+            )
+            raise OptionTypeError(msg)
         return self._backend.to_numpy(self._content)
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:

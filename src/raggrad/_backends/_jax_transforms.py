@@ -22,7 +22,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import is_structure_key
+from . import backend_of, is_structure_key
 
 __all__ = ["enable_x64", "jit", "jvp", "to_device", "tree_add", "tree_map", "value_and_grad", "vjp"]
 
@@ -43,6 +43,15 @@ def _split(tree: Any) -> tuple[list[Any], list[Any], Any]:
     """(differentiable leaves or None, every leaf, treedef)."""
     with_paths, treedef = jax.tree_util.tree_flatten_with_path(tree)
     leaves = [leaf for _, leaf in with_paths]
+    for leaf in leaves:
+        other = backend_of(leaf)
+        if other is not None and other.name not in ("jax", "numpy"):
+            msg = (
+                f"rg.grad, rg.value_and_grad, rg.jvp and rg.vjp are JAX's transformations; an argument "
+                f"holds {other.name} arrays: convert it with rg.to_backend(x, 'jax'), or on torch call "
+                "x.requires_grad_() and backward() (or torch.autograd.grad)"
+            )
+            raise TypeError(msg)
     return [leaf if _inexact(leaf) else None for leaf in leaves], leaves, treedef
 
 

@@ -71,6 +71,10 @@ def array(obj: Any, *, dtype: Any = None, backend: str | None = None, device: An
     converted = convert(obj)  # awkward Arrays and other registered foreign arrays
     if converted is not None:
         return array(converted, dtype=dtype, backend=backend, device=device)
+    if isinstance(obj, np.ma.MaskedArray):  # masked entries are missing values, as ak.Array reads them
+        if np.ma.getmaskarray(obj).any():
+            return array(obj.tolist(), dtype=dtype or obj.dtype, backend=backend, device=device)
+        obj = np.ma.getdata(obj)
     source = _backends.backend_of(obj)
     if source is not None or np.isscalar(obj) or isinstance(obj, (bool, int, float, complex)):
         if source is None:
@@ -520,6 +524,13 @@ def from_padded(padded: Any, lengths: Any) -> RaggedArray:
             msg = f"{name}: padded must be a dense array, not a RaggedArray of type {padded.type!r}"
             raise TypeError(msg)
         padded = padded._content
+    if isinstance(padded, np.ma.MaskedArray) and np.ma.getmaskarray(padded).any():
+        msg = (
+            f"{name}: padded is a masked array with masked entries, which would be read as values; "
+            "pass np.ma.getdata(padded) and mark the missing values with rg.mask, or use rg.array "
+            "of the masked array (its masked entries become None)"
+        )
+        raise TypeError(msg)
     backend = _backends.backend_of(padded)
     if backend is None:
         try:

@@ -224,6 +224,12 @@ def _fill_numbers(x: RaggedArray, value: Any, name: str) -> RaggedArray:
         raise TypeError(msg)
     if isinstance(value, np.generic) or (isinstance(value, np.ndarray) and value.ndim == 0):
         value = value.item()  # a Python scalar: weak, as NumPy 2 and jax.numpy treat it
+    dtype = x._backend.numpy_dtype(x.dtype)
+    if isinstance(value, int) and not isinstance(value, bool) and dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        if not info.min <= value <= info.max:  # NumPy's rule for a Python int beside an array
+            msg = f"{name}: {value} does not fit in {dtype} (the array's dtype); convert first with rg.astype"
+            raise OverflowError(msg)
     if not isinstance(value, (bool, int, float, complex)):
         shape = tuple(getattr(value, "shape", ()))
         if _backends.backend_of(value) is None:
