@@ -112,7 +112,9 @@ def _is_number(x: Any) -> bool:
 
 def poisoned(xp: Any, out: Any, valid: Any) -> Any:
     """A result that carries no structure (a 0-d sum) from an invalid bounded array: NaN where it
-    can hold one, so it is never quietly wrong."""
+    can hold one, so it is never quietly wrong. A product with 1 or NaN, not a selection: its
+    derivatives are NaN too (a selection would give zeros, a gradient that looks valid)."""
     if not xp.isdtype(out.dtype, ("real floating", "complex floating")):
         return out
-    return xp.where(valid, out, xp.asarray(float("nan"), dtype=out.dtype))
+    one = xp.asarray(1.0, dtype=out.dtype)
+    return out * xp.where(valid, one, xp.asarray(float("nan"), dtype=out.dtype))
