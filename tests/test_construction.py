@@ -567,5 +567,12 @@ def test_masked_numpy_arrays_give_missing_values_not_their_hidden_data():
     ak = pytest.importorskip("awkward")
     assert rg.to_awkward(x).to_list() == ak.Array(m).to_list()
     assert rg.array(np.ma.array([1, 2])).type == "2 * int64"  # nothing masked: a plain array
-    with pytest.raises(TypeError, match=r"masked entries.*rg\.mask"):
-        rg.from_padded(np.ma.array([[1.0, 2.0], [3.0, 0.0]], mask=[[0, 1], [0, 1]]), [2, 1])
+    # no None inside a regular dimension: the rows of a 2-d masked array become lists
+    grid = rg.array(np.ma.array([[1, 2, 3], [4, 5, 6]], mask=[[0, 1, 0], [0, 0, 0]]))
+    assert grid.to_list() == [[1, None, 3], [4, 5, 6]] and grid.type == "2 * var * ?int64"
+    with pytest.raises(TypeError, match="0-d masked array"):
+        rg.array(np.ma.array(3.0, mask=True))
+    padded = np.ma.array([[1.0, 2.0], [3.0, 0.0]], mask=[[0, 0], [0, 1]])  # the padding masked
+    assert rg.from_padded(padded, [2, 1]).to_list() == [[1.0, 2.0], [3.0]]
+    with pytest.raises(TypeError, match=r"masked entries inside the lengths.*rg\.mask"):
+        rg.from_padded(padded, [2, 2])

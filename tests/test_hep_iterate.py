@@ -95,6 +95,8 @@ def test_the_tree_may_follow_the_file_path(ev8: Path) -> None:
         list(rg.hep.iterate(f"{ev8}:Nope", ["x"], step_size=2))
     with pytest.raises(ValueError, match=r"no tree 'Runs'; it holds \['Events', 'Other'\]"):
         list(rg.hep.iterate(ev8, ["Muon"], step_size=2, tree="Runs"))
+    with pytest.raises(ValueError, match=r"no tree 'h'; it holds \['Events', 'Other'\]"):  # a histogram
+        list(rg.hep.iterate(ev8, ["Muon"], step_size=2, tree="h"))
 
 
 def test_glob_patterns_are_expanded_in_order(tmp_path: Path) -> None:

@@ -153,6 +153,8 @@ def test_numpy_arrays_of_missing_values_are_refused_not_zero_filled():
         with pytest.raises(rg.OptionTypeError, match=r"missing values.*rg\.fill_none"):
             convert(x)
     assert np.asarray(rg.fill_none(x, 0.0)).tolist() == [2.0, 0.0]
+    nothing_missing = rg.max(rg.array([[1.0, 2.0], [3.0]]), axis=1, mask_identity=True)
+    assert nothing_missing.type == "2 * ?float64" and np.asarray(nothing_missing).tolist() == [2.0, 3.0]
     assert float(np.mean(rg.max(rg.array([[1.0, 2.0], []]), axis=1, mask_identity=True))) == 2.0
 
 

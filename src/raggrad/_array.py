@@ -307,7 +307,8 @@ class RaggedArray:
                 "x.to_list()"
             )
             raise ValueError(msg)
-        if self._structure.masks is not None:  # the content holds zeros where values are missing
+        masks = self._structure.masks  # the content holds zeros where values are missing
+        if masks is not None and any(m is not None and not m.all() for m in masks):
             msg = (
                 f"{name}: an array of type {self.type!r} has missing values (None), which a NumPy "
                 "array cannot hold; replace them with rg.fill_none(x, value), remove them with "
@@ -317,7 +318,7 @@ class RaggedArray:
         return self._backend.to_numpy(self._content)
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        out = self._to_numpy("np.asarray")
+        out = self._to_numpy("np.asarray (or jnp.asarray, which calls it)")
         if dtype is not None:
             out = out.astype(dtype, copy=False)
         return out

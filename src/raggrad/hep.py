@@ -63,6 +63,7 @@ __all__ = ["at_least", "collections", "events", "iterate", "soft_histogram"]
 
 _TESTED = "tests/test_physics_analysis.py and tests/test_uproot_io.py check it against awkward, NumPy and {}"
 Chunk = dict[str, RaggedArray | RecordArray]
+_TREES = ("TTree", "TNtuple", "TNtupleD", "ROOT::RNTuple")  # what uproot reads branches of
 _IN_FILE = re.compile(r"(.+\.root(?:\.\d+)?):(.*)$", re.IGNORECASE)  # uproot's "file.root:tree"
 
 
@@ -273,9 +274,10 @@ def _paths(files: Any) -> list[tuple[str, str | None]]:
 
 def _open_tree(uproot: Any, path: str, tree: str) -> tuple[Any, Any]:
     file = uproot.open({path: None})  # the dict form: no "file.root:tree" left in the path to split
-    trees = sorted({k.split(";")[0] for k, c in file.classnames().items() if c in ("TTree", "ROOT::RNTuple")})
-    if tree.split(";")[0] in trees:
+    kinds = {k.split(";")[0]: c for k, c in file.classnames().items()}
+    if kinds.get(tree.split(";")[0]) in _TREES:
         return file, file[tree]
+    trees = sorted(k for k, c in kinds.items() if c in _TREES)
     file.close()
     msg = f"rg.hep.iterate: {path} has no tree {tree!r}; it holds {trees} (pass tree= or 'file.root:tree')"
     raise ValueError(msg)

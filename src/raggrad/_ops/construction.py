@@ -72,9 +72,17 @@ def array(obj: Any, *, dtype: Any = None, backend: str | None = None, device: An
     if converted is not None:
         return array(converted, dtype=dtype, backend=backend, device=device)
     if isinstance(obj, np.ma.MaskedArray):  # masked entries are missing values, as ak.Array reads them
-        if np.ma.getmaskarray(obj).any():
-            return array(obj.tolist(), dtype=dtype or obj.dtype, backend=backend, device=device)
-        obj = np.ma.getdata(obj)
+        missing, obj = np.ma.getmaskarray(obj), np.ma.getdata(obj)
+        if missing.any() and obj.ndim != 1:  # no None inside a regular dimension: rows become lists
+            if not obj.ndim:
+                msg = "rg.array: a 0-d masked array whose value is masked holds no number"
+                raise TypeError(msg)
+            listed = np.ma.array(obj, mask=missing).tolist()
+            return array(listed, dtype=dtype or obj.dtype, backend=backend, device=device)
+        if missing.any():
+            zeroed = np.where(missing, np.zeros((), obj.dtype), obj)
+            x = array(zeroed, dtype=dtype, backend=backend, device=device)
+            return RaggedArray._new(Structure(len(obj), (), (), (~missing,)), x._content)
     source = _backends.backend_of(obj)
     if source is not None or np.isscalar(obj) or isinstance(obj, (bool, int, float, complex)):
         if source is None:
@@ -360,7 +368,8 @@ def to_list(x: Any) -> Any:
 
 @register("to_numpy", "conversion", differentiable=False)
 def to_numpy(x: Any) -> np.ndarray:
-    """A NumPy array of an array with no ragged dimension (``ValueError`` otherwise).
+    """A NumPy array of an array with no ragged dimension (``ValueError`` otherwise; an
+    :class:`~raggrad.OptionTypeError` where a value is missing).
 
     >>> import numpy as np, raggrad as rg
     >>> rg.to_numpy(rg.sum(rg.array([[1, 2], [3]]), axis=1)).tolist()
@@ -524,13 +533,19 @@ def from_padded(padded: Any, lengths: Any) -> RaggedArray:
             msg = f"{name}: padded must be a dense array, not a RaggedArray of type {padded.type!r}"
             raise TypeError(msg)
         padded = padded._content
-    if isinstance(padded, np.ma.MaskedArray) and np.ma.getmaskarray(padded).any():
-        msg = (
-            f"{name}: padded is a masked array with masked entries, which would be read as values; "
-            "pass np.ma.getdata(padded) and mark the missing values with rg.mask, or use rg.array "
-            "of the masked array (its masked entries become None)"
-        )
-        raise TypeError(msg)
+    if isinstance(padded, np.ma.MaskedArray):  # masked padding is fine, masked values are not
+        hidden = np.ma.getmaskarray(padded)
+        width = hidden.shape[1] if hidden.ndim > 1 else 0
+        rows = np.full(len(hidden), width) if mb.is_data(lengths) else np.asarray(lengths)
+        used = np.arange(width) < rows.reshape(-1, 1) if rows.shape == (len(hidden),) else False
+        if width and np.any(hidden.reshape(len(hidden), width, -1).any(-1) & used):
+            msg = (
+                f"{name}: padded is a masked array with masked entries inside the lengths, which "
+                "would be read as values; mark them missing with rg.mask afterwards, or use rg.array "
+                "of the masked array (its masked entries become None)"
+            )
+            raise TypeError(msg)
+        padded = np.ma.getdata(padded)
     backend = _backends.backend_of(padded)
     if backend is None:
         try:

@@ -16,8 +16,9 @@ choices for stability and finite derivatives (``tests/test_vector.py`` checks ea
 * ``eta = arcsinh(z / rho)``: no cancellation at large ``|eta|`` (``-log(tan(theta / 2))`` from
   ``z`` has it); ``±inf`` on the beam axis, 0 at the origin, as in ``vector``.
 * ``z`` from ``theta`` is ``vector``'s ``rho / tan(theta)``, with the derivatives of
-  ``rho cos(theta) / sin(theta)``: at ``theta = π/2`` the second derivative of ``1 / tan`` is a
-  difference of terms near ``1e81`` and came out as ``-16 rho`` where it is 0.
+  ``rho cos(theta) / sin(theta)``: at ``theta = π/2``, where ``tan`` is about ``1.6e16``, the
+  second derivative of ``rho / tan`` cancels huge terms and came out as -16 (``rho = 2``) where
+  it is 0.
 * ``rapidity = arcsinh(z / mt)`` with ``mt² = tau² + rho²`` when ``tau`` is stored:
   ``log((t + z) / (t - z)) / 2`` cancels at large ``|y|``; from a stored ``t``, the log form.
 * The mass of ``a + b`` and ``a - b`` when both store ``tau`` (``vector``'s result stores

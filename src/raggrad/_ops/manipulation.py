@@ -151,7 +151,7 @@ def flatten(x: RaggedArray, /, axis: int | None = 1) -> RaggedArray:
     ``axis=None`` merges leading batch dimensions too (a ``jax.vmap`` output's), as ``np.ravel``.
 
     On a bounded array the merged depth's capacity goes (``axis=None``: one list of the element
-    slots times the inner size).
+    slots times the inner size, times the batch rows).
     """
     if axis is None and not isinstance(x, RaggedArray) and not len(getattr(x, "shape", (1,))):
         x = _backends.get_backend("numpy").xp.reshape(x, (1,)) if _backends.backend_of(x) is None else x[None]
