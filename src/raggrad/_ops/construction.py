@@ -368,8 +368,9 @@ def to_list(x: Any) -> Any:
 
 @register("to_numpy", "conversion", differentiable=False)
 def to_numpy(x: Any) -> np.ndarray:
-    """A NumPy array of an array with no ragged dimension (``ValueError`` otherwise; an
-    :class:`~raggrad.OptionTypeError` where a value is missing).
+    """A NumPy array of an array with no ragged dimension (``ValueError`` otherwise).
+
+    An array with a missing value (None) raises :class:`~raggrad.OptionTypeError`.
 
     >>> import numpy as np, raggrad as rg
     >>> rg.to_numpy(rg.sum(rg.array([[1, 2], [3]]), axis=1)).tolist()
