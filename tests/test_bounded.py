@@ -483,3 +483,15 @@ def test_rg_grad_of_a_torch_array_says_how_to_differentiate_on_torch():
     ):
         with pytest.raises(TypeError, match=r"JAX.s transformations; an argument holds torch arrays"):
             call()
+
+
+def test_an_invalid_bounded_result_has_nan_derivatives_not_zeros():
+    """firsts of an empty list under jit cannot raise: the sum is NaN, and so is the gradient
+    where it reaches, never a zero that looks valid."""
+    jax = pytest.importorskip("jax")
+    b = rg.with_capacity(rg.array(LISTS, backend="jax"))  # list 1 is empty
+    value, g = jax.jit(rg.value_and_grad(lambda u: rg.sum(rg.firsts(u) ** 2)))(b)
+    assert np.isnan(float(value)) and np.isnan(np.asarray(g.values)).any()
+    full = rg.with_capacity(rg.array([[1.0, 2.0], [3.0], [4.0]], backend="jax"))
+    value, g = jax.jit(rg.value_and_grad(lambda u: rg.sum(rg.firsts(u) ** 2)))(full)
+    assert float(value) == 26.0 and g.to_list() == [[2.0, 0.0], [6.0], [8.0]]
