@@ -135,6 +135,38 @@ def test_one_trace_for_batches_with_new_lengths_in_one_bucket():
     assert len(traces) == 22  # a new bucket, a new trace
 
 
+def test_a_bounded_array_closed_over_by_jit_serves_every_trace():
+    # a concrete bounded array captured by traced functions (pair indices made once per chunk, say):
+    # what one trace derives from its lists (segment ids, slot masks, combination plans) must not
+    # stay on the array and leak that trace's values into the next one
+    jax = pytest.importorskip("jax")
+    muons = rg.with_capacity(rg.array([[1.0, 2.0, 3.0], [], [4.0, 5.0]], backend="jax"))
+    first, second = rg.argcombinations(muons, 2, capacity=16)
+    expected = [[3.0, 4.0, 5.0], [], [9.0]]
+
+    def pair_sums(m):
+        return m[first] + m[second]
+
+    for _ in range(2):  # one function traced twice, then another one
+        assert rg.trim(jax.jit(pair_sums)(muons)).to_list() == expected
+        jax.clear_caches()
+    assert rg.trim(jax.jit(lambda m: pair_sums(2 * m) / 2)(muons)).to_list() == expected
+    total = jax.jit(lambda m: rg.sum(rg.combinations(muons, 2, capacity=16)[0] * m[first]))
+    for _ in range(2):
+        assert float(total(muons)) == pytest.approx(1 + 1 + 2 * 2 + 16)
+        jax.clear_caches()
+    derived = jax.jit(
+        lambda m: rg.sum(muons * m, axis=1) + rg.sum(muons[first], axis=1) + rg.sum(muons[:, 1:], axis=1)
+    )
+    for _ in range(2):
+        assert rg.trim(derived(2.0)).to_list() == [12.0 + 4.0 + 5.0, 0.0, 18.0 + 4.0 + 5.0]
+        jax.clear_caches()
+    other = rg.with_capacity(rg.array([[1.0, 2.0], [3.0], [4.0, 5.0]], backend="jax"))
+    with pytest.raises(ValueError, match="their lists differ"):  # two captured arrays: checked at once
+        jax.jit(lambda m: muons * m + other)(1.0)
+    assert rg.sum(rg.num(first, axis=1)) == 4  # the captured array is unchanged and usable eagerly
+
+
 def test_len_under_jit_names_the_traced_alternative():
     jax = pytest.importorskip("jax")
     b = rg.with_capacity(rg.array(LISTS, backend="jax"))

@@ -24,8 +24,9 @@ traced under ``jax.jit``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, cast
+import contextlib
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
@@ -34,6 +35,7 @@ from ._errors import TracedStructureError
 from ._structure import Cached, Segments, Structure, dtype_name
 
 _INT32_MAX = int(np.iinfo(np.int32).max)
+_T = TypeVar("_T")
 
 __all__ = ["BoundedAux", "BoundedPlan", "BoundedStructure", "bound", "bucket", "reduction_plan"]
 
@@ -92,6 +94,22 @@ class BoundedStructure(Cached):
     @property
     def backend(self) -> _backends.Backend:
         return cast(_backends.Backend, _backends.backend_of(self.count))
+
+    def cached(self, key: Any, make: Callable[[], _T]) -> _T:
+        try:
+            return cast(_T, self._cache[key])
+        except KeyError:
+            pass
+        with self.eager():
+            value = self._cache[key] = make()
+        return value
+
+    def eager(self, *others: BoundedStructure) -> contextlib.AbstractContextManager[Any]:
+        """Where the arrays (and ``others``') are concrete, a context in which work on them runs
+        at once, also inside a trace: a structure captured by a traced function outlives the
+        trace, and so do its caches (a traced value cached there would leak into the next trace)."""
+        concrete = all(s.is_concrete() for s in (self, *others))
+        return self.backend.eager() if concrete else contextlib.nullcontext()
 
     # ---- pytree -------------------------------------------------------------------------
     @property

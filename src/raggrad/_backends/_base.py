@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from collections.abc import Callable
 from typing import Any, cast
@@ -136,6 +137,12 @@ class Backend:
             carry, y = step(carry, xs[i])
             ys.append(y)
         return carry, self.xp.stack(ys)
+
+    def eager(self) -> contextlib.AbstractContextManager[Any]:
+        """A context in which work on concrete arrays runs at once, also inside a trace (values
+        derived from a concrete structure, which caches them and outlives the trace; traced
+        arrays stay traced). Nothing to do where no trace stages work on concrete arrays."""
+        return contextlib.nullcontext()
 
     def once(self, array: Any) -> Any:
         """``array`` (an index map) computed once, where it is made, and not again inside every

@@ -6,9 +6,10 @@ Derivative rules for reductions live in :mod:`._jax_rules`, the Pallas segment k
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import jax
 import jax.numpy as jnp
@@ -172,6 +173,11 @@ class JaxBackend(Backend):
 
     def scan(self, step: Callable[[Any, Any], tuple[Any, Any]], init: Any, xs: Any) -> tuple[Any, Any]:
         return jax.lax.scan(step, init, xs)
+
+    def eager(self) -> contextlib.AbstractContextManager[Any]:
+        # jit stages every operation, even on concrete arrays: a value a concrete structure derived
+        # inside one trace and cached would be that trace's tracer in the next one
+        return cast(contextlib.AbstractContextManager[Any], jax.ensure_compile_time_eval())
 
     def once(self, array: Any) -> Any:
         if self.is_concrete(array):

@@ -134,13 +134,14 @@ def _same_lists(s: BoundedStructure, ts: BoundedStructure, k: int, a: Any, targe
     are the same arrays; raises when concrete and they differ, so eager code gets the error where
     the mismatch is)."""
     xp = s.backend.xp
-    same: Any = True if s.count is ts.count else s.count == ts.count
-    for mine, theirs in zip(s.levels, ts.levels[:k]):
-        if mine is not theirs:
-            same = same & xp.all(mine == theirs)
+    with s.eager(ts):  # concrete for concrete structures, also inside a trace
+        same: Any = True if s.count is ts.count else s.count == ts.count
+        for mine, theirs in zip(s.levels, ts.levels[:k]):
+            if mine is not theirs:
+                same = same & xp.all(mine == theirs)
     if same is True:
         return same
-    if s.is_concrete() and ts.is_concrete() and not bool(s.backend.to_numpy(same)):
+    if s.backend.is_concrete(same) and not bool(s.backend.to_numpy(same)):
         detail = "their lists differ (" + s.trim(name)[0].first_difference(ts.trim(name)[0].prefix(k)) + ")"
         raise mismatch(a, target, name, detail)
     return same

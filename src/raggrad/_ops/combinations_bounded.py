@@ -277,7 +277,8 @@ def bounded_combinations(
     out_offsets, lists, fits, used, starts, local = plan
     holder: list[Any] = s.cached((*key, "result"), lambda: [None, None])  # [valid flag, structure]
     if holder[0] is not s.valid:  # (structures that differ in validity only share caches)
-        holder[:] = [s.valid, _result(s, d, out_offsets, lists, capacity, s.valid & fits)]
+        with s.eager():  # a concrete structure keeps concrete results (BoundedStructure.cached)
+            holder[:] = [s.valid, _result(s, d, out_offsets, lists, capacity, s.valid & fits)]
     result = holder[1]
     if arg:
         return tuple(_arg_member(x, result, xp.where(used, i, 0)) for i in local)
@@ -303,7 +304,8 @@ def _with_subtrees(
     # structures that differ in validity only share caches: the plan is remade for another flag
     holder: list[Any] = s.cached(("bounded-combinations-subtrees", *key, below), lambda: [None, None])
     if holder[0] is not s.valid:
-        holder[:] = [s.valid, [subtrees(s, i, below) for i in positions()]]
+        with s.eager():  # as in bounded_combinations
+            holder[:] = [s.valid, [subtrees(s, i, below) for i in positions()]]
     plan: list[tuple[Any, Any]] = holder[1]
     content = moved(x)
     out = []
@@ -416,10 +418,11 @@ def _same_lists_above(a: RaggedArray, ref: RaggedArray, d: int, name: str) -> An
     xp = s.backend.xp
     if sa is s or d == 0:  # flat arrays: the outer items of each are one list, whatever their number
         return xp.asarray(True)
-    same = sa.count == s.count
-    for mine, theirs in zip(sa.levels[: d - 1], s.levels):
-        same = same & xp.all(mine == theirs)
-    if sa.is_concrete() and s.is_concrete() and not bool(s.backend.to_numpy(same)):
+    with s.eager(sa):  # concrete for concrete structures, also inside a trace
+        same = sa.count == s.count
+        for mine, theirs in zip(sa.levels[: d - 1], s.levels):
+            same = same & xp.all(mine == theirs)
+    if s.backend.is_concrete(same) and not bool(s.backend.to_numpy(same)):
         msg = f"{name}: arrays of types {ref.type!r} and {a.type!r} do not have the same lists above the axis"
         raise ValueError(msg)
     return same

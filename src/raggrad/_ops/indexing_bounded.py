@@ -220,7 +220,9 @@ def _cached(s: Any, key: list[Any], make: Callable[[], Any]) -> Any:
     share one structure, and their results must share one too."""
     slot, tokens = s.cached("getitem-last", dict), [_token(v) for v in key]
     if slot.get("tokens") != tokens:
-        slot.update(plan=make(), tokens=tokens, key=list(key))  # (the key keeps its objects' ids)
+        with s.eager():  # concrete plans for concrete structures (BoundedStructure.cached)
+            plan = make()
+        slot.update(plan=plan, tokens=tokens, key=list(key))  # (the key keeps its objects' ids)
     return slot["plan"]
 
 
