@@ -260,7 +260,7 @@ def _awkward_chain(oa: ModuleType, theta: dict[str, float], events: dict[str, An
         return 1 / (1 + np.exp(-z))
 
     w = sigmoid((mu.pt - theta["muon_pt"]) / 2.0) * sigmoid((theta["muon_eta"] - abs(mu.eta)) / 0.1)
-    veto = 1 - (1 - ak.prod(1 - sigmoid((jets.pt - theta["jet_pt"]) / 5.0), axis=1))
+    veto = ak.prod(sigmoid((theta["jet_pt"] - jets.pt) / 5.0), axis=1)  # no jet passes: each fails
     p4 = ak.zip({"pt": mu.pt, "eta": mu.eta, "phi": mu.phi, "mass": mu.mass}, with_name="Momentum4D")
     a, b = ak.unzip(ak.combinations(ak.zip({"p4": p4, "w": w, "charge": mu.charge}), 2))
     mass = (a.p4 + b.p4).mass

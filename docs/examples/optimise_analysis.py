@@ -8,7 +8,8 @@ From ROOT files to a significance, every step differentiable with respect to the
 2. read in chunks with ``rg.hep.iterate``: event records (``chunk.Muon``, ``chunk.genWeight``) of
    bounded arrays with the same capacities for every chunk, so each program below is compiled once;
 3. soft cuts on the muons' pT and |eta| (``rg.sigmoid``), and a soft jet veto per event: the
-   probability that no jet passes a pT threshold, ``1 - rg.hep.at_least(jet weights, 1)``;
+   probability that no jet passes a pT threshold, a product of sigmoids over each event's jets
+   (``exp(rg.sum(rg.log_sigmoid(...), axis=-1))``);
 4. opposite-charge muon pairs with ``rg.combinations(..., capacity=...)``, their mass with
    ``rg.vector``;
 5. a soft histogram of the pair masses in the window 70-110 GeV (``rg.hep.soft_histogram``), each
@@ -160,9 +161,16 @@ def muon_weights(theta: Params, muons: Any) -> Any:
 
 
 def jet_veto(theta: Params, jets: Any) -> Any:
-    """Per event: the probability that no jet passes pT above ``theta["jet_pt"]``."""
-    hard = rg.sigmoid((jets.pt - theta["jet_pt"]) / WIDTHS["jet_pt"])
-    return 1 - rg.hep.at_least(hard, 1)
+    """Per event: the probability that no jet passes pT above ``theta["jet_pt"]``.
+
+    Each jet fails with probability ``sigmoid((theta - pt) / width)``; their product is the
+    exponential of a sum of ``log_sigmoid`` over each event's jets. That equals
+    ``1 - rg.hep.at_least(rg.sigmoid((pt - theta) / width), 1)``, and is cheaper (one sum per
+    list; the product's exact derivative needs two scans over the lists) and stable: a hard jet's
+    ``log_sigmoid`` is its (large, negative) argument, where ``1 - sigmoid`` rounds to 0 in float32.
+    """
+    fails = rg.log_sigmoid((theta["jet_pt"] - jets.pt) / WIDTHS["jet_pt"])
+    return np.exp(rg.sum(fails, axis=-1))
 
 
 def pairs(theta: Params, muons: Any, jets: Any, event_weight: Any, capacity: int) -> tuple[Any, Any]:
@@ -274,16 +282,22 @@ class Step:
     function (``jax.vjp`` of one jitted function: a forward and a backward program, each compiled
     once for all chunks, since the chunks share their capacities), then the significance and its
     gradient with respect to the totals, then every chunk's pullback of that gradient, summed. The
-    pullbacks hold every chunk's intermediate values until then; ``rg.dask.value_and_grad(...,
-    finalize=...)`` recomputes them instead, for data larger than memory.
+    pullback of ``jax.vjp`` is a pytree (its leaves: the chunk's intermediate values), so one jitted
+    function returns it and another applies it: no tracing in the loop. The pullbacks hold every
+    chunk's intermediate values until then; ``rg.dask.value_and_grad(..., finalize=...)``
+    recomputes them instead, for data larger than memory.
     """
 
     def __init__(self, samples: dict[str, list[Chunk]], capacity: int, likelihood: str = "pyhf") -> None:
         self.samples = samples
         self.significance = SIGNIFICANCE[likelihood]
-        self.histogram = jax.jit(
-            lambda u, chunk: histogram(u, chunk["Muon"], chunk["Jet"], chunk["genWeight"], capacity)
-        )
+
+        def one(u: Params, chunk: Chunk) -> Any:
+            return histogram(u, chunk["Muon"], chunk["Jet"], chunk["genWeight"], capacity)
+
+        self.histogram = jax.jit(one)
+        self.forward = jax.jit(lambda u, chunk: jax.vjp(lambda v: one(v, chunk), u))
+        self.pull = jax.jit(lambda pullback, cotangent: pullback(cotangent)[0])
 
     def totals(self, u: Params) -> dict[str, Any]:
         """The signal and background histograms, forward only."""
@@ -293,11 +307,11 @@ class Step:
         totals, pullbacks = {}, []
         for kind, chunks in self.samples.items():
             for chunk in chunks:
-                h, pullback = jax.vjp(lambda v, c=chunk: self.histogram(v, c), u)
+                h, pullback = self.forward(u, chunk)
                 totals[kind] = totals.get(kind, 0) + h
                 pullbacks.append((kind, pullback))
         z, cotangents = jax.value_and_grad(lambda t: self.significance(t["signal"], t["background"]))(totals)
-        parts = [pullback(cotangents[kind])[0] for kind, pullback in pullbacks]
+        parts = [self.pull(pullback, cotangents[kind]) for kind, pullback in pullbacks]
         return z, jax.tree.map(lambda *g: sum(g), *parts)
 
 
