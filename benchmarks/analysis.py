@@ -9,7 +9,11 @@ signal, half background; default 1e5 and 1e6), written as
   ``rg.hep.iterate``, one jitted histogram per chunk, its ``jax.vjp``, the significance of the
   totals);
 - ``raggrad-fused``: the same functions in one ``jax.jit(jax.value_and_grad(...))`` over every
-  chunk (one program, as the padded version);
+  chunk (one program, as the padded version; the chunks unrolled, so it compiles for as long as
+  there are chunks);
+- ``raggrad-scan``: the same in one program that maps over the chunks (``jax.lax.map`` over
+  their leaves stacked: chunks with equal capacities have one pytree structure), compiled once
+  for any number of chunks;
 - ``flat-jax``: the same chain hand-written on flat JAX arrays: muons, jets and muon pairs as
   flat arrays with index arrays made on the host (the pairs ``i < j`` of each event), gathers,
   a segment sum of log-probabilities for the jet veto, one jitted ``value_and_grad``;
@@ -23,6 +27,11 @@ Every alternative's significance (and gradient, where there is one) is compared 
 Reading the ROOT files is timed separately: ``uproot.iterate`` to awkward Arrays, and
 ``rg.hep.iterate`` to bounded raggrad chunks. Times are medians of steady-state calls (compile
 excluded, reported apart).
+
+``--malloc retain`` reruns the benchmark with glibc set to keep freed memory (``RETAIN``): with
+its defaults, every buffer of a compiled step that is not in reused memory is paid in page
+faults again on every call, which costs a bounded program (more and larger buffers: the
+padding slots) more than the flat one; both settings belong in a report.
 """
 
 from __future__ import annotations
@@ -48,6 +57,11 @@ from ._timing import Budget, block, measure
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "examples" / "optimise_analysis.py"
 THETA = {"muon_pt": 14.0, "muon_eta": 2.1, "jet_pt": 55.0}
+#: glibc's settings for ``--malloc retain``: freed memory stays with the process. By default glibc
+#: maps large blocks afresh and returns freed memory to the system, so every buffer of a compiled
+#: step that is not in reused memory is paid again in page faults on every call.
+RETAIN = {"MALLOC_MMAP_THRESHOLD_": "33554432", "MALLOC_TRIM_THRESHOLD_": "1073741824",
+          "MALLOC_TOP_PAD_": "268435456"}  # fmt: skip
 
 
 def example() -> Any:
@@ -291,9 +305,9 @@ def run(n: int, step_size: int, budget: Budget, awkward_jax_max: int) -> list[di
             Budget(0.5, 1, 3),
         )
         row("read: uproot", t.median, note="uproot.iterate to awkward Arrays")
+        chunks = oa.read(files, step_size)  # (the first call also pays JAX's first-use costs)
         t = measure(lambda: oa.read(files, step_size), Budget(0.5, 1, 3))
         row("read: raggrad", t.median, note="rg.hep.iterate to bounded chunks (capacities from the counters)")
-        chunks = oa.read(files, step_size)
         events = {k: uproot.open(p[0])["Events"].arrays(names) for k, p in files.items()}
     events = {
         k: {
@@ -320,34 +334,35 @@ def run(n: int, step_size: int, budget: Budget, awkward_jax_max: int) -> list[di
         }
         return asimov(totals["signal"], totals["background"])
 
+    def program(name: str, call: Callable[[], Any], note: str) -> None:
+        compile_s, (z, grad) = _seconds(call)
+        row(name, measure(call, budget).median, compile_s, _compare(z, grad, ref), note)
+
     fused_step = jax.jit(jax.value_and_grad(fused))
-    compile_s, (z, grad) = _seconds(lambda: fused_step(u, chunks))
-    row(
-        "raggrad-fused",
-        measure(lambda: fused_step(u, chunks), budget).median,
-        compile_s,
-        _compare(z, grad, ref),
-    )
+    program("raggrad-fused", lambda: fused_step(u, chunks), "one program, the chunks unrolled")
+
+    # raggrad, one program over every chunk: lax.map over the chunks' leaves stacked (the chunks
+    # share their capacities, so their pytrees differ in their leaves' values only)
+    def scanned(u: Any, stacked: Any) -> Any:
+        def one(c: Any) -> Any:
+            return oa.histogram(u, c["Muon"], c["Jet"], c["genWeight"], capacity)
+
+        totals = {kind: jnp.sum(jax.lax.map(one, s), axis=0) for kind, s in stacked.items()}
+        return asimov(totals["signal"], totals["background"])
+
+    stacked = {kind: jax.tree.map(lambda *leaves: jnp.stack(leaves), *s) for kind, s in chunks.items()}
+    scan_step = jax.jit(jax.value_and_grad(scanned))
+    program("raggrad-scan", lambda: scan_step(u, stacked), "one program, lax.map over the stacked chunks")
 
     # flat JAX, hand-written (pair indices made on the host)
-    flat = {k: flat_inputs(e) for k, e in events.items()}
-    fstep = flat_step(oa, flat)
-    compile_s, (z, grad) = _seconds(lambda: fstep(u))
-    row("flat-jax", measure(lambda: fstep(u), budget).median, compile_s, _compare(z, grad, ref),
-        "pair indices from the host")  # fmt: skip
+    fstep = flat_step(oa, {k: flat_inputs(e) for k, e in events.items()})
+    program("flat-jax", lambda: fstep(u), "pair indices from the host")
 
     # padded JAX, hand-written
     padded = {k: padded_inputs(e) for k, e in events.items()}
     pstep = padded_step(oa, padded)
-    compile_s, (z, grad) = _seconds(lambda: pstep(u))
     k = padded["signal"]["pt"].shape[1], padded["background"]["pt"].shape[1]
-    row(
-        "padded-jax",
-        measure(lambda: pstep(u), budget).median,
-        compile_s,
-        _compare(z, grad, ref),
-        f"muons padded to {k}",
-    )
+    program("padded-jax", lambda: pstep(u), f"muons padded to {k}")
 
     # awkward, JAX backend (no jit)
     if n > awkward_jax_max:
@@ -410,7 +425,16 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     parser.add_argument("--step-size", type=int, default=100_000, help="entries per chunk (raggrad)")
     parser.add_argument("--awkward-jax-max", type=float, default=1e5, help="largest size awkward-jax runs at")
     parser.add_argument("--seconds", type=float, default=2.0, help="time budget per alternative and size")
+    parser.add_argument(
+        "--malloc",
+        choices=("default", "retain"),
+        default="default",
+        help="retain: rerun with glibc keeping freed memory (no page faults on every new buffer)",
+    )
     args = parser.parse_args(argv)
+    if args.malloc == "retain" and any(os.environ.get(k) != v for k, v in RETAIN.items()):
+        os.execve(sys.executable, [sys.executable, "-m", "benchmarks.analysis", *sys.argv[1:]],
+                  {**os.environ, **RETAIN})  # fmt: skip
     warnings.filterwarnings("ignore", message=".*JAX backend is deprecated", category=DeprecationWarning)
     rows = []
     for n in args.events:
@@ -421,7 +445,8 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
         load = "?"
     note = (
         f"`python -m benchmarks.analysis` on {platform.machine()}, {os.cpu_count()} cores, "
-        f"JAX {jax.__version__} on `{jax.devices()[0]}`; load average at the end {load}. Float32 data."
+        f"JAX {jax.__version__} on `{jax.devices()[0]}`; load average at the end {load}. Float32 data. "
+        f"malloc: {args.malloc}."
     )
     print(markdown(rows, note))
     return rows

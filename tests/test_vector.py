@@ -620,6 +620,42 @@ def test_no_nan_gradient_at_the_stable_points() -> None:
             _finite_gradient(finite_part, beam)
 
 
+def test_pair_mass_on_the_beam_axis_has_the_exact_value_and_gradient() -> None:
+    """One muon at pt = 0 (where the cancellation-free form does not apply): the mass of the pair
+    is vector's, sqrt(m1² + m2² + 2 m1 E2), and its derivative in that muon's pt is the plain
+    form's, -pt2 (cos Δφ + sinh η1 sinh η2) / m; in every other coordinate too."""
+    m1, m2, pt2, eta1, eta2, phi1, phi2 = 0.1, 0.2, 30.0, 0.7, -1.3, 0.4, 2.9
+    e2 = math.sqrt(m2 * m2 + (pt2 * math.cosh(eta2)) ** 2)
+    mass = math.sqrt(m1 * m1 + m2 * m2 + 2 * m1 * e2)
+    system = ("rho", "phi", "eta", "tau")
+    with jax.enable_x64(True):
+        first = _on_jax(
+            {"rho": np.zeros(1), "phi": np.full(1, phi1), "eta": np.full(1, eta1), "tau": np.full(1, m1)},
+            system,
+        )
+        second = rg.vector.zip(
+            _on_jax(
+                {
+                    "rho": np.full(1, pt2),
+                    "phi": np.full(1, phi2),
+                    "eta": np.full(1, eta2),
+                    "tau": np.full(1, m2),
+                },
+                system,
+            )
+        )
+
+        def pair_mass(a: dict[str, Any]) -> Any:
+            return jnp.sum((rg.vector.zip(a) + second).mass.values)
+
+        assert float(pair_mass(first)) == pytest.approx(mass, rel=1e-14)
+        grads = jax.grad(pair_mass)(first)
+        expected = -pt2 * (math.cos(phi1 - phi2) + math.sinh(eta1) * math.sinh(eta2)) / mass
+        assert float(grads["pt"].values[0]) == pytest.approx(expected, rel=1e-12)
+        assert float(grads["eta"].values[0]) == 0.0 and float(grads["phi"].values[0]) == 0.0
+        assert float(grads["mass"].values[0]) == pytest.approx((m1 + e2) / mass, rel=1e-12)
+
+
 def test_eta_at_large_eta_has_the_exact_gradient() -> None:
     """eta = arcsinh(z / rho): d eta / dz = 1 / p even at |eta| = 19, where rho = 1e-5 z."""
     with jax.enable_x64(True):

@@ -358,10 +358,11 @@ def capacities(files: dict[str, list[Path]], step_size: int) -> dict[str, int]:
 
 
 def read(files: dict[str, list[Path]], step_size: int) -> dict[str, list[Chunk]]:
-    """Every chunk of every sample, bounded with the same capacities (one program for all)."""
+    """Every chunk of every sample, bounded with the same capacities (one program for all), on
+    JAX's default device: read once and used in every step, so no step copies them again."""
     caps = capacities(files, step_size)
     return {
-        kind: list(rg.hep.iterate(paths, BRANCHES, step_size=step_size, capacities=caps))
+        kind: list(rg.hep.iterate(paths, BRANCHES, step_size=step_size, capacities=caps, backend="jax"))
         for kind, paths in files.items()
     }
 
