@@ -167,6 +167,48 @@ def test_a_bounded_array_closed_over_by_jit_serves_every_trace():
     assert rg.sum(rg.num(first, axis=1)) == 4  # the captured array is unchanged and usable eagerly
 
 
+def test_twins_in_validity_or_inner_dims_keep_their_own_derived_structures():
+    # an array and its twins (the same lists, another validity flag or inner dims) share index
+    # maps only: a plan made for one must not give another its flag, its inner dims or a tracer
+    jax = pytest.importorskip("jax")
+    jnp = jax.numpy
+
+    def mk(lists):
+        return rg.with_capacity(rg.array(lists, backend="jax"), lists=4, elements=8)
+
+    x, other = mk([[1.0, -2.0], [], [3.0, 4.0, -5.0]]), mk([[1.0], [2.0, 3.0], [3.0, 4.0, -5.0]])
+    idx = mk([[1, 0, 1], [], [2]])
+    assert rg.trim(x[idx]).to_list() == [[-2.0, 1.0, -2.0], [], [-5.0]]  # x's plans, cached eagerly
+    assert rg.sum(x, axis=1).to_list() == [-1.0, 0.0, 2.0]
+    with pytest.raises(ValueError, match="invalid"):  # other lists: flagged under jit, as when fresh
+        rg.trim(jax.jit(lambda z: (x + z)[idx])(other))
+    flags = jax.vmap(lambda m: rg.sum(x + m, axis=1))(rg.stack([mk([[1.0, 1.0], [], [1.0] * 3]), other]))
+    assert np.asarray(flags._structure.valid).tolist() == [True, False]
+
+    ones = mk([[1.0, 1.0], [], [1.0] * 3])
+    total = jax.jit(lambda w: rg.sum(x * w + ones, axis=1))  # two captured arrays, traced twice
+    for w in (2.0, 3.0):
+        assert rg.trim(total(w)).to_list() == [2 - w, 0.0, 3 + 2 * w]
+        jax.clear_caches()
+    per_list = rg.with_capacity(rg.array([1.0, 2.0, 3.0], backend="jax"), lists=4)
+    assert np.asarray(jax.jit(lambda w: rg.to_dense(rg.sum(x * w, axis=1) + per_list))(1.0)).tolist() == [
+        0.0,
+        2.0,
+        5.0,
+    ]
+    with pytest.raises(rg.TracedStructureError, match="validity is data"):
+        jax.jit(lambda z: rg.to_dense(rg.sum(x, axis=1) + rg.sum(z, axis=1)))(other)
+    assert rg.sum(x, axis=1).to_list() == [-1.0, 0.0, 2.0]  # and x still works eagerly
+
+    def wide(k):
+        return rg.map_values(lambda c: jnp.broadcast_to(c[:, None], (c.shape[0], k)), x)
+
+    rg.flatten(wide(2))
+    flat = rg.flatten(wide(3))  # the same lists, inner dims (3,)
+    assert flat.type == "5 * 3 * float32"
+    assert rg.trim(flat + jnp.ones(3)).to_list() == [[2.0] * 3, [-1.0] * 3, [4.0] * 3, [5.0] * 3, [-4.0] * 3]
+
+
 def test_len_under_jit_names_the_traced_alternative():
     jax = pytest.importorskip("jax")
     b = rg.with_capacity(rg.array(LISTS, backend="jax"))

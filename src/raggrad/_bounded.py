@@ -71,7 +71,7 @@ class BoundedStructure(Cached):
     """Capacities and inner dims (static) plus the outer count, offsets and validity flag
     (backend arrays)."""
 
-    __slots__ = ("_cache", "capacities", "count", "given_ids", "inner", "levels", "valid")
+    __slots__ = ("_cache", "_index", "capacities", "count", "given_ids", "inner", "levels", "valid")
 
     def __init__(
         self,
@@ -89,19 +89,30 @@ class BoundedStructure(Cached):
         self.valid = valid
         #: per level, the slots' list ids when they were computed on the host (else None)
         self.given_ids = tuple(ids) if ids is not None else (None,) * len(self.levels)
+        #: derived values that may hold this object's validity flag and inner dims (``cached``)
         self._cache: dict[Any, Any] = {}
+        #: index maps of the offsets alone, shared with the twins that differ in validity or
+        #: inner dims only (``with_valid``, ``with_inner``)
+        self._index: dict[Any, Any] = {}
 
     @property
     def backend(self) -> _backends.Backend:
         return cast(_backends.Backend, _backends.backend_of(self.count))
 
     def cached(self, key: Any, make: Callable[[], _T]) -> _T:
+        return self._made(self._cache, key, make)
+
+    def index_cached(self, key: Any, make: Callable[[], _T]) -> _T:
+        """``cached`` for values of the counts and offsets alone (shared with twins)."""
+        return self._made(self._index, key, make)
+
+    def _made(self, cache: dict[Any, Any], key: Any, make: Callable[[], _T]) -> _T:
         try:
-            return cast(_T, self._cache[key])
+            return cast(_T, cache[key])
         except KeyError:
             pass
         with self.eager():
-            value = self._cache[key] = make()
+            value = cache[key] = make()
         return value
 
     def eager(self, *others: BoundedStructure) -> contextlib.AbstractContextManager[Any]:
@@ -159,7 +170,7 @@ class BoundedStructure(Cached):
 
         def make() -> BoundedStructure:
             s = BoundedStructure(self.count, self.levels, self.capacities, inner, self.valid, self.given_ids)
-            s._cache = self._cache  # index maps do not depend on the inner shape
+            s._index = self._index  # index maps do not depend on the inner shape
             return s
 
         return self.cached(("with_inner", inner), make)
@@ -185,7 +196,7 @@ class BoundedStructure(Cached):
 
     def with_valid(self, valid: Any) -> BoundedStructure:
         s = BoundedStructure(self.count, self.levels, self.capacities, self.inner, valid, self.given_ids)
-        s._cache = self._cache
+        s._index = self._index  # (the other caches hold structures with the flag)
         return s
 
     # ---- a stack of bounded arrays (rg.stack): every leaf has a leading member axis ----------
@@ -221,8 +232,8 @@ class BoundedStructure(Cached):
         given = self.given_ids[level]
         if given is not None:
             return given
-        size = self.capacities[level + 1]
-        return self.cached(("ids", level), lambda: self.backend.ids_from_offsets(self.levels[level], size))
+        offsets, size = self.levels[level], self.capacities[level + 1]
+        return self.index_cached(("ids", level), lambda: self.backend.ids_from_offsets(offsets, size))
 
     def slot_mask(self, depth: int) -> Any:
         """Which slots at ``depth`` are in use (booleans)."""
@@ -231,10 +242,10 @@ class BoundedStructure(Cached):
             xp = self.backend.xp
             return xp.arange(self.capacities[depth], dtype=self.count.dtype) < self.in_use(depth)
 
-        return self.cached(("slot_mask", depth), make)
+        return self.index_cached(("slot_mask", depth), make)
 
     def lengths(self, level: int) -> Any:
-        return self.cached(("lengths", level), lambda: self.backend.xp.diff(self.levels[level]))
+        return self.index_cached(("lengths", level), lambda: self.backend.xp.diff(self.levels[level]))
 
     def local(self, level: int) -> Any:
         """Each slot's position within its list (0 for padding slots)."""
@@ -246,7 +257,7 @@ class BoundedStructure(Cached):
             here = backend.xp.arange(self.capacities[level + 1], dtype=offsets.dtype)
             return backend.xp.where(self.slot_mask(level + 1), here - starts, 0)
 
-        return self.cached(("local", level), make)
+        return self.index_cached(("local", level), make)
 
     def ancestors(self, depth: int) -> Any:
         """For every element slot, its ancestor's slot at ``depth`` (padding: out of range)."""
@@ -260,7 +271,7 @@ class BoundedStructure(Cached):
                 ids = backend.take_fill(ids, self.ids(level), self.capacities[depth])
             return ids
 
-        return self.cached(("ancestors", depth), make)
+        return self.index_cached(("ancestors", depth), make)
 
     @property
     def shape(self) -> tuple[int | None, ...]:
@@ -295,6 +306,13 @@ class BoundedStructure(Cached):
 
     def check_valid(self, what: str) -> None:
         """``ValueError`` when an operation on the way found it could not give the right answer."""
+        if not self.backend.is_concrete(self.valid):
+            msg = (
+                f"{what} of a bounded array whose validity is data (traced inside jax.jit: an "
+                "operation on the way compared the lists of operands from different sources); "
+                "return the array from the traced function and convert it outside"
+            )
+            raise TracedStructureError(msg)
         if not bool(self.backend.to_numpy(self.valid)):
             msg = (
                 f"{what}: this bounded array (capacities {self.capacities}) is invalid: an operation "

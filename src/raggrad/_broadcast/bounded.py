@@ -69,11 +69,12 @@ def bounded(args: tuple[Any, ...], backend: _backends.Backend, name: str) -> tup
         if s.capacities != ts.capacities[: k + 1]:
             raise mismatch(a, target, name, f"capacities differ ({s.capacities} vs {ts.capacities[: k + 1]})")
         if s is not ts:  # arrays derived from one another share their arrays: nothing to compare
-            if s.valid is not ts.valid:
-                valid = valid & s.valid
             same = _same_lists(s, ts, k, a, target, name)
-            if same is not True:
-                valid = valid & same
+            with s.eager(ts):  # concrete operands keep a concrete flag, also inside a trace
+                if s.valid is not ts.valid:
+                    valid = valid & s.valid
+                if same is not True:
+                    valid = valid & same
         inner = s.inner
         if k < ts.nlevels:
             content, inner = drop_facing(content, inner, nb, ts.nlevels - k, xp, (a, target, name))
