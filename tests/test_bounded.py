@@ -199,6 +199,8 @@ def test_twins_in_validity_or_inner_dims_keep_their_own_derived_structures():
     with pytest.raises(rg.TracedStructureError, match="validity is data"):
         jax.jit(lambda z: rg.to_dense(rg.sum(x, axis=1) + rg.sum(z, axis=1)))(other)
     assert rg.sum(x, axis=1).to_list() == [-1.0, 0.0, 2.0]  # and x still works eagerly
+    with pytest.raises(rg.TracedStructureError, match=r"to_list\(\) outside"):  # values traced
+        jax.jit(lambda w: (x * w).to_list())(2.0)
 
     def wide(k):
         return rg.map_values(lambda c: jnp.broadcast_to(c[:, None], (c.shape[0], k)), x)

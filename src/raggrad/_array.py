@@ -23,7 +23,7 @@ from . import _backends
 from ._bounded import BoundedAux, BoundedStructure
 from ._convert import content_to, dtype_of, limited_repr, nested_lists, parse_lists, slice_outer
 from ._dtypes import check_numeric
-from ._errors import OptionTypeError
+from ._errors import OptionTypeError, check_concrete
 from ._registry import convert, numpy_functions, provided, ufuncs
 from ._structure import Structure
 
@@ -258,6 +258,10 @@ class RaggedArray:
         x = self._trimmed("x.to_list()")
         s = x._structure
         assert isinstance(s, Structure)  # trimmed: exact
+        check_concrete(
+            x._backend, x._content, "x.to_list()", "the content", reason="Python lists hold its numbers",
+            alternative="Return the array from the traced function and call to_list() outside.",
+        )  # fmt: skip
         return cast(list[Any], nested_lists(s, x._host_values(x._content), x._batch))
 
     @staticmethod
