@@ -352,6 +352,11 @@ def test_jvp_and_vjp_of_bounded_arrays():
     out, pullback = rg.vjp(lambda v: v * v, b)
     (ct,) = pullback(rg.ones_like(out))
     assert rg.is_bounded(ct) and ct.to_list() == [[2.0, 4.0, 6.0], [], [8.0, 10.0]]
+    # the pullback is a pytree, as jax.vjp's: one jitted function returns it, another applies it
+    jax = pytest.importorskip("jax")
+    out, pullback = jax.jit(lambda v: rg.vjp(lambda w: rg.sum(w * w, axis=1), v))(b)
+    (ct,) = jax.jit(lambda p, c: p(c))(pullback, rg.ones_like(out))
+    assert rg.is_bounded(ct) and ct.to_list() == [[2.0, 4.0, 6.0], [], [8.0, 10.0]]
 
 
 def test_integer_values_get_float0_zeros_never_their_own_value():

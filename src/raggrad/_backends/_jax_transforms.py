@@ -126,8 +126,14 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
     return out, _with_primal_leaves(tangent, out)
 
 
-def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
-    """``jax.vjp`` for the inexact leaves; cotangents are arrays with the output's lists."""
+def vjp(
+    f: Callable[..., Any],
+    *primals: Any,
+    has_aux: bool = False,
+    check: Callable[[Any, Any], None] | None = None,
+) -> tuple[Any, ...]:
+    """``jax.vjp`` for the inexact leaves; cotangents are arrays with the output's lists, given to
+    ``check(cotangent, output)`` first when it is given."""
     splits = [_split(p) for p in primals]
 
     def g(*diff: Any) -> Any:
@@ -135,26 +141,32 @@ def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[An
 
     result = jax.vjp(g, *(part for part, _, _ in splits), has_aux=has_aux)  # type: ignore[call-overload]  # jax.vjp's overloads take has_aux as a literal only
     out, pullback = result[0], result[1]
-
-    def vjp_fn(cotangent: Any) -> tuple[Any, ...]:
-        out_def: Any  # jax's PyTreeDef, which its stubs leave unresolved
-        ct_def: Any
-        out_leaves, out_def = jax.tree_util.tree_flatten(out)
-        ct_leaves, ct_def = jax.tree_util.tree_flatten(cotangent)
-        if ct_def != out_def:
-            msg = f"rg.vjp: the cotangent's structure differs from the output's: {ct_def} vs {out_def}"
-            raise ValueError(msg)
-        # integer leaves (offsets) get JAX's zero cotangent type; inexact ones the given values
-        cts = [
-            c if _inexact(o) else np.zeros(np.shape(o), jax.dtypes.float0)
-            for c, o in zip(ct_leaves, out_leaves)
-        ]
-        grads = pullback(out_def.unflatten(cts))
-        return tuple(
-            _derivative(gr, leaves, treedef) for gr, (_, leaves, treedef) in zip(grads, splits, strict=True)
-        )
-
+    # a Partial, as jax.vjp's pullback: a pytree of the arrays it holds, so that a jitted
+    # function can return it (the treedefs are static: they go with the function)
+    treedefs = tuple(treedef for _, _, treedef in splits)
+    leaves = tuple(leaves for _, leaves, _ in splits)
+    vjp_fn = jax.tree_util.Partial(functools.partial(_pull, treedefs, check), out, pullback, leaves)
     return (out, vjp_fn, *result[2:])
+
+
+def _pull(
+    treedefs: tuple[Any, ...], check: Any, out: Any, pullback: Any, leaves: Any, cotangent: Any
+) -> tuple[Any, ...]:
+    """``rg.vjp``'s pullback: ``cotangent`` (with the output's lists) to the primals' cotangents."""
+    if check is not None:
+        check(cotangent, out)
+    out_def: Any  # jax's PyTreeDef, which its stubs leave unresolved
+    ct_def: Any
+    out_leaves, out_def = jax.tree_util.tree_flatten(out)
+    ct_leaves, ct_def = jax.tree_util.tree_flatten(cotangent)
+    if ct_def != out_def:
+        msg = f"rg.vjp: the cotangent's structure differs from the output's: {ct_def} vs {out_def}"
+        raise ValueError(msg)
+    # integer leaves (offsets) get JAX's zero cotangent type; inexact ones the given values
+    zero = jax.dtypes.float0
+    cts = [c if _inexact(o) else np.zeros(np.shape(o), zero) for c, o in zip(ct_leaves, out_leaves)]
+    grads = pullback(out_def.unflatten(cts))
+    return tuple(_derivative(gr, lv, td) for gr, lv, td in zip(grads, leaves, treedefs, strict=True))
 
 
 def _with_primal_leaves(tangent: Any, primal: Any) -> Any:

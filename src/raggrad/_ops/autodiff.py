@@ -99,14 +99,12 @@ def vjp(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[
     JAX's ``ValueError: unexpected tree structure``, which prints both arrays' "pytree metadata"
     ``Structure(... lengths at axis 1: [...])``.)
     """
-    result = _jax().vjp(fun, *primals, has_aux=has_aux)
-    out, pullback = result[0], result[1]
+    # the pullback is a pytree (jax.tree_util.Partial), as jax.vjp's: a jitted function can return it
+    return cast(tuple[Any, ...], _jax().vjp(fun, *primals, has_aux=has_aux, check=_check_output_cotangent))
 
-    def checked_pullback(cotangent: Any) -> Any:
-        _check_cotangent(cotangent, out, "")
-        return pullback(cotangent)
 
-    return (out, checked_pullback, *result[2:])
+def _check_output_cotangent(cotangent: Any, out: Any) -> None:
+    _check_cotangent(cotangent, out, "")
 
 
 def _list_lengths(x: RaggedArray) -> list[list[int]] | None:
