@@ -211,6 +211,15 @@ def test_twins_in_validity_or_inner_dims_keep_their_own_derived_structures():
     assert rg.trim(flat + jnp.ones(3)).to_list() == [[2.0] * 3, [-1.0] * 3, [4.0] * 3, [5.0] * 3, [-4.0] * 3]
 
 
+def test_an_invalid_result_names_what_eager_code_refuses():
+    jax = pytest.importorskip("jax")
+    x = rg.with_capacity(rg.array(LISTS, backend="jax"))
+    with pytest.raises(ValueError, match=r"empty list for rg\.firsts or rg\.lasts without fill_value"):
+        rg.trim(jax.jit(rg.firsts)(x))
+    with pytest.raises(ValueError, match="list 1 at axis 1 is empty"):  # the eager error it points to
+        rg.firsts(x)
+
+
 def test_len_under_jit_names_the_traced_alternative():
     jax = pytest.importorskip("jax")
     b = rg.with_capacity(rg.array(LISTS, backend="jax"))

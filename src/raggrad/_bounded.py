@@ -316,9 +316,11 @@ class BoundedStructure(Cached):
         if not bool(self.backend.to_numpy(self.valid)):
             msg = (
                 f"{what}: this bounded array (capacities {self.capacities}) is invalid: an operation "
-                "that made it met operands whose lists differ, or produced more items than the "
-                "capacity given (raise the capacity, or check the inputs' lists with rg.trim before "
-                "combining them)"
+                "that made it met operands whose lists differ, produced more items than the "
+                "capacity given (raise it), or met what the same operation refuses eagerly with its "
+                "own error (an index out of range, an empty list for rg.firsts or rg.lasts without "
+                "fill_value, lists of another length than a regular dimension's); run the same "
+                "operations on the same bounded inputs outside jax.jit for that error"
             )
             raise ValueError(msg)
 
