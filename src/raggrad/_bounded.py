@@ -122,6 +122,18 @@ class BoundedStructure(Cached):
         concrete = all(s.is_concrete() for s in (self, *others))
         return self.backend.eager() if concrete else contextlib.nullcontext()
 
+    def same_lists(self, other: BoundedStructure, levels: int) -> Any:
+        """Whether the count and the first ``levels`` offsets equal ``other``'s: ``True`` where they
+        are the same arrays, else a backend bool, concrete wherever both structures are (also
+        inside a trace, so that eager code and captured arrays get their error at once)."""
+        xp = self.backend.xp
+        with self.eager(other):
+            same: Any = True if self.count is other.count else self.count == other.count
+            for mine, theirs in zip(self.levels[:levels], other.levels[:levels], strict=False):
+                if mine is not theirs:
+                    same = same & xp.all(mine == theirs)
+        return same
+
     # ---- pytree -------------------------------------------------------------------------
     @property
     def leaves(self) -> tuple[Any, ...]:

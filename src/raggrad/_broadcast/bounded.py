@@ -134,12 +134,7 @@ def _same_lists(s: BoundedStructure, ts: BoundedStructure, k: int, a: Any, targe
     """Whether ``s``'s lists are ``ts``'s first ``k`` levels' (a backend bool, or ``True`` where they
     are the same arrays; raises when concrete and they differ, so eager code gets the error where
     the mismatch is)."""
-    xp = s.backend.xp
-    with s.eager(ts):  # concrete for concrete structures, also inside a trace
-        same: Any = True if s.count is ts.count else s.count == ts.count
-        for mine, theirs in zip(s.levels, ts.levels[:k]):
-            if mine is not theirs:
-                same = same & xp.all(mine == theirs)
+    same = s.same_lists(ts, k)
     if same is True:
         return same
     if s.backend.is_concrete(same) and not bool(s.backend.to_numpy(same)):

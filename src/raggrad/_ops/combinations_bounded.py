@@ -275,11 +275,7 @@ def bounded_combinations(
     key = ("bounded-combinations", n, d, capacity, replacement)
     plan = s.cached(key, lambda: _combinations_plan(x, n, d, capacity, replacement, imax))
     out_offsets, lists, fits, used, starts, local = plan
-    holder: list[Any] = s.cached((*key, "result"), lambda: [None, None])  # [valid flag, structure]
-    if holder[0] is not s.valid:  # (structures that differ in validity only share caches)
-        with s.eager():  # a concrete structure keeps concrete results (BoundedStructure.cached)
-            holder[:] = [s.valid, _result(s, d, out_offsets, lists, capacity, s.valid & fits)]
-    result = holder[1]
+    result = s.cached((*key, "result"), lambda: _result(s, d, out_offsets, lists, capacity, s.valid & fits))
     if arg:
         return tuple(_arg_member(x, result, xp.where(used, i, 0)) for i in local)
     return tuple(_member(x, result, xp.where(used, starts + i, s.size)) for i in local)
@@ -301,12 +297,9 @@ def _with_subtrees(
     shares each member's structure."""
     s, backend = cast(BoundedStructure, x._structure), x._backend
 
-    # structures that differ in validity only share caches: the plan is remade for another flag
-    holder: list[Any] = s.cached(("bounded-combinations-subtrees", *key, below), lambda: [None, None])
-    if holder[0] is not s.valid:
-        with s.eager():  # as in bounded_combinations
-            holder[:] = [s.valid, [subtrees(s, i, below) for i in positions()]]
-    plan: list[tuple[Any, Any]] = holder[1]
+    plan: list[tuple[Any, Any]] = s.cached(
+        ("bounded-combinations-subtrees", *key, below), lambda: [subtrees(s, i, below) for i in positions()]
+    )
     content = moved(x)
     out = []
     for structure, sel in plan:
@@ -418,10 +411,7 @@ def _same_lists_above(a: RaggedArray, ref: RaggedArray, d: int, name: str) -> An
     xp = s.backend.xp
     if sa is s or d == 0:  # flat arrays: the outer items of each are one list, whatever their number
         return xp.asarray(True)
-    with s.eager(sa):  # concrete for concrete structures, also inside a trace
-        same = sa.count == s.count
-        for mine, theirs in zip(sa.levels[: d - 1], s.levels):
-            same = same & xp.all(mine == theirs)
+    same = xp.asarray(sa.same_lists(s, d - 1))
     if s.backend.is_concrete(same) and not bool(s.backend.to_numpy(same)):
         msg = f"{name}: arrays of types {ref.type!r} and {a.type!r} do not have the same lists above the axis"
         raise ValueError(msg)

@@ -324,9 +324,7 @@ def _align(x: RaggedArray, content: Any, index: RaggedArray) -> tuple[Any, ...]:
         )
         raise ValueError(msg)
     shared = k if mask else k - 1
-    same = si.count == s.count
-    for mine, theirs in zip(si.levels[:shared], s.levels, strict=False):
-        same = same & b.xp.all(mine == theirs)
+    same = b.xp.asarray(si.same_lists(s, shared))
     if b.is_concrete(same) and not bool(b.to_numpy(same)):
         detail = si.trim(NAME)[0].prefix(shared).first_difference(s.trim(NAME)[0].prefix(shared))
         what = "mask" if mask else "ragged integer index"
