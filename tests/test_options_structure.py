@@ -194,6 +194,20 @@ def test_firsts_and_lasts_give_none_for_empty_and_missing_lists():
     _same(rg.firsts(x), ak.firsts(ak.Array(x.to_list())))
 
 
+@pytest.mark.parametrize("backend", ["numpy", "jax"])
+@pytest.mark.parametrize("data", [[[[1.0]], None, []], [[[1.0, 2.0]], None, [[3.0]]], [None, [[]], [[2.0]]]])
+def test_firsts_at_the_innermost_axis_keeps_a_missing_outer_list(backend, data):
+    # the result's own elements need no mask here; the missing outer list must stay None
+    pytest.importorskip(backend)
+    x = rg.array(data, backend=backend)
+    want = ak.firsts(ak.Array(data), axis=-1)
+    assert rg.firsts(x, axis=-1).to_list() == want.to_list()
+    lasts = ak.firsts(ak.Array(data)[..., ::-1], axis=-1)  # awkward has no lasts
+    assert rg.lasts(x, axis=-1).to_list() == lasts.to_list()
+    filled = rg.firsts(rg.array(data, backend=backend), axis=-1, fill_value=0.0).to_list()
+    assert filled == ak.fill_none(ak.firsts(ak.Array(data), axis=-1), 0.0, axis=-1).to_list()
+
+
 def test_num_of_a_missing_list_is_none():
     _same(rg.num(rg.array(X)), ak.num(ak.Array(X)))
     _same(rg.num(rg.array(Y), axis=2), ak.num(ak.Array(Y), axis=2))

@@ -318,7 +318,7 @@ def _first_or_last(x: RaggedArray, axis: int, fill_value: Any, which: int, name:
         filler = xp.full((1, *content.shape[1:]), fill_value, dtype=content.dtype)
         content = xp.concat([content, filler], axis=0)
     content = og.take(backend, content, index, s, ("firsts", which, fill))
-    structure = Structure(s.length, s.levels[:-1], (), None if mask is None else (*all_masks(s)[:-2], mask))
+    structure = Structure(s.length, s.levels[:-1], (), (*all_masks(s)[:-2], mask))  # outer lists' masks kept
     return new(structure, back(backend, content, nb), nb)
 
 
