@@ -555,8 +555,9 @@ def test_option_index_out_of_range_is_an_error():
 
 
 def test_missing_values_inside_a_regular_dimension_are_refused():
-    a = ak.to_regular(ak.Array([[1.0, None], [2.0, 3.0]]), axis=1)
-    with pytest.raises(TypeError, match="inside a regular dimension"):
+    a = ak.to_regular(ak.Array([[1.0, None], [2.0, 3.0], [4.0, 5.0]]), axis=1)
+    # the message names the dimension as it is (2 wide, not the 3 rows)
+    with pytest.raises(TypeError, match=r"inside a regular dimension \('2 \* \?float64'\)"):
         rg.from_awkward(a)
 
 

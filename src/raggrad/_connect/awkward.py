@@ -383,12 +383,12 @@ def _regular(node: Any, sel: Selection) -> Part:
         items = _contiguous((sel[:, np.newaxis] * size + np.arange(size, dtype=np.int64)).ravel())
     levels, masks, leaf = _walk(node.content, items)
     if not levels and not isinstance(leaf, dict):
-        _no_mask_inside(masks)
+        _no_mask_inside(masks, size, leaf.dtype)
         return [], [None], leaf.reshape((count, size, *leaf.shape[1:]))
     if not levels and all(not lv and not isinstance(f, dict) for lv, _, f in leaf.values()):
         # above a record of numbers: an inner dimension of every field ('2 * 3 * {x: float64}')
-        for _, m, _ in leaf.values():
-            _no_mask_inside(m)
+        for _, m, f in leaf.values():
+            _no_mask_inside(m, size, f.dtype)
         reshaped: dict[str, Part] = {
             name: ([], [None], f.reshape((count, size, *f.shape[1:]))) for name, (_, _, f) in leaf.items()
         }
@@ -396,12 +396,13 @@ def _regular(node: Any, sel: Selection) -> Part:
     return [np.arange(count + 1, dtype=np.int64) * size, *levels], [None, *masks], leaf
 
 
-def _no_mask_inside(masks: list[Any]) -> None:
+def _no_mask_inside(masks: list[Any], size: int, dtype: Any) -> None:
     if masks[0] is not None:
         msg = (
-            f"{_NAME}: missing values inside a regular dimension ('3 * ?float64') are not "
+            f"{_NAME}: missing values inside a regular dimension ('{size} * ?{dtype}') are not "
             "supported: a regular dimension's elements are present or missing together "
-            "('option[3 * float64]'); ak.fill_none them, or make the dimension var (ak.from_regular)"
+            f"('option[{size} * {dtype}]'); ak.fill_none them, or make the dimension var "
+            "(ak.from_regular)"
         )
         raise TypeError(msg)
 
