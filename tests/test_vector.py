@@ -865,3 +865,51 @@ def test_bad_operands_raise_named_errors() -> None:
         v4 * v4
     with pytest.raises(ValueError, match="do not broadcast"):
         rg.vector.zip({"x": X, "y": rg.array([[1.0], [2.0]])})
+
+
+def test_fields_that_are_no_coordinate_ride_along_as_in_vector() -> None:
+    # a NanoAOD-style muon record with its charge, named Momentum4D by awkward
+    mu = ak.zip(
+        {"pt": [[40.0, 30.0], []], "eta": [[0.5, -0.5], []], "phi": [[0.0, 3.0], []],
+         "mass": [[0.1, 0.1], []], "charge": [[1, -1], []]},
+        with_name="Momentum4D",
+    )  # fmt: skip
+    m = rg.from_awkward(mu)
+    assert_close(m.pt, mu.pt, "pt")
+    assert_close(m.mass, mu.mass, "mass")
+    a, b = rg.combinations(m, 2)
+    c, d = ak.unzip(ak.combinations(mu, 2))
+    assert_close((a + b).mass, (c + d).mass, "pair mass")
+    # vector keeps the charge through scale and boost_p4, and drops it from sums
+    boosted = (m.boost_p4(m[:, ::-1]), mu.boost_p4(mu[:, ::-1]))
+    for got, want in [(2.0 * m, 2.0 * mu), (-m, -mu), boosted, (a + b, c + d)]:
+        assert got.type == str(want.type)
+    assert (m * 2.0).charge.to_list() == [[1, -1], []]
+
+
+def test_a_record_named_as_a_vector_without_its_coordinates_raises_a_named_error() -> None:
+    three = {"pt": rg.array([[1.0]]), "eta": rg.array([[0.1]]), "phi": rg.array([[0.0]])}
+    v = rg.zip(three, with_name="Momentum4D")
+    for prop in ("pt", "mass", "E", "rapidity"):
+        with pytest.raises(TypeError, match=r"a Momentum4D record needs 4 coordinates; its fields"):
+            getattr(v, prop)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+@pytest.mark.parametrize("system", [("x", "y", "z", "t"), ("rho", "phi", "eta", "tau")], ids="-".join)
+def test_float32_coordinates_give_float32_results(backend: str, system: tuple[str, ...]) -> None:
+    pytest.importorskip(backend)
+    data = kinematics(31, 40, large_eta=False)
+    for g in ("x", "y", "rho", "z"):  # three at the origin: the safe branches
+        data[g][:3] = 0.0
+    data["t"][:3] = data["tau"][:3]
+    coords = zip(names(system), system, strict=True)
+    v = rg.vector.zip({n: rg.to_backend(ragged(data[g].astype(np.float32)), backend) for n, g in coords})
+    for prop in ("px", "pt", "phi", "eta", "theta", "rapidity", "mass", "E", "p"):
+        assert str(getattr(v, prop).dtype).endswith("float32"), prop
+    for out in (v.deltaR(v), v.deltaphi(v), (v + v).mass, v.dot(v)):
+        assert str(out.dtype).endswith("float32")
+    # float64 keeps its digits: arctan2(±0, -0) is ±π, not a float32 π (torch's default float)
+    x, y = rg.array([[-0.0, -0.0]], backend=backend), rg.array([[0.0, -0.0]], backend=backend)
+    w = rg.vector.zip({"x": x, "y": y})
+    assert rg.to_backend(w.phi, "numpy").to_list() == [[math.pi, -math.pi]]

@@ -23,7 +23,10 @@ for ``mass``), in the order azimuthal, longitudinal, temporal; ``a + b`` and ``a
 coordinate system both share, else give ``x, y, z`` with ``t`` if either has ``t`` (``tau``
 otherwise); ``boost_p4`` gives ``x, y, z`` and the temporal coordinate of the boosted vector;
 masses of spacelike vectors are negative (``copysign(sqrt(|m²|), m²)``); a result is a momentum
-vector if either operand is one.
+vector if either operand is one; a record named as a vector (``rg.from_awkward`` of awkward's
+``with_name="Momentum4D"``) may hold fields that are no coordinate (a muon's ``charge``), which
+``scale``, ``-v`` and ``boost_p4`` keep and sums drop (``rg.vector.zip`` itself refuses names that
+are no coordinate, to catch typos).
 
 The formulas, and the choices made for numerical stability and finite derivatives (double-where
 square roots, ``arctan2`` with a safe origin, ``eta = arcsinh(z / rho)``, the cancellation-free
@@ -34,7 +37,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable, Mapping
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 import numpy as np
 
@@ -82,7 +85,15 @@ def _coords(v: Any, where_: str, dimension: int = 2) -> dict[str, RaggedArray]:
     if not isinstance(v, VectorArray2D):
         msg = f"{where_}: expected a vector record made by rg.vector.zip, not {type(v).__name__}"
         raise TypeError(msg)
-    _, pairs = _k.parse(v._names, f"{where_} ({type(v).__name__} with fields {list(v._names)})")
+    # fields that are no coordinate (a muon's charge) ride along, as in vector's records
+    names = tuple(n for n in v._names if n in _k.GENERIC or n in _k.ALIASES)
+    _, pairs = _k.parse(names, f"{where_} ({type(v).__name__} with fields {list(v._names)})")
+    if len(pairs) < v._dimension:  # a record named Momentum4D (awkward's with_name) of 3 coordinates
+        msg = (
+            f"{where_}: a {v._name} record needs {v._dimension} coordinates; its fields "
+            f"{list(v._names)} give {len(pairs)} ({', '.join(g for g, _ in pairs)})"
+        )
+        raise TypeError(msg)
     if len(pairs) < dimension:
         msg = f"{where_}: needs a vector of {dimension} or more dimensions, not a {v._name}"
         raise TypeError(msg)
@@ -100,10 +111,14 @@ def _two(v1: Any, v2: Any, where_: str, dimension: int = 2, same: bool = True) -
     return c1, c2
 
 
-def _make(fields: dict[str, Any], momentum: bool, where_: str) -> Any:
-    """A vector record of ``fields`` (generic names, canonical order), broadcast to one structure."""
-    values = broadcast_arrays(*fields.values())
+def _make(fields: dict[str, Any], momentum: bool, where_: str, of: Any = None) -> Any:
+    """A vector record of ``fields`` (generic names, canonical order), broadcast to one structure;
+    with ``of``, the fields of vector ``of`` that are no coordinate follow (``vector`` keeps a
+    muon's charge through ``scale`` and ``boost_p4``, and drops it from sums)."""
     name = f"{'Momentum' if momentum else 'Vector'}{len(fields)}D"
+    if of is not None:
+        fields = fields | {n: of[n] for n in of._names if n not in _k.GENERIC and n not in _k.ALIASES}
+    values = broadcast_arrays(*fields.values())
     return from_fields(dict(builtins.zip(fields, values)), where_, name)
 
 
@@ -183,7 +198,7 @@ def scale(v: Any, factor: Any, /) -> VectorArray2D:
         raise TypeError(msg)
     return cast(
         "VectorArray2D",
-        _make(_k.scale(_coords(v, "rg.vector.scale"), factor), _momentum(v), "rg.vector.scale"),
+        _make(_k.scale(_coords(v, "rg.vector.scale"), factor), _momentum(v), "rg.vector.scale", v),
     )
 
 
@@ -191,7 +206,7 @@ def scale(v: Any, factor: Any, /) -> VectorArray2D:
 def boost_p4(v: Any, boost: Any, /) -> VectorArray2D:
     """``v`` boosted by the velocity ``p / E`` of the 4-vector ``boost``, as ``v.boost_p4(boost)``."""
     c1, c2 = _two(v, boost, "rg.vector.boost_p4", 4)
-    return cast(VectorArray2D, _make(_k.boost_p4(c1, c2), _momentum(v, boost), "rg.vector.boost_p4"))
+    return cast(VectorArray2D, _make(_k.boost_p4(c1, c2), _momentum(v, boost), "rg.vector.boost_p4", v))
 
 
 @register("vector.zip", "structural", awkward="vector.zip")
@@ -243,6 +258,7 @@ class VectorArray2D(RecordArray):
     """
 
     __slots__ = ()
+    _dimension: ClassVar[int] = 2  # coordinates a record of this name has
 
     x = _prop(_k.x, "x")
     y = _prop(_k.y, "y")
@@ -304,6 +320,7 @@ class VectorArray3D(VectorArray2D):
     deltaR deltaR2``; ``abs(v)`` is ``mag``."""
 
     __slots__ = ()
+    _dimension: ClassVar[int] = 3  # coordinates a record of this name has
 
     z = _prop(_k.z, "z")
     theta = _prop(_k.theta, "theta")
@@ -338,6 +355,7 @@ class VectorArray4D(VectorArray3D):
     ``boost_p4``; ``abs(v)`` is ``tau``."""
 
     __slots__ = ()
+    _dimension: ClassVar[int] = 4  # coordinates a record of this name has
 
     t = _prop(_k.t, "t")
     t2 = _prop(_k.t2, "t2")

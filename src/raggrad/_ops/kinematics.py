@@ -156,7 +156,7 @@ def _frozen(a: Any) -> Any:
 
 def _log(q: Any) -> Any:
     ok = q > 0
-    return where(ok, log(where(ok, q, 1.0)), where(q == 0, -_INF, math.nan))
+    return where(ok, log(where(ok, q, 1.0)), where(q == 0, -_INF, _or_nan(q, math.nan)))  # q's dtype
 
 
 def _atan2(y: Any, x: Any, origin: Any) -> Any:
@@ -202,7 +202,9 @@ def phi(c: Coords) -> Any:
     if "phi" in c:
         return c["phi"]
     cx, cy = c["x"], c["y"]
-    return _atan2(cy, cx, copysign(where(signbit(cx), _PI, 0.0), cy))  # arctan2 of signed zeros
+    # arctan2 of signed zeros; ``0 * cy``: an arm of cy's dtype (two numbers give the backend's
+    # default float, float32 on torch, and π would lose its float64 digits)
+    return _atan2(cy, cx, copysign(where(signbit(cx), _PI, 0.0 * cy), cy))
 
 
 def z(c: Coords) -> Any:
