@@ -4,6 +4,7 @@ tests/test_torch_compile.py."""
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -234,6 +235,29 @@ def test_prod_with_a_zero_has_the_product_of_the_others_as_gradient():
     assert g.tolist() == [0.0, 0.0, 0.0]
     (h0,) = torch.autograd.grad(g[0], v)
     assert h0.tolist() == [0.0, 0.0, 3.0]
+
+
+@pytest.mark.parametrize(
+    ("op", "lists", "expected"),
+    [
+        ("prod", [[math.inf, 2.0], [3.0]], [[2.0, math.inf], [1.0]]),
+        ("prod", [[1e-200, 1e-200, 1e200]], [[1.0, 1.0, 0.0]]),  # the product underflows
+        ("prod", [[1e200, 1e200, 1e-200]], [[1.0, 1.0, math.inf]]),  # it overflows
+        ("nanprod", [[math.inf, 2.0, math.nan], [4.0, math.inf]], [[2.0, math.inf, 0.0], [math.inf, 4.0]]),
+        ("cumulative_prod", [[math.inf, 2.0], [0.0, 5.0, 2.0]], [[3.0, math.inf], [16.0, 0.0, 0.0]]),
+    ],
+)
+def test_products_have_the_gradient_of_jax_where_a_factor_is_infinite_or_the_product_overflows(
+    op, lists, expected
+):
+    # the product of the others, not Q / x_i (inf / inf, 0 / 1e-200); cumprod's own backward divides
+    jax = pytest.importorskip("jax")
+    x = t(lists).requires_grad_()
+    with np.errstate(all="ignore"):
+        rg.sum(getattr(rg, op)(x, axis=1)).backward()
+        with jax.enable_x64(True):
+            want = rg.grad(lambda v: rg.sum(getattr(rg, op)(v, axis=1)))(rg.array(lists, backend="jax"))
+    assert x.grad.to_list() == expected == want.to_list()
 
 
 def test_max_ties_share_the_gradient_evenly():

@@ -27,7 +27,7 @@ from .._structure import Segments
 from ._base import KINDS, UNCACHED, Backend, identity
 from ._torch_compile import host_constants, tracing
 from ._torch_np import BY_NAME, api, to_torch_dtype, translated, ufunc
-from ._torch_rules import segment_reduce
+from ._torch_rules import scan_flags, segment_reduce
 
 #: reduction identities per (kind, torch dtype), looked up without NumPy so torch.compile traces it
 _IDENTITIES = {
@@ -216,33 +216,24 @@ class TorchBackend(Backend):
         return _segment_reduce(kind, data, ids, n + 1, _IDENTITIES[kind, data.dtype])[:n]
 
     def segment_scan_flags(self, kind: str, data: Any, starts: Any) -> Any:
-        # on the device (and under torch.compile, where the flags are traced): the scan of
-        # jax.lax.associative_scan over (flag, value) pairs, as Hillis and Steele's log2(n) steps;
-        # each step is a shifted combine, so the derivative is autograd's, exact through zeros.
-        # Across a list start the earlier value is replaced by the identity before combining (not
-        # the combined value discarded after), so no other list's inf reaches a gradient
-        n = data.shape[0]
-        combine = torch.add if kind == "sum" else torch.mul
-        identity = torch.full((), -0.0 if kind == "sum" else 1, dtype=data.dtype, device=data.device)
-        flags = starts.to(torch.bool).reshape(n, *([1] * (data.ndim - 1)))
-        step = 1
-        while step < n:
-            earlier = torch.where(flags[step:], identity, data[:-step])
-            data = torch.cat([data[:step], combine(earlier, data[step:])])
-            flags = torch.cat([flags[:step], flags[step:] | flags[:-step]])
-            step *= 2
-        return data
+        # on the device (and under torch.compile, where the flags are traced)
+        return scan_flags(kind, data, starts)
 
     def scatter_reduce(self, kind: str, data: Any, ids: np.ndarray, n: int, owner: Any, key: Any) -> Any:
         ids_d = self.index(owner, key, ids, data)
         return _segment_reduce(kind, data, ids_d, n, _IDENTITIES[kind, data.dtype])
 
     def segment_scan(self, kind: str, data: Any, segments: Segments) -> Any:
-        # pad the lists to the longest one, scan along the padded axis, gather back: exact (no
-        # prefix-sum cancellation), and torch's cumprod differentiates exactly through zeros
+        # sums: pad the lists to the longest one, scan along the padded axis, gather back (no
+        # prefix-sum cancellation); products: the flagged scan of shifted products, exact through
+        # zeros and infinities (torch.cumprod's backward divides, and a padded scan would carry a
+        # list's inf into the padding's zero cotangent: NaN)
         n, width = segments.n, segments.max_length
         if segments.size == 0:
             return data
+        if kind == "prod":
+            starts = segments.cached("starts", lambda: segments.local == 0)
+            return scan_flags(kind, data, self.index(segments, "starts", starts, data))
 
         def make() -> tuple[np.ndarray, np.ndarray]:
             slots = segments.ids * width + segments.local
@@ -251,13 +242,11 @@ class TorchBackend(Backend):
             return dense, slots
 
         dense, slots = segments.cached(("torch-scan", width), make)
-        fill = torch.full(
-            (1, *data.shape[1:]), 0 if kind == "sum" else 1, dtype=data.dtype, device=data.device
-        )
+        fill = torch.full((1, *data.shape[1:]), 0, dtype=data.dtype, device=data.device)
         ext = torch.cat([data, fill])
         padded = torch.index_select(ext, 0, self.index(segments, ("scan-dense", width), dense, data))
         padded = padded.reshape(n, width, *data.shape[1:])
-        scanned = torch.cumsum(padded, dim=1) if kind == "sum" else torch.cumprod(padded, dim=1)
+        scanned = torch.cumsum(padded, dim=1)
         flat = scanned.reshape(n * width, *data.shape[1:])
         return torch.index_select(flat, 0, self.index(segments, ("scan-slots", width), slots, data))
 

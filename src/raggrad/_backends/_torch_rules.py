@@ -14,7 +14,7 @@ from typing import Any
 
 import torch
 
-__all__ = ["segment_reduce"]
+__all__ = ["scan_flags", "segment_reduce"]
 
 _SCATTER = {"prod": "prod", "max": "amax", "min": "amin"}
 
@@ -61,26 +61,48 @@ class _SegmentProd(torch.autograd.Function):
 
 
 def _others(data: Any, ids: Any, n: int) -> Any:
-    """Π_{j≠i} x_j within each segment, exact (value and derivative) where some x_j are zero.
+    """Π_{j≠i} x_j within each segment, without dividing by x_i.
 
-    As in ``_jax_rules._segment_prod_jvp``: with ``z`` zeros among the others and ``Q`` the product
-    of the non-zero elements, the product of the others is ``Q / x_i`` when ``z = 0``, ``(Q / y_i) ·
-    x_k`` (value 0, derivative ``Q / y_i`` along the other zero ``x_k``) when ``z = 1``, else 0.
+    As in ``_jax_rules._product_of_others``: the exclusive prefix times the exclusive suffix
+    product, from segmented scans over the elements sorted by segment. Exact where elements are
+    zero or infinite and where the segment's product under- or overflows (``Q / x_i`` is not:
+    ``inf / inf``, or ``0 / 1e-200``); the scans are products, so second derivatives are
+    autograd's of them.
     """
-    is_zero = data == 0
-    y = torch.where(is_zero, torch.ones_like(data), data)
-    q = _SegmentProd.apply(y, ids, n)  # type: ignore[no-untyped-call]  # torch's Function.apply is unannotated
-    count = is_zero.to(torch.int64)
-    zeros = segment_sum(count, ids, n)
-    zero_values = torch.where(is_zero, data, torch.zeros_like(data))  # 0, derivative 1 at the zeros
-    zero_sum = segment_sum(zero_values, ids, n)
-    others_zeros = zeros[ids] - count
-    factor = torch.where(
-        others_zeros == 0,
-        torch.ones_like(data),
-        torch.where(others_zeros == 1, zero_sum[ids] - zero_values, torch.zeros_like(data)),
-    )
-    return q[ids] / y * factor
+    if data.shape[0] == 0:
+        return data
+    order = torch.argsort(ids, stable=True)
+    values, sorted_ids = data[order], ids[order]
+    change = sorted_ids[1:] != sorted_ids[:-1]
+    edge = torch.ones(1, dtype=torch.bool, device=data.device)
+    starts, ends = torch.cat([edge, change]), torch.cat([change, edge])
+    one = torch.ones_like(values[:1])
+    column = (-1, *([1] * (data.dim() - 1)))
+    inclusive = scan_flags("prod", values, starts)
+    before = torch.where(starts.reshape(column), one, torch.cat([one, inclusive[:-1]]))
+    inclusive_rev = scan_flags("prod", values.flip(0), ends.flip(0)).flip(0)
+    after = torch.where(ends.reshape(column), one, torch.cat([inclusive_rev[1:], one]))
+    return torch.empty_like(data).index_copy(0, order, before * after)
+
+
+def scan_flags(kind: str, data: Any, starts: Any) -> Any:
+    """Inclusive cumulative ``kind`` ("sum" or "prod") along axis 0, restarting where ``starts``
+    is true: the scan of ``jax.lax.associative_scan`` over (flag, value) pairs, as Hillis and
+    Steele's log2(n) steps. Each step is a shifted combine, so the derivative is autograd's, exact
+    through zeros and infinities. Across a list start the earlier value is replaced by the
+    identity before combining (not the combined value discarded after), so no other list's inf
+    reaches a gradient."""
+    n = data.shape[0]
+    combine = torch.add if kind == "sum" else torch.mul
+    identity = torch.full((), -0.0 if kind == "sum" else 1, dtype=data.dtype, device=data.device)
+    flags = starts.to(torch.bool).reshape(n, *([1] * (data.ndim - 1)))
+    step = 1
+    while step < n:
+        earlier = torch.where(flags[step:], identity, data[:-step])
+        data = torch.cat([data[:step], combine(earlier, data[step:])])
+        flags = torch.cat([flags[:step], flags[step:] | flags[:-step]])
+        step *= 2
+    return data
 
 
 # ---- maximum and minimum ---------------------------------------------------------------
