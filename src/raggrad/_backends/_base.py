@@ -144,6 +144,11 @@ class Backend:
         arrays stay traced). Nothing to do where no trace stages work on concrete arrays."""
         return contextlib.nullcontext()
 
+    def kernel_errors(self, name: str, *operands: Any) -> contextlib.AbstractContextManager[Any]:
+        """A context in which a backend's missing kernel for the dtype of ``operands`` (torch's
+        for uint16/32/64) raises a ``TypeError`` naming ``name``, the dtype and what to do."""
+        return contextlib.nullcontext()
+
     def once(self, array: Any) -> Any:
         """``array`` (an index map) computed once, where it is made, and not again inside every
         computation that reads it. The identity here; JAX's compiler fuses index arithmetic into
@@ -228,6 +233,10 @@ class Backend:
         """``data[index]`` along axis 0, ``index`` a host int array (cached on ``owner`` under
         ``key``; ``owner=None`` when ``index`` depends on values and must not be cached)."""
         return self.xp.take(data, self.index(owner or UNCACHED, key, index, data), axis=0)
+
+    def take_along_axis(self, data: Any, index: Any, axis: int) -> Any:
+        """``xp.take_along_axis`` with backend-array ``index`` (a sort's order)."""
+        return self.xp.take_along_axis(data, index, axis=axis)
 
     def int_content(self, owner: Any, key: Any, host: np.ndarray, like: Any) -> Any:
         """A host int array derived from structure as content of the backend's default int dtype

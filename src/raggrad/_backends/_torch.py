@@ -16,6 +16,7 @@ the host-side kernels, so it is refused by name wherever a tensor enters (conver
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from typing import Any, cast
 
@@ -26,7 +27,7 @@ import torch
 from .._structure import Segments
 from ._base import KINDS, UNCACHED, Backend, identity
 from ._torch_compile import host_constants, tracing
-from ._torch_np import BY_NAME, api, to_torch_dtype, translated, ufunc
+from ._torch_np import BY_NAME, api, missing_kernels, to_torch_dtype, translated, ufunc
 from ._torch_rules import scan_flags, segment_reduce
 
 #: reduction identities per (kind, torch dtype), looked up without NumPy so torch.compile traces it
@@ -199,6 +200,14 @@ class TorchBackend(Backend):
         if data.dtype in _SIGNED:  # torch gathers no uint16/32/64: the same bits as signed ints
             return torch.index_select(data.view(_SIGNED[data.dtype]), 0, rows).view(data.dtype)
         return torch.index_select(data, 0, rows)
+
+    def kernel_errors(self, name: str, *operands: Any) -> contextlib.AbstractContextManager[Any]:
+        return missing_kernels(name, operands)
+
+    def take_along_axis(self, data: Any, index: Any, axis: int) -> Any:
+        if data.dtype in _SIGNED:  # as take: a gather of the same bits as signed ints
+            return super().take_along_axis(data.view(_SIGNED[data.dtype]), index, axis).view(data.dtype)
+        return super().take_along_axis(data, index, axis)
 
     def take_fill(self, data: Any, index: Any, fill: Any) -> Any:
         if data.dtype in _SIGNED:  # as take: a gather of the same bits as signed ints

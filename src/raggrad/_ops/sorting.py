@@ -48,7 +48,7 @@ def _sort_order(x: RaggedArray, descending: bool, name: str) -> tuple[Any, Any, 
             "reversed", lambda: seg.offsets[:-1][seg.ids] + seg.offsets[1:][seg.ids] - 1 - np.arange(seg.size)
         )
         rev_d = backend.index(seg, ("sort", "reversed"), rev, like)
-        values = xp.take(values, rev_d, axis=-1)
+        values = backend.take_along_axis(values, xp.broadcast_to(rev_d, shape), -1)
     ids = xp.broadcast_to(backend.index(seg, ("sort", "ids"), seg.ids, like), shape)
     keys: tuple[Any, ...] = (values, ids)
     mask = element_mask(s)
@@ -187,16 +187,17 @@ def sort(
     """
     descending = _descending(descending, ascending, "rg.sort")
     x = single(x, "rg.sort")
-    mode, k = _sort_axis(x, axis, "rg.sort")
-    xp = x._backend.xp
-    if mode == "dense":
-        if not descending:
-            return RaggedArray._new(x._structure, xp.sort(x._content, axis=k, stable=True))
-        order = _dense_argsort(xp, x._content, k, descending)
-        return RaggedArray._new(x._structure, xp.take_along_axis(x._content, order, axis=k))
-    order, values, seg = _sort_order(x, descending, "rg.sort")
-    out = xp.take_along_axis(values, order, axis=-1)
-    return RaggedArray._new(_sorted_structure(x._structure, seg), xp.moveaxis(out, -1, x._nbatch))
+    with x._backend.kernel_errors("rg.sort", x._content):  # torch's uint16/32/64: a named error
+        mode, k = _sort_axis(x, axis, "rg.sort")
+        xp = x._backend.xp
+        if mode == "dense":
+            if not descending:
+                return RaggedArray._new(x._structure, xp.sort(x._content, axis=k, stable=True))
+            order = _dense_argsort(xp, x._content, k, descending)
+            return RaggedArray._new(x._structure, x._backend.take_along_axis(x._content, order, k))
+        order, values, seg = _sort_order(x, descending, "rg.sort")
+        out = x._backend.take_along_axis(values, order, -1)
+        return RaggedArray._new(_sorted_structure(x._structure, seg), xp.moveaxis(out, -1, x._nbatch))
 
 
 def _dense_argsort(xp: Any, a: Any, axis: int, descending: bool) -> Any:
@@ -253,25 +254,28 @@ def argsort(
     """
     descending = _descending(descending, ascending, "rg.argsort")
     x = single(x, "rg.argsort")
-    mode, k = _sort_axis(x, axis, "rg.argsort")
-    backend, xp = x._backend, x._backend.xp
-    if mode == "dense":
-        out = xp.astype(_dense_argsort(xp, x._content, k, descending), backend.default_int())
+    with x._backend.kernel_errors("rg.argsort", x._content):  # torch's uint16/32/64: a named error
+        mode, k = _sort_axis(x, axis, "rg.argsort")
+        backend, xp = x._backend, x._backend.xp
+        if mode == "dense":
+            out = xp.astype(_dense_argsort(xp, x._content, k, descending), backend.default_int())
+            s = x._structure
+            if isinstance(s, BoundedStructure):  # padding slots hold zeros
+                out = keep_used(xp, out, s.slot_mask(s.nlevels), x._nbatch)
+            else:  # and so do missing elements
+                out = zero_missing(backend, out, element_mask(s), x._nbatch, s, "argsort-missing")
+            return RaggedArray._new(s, out)
         s = x._structure
-        if isinstance(s, BoundedStructure):  # padding slots hold zeros
-            out = keep_used(xp, out, s.slot_mask(s.nlevels), x._nbatch)
-        else:  # and so do missing elements
-            out = zero_missing(backend, out, element_mask(s), x._nbatch, s, "argsort-missing")
-        return RaggedArray._new(s, out)
-    s = x._structure
-    order, _, seg = _sort_order(x, descending, "rg.argsort")
-    if isinstance(s, BoundedStructure):  # seg: every element slot's list start
-        local = xp.astype(xp.moveaxis(order - seg, -1, x._nbatch), backend.default_int())
-        return RaggedArray._new(s, keep_used(xp, local, s.slot_mask(s.nlevels), x._nbatch))
-    starts = seg.cached("element-starts", lambda: seg.offsets[:-1][seg.ids])
-    local = order - backend.index(seg, ("sort", "starts"), starts, x._content)
-    local = xp.astype(xp.moveaxis(local, -1, x._nbatch), backend.default_int())
-    if element_mask(s) is not None:  # every position has an index (awkward: no option type there)
-        t = s
-        s = t.cached("argsort-masks", lambda: replace_masks(t, (*cast(tuple[Any, ...], t.masks)[:-1], None)))
-    return RaggedArray._new(s, local)
+        order, _, seg = _sort_order(x, descending, "rg.argsort")
+        if isinstance(s, BoundedStructure):  # seg: every element slot's list start
+            local = xp.astype(xp.moveaxis(order - seg, -1, x._nbatch), backend.default_int())
+            return RaggedArray._new(s, keep_used(xp, local, s.slot_mask(s.nlevels), x._nbatch))
+        starts = seg.cached("element-starts", lambda: seg.offsets[:-1][seg.ids])
+        local = order - backend.index(seg, ("sort", "starts"), starts, x._content)
+        local = xp.astype(xp.moveaxis(local, -1, x._nbatch), backend.default_int())
+        if element_mask(s) is not None:  # every position has an index (awkward: no option type there)
+            t = s
+            s = t.cached(
+                "argsort-masks", lambda: replace_masks(t, (*cast(tuple[Any, ...], t.masks)[:-1], None))
+            )
+        return RaggedArray._new(s, local)
