@@ -6,8 +6,9 @@ Op kernels use the array API namespace; :func:`ufunc` looks here first, then the
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import array_api_compat.torch as xp
@@ -186,6 +187,32 @@ def _integer_safe(fn: Callable[..., Any], *, constant: bool = False) -> Callable
     return safe
 
 
+def _reciprocal(a: Any) -> Any:
+    """NumPy's ``reciprocal``: ``1 / a`` of integers truncates (1 and -1 stay, 0 elsewhere: the
+    division by 0 gives 0, as integers divided by 0 do in raggrad); booleans as int8 (NumPy's)."""
+    if a.is_floating_point() or a.is_complex():
+        return torch.reciprocal(a)
+    if a.dtype == torch.bool:
+        return a.to(torch.int8)
+    return torch.where((a == 1) | (a == -1), a, torch.zeros_like(a))
+
+
+def _subtract(a: Any, b: Any, /) -> Any:
+    """``a - b``; a boolean operand counts as 0 and 1 (torch refuses to subtract booleans),
+    and two booleans raise NumPy's ``TypeError``."""
+    if not any(_is_bool(t) for t in (a, b)):
+        return torch.subtract(a, b)
+    a, b = _promoted(a, b)
+    if a.dtype == torch.bool:
+        msg = "subtract: two booleans do not subtract (as in NumPy); use rg.logical_xor or rg.astype"
+        raise TypeError(msg)
+    return torch.subtract(a, b)
+
+
+def _is_bool(a: Any) -> bool:
+    return isinstance(a, bool) or (isinstance(a, torch.Tensor) and a.dtype == torch.bool)
+
+
 def _inexact_binary(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Binary ``fn`` defined on floats only: integers become torch's default float, as NumPy's
     integers become floats (``np.hypot`` of int64 is float64)."""
@@ -218,7 +245,10 @@ _FUNCS: dict[str, Callable[..., Any]] = {
     "left_shift": _binary(torch.bitwise_left_shift),
     "right_shift": _binary(torch.bitwise_right_shift),
     "absolute": _API["abs"],
-    "fabs": xp.abs,
+    "fabs": lambda a: torch.abs(_inexact(a)),  # NumPy's fabs of integers is a float
+    "reciprocal": _reciprocal,
+    "square": lambda a: torch.square(a.to(torch.int8) if a.dtype == torch.bool else a),  # NumPy: int8
+    "subtract": _subtract,
     "arccos": xp.acos,
     "arccosh": xp.acosh,
     "arcsin": xp.asin,
@@ -234,7 +264,7 @@ _FUNCS: dict[str, Callable[..., Any]] = {
     "exp2": torch.exp2,
     "exp": lambda a: torch.exp(_inexact(a)),
     "cbrt": lambda a: _Cbrt.apply(_inexact(a)),  # type: ignore[no-untyped-call]  # torch's Function.apply is unannotated
-    "rint": lambda a: torch.round(a) if a.is_floating_point() else a,
+    "rint": lambda a: torch.round(_inexact(a)),  # NumPy's rint of integers is a float
     "fmod": _integer_safe(torch.fmod),
     "imag": lambda a: torch.imag(a) if a.is_complex() else torch.zeros_like(a),
     "mean": lambda a, axis=None, keepdims=False: xp.mean(_inexact(a), axis=axis, keepdims=keepdims),
@@ -274,17 +304,43 @@ def translated(name: str, fn: Callable[..., Any], *, data: int | None = None) ->
     ``data``: the position of the one argument whose dtype the message names (else every tensor's)."""
 
     def kernel(*args: Any, **kwargs: Any) -> Any:
-        try:
+        if any(isinstance(a, _NUMPY) for a in args):
+            args = _tensors(args)
+        with missing_kernels(name, args if data is None else args[data : data + 1]):
             return fn(*args, **kwargs)
-        except (NotImplementedError, RuntimeError) as exc:
-            if "not implemented for" not in str(exc):
-                raise
-            named = args if data is None else args[data : data + 1]
-            dtypes = ", ".join(sorted({str(a.dtype) for a in named if isinstance(a, torch.Tensor)}))
-            msg = (
-                f"torch backend: torch has no {name} kernel for {dtypes} ({exc}); convert with "
-                "rg.astype (e.g. to rg.int64 or rg.float64) or use the numpy or jax backend"
-            )
-            raise TypeError(msg) from None
 
     return kernel
+
+
+_NUMPY = (np.generic, np.ndarray)
+
+
+def _tensors(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """NumPy operands as torch's: a NumPy scalar as the Python number (as ``tensor + np.int64(3)``
+    promotes in torch), an array as a tensor on the device of the tensors."""
+    device = next((a.device for a in args if isinstance(a, torch.Tensor)), None)
+    return tuple(
+        a.item()
+        if isinstance(a, np.generic)
+        else torch.as_tensor(a, device=device)
+        if isinstance(a, np.ndarray)
+        else a
+        for a in args
+    )
+
+
+@contextlib.contextmanager
+def missing_kernels(name: str, operands: Any = ()) -> Iterator[None]:
+    """Torch's ``NotImplementedError`` (or ``RuntimeError``) for a dtype it has no kernel for, as
+    a ``TypeError`` naming ``name`` and the dtypes of the tensors among ``operands``."""
+    try:
+        yield
+    except (NotImplementedError, RuntimeError) as exc:
+        if "not implemented for" not in str(exc):
+            raise
+        dtypes = ", ".join(sorted({str(a.dtype) for a in operands if isinstance(a, torch.Tensor)}))
+        msg = (
+            f"torch backend: torch has no {name} kernel for {dtypes} ({exc}); "
+            "convert with rg.astype (e.g. to rg.int64 or rg.float64) or use the numpy or jax backend"
+        )
+        raise TypeError(msg) from None
