@@ -381,6 +381,17 @@ def test_logsumexp_and_softmax_are_stable():
 
 
 @pytest.mark.parametrize("backend", ["numpy", "jax"])
+def test_log_softmax_keeps_the_normalisation_of_large_inputs(backend):
+    # (x - max) - log(sum): max + log(sum) first rounds log(sum) away next to 1e7 in float32
+    pytest.importorskip(backend)
+    big = rg.from_lengths([3, 2], np.array([1e7, 1e7, 1e7 - 1, 3e4, 3e4 + 1], np.float32)).to_backend(backend)
+    got = rg.flatten(rg.log_softmax(big, axis=1)).to_list()
+    want = [-0.8619948, -0.8619948, -1.8619948, -1.3132616, -0.3132616]  # scipy.special.log_softmax
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    assert rg.log_softmax(rg.array([[1e17, 1e17]], dtype="float64"), axis=1).to_list() == [[-math.log(2)] * 2]
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax"])
 def test_a_nan_in_a_list_makes_its_logsumexp_and_softmax_nan(backend):
     # as scipy.special.logsumexp and jax.nn: the NaN list's results are NaN (not -inf, +inf, or
     # "probabilities" above 1), the other lists' are unchanged, with and without missing values

@@ -79,7 +79,8 @@ def _softmax(ctx: Context, data: Any, mask: Any) -> Any:
 
 def _log_softmax(ctx: Context, data: Any, mask: Any) -> Any:
     shift, _, s = _stable_parts(ctx, masked(ctx.xp, mask, data, -math.inf))
-    return data - ctx.gather(shift + _safe_log(ctx.xp, s))
+    # (x - shift) - log(s): shift + log(s) first would round log(s) away for large x (1e7 in float32)
+    return (data - ctx.gather(shift)) - ctx.gather(_safe_log(ctx.xp, s))
 
 
 @register("softmax", "structural", awkward="ak.softmax", options=True)
