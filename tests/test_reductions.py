@@ -380,6 +380,17 @@ def test_logsumexp_and_softmax_are_stable():
     _close(rg.log_softmax(x).to_list(), [[-math.log(2)] * 2, [], [0.0]])
 
 
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
+def test_mean_of_float16_sums_in_float32_as_numpy(backend):
+    pytest.importorskip(backend)
+    c = np.array([60000, 60000, 60000, 1, 2], np.float16)
+    x = rg.from_lengths([3, 2, 0], c).to_backend(backend)
+    with np.errstate(invalid="ignore"):  # the empty list's mean
+        means = rg.mean(x, axis=1)
+    assert means.to_list()[:2] == [float(np.mean(c[:3])), 1.5] and "float16" in str(means.dtype)
+    assert float(rg.mean(x)) == float(np.mean(c))
+
+
 @pytest.mark.parametrize("backend", ["numpy", "jax"])
 def test_log_softmax_keeps_the_normalisation_of_large_inputs(backend):
     # (x - max) - log(sum): max + log(sum) first rounds log(sum) away next to 1e7 in float32

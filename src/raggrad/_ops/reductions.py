@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .._array import RaggedArray
 from .._registry import register
 from .common import zero_d
 from .reduction_contexts import squares_about
@@ -191,8 +192,18 @@ def mean(
     [2.0, None, nan]
     """
     x = operand(x, "rg.mean")
-    x = with_content(x, cast(x._backend, x._content, "mean", dtype))
-    return reduction("rg.mean", x, axis, keepdims, where, _mean, mask_identity=mask_identity)
+    content = cast(x._backend, x._content, "mean", dtype)
+    xp, half = x._backend.xp, content.dtype == x._backend.dtype("float16")
+    if half:  # NumPy sums float16 in float32 for a mean (60000 three times is no inf)
+        content = xp.astype(content, x._backend.dtype("float32"))
+    out = reduction(
+        "rg.mean", with_content(x, content), axis, keepdims, where, _mean, mask_identity=mask_identity
+    )
+    if not half or out is None:
+        return out
+    if isinstance(out, RaggedArray):
+        return with_content(out, xp.astype(out._content, x._backend.dtype("float16")))
+    return xp.astype(out, x._backend.dtype("float16"))
 
 
 def _var_or_std(
