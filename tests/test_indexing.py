@@ -615,3 +615,10 @@ def test_regular_dims_of_jax_content_raise_for_out_of_range_instead_of_clamping(
         x[..., 3]
     with pytest.raises(IndexError, match="index 5 is out of range for axis 2 with length 3"):
         x[..., [0, 5]]
+
+
+def test_new_axes_before_a_ragged_index_wrap_its_result():
+    z = rg.array([[1.0, 5.0], [], [4.0]])
+    assert z[None, z > 2].to_list() == [[[5.0], [], [4.0]]]  # awkward's
+    assert z[None, rg.array([[0], [], [0]])].to_list() == [[[1.0], [], [4.0]]]
+    assert z[None, None, z > 2].to_list() == [[[[5.0], [], [4.0]]]]

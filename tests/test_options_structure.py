@@ -471,3 +471,27 @@ def test_torch_values_and_autograd():
     assert values.grad.tolist() == [2.0, 0.0, 1.0, 5.0, 4.0]
     assert rg.firsts(x).to_list() == [1.0, None, None, 4.0]
     assert isinstance(x[:, 1:].values, torch.Tensor)
+
+
+@pytest.mark.parametrize(
+    ("data", "key"),
+    [
+        ([1.0, None, 3.0], (1, None)),  # a missing element, wrapped: [None]
+        ([[1.0, None, 3.0], None, [], [4.0, 5.0], [None]], (0, 1, None)),
+        ([[1.0, None, 3.0], None, [], [4.0, 5.0], [None]], (-1, 0, None)),
+        ([[1.0, None, 3.0], None, [], [4.0, 5.0], [None]], (1, None)),  # a missing list, wrapped
+        ([[1.0, None, 3.0], None, [], [4.0, 5.0], [None]], (1, 0, None)),  # inside a missing list
+        ([[[1.0, None], None, []], None, [[4.0, 5.0]], []], (1, slice(None), None)),
+        ([[[1.0, None], None, []], None, [[4.0, 5.0]], []], (1, slice(1, None), None)),
+        ([[[1.0, None], None, []], None, [[4.0, 5.0]], []], (0, 1, None)),
+        ([[[1.0, None], None, []], None, [[4.0, 5.0]], []], (0, 0, 1, None)),
+    ],
+)
+def test_a_new_axis_after_a_missing_item_as_awkward(data, key):
+    # a new axis right after a missing item wraps it ([None]); indexing into a missing item
+    # gives None whatever follows
+    got, want = rg.array(data)[key], ak.Array(data)[key]
+    if want is None:
+        assert got is None
+    else:
+        assert got.to_list() == want.to_list() and got.type == str(want.type)

@@ -140,6 +140,7 @@ def _walk(
     out: list[Any] = []
     out_masks: list[Any] = []
     top = None
+    dead = False  # an item indexed into is missing: the result is None, whatever follows
     track = masks is not None
     for c in items:
         kind = c[0]
@@ -149,8 +150,9 @@ def _walk(
             if track:  # the selected items, each in a list of its own (present)
                 out_masks[-1:] = [None] * len(out_masks[-1:])
                 out_masks.append(cur)
-                top = None
+                top = top if dead else None
             continue
+        dead = dead or (track and top is not None and not top.all())
         seg = levels[d]
         starts, lens = lists(seg, sel)  # a hole (-1) is an empty list
         if track and sel is not None and cur is not None:
@@ -224,7 +226,7 @@ def _walk(
         below, sel = descend(levels, d, sel)
         return out + below, [None] * (len(out) + len(below)), sel, None
     below, below_masks, sel = masked_descend(levels, masks, d, sel)
-    return out + below, out_masks + below_masks, sel, top
+    return out + below, out_masks + below_masks, sel, False if dead else top
 
 
 def _ragged(s: Structure, index: RaggedArray) -> tuple[list[Any], list[Any], Any, Any, Any]:
@@ -375,6 +377,9 @@ def getitem(x: RaggedArray, key: Any) -> Any:
     raw = list(key) if isinstance(key, tuple) else [key]
     on_device = bounded.wants_bounded(x, raw)  # list lengths as data: raggrad._ops.indexing_bounded
     classified = [(on_device and bounded.classify(item)) or classify(item, x._backend) for item in raw]
+    lead = next((i for i, c in enumerate(classified) if c[0] != "newaxis"), 0)
+    if lead and classified[lead][0] == "ragged":  # x[None, mask]: the new axes go around x[mask]
+        return getitem(_getitem(x, classified[lead:], raw[lead:], on_device), (None,) * lead)
     return _getitem(x, classified, raw, on_device)
 
 
@@ -471,7 +476,7 @@ def _getitem(x: RaggedArray, classified: list[Any], raw: list[Any], on_device: b
     else:
         out_structure, content, inner, backend = _select(x, content, nb, rag, inner, backend)
         if out_structure is False:  # the item picked is missing
-            return None
+            return _missing(x, inner)
     inner = [c[:2] if c[0] == "int" else c for c in inner]  # a regular dim is never too short
     if any(map(_optional, inner)):
         msg = f"{_NAME}: an index with missing values (None) on a regular dimension is not supported"
@@ -507,6 +512,18 @@ def _getitem(x: RaggedArray, classified: list[Any], raw: list[Any], on_device: b
     return RaggedArray._new(out_structure.with_inner(tuple(content.shape[nb + 1 :])), content)
 
 
+def _missing(x: RaggedArray, inner: list[Any]) -> Any:
+    """A missing item picked: None, or awkward's ``[None]`` where one new axis follows."""
+    if not inner or inner[0][0] != "newaxis":
+        return None
+    if len(inner) > 1:
+        msg = f"{_NAME}: a missing item with more than a new axis after it is not supported"
+        raise OptionTypeError(msg)
+    s, xp = x._structure, x._backend.xp
+    content = xp.zeros((1, *s.inner), dtype=x._content.dtype)
+    return RaggedArray._new(Structure(1, (), s.inner, (np.zeros(1, dtype=np.bool_),)), content)
+
+
 def _select(x: RaggedArray, content: Any, nb: int, rag: list[Any], inner: list[Any], backend: Any) -> Any:
     """The walk of an exact array: the result's structure, the gathered content (element axis
     first), the inner items left and the backend the result is on."""
@@ -537,6 +554,8 @@ def _select(x: RaggedArray, content: Any, nb: int, rag: list[Any], inner: list[A
         cache = ("getitem", tuple(rag))
         plan = s.cached(cache, lambda: _plan(s, rag, track))
     out_structure, sel, top = plan
+    if top is False:  # inside a missing item: nothing for the inner items to wrap
+        return False, content, [], backend
     if top is not None and not top[0]:
         return False, content, inner, backend
     if nb:
