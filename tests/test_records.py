@@ -369,3 +369,15 @@ def test_vmap_over_batched_record_content():
     summed = jax.vmap(lambda m: rg.sum(m.pt * m.eta, axis=1))(batched)
     assert summed.to_list() == [[3.0, 0.0, 7.0], [18.0, 0.0, 17.0]]
     assert rg.firsts(batched, axis=-1, fill_value=-1.0).pt.to_list() == [[0.0, -1.0, 3.0], [5.0, -1.0, 8.0]]
+
+
+def test_field_names_inside_a_tuple_key_index_as_in_awkward():
+    pytest.importorskip("awkward")
+    z = rg.array([[1.0, 5.0], [], [4.0]])
+    r = rg.zip({"pt": z, "eta": z * 0.1})
+    a = rg.to_awkward(r)
+    for key in [(slice(None), "pt"), (0, "pt"), ("pt", 0), (2, ["pt", "eta"]), (["pt", "eta"], 2), ("pt",)]:
+        got, want = r[key], a[key]
+        assert got.to_list() == want.to_list(), key
+    with pytest.raises(KeyError, match="no field 'nope'"):
+        r[0, "nope"]

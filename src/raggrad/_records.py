@@ -39,6 +39,13 @@ __all__ = ["RecordArray", "fieldwise", "from_fields", "is_tuple", "record_class"
 _CLASSES: dict[str, type[RecordArray]] = {}
 
 
+def _names_key(key: Any) -> bool:
+    """Whether an index item names fields: a field name or a non-empty list of them."""
+    return isinstance(key, str) or (
+        isinstance(key, list) and bool(key) and builtins.all(isinstance(w, str) for w in key)
+    )
+
+
 class RecordArray(NDArrayOperatorsMixin):
     """Named fields of one structure: ``n * var * {pt: float32, eta: float32}``.
 
@@ -151,8 +158,15 @@ class RecordArray(NDArrayOperatorsMixin):
                 msg = f"x[{key!r}]: no field {key!r}; the fields are {list(self._names)}"
                 raise KeyError(msg)
             return self._field(self._names.index(key))
-        if isinstance(key, list) and key and builtins.all(isinstance(w, str) for w in key):
+        if _names_key(key):
             return from_fields({w: self[w] for w in key}, "x[[...]]")
+        if isinstance(key, tuple) and builtins.any(map(_names_key, key)):
+            # awkward's r[:, "pt"] (and r["pt", 0]): the fields first, then the other items
+            out: Any = self
+            for k in filter(_names_key, key):
+                out = out[k]
+            rest = tuple(k for k in key if not _names_key(k))
+            return out[rest] if rest else out
         getitem = provided("getitem")
         return _zip_back(self._names, [getitem(a, key) for a in self._arrays()], "x[...]", self._name)
 
