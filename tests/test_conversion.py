@@ -268,3 +268,19 @@ def test_missing_values_are_never_dense() -> None:
         x.__jax_array__  # noqa: B018
     with pytest.raises(TypeError, match=r"missing values"):
         rg.to_dense(x)
+
+
+def test_np_asarray_is_a_read_only_view_and_np_array_a_copy():
+    # raggrad arrays are immutable: writing through np.asarray(x) must not change x
+    content = np.zeros((2, 2))
+    x = rg.array(content)
+    view = np.asarray(x)
+    assert not view.flags.writeable and np.shares_memory(view, x.values)
+    with pytest.raises(ValueError, match="read-only"):
+        view[0, 0] = 7.0
+    copied = np.array(x)
+    copied[0, 0] = 7.0
+    assert x.to_list() == [[0.0, 0.0], [0.0, 0.0]]
+    assert np.asarray(x, dtype=np.float32).dtype == np.float32
+    with pytest.raises(ValueError, match="a cast copies"):
+        np.asarray(x, dtype=np.float32, copy=False)

@@ -322,9 +322,18 @@ class RaggedArray:
         return self._backend.to_numpy(self._content)
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """``np.asarray(x)`` is a read-only view of the content (the array is immutable, as
+        ``np.asarray`` of a JAX array is read-only); ``np.array(x)`` (``copy=True``) a copy."""
         out = self._to_numpy("np.asarray (or jnp.asarray, which calls it)")
-        if dtype is not None:
-            out = out.astype(dtype, copy=False)
+        if dtype is not None and out.dtype != np.dtype(dtype):
+            if copy is False:
+                msg = f"np.asarray(x, dtype={dtype!r}, copy=False): x holds {out.dtype}; a cast copies"
+                raise ValueError(msg)
+            return out.astype(dtype)
+        if copy:
+            return out.copy()
+        out = out.view()
+        out.flags.writeable = False
         return out
 
     @property
