@@ -119,7 +119,7 @@ def _unflatten(x):
     out = []
     for a in _levels(x):
         flat = rg.flatten(x, axis=a)
-        out.append(rg.unflatten(flat, rg.num(x, axis=a), axis=a - 1))
+        out.append(rg.unflatten(flat, rg.flatten(rg.num(x, axis=a), axis=None), axis=a - 1))
     return out
 
 
@@ -265,8 +265,9 @@ def test_capacities_follow_the_documented_rules():
     assert cap(rg.flatten(b, axis=1)) == ((9,), 12)  # the outer depth goes
     assert cap(rg.flatten(b, axis=2)) == ((5,), 12)  # depth 1 goes
     assert cap(rg.flatten(b, axis=None)) == ((12,), 12)
-    assert cap(rg.unflatten(rg.flatten(b, axis=2), rg.num(b, axis=2), axis=1)) == ((5, 9), 12)  # inherited
-    assert cap(rg.unflatten(rg.flatten(b, axis=2), rg.num(b, axis=2), axis=1, capacity=7)) == ((5, 7), 12)
+    counts = rg.flatten(rg.num(b, axis=2), axis=None)
+    assert cap(rg.unflatten(rg.flatten(b, axis=2), counts, axis=1)) == ((5, 9), 12)  # inherited
+    assert cap(rg.unflatten(rg.flatten(b, axis=2), counts, axis=1, capacity=7)) == ((5, 7), 12)
     assert cap(rg.firsts(b, axis=2, fill_value=0.0)) == ((5,), 9)  # the elements go
     assert cap(rg.lasts(b, axis=0)) == ((9,), 12)  # the outer depth goes
     other = rg.with_capacity(rg.array([[[8.0]]]), lists=(2, 3), elements=4)
@@ -315,7 +316,7 @@ def test_unflatten_with_traced_counts_and_a_capacity():
     g = jax.jit(lambda v, c: rg.unflatten(rg.flatten(v, axis=2), c, axis=1))
     out = g(b, jnp.array([2, 0, 1, 1, 3]))  # plain counts: their length is the capacity
     assert out.to_list() == NESTED and rg.capacity(out) == ((16, 5), 16)
-    out = g(b, rg.num(b, axis=2))  # a bounded array's counts: its capacity
+    out = g(b, rg.flatten(rg.num(b, axis=2), axis=None))  # a bounded array's counts: its capacity
     assert out.to_list() == NESTED and rg.capacity(out) == ((16, 16), 16)
     assert rg.unflatten(rg.flatten(b, axis=None), 7).to_list() == [[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]]
 
@@ -394,7 +395,9 @@ def test_one_trace_serves_two_batches_with_different_lengths_in_one_bucket():
 # ---- derivatives -----------------------------------------------------------------------------------
 GRAD_OPS = {
     "flatten": lambda v: rg.flatten(v, axis=1),
-    "unflatten": lambda v: rg.unflatten(rg.flatten(v, axis=2), rg.num(v, axis=2), axis=1),
+    "unflatten": lambda v: rg.unflatten(
+        rg.flatten(v, axis=2), rg.flatten(rg.num(v, axis=2), axis=None), axis=1
+    ),
     "firsts": lambda v: rg.firsts(v, axis=2, fill_value=0.5),
     "lasts-0": lambda v: rg.lasts(v, axis=0),
     "concat-0": lambda v: rg.concat([v, v * v]),

@@ -258,8 +258,6 @@ def unflatten(x: RaggedArray, counts: Any, /, axis: int = 0, *, capacity: int | 
         return mb.unflatten(x, counts, d, axis, cap, name)
     s = exact_structure(x)
     total = s.count_at(d)
-    if isinstance(counts, RaggedArray) and counts._structure.nlevels:
-        counts = flatten(counts, axis=None)
     if isinstance(counts, (int, np.integer)) or (hasattr(counts, "shape") and len(counts.shape) == 0):
         size = as_index(
             counts if isinstance(counts, (int, np.integer)) else host_ints(counts[None], name, "counts")[0],

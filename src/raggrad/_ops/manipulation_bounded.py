@@ -269,16 +269,13 @@ def to_counts(counts: Any, backend: Any, index: Any, name: str, what: str) -> Co
     """Integer ``counts`` (a list, a backend array, an exact or bounded RaggedArray) as data."""
     xp = backend.xp
     if isinstance(counts, RaggedArray):
-        if counts._nbatch:
-            msg = f"{name}: {what} must be a 1-d integer array, not a batched array of type {counts.type!r}"
-            raise TypeError(msg)
         s = counts._structure
-        values = xp.reshape(counts._content, (-1,)) if len(counts._content.shape) != 1 else counts._content
-        width = math.prod(s.inner)
-        if isinstance(s, BoundedStructure):
-            used, capacity = s.in_use(s.nlevels) * width, s.size * width
-        else:
-            used = capacity = s.size * width
+        if counts._nbatch or s.nlevels or s.inner:
+            kind = "a batched array" if counts._nbatch else "a RaggedArray"
+            msg = f"{name}: {what} must be a 1-d integer array, not {kind} of type {counts.type!r}"
+            raise TypeError(msg)
+        values = counts._content
+        used, capacity = (s.in_use(0), s.size) if isinstance(s, BoundedStructure) else (s.size, s.size)
     else:
         values = counts if _backends.backend_of(counts) is not None else np.asarray(counts)
         if len(values.shape) != 1:
