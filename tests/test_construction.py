@@ -4,6 +4,7 @@ to_numpy, to_backend; bad input; batched content; round trips."""
 from __future__ import annotations
 
 import itertools
+import re
 
 import numpy as np
 import pytest
@@ -576,3 +577,83 @@ def test_masked_numpy_arrays_give_missing_values_not_their_hidden_data():
     assert rg.from_padded(padded, [2, 1]).to_list() == [[1.0, 2.0], [3.0]]
     with pytest.raises(TypeError, match=r"masked entries inside the lengths.*rg\.mask"):
         rg.from_padded(padded, [2, 2])
+
+
+def test_lengths_and_counts_with_list_levels_or_inner_dims_are_refused_on_every_path():
+    """A ragged or 2-d array of lengths is not flattened into them (awkward refuses it too);
+    a 1-d RaggedArray (rg.num of an array) still serves."""
+    ragged, grid = rg.array([[2], [1]]), rg.array(np.array([[1, 1], [1, 0]]))
+    refused = r"lengths must be a 1-d integer array, not a RaggedArray of type '2 \* (var|2) \* int64'"
+    for lengths in (ragged, grid, rg.with_capacity(ragged)):
+        with pytest.raises(TypeError, match=refused):
+            rg.from_lengths(lengths, np.arange(3.0), capacity=4)
+        with pytest.raises(TypeError, match=refused):
+            rg.from_padded(np.arange(6.0).reshape(2, 3), rg.with_capacity(lengths))
+    for counts, capacity in itertools.product((ragged, grid), (None, 4)):
+        with pytest.raises(TypeError, match="counts must be a 1-d integer array, not a RaggedArray"):
+            rg.unflatten(rg.array([1.0, 2.0, 3.0]), counts, capacity=capacity)
+    num = rg.num(rg.array([[1.0, 2.0], [3.0]]))
+    assert rg.unflatten(rg.array([1.0, 2.0, 3.0]), num).to_list() == [[1.0, 2.0], [3.0]]
+    assert rg.from_lengths(rg.with_capacity(num), np.arange(3.0), capacity=4).to_list() == [[0.0, 1.0], [2.0]]
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.uint64])
+def test_to_padded_fill_values_just_past_an_integer_dtype_are_refused(dtype):
+    """NumPy compares 2.0**63 with int64's largest value as floats (equal); the check is exact."""
+    x, edge = rg.array([[1], []], dtype=dtype), int(np.iinfo(dtype).max)
+    fill = float(edge + 1)
+    wanted = re.escape(f"rg.to_padded: fill_value={fill!r} cannot be stored in the array's dtype")
+    with pytest.raises(ValueError, match=wanted):
+        rg.to_padded(x, fill_value=fill)
+    assert rg.to_padded(x, fill_value=edge)[0].tolist() == [[1], [edge]]
+    assert rg.to_padded(x, fill_value=float(2**62))[0].tolist() == [[1], [2**62]]
+
+
+def test_to_padded_refuses_complex_fill_values_on_real_content_and_strings():
+    x = rg.array([[1.0], []])
+    with pytest.raises(ValueError, match=r"fill_value=\(1\+2j\) cannot be stored.*rg\.complex128"):
+        rg.to_padded(x, fill_value=1 + 2j)
+    assert rg.to_padded(rg.astype(x, rg.complex128), fill_value=1 + 2j)[0].tolist() == [[1.0], [1 + 2j]]
+    for content in (x, rg.array([[1], []])):
+        for fill in ("a", np.str_("a"), b"a"):
+            with pytest.raises(TypeError, match=r"rg\.to_padded: fill_value must be a number or a boolean"):
+                rg.to_padded(content, fill_value=fill)
+
+
+def test_object_arrays_of_python_ints_are_offsets_lengths_and_counts():
+    """As awkward takes them; other objects, or ints past int64, raise the named errors."""
+    ints = np.array([1, 1], dtype=object)
+    assert rg.from_offsets(np.array([0, 1, 2], dtype=object), np.arange(2.0)).to_list() == [[0.0], [1.0]]
+    assert rg.from_lengths(ints, np.arange(2.0)).to_list() == [[0.0], [1.0]]
+    assert rg.unflatten(rg.array([1.0, 2.0]), ints).to_list() == [[1.0], [2.0]]
+    for other in (1.5, True):
+        with pytest.raises(TypeError, match=r"rg\.from_lengths: lengths must be integers, not dtype object"):
+            rg.from_lengths(np.array([1, other], dtype=object), np.arange(2.0))
+    with pytest.raises(
+        ValueError, match=r"rg\.from_lengths: lengths must fit in int64, got 1844674407370955161"
+    ):
+        rg.from_lengths(np.array([1, 2**64], dtype=object), np.arange(2.0))
+
+
+def test_integers_past_int64_convert_to_torch():
+    """NumPy gives 2**63 its ulonglong dtype, which torch.from_numpy refuses by name."""
+    torch = pytest.importorskip("torch")
+    for x in (rg.array([[2**63]], backend="torch"), rg.array([[2**63]]).to_backend("torch")):
+        assert x.dtype == torch.uint64 and x.to_list() == [[2**63]]
+    y = rg.array(np.array([[-1]], dtype=np.longlong)).to_backend("torch")
+    assert y.dtype == torch.int64 and y.to_list() == [[-1]]
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_long_double_content_names_its_dtype_when_converted_to_jax_or_torch(backend):
+    pytest.importorskip(backend)
+    x = rg.array([[1.0]], dtype=np.longdouble)
+    name = np.dtype(np.longdouble).name
+    wanted = rf"{backend} backend: cannot hold NumPy's {name} content.*rg\.astype\(x, rg\.float64\)"
+    with pytest.raises(TypeError, match=wanted):
+        x.to_backend(backend)
+    with pytest.raises(TypeError, match=wanted):
+        rg.array([[1.0]], dtype=np.longdouble, backend=backend)
+    assert rg.astype(x, rg.float64).to_backend(backend).to_list() == [[1.0]]
+    wide = np.ones((1, 1), dtype=np.longdouble)
+    assert rg.array(wide, dtype=rg.float32, backend=backend).to_list() == [[1.0]]  # converted first

@@ -39,8 +39,8 @@ def content_to(content: Any, dtype: Any, backend: Any, device: Any) -> Any:
     target = source if backend is None else _backends.get_backend(backend)
     if target is None:
         target = _backends.get_backend("numpy")
-    if isinstance(content, np.ndarray) and not content.dtype.isnative and target is not source:
-        content = content.astype(content.dtype.newbyteorder("="))  # other libraries read native order
+    if isinstance(content, np.ndarray) and target is not source:
+        content = _portable(content, dtype, target)
     if source is not None and source is not target:
         # DLPack where the two backends can share the buffer, else through a NumPy array
         shared = target.convert_from(content, source)
@@ -56,6 +56,26 @@ def content_to(content: Any, dtype: Any, backend: Any, device: Any) -> Any:
             return content
         return target.xp.astype(content, wanted)
     return target.asarray(content, dtype=target.dtype(dtype), device=device)
+
+
+def _portable(content: np.ndarray, dtype: Any, target: Any) -> np.ndarray:
+    """NumPy content in a form other libraries read: native byte order, int64 for NumPy's
+    longlong (``np.asarray([2**63])`` is ulonglong, a name torch refuses), and no long double
+    (no library but NumPy holds it: the dtype asked for, else a ``TypeError``)."""
+    if not content.dtype.isnative:
+        content = content.astype(content.dtype.newbyteorder("="))
+    if content.dtype.char in "qQ":
+        content = content.view(np.int64 if content.dtype.char == "q" else np.uint64)
+    if content.dtype.char in "gG" and not target.is_host:
+        if dtype is None:
+            wider = "complex128" if content.dtype.char == "G" else "float64"
+            msg = (
+                f"{target.name} backend: cannot hold NumPy's {content.dtype} content; convert "
+                f"first (rg.astype(x, rg.{wider}))"
+            )
+            raise TypeError(msg)
+        content = content.astype(target.numpy_dtype(target.dtype(dtype)))
+    return content
 
 
 # ---- nested Python lists ---------------------------------------------------------------------

@@ -21,7 +21,7 @@ from .. import _backends
 from .._array import RaggedArray, as_ragged, exact_structure
 from .._axes import as_index, classify_axis
 from .._convert import content_to, dtype_of, is_listlike, parse_lists, slice_outer
-from .._dtypes import check_numeric
+from .._dtypes import check_numeric, is_numeric
 from .._errors import OptionTypeError, check_concrete
 from .._events import EventArray
 from .._options import element_mask
@@ -174,7 +174,7 @@ def host_ints(values: Any, name: str, what: str, traced: str = "") -> np.ndarray
     naming the value, instead of being reinterpreted as negative numbers.
     """
     if isinstance(values, RaggedArray):
-        if values._structure.nlevels or values._nbatch:
+        if values._structure.nlevels or values._structure.inner or values._nbatch:
             msg = f"{name}: {what} must be a 1-d integer array, not a RaggedArray of type {values.type!r}"
             raise TypeError(msg)
         values = values._content
@@ -187,10 +187,13 @@ def host_ints(values: Any, name: str, what: str, traced: str = "") -> np.ndarray
     except (ValueError, OverflowError) as exc:
         msg = f"{name}: {what} must be a 1-d integer array ({exc})"
         raise ValueError(msg) from None
-    if arr.dtype == object and arr.ndim == 1 and all(isinstance(v, int) for v in arr):
-        big = next(v for v in arr if not -_INT64_MAX - 1 <= v <= _INT64_MAX)
-        msg = f"{name}: {what} must fit in int64, got {big}"
-        raise ValueError(msg)
+    if arr.dtype == object and arr.ndim == 1 and all(map(_is_int, arr)):
+        # Python ints (as awkward takes them): int64 when all fit, else the first that does not
+        big = next((int(v) for v in arr if not -_INT64_MAX - 1 <= v <= _INT64_MAX), None)
+        if big is not None:
+            msg = f"{name}: {what} must fit in int64, got {big}"
+            raise ValueError(msg)
+        arr = arr.astype(np.int64)
     if arr.size == 0 and arr.dtype.kind == "f":  # np.asarray([]) is float64: no items
         arr = arr.astype(np.int64)
     if arr.dtype.kind not in "iu":
@@ -203,6 +206,10 @@ def host_ints(values: Any, name: str, what: str, traced: str = "") -> np.ndarray
         msg = f"{name}: {what} must fit in int64, got {int(arr.max())}"
         raise ValueError(msg)
     return arr.astype(np.int64)
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
 
 
 def lengths_to_offsets(lengths: Any, name: str, what: str = "lengths") -> np.ndarray:
@@ -427,22 +434,33 @@ def to_backend(x: Any, name: str, *, device: Any = None) -> Any:
 
 
 def _check_fill(fill_value: Any, dtype: np.dtype, name: str) -> None:
-    """``ValueError`` when ``fill_value`` cannot be stored exactly in ``dtype`` (NaN in ints)."""
-    if dtype.kind not in "biu":
+    """``TypeError`` when ``fill_value`` is not a number; ``ValueError`` when it cannot be stored
+    exactly in ``dtype`` (NaN or 2.0**63 in int64, a complex number in real numbers)."""
+    if isinstance(fill_value, (str, bytes)) or (
+        isinstance(fill_value, (np.ndarray, np.generic)) and not is_numeric(fill_value.dtype)
+    ):
+        msg = f"{name}: fill_value must be a number or a boolean, not {fill_value!r}"
+        raise TypeError(msg)
+    if dtype.kind == "c":
         return
-    value = np.asarray(fill_value)
-    ok = value.dtype.kind in "biu" or (value.dtype.kind == "f" and bool(np.all(np.isfinite(value))))
-    if ok and value.dtype.kind == "f":
-        ok = bool(np.all(value == np.round(value)))
-    if ok and dtype.kind in "iu":
-        info = np.iinfo(dtype)
-        ok = bool(np.all((value >= info.min) & (value <= info.max)))
-    if ok and dtype.kind == "b":
-        ok = bool(np.all((value == 0) | (value == 1)))
+    if dtype.kind == "f":
+        ok = not np.iscomplexobj(fill_value)  # NumPy would drop the imaginary part
+    else:
+        value = np.asarray(fill_value)
+        ok = value.dtype.kind in "biu" or (value.dtype.kind == "f" and bool(np.all(np.isfinite(value))))
+        if ok and value.dtype.kind == "f":
+            ok = bool(np.all(value == np.round(value)))
+        if ok and dtype.kind in "iu":
+            # Python ints and floats compare exactly (NumPy would round the bounds to float64)
+            low, high = int(np.iinfo(dtype).min), int(np.iinfo(dtype).max)
+            ok = all(low <= v <= high for v in value.ravel().tolist())
+        if ok and dtype.kind == "b":
+            ok = bool(np.all((value == 0) | (value == 1)))
     if not ok:
+        wider = "complex128" if np.iscomplexobj(fill_value) else "float64"
         msg = (
             f"{name}: fill_value={fill_value!r} cannot be stored in the array's dtype {dtype}; "
-            f"convert first (rg.astype(x, rg.float64)) or choose a value of that dtype"
+            f"convert first (rg.astype(x, rg.{wider})) or choose a value of that dtype"
         )
         raise ValueError(msg)
 
