@@ -585,3 +585,11 @@ def test_an_invalid_bounded_result_has_nan_derivatives_not_zeros():
     full = rg.with_capacity(rg.array([[1.0, 2.0], [3.0], [4.0]], backend="jax"))
     value, g = jax.jit(rg.value_and_grad(lambda u: rg.sum(rg.firsts(u) ** 2)))(full)
     assert float(value) == 26.0 and g.to_list() == [[2.0, 0.0], [6.0], [8.0]]
+
+
+def test_a_tuple_of_list_capacities_pins_the_outer_depths_and_buckets_the_rest():
+    x = rg.array([[[1.0], [2.0, 3.0]], [[]]])
+    assert rg.capacity(rg.with_capacity(x, lists=(4,), elements=8)) == ((4, 16), 8)
+    assert rg.capacity(rg.with_capacity(x, lists=(4, 5), elements=8)) == ((4, 5), 8)
+    with pytest.raises(ValueError, match=r"gives 3 capacities for 2 list depths"):
+        rg.with_capacity(x, lists=(4, 5, 6))

@@ -69,9 +69,11 @@ def with_capacity(x: Any, /, *, lists: Any = None, elements: Any = None) -> Ragg
 
     Under ``jax.jit`` a bounded array's offsets are traced, so batches with different list
     lengths but the same capacities share one compiled program. ``lists`` is the capacity of the
-    outer dimension (an int), or a tuple with one per list depth (outer first); ``elements`` the
-    capacity of the innermost content. ``None`` picks the bucket: the smallest power of two at
-    least as large as the size, and at least 16. A capacity below the size raises ``ValueError``.
+    outer dimension (an int), or a tuple with one per list depth (outer first; a shorter tuple
+    pins the outer depths, and the depths it does not reach get buckets, as an int pins the outer
+    one only); ``elements`` the capacity of the innermost content. ``None`` picks the bucket: the
+    smallest power of two at least as large as the size, and at least 16. A capacity below the
+    size, or a tuple longer than the list depths, raises ``ValueError``.
 
     >>> import raggrad as rg
     >>> x = rg.with_capacity(rg.array([[1.0, 2.0], [], [3.0]]))
