@@ -55,3 +55,45 @@ def test_ufunc_dtypes_follow_numpy_promotion():
     assert (x + np.int16(1)).dtype == rg.int16
     assert (x / 2).dtype == np.true_divide(np.int8(1), 2).dtype
     assert np.sqrt(rg.array([[1.0]], dtype=rg.float32)).dtype == rg.float32
+
+
+BACKENDS = ["numpy", "jax", "torch"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_python_int_the_array_dtype_cannot_hold_is_refused_on_every_backend(backend):
+    # NumPy's rule (NEP 50); jax and torch wrapped it around (int8 + 300 gave -112), and
+    # np.where reads its numbers as int64 arrays (rg.where(c, int8, 1000) gave -24)
+    pytest.importorskip(backend)
+    x8 = rg.to_backend(rg.array([[100, 5], []], dtype="int8"), backend)
+    for op in (lambda: x8 + 300, lambda: x8 * 1000, lambda: np.maximum(x8, 300), lambda: 300 - x8):
+        with pytest.raises(OverflowError, match=r"300|1000"):
+            op()
+    with pytest.raises(OverflowError, match="out of bounds for int8"):
+        rg.where(x8 > 50, x8, 1000)
+    assert (x8 + 27).to_list() == [[127, 32], []] and (x8 / 300).to_list()[0][0] == pytest.approx(1 / 3)
+    # comparisons take any int, as its value (jax and torch compared it wrapped: 100 < 300 False)
+    assert (x8 < 300).to_list() == np.greater(300, x8).to_list() == [[True, True], []]
+    assert (x8 == 300).to_list() == [[False, False], []] and (x8 > -300).to_list() == [[True, True], []]
+    assert (rg.to_backend(rg.array([[True]]), backend) + 300).to_list() == [[301]]  # bools take ints
+
+
+def test_numpy_integers_jax_cannot_hold_without_x64_are_refused():
+    jax = pytest.importorskip("jax")
+    if jax.config.jax_enable_x64:
+        pytest.skip("x64 is on")
+    x = rg.array([[1, 2], [3]], backend="jax")  # int32
+    for big in (np.int64(2**40 + 5), np.array(2**40 + 5)):
+        with pytest.raises(OverflowError, match="does not fit in int32"):
+            x + big
+    assert (x + np.int64(5)).to_list() == [[6, 7], [8]]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_integer_floor_division_by_zero_and_reciprocals_give_numpys_values(backend):
+    pytest.importorskip(backend)
+    x = rg.to_backend(rg.array([[7, -7, 0], [5]]), backend)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        assert (x // 0).to_list() == divmod(x, 0)[0].to_list() == [[0, 0, 0], [0]]
+        assert (x // rg.to_backend(rg.array([[2, 0, 3], [0]]), backend)).to_list() == [[3, 0, 0], [0]]
+        assert np.reciprocal(rg.to_backend(rg.array([[2, 1, -1]]), backend)).to_list() == [[0, 1, -1]]

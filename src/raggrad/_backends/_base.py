@@ -144,6 +144,11 @@ class Backend:
         arrays stay traced). Nothing to do where no trace stages work on concrete arrays."""
         return contextlib.nullcontext()
 
+    def number(self, value: Any) -> Any:
+        """A NumPy scalar or 0-d array as an operand of this backend's kernels: checked that its
+        value survives the dtype the backend computes it in (jax without x64 narrows int64)."""
+        return value
+
     def kernel_errors(self, name: str, *operands: Any) -> contextlib.AbstractContextManager[Any]:
         """A context in which a backend's missing kernel for the dtype of ``operands`` (torch's
         for uint16/32/64) raises a ``TypeError`` naming ``name``, the dtype and what to do."""

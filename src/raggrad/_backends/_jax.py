@@ -67,6 +67,9 @@ class JaxBackend(Backend):
     def owns(self, array: Any) -> bool:
         return isinstance(array, jax.Array)
 
+    def number(self, value: Any) -> Any:
+        return _fits(np.asarray(value), None) if np.asarray(value).dtype.kind in "iu" else value
+
     def ufunc(self, name: str) -> Any:
         return _MENDED.get(name) or getattr(jnp, name)
 
@@ -370,8 +373,38 @@ def _float_of(dtype: Any, default_float: Any) -> Any:  # default_float: x64 on o
     return jnp.sqrt(jnp.zeros((), dtype)).dtype
 
 
+def _floor_divide(a: Any, b: Any, /) -> Any:
+    """NumPy's ``a // b``: integers divided by 0 give 0 (``jnp.floor_divide`` gives -1 or -2)."""
+    if not jnp.issubdtype(jnp.result_type(a, b), jnp.integer):
+        return jnp.floor_divide(a, b)
+    zero = jnp.asarray(b) == 0
+    return jnp.where(zero, 0, jnp.floor_divide(a, jnp.where(zero, 1, b)))
+
+
+def _divmod(a: Any, b: Any, /) -> tuple[Any, Any]:
+    return _floor_divide(a, b), jnp.remainder(a, b)
+
+
+def _reciprocal(a: Any, /) -> Any:
+    """NumPy's ``reciprocal``: integers truncate (1 and -1 stay, 0 elsewhere, 0 for 0); booleans
+    as int8."""
+    if a.dtype == jnp.bool_:
+        return a.astype(jnp.int8)
+    if jnp.issubdtype(a.dtype, jnp.integer):
+        return jnp.where((a == 1) | (a == -1), a, jnp.zeros_like(a))
+    return jnp.reciprocal(a)
+
+
 #: functions whose jax.numpy version gets another derivative (ldexp at 0, hypot's second) or
-#: NumPy's values (round of integers to tens), under their NumPy and array API names alike
-_MENDED = {"ldexp": ldexp, "round": _round, "hypot": _hypot}
+#: NumPy's values (round of integers to tens, integer division by 0, integer reciprocals), under
+#: their NumPy and array API names alike
+_MENDED = {
+    "ldexp": ldexp,
+    "round": _round,
+    "hypot": _hypot,
+    "floor_divide": _floor_divide,
+    "divmod": _divmod,
+    "reciprocal": _reciprocal,
+}
 
 BACKEND = JaxBackend()

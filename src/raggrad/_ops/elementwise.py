@@ -18,6 +18,8 @@ from .._array import RaggedArray, wrap
 from .._backends import Backend
 from .._bounded import BoundedStructure
 from .._broadcast import broadcast
+from .._broadcast.numbers import numbers
+from .._broadcast.rules import is_scalar
 from .._registry import register, ufuncs
 from . import reductions
 from .padding import guarded, keeps_zeros, present
@@ -155,6 +157,8 @@ def apply(
     ``where(condition, x, y)`` rule for which elements are missing (:mod:`.where_options`).
     """
     structure, backend, contents, nb, *elements = broadcast(args, name, select=select)
+    if any(is_scalar(c) for c in contents):
+        contents = numbers(backend, contents, name)  # NumPy's rule for a number beside arrays
     if elements and structure is not None:
         structure = selected(structure, backend, contents, nb, elements[0], name, args)
     if structure is not None and structure.masks is not None:
