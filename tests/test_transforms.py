@@ -304,3 +304,29 @@ def test_boolean_mask_under_jit_names_the_alternative() -> None:
     eager = jax.grad(lambda x: rg.sum(x[x > 0] ** 2))(x)
     jitted = jax.jit(jax.grad(lambda x: rg.sum(x**2, where=x > 0)))(x)
     assert jitted.to_list() == eager.to_list()
+
+
+def test_a_content_laid_out_otherwise_is_refused_on_use_not_read_as_other_lists():
+    # jax.vmap(out_axes=1), a Jacobian of a plain array into a ragged one and a tree_map that
+    # slices the leaf gave arrays whose lists read the wrong numbers (or raw broadcasting errors)
+    jnp = jax.numpy
+    x = rg.array([[1.0, 2.0, 3.0], [], [4.0, 5.0]], backend="jax")
+    offsets = rg.offsets(x)
+    batch = jnp.stack([x.values, 10 * x.values])
+    for make in (
+        lambda: jax.vmap(lambda v: rg.from_offsets(offsets, v), out_axes=1)(batch),
+        lambda: jax.jacrev(lambda w: x * w[0] + x**2 * w[1])(jnp.array([0.5, -1.0])),
+        lambda: jax.tree_util.tree_map(lambda v: v[:2], x),
+    ):
+        bad = make()
+        with pytest.raises(ValueError, match=r"cannot hold a content of shape .* jax.vmap maps ragged arrays"):
+            bad.to_list()
+        with pytest.raises(ValueError, match="cannot hold a content of shape"):
+            rg.sum(bad, axis=-1)
+    with pytest.raises(ValueError, match=r"content of shape \(\)"):
+        jax.vmap(rg.sum)(x)  # no batch axis in front of the elements: vmap would map over them
+    # the layouts JAX makes with in_axes=0 / out_axes=0 and the documented Jacobians still work
+    stacked = jax.vmap(lambda v: rg.from_offsets(offsets, v))(batch)
+    assert stacked.to_list()[1] == [[10.0, 20.0, 30.0], [], [40.0, 50.0]]
+    rows = jax.jacrev(lambda x: rg.sum(x, axis=1))(x)
+    assert rows.to_list()[2] == [[0.0, 0.0, 0.0], [], [1.0, 1.0]]

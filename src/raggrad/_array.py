@@ -181,7 +181,23 @@ class RaggedArray:
 
     @property
     def _nbatch(self) -> int:
-        return len(self._leading) - 1 - len(self._structure.inner)
+        lead, s = self._leading, self._structure
+        n = len(lead) - 1 - len(s.inner)
+        if isinstance(s, Structure) and (
+            n < 0 or (lead[n] != s.size and not isinstance(self._content, RaggedArray))
+        ):
+            # a content laid out otherwise (jax.vmap with out_axes=1, a Jacobian of a plain array
+            # into a ragged one, a tree_map that slices the leaf): checked on use, not in
+            # unflatten, which JAX also calls with intermediate leaves
+            msg = (
+                f"a RaggedArray of {s.size} elements (inner dims {tuple(s.inner)}) cannot hold a "
+                f"content of shape {lead}: its axis -{len(s.inner) + 1} must be the elements, extra "
+                "axes batch dims in front. jax.vmap maps ragged arrays along in_axes=0 and out_axes=0 "
+                "of their content, and a Jacobian of a plain array into a ragged one has no ragged "
+                "layout (take it of f(x).values)"
+            )
+            raise ValueError(msg)
+        return n
 
     @property
     def _batch(self) -> tuple[int, ...]:
