@@ -117,6 +117,8 @@ def test_every_ufunc_matches_the_backend_on_the_values(backend, ufunc, code):
         import jax.numpy as jnp
 
         reference = getattr(jnp, ufunc.__name__)
+        if ufunc is np.reciprocal and code in "?bhilqBHILQ":  # NumPy's: integers truncate
+            reference = lambda v: np.reciprocal(np.asarray(v))  # noqa: E731
     with np.errstate(all="ignore"):
         got = ufunc(*(x,) * ufunc.nin)
         want = reference(*(x.values,) * ufunc.nin)

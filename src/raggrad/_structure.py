@@ -139,6 +139,7 @@ class Structure(Cached):
         "ndim",
         "nlevels",
         "shape",
+        "size",
     )
 
     def __init__(
@@ -156,6 +157,8 @@ class Structure(Cached):
         self.nlevels = len(self.levels)
         self.ndim = 1 + self.nlevels + len(self.inner)
         self.shape: tuple[int | None, ...] = (self.length, *([None] * self.nlevels), *self.inner)
+        #: number of innermost elements (the length of the content's element axis)
+        self.size = self.levels[-1].size if self.levels else self.length
         #: missing values (option types): None, or one entry per depth (0: the outer items, ...,
         #: ``nlevels``: the innermost elements), each None or a read-only boolean array, True where
         #: the item is present. A missing list is empty; see :mod:`._options`
@@ -176,11 +179,6 @@ class Structure(Cached):
         return f"{name}.structure", {name: _Held(self)}
 
     # ---- derived sizes -------------------------------------------------------------------
-    @property
-    def size(self) -> int:
-        """Number of innermost elements (the length of the content's element axis)."""
-        return self.levels[-1].size if self.levels else self.length
-
     def count_at(self, depth: int) -> int:
         """Number of items at ``depth`` (0: outer items; ``nlevels``: innermost elements)."""
         return self.length if depth == 0 else self.levels[depth - 1].size
