@@ -379,3 +379,12 @@ def integer_round(xp: Any, a: Any, decimals: int) -> Any:
     r = a - q * m  # in [0, m); compared with m - r, so 2 r never overflows
     up = (r > m - r) | ((r == m - r) & (xp.remainder(q, 2) == 1))
     return (q + xp.astype(up, a.dtype)) * m
+
+
+def integer_reciprocal(xp: Any, a: Any) -> Any:
+    """NumPy's ``reciprocal`` of integers: ``1 / a`` truncated (1 and -1 stay, 0 elsewhere, 0 for
+    a division by 0 as raggrad's integer divisions give), booleans as int8. Every backend's
+    namespace ``xp`` runs it (jax and torch give floats)."""
+    if xp.isdtype(a.dtype, "bool"):
+        return xp.astype(a, xp.int8)
+    return xp.where((a == 1) | (a == -1), a, xp.zeros_like(a))

@@ -20,7 +20,7 @@ from . import (
     _jax_pytree,  # noqa: F401 - the array classes are pytrees wherever this backend runs
     _jax_transforms,
 )
-from ._base import Backend, identity, integer_round
+from ._base import Backend, identity, integer_reciprocal, integer_round
 from ._jax_rules import (
     PALLAS,
     cond,
@@ -68,7 +68,8 @@ class JaxBackend(Backend):
         return isinstance(array, jax.Array)
 
     def number(self, value: Any) -> Any:
-        return _fits(np.asarray(value), None) if np.asarray(value).dtype.kind in "iu" else value
+        host = np.asarray(value)
+        return _fits(host, None) if host.dtype.kind in "iu" else value
 
     def ufunc(self, name: str) -> Any:
         return _MENDED.get(name) or getattr(jnp, name)
@@ -386,13 +387,7 @@ def _divmod(a: Any, b: Any, /) -> tuple[Any, Any]:
 
 
 def _reciprocal(a: Any, /) -> Any:
-    """NumPy's ``reciprocal``: integers truncate (1 and -1 stay, 0 elsewhere, 0 for 0); booleans
-    as int8."""
-    if a.dtype == jnp.bool_:
-        return a.astype(jnp.int8)
-    if jnp.issubdtype(a.dtype, jnp.integer):
-        return jnp.where((a == 1) | (a == -1), a, jnp.zeros_like(a))
-    return jnp.reciprocal(a)
+    return jnp.reciprocal(a) if jnp.issubdtype(a.dtype, jnp.inexact) else integer_reciprocal(jnp, a)
 
 
 #: functions whose jax.numpy version gets another derivative (ldexp at 0, hypot's second) or

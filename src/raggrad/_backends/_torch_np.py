@@ -15,7 +15,7 @@ import array_api_compat.torch as xp
 import numpy as np
 import torch
 
-from ._base import integer_round
+from ._base import integer_reciprocal, integer_round
 
 __all__ = ["BY_NAME", "api", "to_torch_dtype", "translated", "ufunc"]
 
@@ -188,13 +188,7 @@ def _integer_safe(fn: Callable[..., Any], *, constant: bool = False) -> Callable
 
 
 def _reciprocal(a: Any) -> Any:
-    """NumPy's ``reciprocal``: ``1 / a`` of integers truncates (1 and -1 stay, 0 elsewhere: the
-    division by 0 gives 0, as integers divided by 0 do in raggrad); booleans as int8 (NumPy's)."""
-    if a.is_floating_point() or a.is_complex():
-        return torch.reciprocal(a)
-    if a.dtype == torch.bool:
-        return a.to(torch.int8)
-    return torch.where((a == 1) | (a == -1), a, torch.zeros_like(a))
+    return torch.reciprocal(a) if a.is_floating_point() or a.is_complex() else integer_reciprocal(xp, a)
 
 
 def _subtract(a: Any, b: Any, /) -> Any:

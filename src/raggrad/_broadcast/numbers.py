@@ -32,13 +32,14 @@ _INTEGER_RESULT = frozenset(
 #: comparisons: an int beyond the arrays' dtype compares as its value (NumPy's answer), which
 #: jax and torch would wrap around first (``int8 < 300`` False where the value is 100)
 _COMPARISONS = frozenset(("equal", "not_equal", "less", "less_equal", "greater", "greater_equal"))
+_CHECKED = _INTEGER_RESULT | _COMPARISONS
 
 
 def numbers(backend: _backends.Backend, contents: list[Any], name: str) -> list[Any]:
     """``contents`` with NumPy scalars ready for ``backend``, after checking Python ints."""
     out = [backend.number(c) if _typed_number(c) else c for c in contents]
     op = name.rsplit(".", 1)[-1]
-    if not any(type(c) is int for c in contents) or op not in _INTEGER_RESULT | _COMPARISONS:
+    if not any(type(c) is int for c in contents) or op not in _CHECKED:
         return out  # (bools are not ints here)
     dtypes = [backend.numpy_dtype(c.dtype) for c in contents if not is_scalar(c)]
     if not dtypes or any(d.kind not in "iub" for d in dtypes) or all(d.kind == "b" for d in dtypes):
