@@ -97,3 +97,16 @@ def test_integer_floor_division_by_zero_and_reciprocals_give_numpys_values(backe
         assert (x // 0).to_list() == divmod(x, 0)[0].to_list() == [[0, 0, 0], [0]]
         assert (x // rg.to_backend(rg.array([[2, 0, 3], [0]]), backend)).to_list() == [[3, 0, 0], [0]]
         assert np.reciprocal(rg.to_backend(rg.array([[2, 1, -1]]), backend)).to_list() == [[0, 1, -1]]
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
+def test_clip_bounds_beyond_the_integer_dtype_bound_nothing(backend):
+    pytest.importorskip(backend)
+    x = rg.array([[1, 2, 3], [250]], dtype=np.uint8).to_backend(backend)
+    a = np.array([1, 2, 3, 250], np.uint8)
+    for lo, hi in [(-1, 2), (0, 300), (2, None), (None, 300), (-7, 1000)]:
+        out = rg.clip(x, lo, hi)
+        assert rg.flatten(out).to_list() == np.clip(a, lo, hi).tolist() and "uint8" in str(out.dtype)
+    for lo, hi in [(-5, -1), (300, 400), (None, -1)]:  # a bound that clips everything: NumPy raises
+        with pytest.raises(OverflowError, match="out of bounds for uint8"):
+            rg.clip(x, lo, hi)

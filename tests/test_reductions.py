@@ -535,3 +535,40 @@ def test_jax_index_maps_are_not_cached_as_tracers():
     jax.jit(lambda v: rg.sum(v, axis=0))(x)
     assert jax.jit(lambda v: rg.max(v, axis=0))(x).to_list() == [4.0, 5.0, 3.0]
     assert rg.sum(x, axis=0).to_list() == [5.0, 7.0, 3.0]
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
+def test_initial_takes_the_result_dtype_as_numpy(backend):
+    pytest.importorskip(backend)
+    x = rg.array([[1, 2, 3], []], dtype=np.int8).to_backend(backend)
+    a = np.array([1, 2, 3], np.int8)
+    for fn, kw in [("max", {"initial": 10.7}), ("max", {"initial": 0.5}), ("min", {"initial": -3.5})]:
+        out = getattr(rg, fn)(x, axis=1, **kw)
+        want = getattr(np, fn)(a, **kw)
+        assert out.to_list()[0] == want and "int8" in str(out.dtype), (fn, kw, out)
+        assert out.to_list()[1] == int(kw["initial"])
+    assert rg.sum(x, axis=1, initial=0.5).to_list() == [6, 0]
+    assert rg.prod(x, axis=1, initial=2.5).to_list() == [int(np.prod(a, initial=2.5)), 2]
+    with pytest.raises(OverflowError, match=r"rg\.max.*300.*int8"):
+        rg.max(x, axis=1, initial=300)  # jax wrapped it to 44
+    with pytest.raises(ValueError, match=r"rg\.min.*nan"):
+        rg.min(x, axis=1, initial=math.nan)
+    f = rg.array([[1.0, 5.0], []]).to_backend(backend)
+    assert rg.max(f, axis=1, initial=2).to_list() == [5.0, 2.0]
+
+
+def test_initial_may_be_traced_under_jit():
+    jax = pytest.importorskip("jax")
+    x = rg.array([[1.0, 3.0], [], [4.0]], backend="jax")
+    f = jax.jit(lambda x, t: rg.max(x, axis=1, initial=t))
+    assert f(x, 2.0).to_list() == [3.0, 2.0, 4.0]
+    assert float(jax.grad(lambda t: rg.sum(rg.max(x, axis=1, initial=t)))(2.0)) == 1.0
+
+
+@pytest.mark.parametrize("fn", ["mean", "var", "std"])
+def test_statistics_refuse_an_integer_dtype(fn):
+    x = rg.array([[1, 2, 4], [3], []])
+    for dtype in (int, np.int32, bool):
+        with pytest.raises(TypeError, match=rf"rg\.{fn}.*floating.*rg\.astype"):
+            getattr(rg, fn)(x, axis=1, dtype=dtype)
+    assert getattr(rg, fn)(x, axis=1, dtype=np.float32).dtype == np.float32

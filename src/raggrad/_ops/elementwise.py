@@ -405,6 +405,18 @@ def _clip_numpy(a: Any, a_min: Any = None, a_max: Any = None, out: Any = None, *
     return clip(a, a_min, a_max)
 
 
+def _bound(x: Any, bound: Any, *, low: bool) -> Any:
+    """None for a Python int beyond the side of ``x``'s integer dtype it bounds (NumPy 2's clip:
+    ``clip(uint8, -1, 2)`` is ``clip(uint8, None, 2)``); any other int out of bounds raises."""
+    if type(bound) is not int or not isinstance(x, RaggedArray):
+        return bound
+    dtype = x._backend.numpy_dtype(x._content.dtype)
+    if dtype.kind not in "iu":
+        return bound
+    info = np.iinfo(dtype)
+    return None if (bound < info.min if low else bound > info.max) else bound
+
+
 @register("clip", "elementwise", numpy=(np.clip,), numpy_impl=_clip_numpy, options=True)
 def clip(x: Any, /, min: Any = None, max: Any = None) -> Any:
     """Clamp every element to ``[min, max]`` (either may be None or an array that broadcasts).
@@ -413,6 +425,7 @@ def clip(x: Any, /, min: Any = None, max: Any = None) -> Any:
     >>> rg.clip(rg.array([[1, 5], [9]]), 2, 6).to_list()
     [[2, 5], [6]]
     """
+    min, max = _bound(x, min, low=True), _bound(x, max, low=False)
     if min is None and max is None:
         return apply(_kernel_cache(lambda b: lambda c: c), (x,), "rg.clip")
     if min is None:

@@ -49,6 +49,7 @@ from .reduction_engine import (
     safe_divide,
     with_content,
 )
+from .reductions import correction_of, initial_value, refuse_integer_dtype
 
 __all__ = [
     "nanargmax",
@@ -82,6 +83,7 @@ def _nan_sum_or_prod(
 ) -> Any:
     x = operand(x, name)
     x = with_content(x, cast(x._backend, x._content, kind, dtype))
+    initial = initial_value(x, initial, x._content.dtype, name)
     fill = 0 if kind == "sum" else 1
 
     def compute(ctx: Context, data: Any, mask: Any) -> Any:
@@ -175,11 +177,8 @@ def _nan_var_or_std(
     mask_identity: bool,
 ) -> Any:
     x = operand(x, name)
-    if ddof is not None:
-        if correction not in (0, 0.0) and correction != ddof:
-            msg = f"{name}: give correction= or ddof= (NumPy's spelling), not both ({correction=}, {ddof=})"
-            raise ValueError(msg)
-        correction = ddof
+    refuse_integer_dtype(name, dtype)
+    correction = correction_of(name, correction, ddof)
     x = with_content(x, cast(x._backend, x._content, "mean", dtype))
 
     def compute(ctx: Context, data: Any, mask: Any) -> Any:
@@ -218,6 +217,7 @@ def nanmean(
     [2.0, nan, nan]
     """
     x = operand(x, "rg.nanmean")
+    refuse_integer_dtype("rg.nanmean", dtype)
     x = with_content(x, cast(x._backend, x._content, "mean", dtype))
     return reduction("rg.nanmean", x, axis, keepdims, where, _nan_mean, mask_identity=mask_identity)
 

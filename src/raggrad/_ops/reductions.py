@@ -64,7 +64,42 @@ def _var(ctx: Context, data: Any, mask: Any, correction: float) -> Any:
     return safe_divide(xp, ss, n - correction, fill)
 
 
-def _correction(name: str, correction: float, ddof: float | None) -> float:
+def refuse_integer_dtype(name: str, dtype: Any) -> None:
+    """Refuse an integer ``dtype=`` for a mean, variance or deviation: the result is a float."""
+    if dtype is None or np.dtype(dtype).kind not in "biu":
+        return
+    msg = (
+        f"{name}: dtype={np.dtype(dtype)} is not a floating dtype. The result is a float, and NumPy's "
+        "integer answer has no value for an empty list; cast the result instead, e.g. "
+        f"rg.astype({name}(x, axis=1), rg.int64)"
+    )
+    raise TypeError(msg)
+
+
+def initial_value(x: RaggedArray, initial: Any, dtype: Any, name: str) -> Any:
+    """``initial`` converted to the result's ``dtype`` as NumPy converts it: a Python int out of
+    the dtype's bounds raises ``OverflowError``, NaN to integers ``ValueError``, and a float toward
+    an integer dtype is truncated. A backend array (a traced one under jit) is cast as it is."""
+    if initial is None:
+        return None
+    if not isinstance(initial, (int, float, complex, np.generic, np.ndarray)):
+        return x._backend.xp.astype(x._backend.xp.asarray(initial), dtype)
+    target = x._backend.numpy_dtype(dtype)
+    try:
+        v = initial
+        if target.kind in "iu" and isinstance(v, (float, np.floating)):
+            v = int(v)  # truncated; NaN and inf raise, as NumPy's reduce
+        value = np.asarray(v, dtype=target) if type(v) is int else np.asarray(v).astype(target)
+    except (OverflowError, ValueError) as e:
+        msg = f"{name}: initial={initial!r} cannot be a {target} (NumPy's rule: {e})"
+        raise type(e)(msg) from e
+    if value.ndim:
+        msg = f"{name}: initial must be a scalar, not an array of shape {value.shape}"
+        raise ValueError(msg)
+    return value[()].item()
+
+
+def correction_of(name: str, correction: float, ddof: float | None) -> float:
     if ddof is None:
         return correction
     if correction not in (0, 0.0) and correction != ddof:
@@ -88,6 +123,7 @@ def _sum_or_prod(
     x = operand(x, name)
     backend = x._backend
     x = with_content(x, cast(backend, x._content, kind, dtype))
+    initial = initial_value(x, initial, x._content.dtype, name)
     fill = 0 if kind == "sum" else 1
 
     def compute(ctx: Context, data: Any, mask: Any) -> Any:
@@ -192,6 +228,7 @@ def mean(
     [2.0, None, nan]
     """
     x = operand(x, "rg.mean")
+    refuse_integer_dtype("rg.mean", dtype)
     content = cast(x._backend, x._content, "mean", dtype)
     xp, half = x._backend.xp, content.dtype == x._backend.dtype("float16")
     if half:  # NumPy sums float16 in float32 for a mean (60000 three times is no inf)
@@ -219,7 +256,8 @@ def _var_or_std(
     mask_identity: bool,
 ) -> Any:
     x = operand(x, name)
-    correction = _correction(name, correction, ddof)
+    refuse_integer_dtype(name, dtype)
+    correction = correction_of(name, correction, ddof)
     x = with_content(x, cast(x._backend, x._content, "mean", dtype))
 
     def compute(ctx: Context, data: Any, mask: Any) -> Any:
@@ -292,6 +330,7 @@ def _extremum(
 ) -> Any:
     x = operand(x, name)
     dtype = x._content.dtype
+    initial = initial_value(x, initial, dtype, name)
     fill = x._backend.identity(kind, dtype) if initial is None else initial
 
     def compute(ctx: Context, data: Any, mask: Any) -> Any:
