@@ -184,6 +184,38 @@ def test_more_combinations_than_the_capacity_make_to_list_and_trim_raise(backend
         rg.cartesian([x, y], capacity=5)[0].to_list()
 
 
+@pytest.mark.parametrize(("backend", "jit"), MODES)
+def test_totals_of_an_overflowed_result_are_never_a_count_of_what_fitted(backend, jit):
+    b = rg.with_capacity(rg.array(LISTS, backend=backend))  # 7 pairs, 5 fit
+
+    def f(v):
+        a, c = rg.combinations(v, 2, capacity=5)
+        pt = a + c
+        return (
+            rg.hep.soft_histogram(pt, [0.0, 6.0, 20.0], bandwidth=0.5),
+            rg.hep.soft_histogram(pt, [0.0, 6.0, 20.0], bandwidth=0.5, weights=a),
+            rg.count(pt),
+            rg.sum(rg.num(pt, axis=1)),
+        )
+
+    if not jit:  # concrete: an integer total cannot be NaN, so it raises
+        with pytest.raises(ValueError, match=r"rg\.count: the bounded array it reduced is invalid"):
+            f(b)
+        hists = [
+            rg.hep.soft_histogram(p, [0.0, 6.0, 20.0], bandwidth=0.5)
+            for p in rg.combinations(b, 2, capacity=5)
+        ]
+        assert all(np.isnan(h.to_list()).all() for h in hists)
+        with pytest.raises(ValueError, match=r"rg\.histogram: .* is invalid"):
+            rg.histogram(rg.combinations(b, 2, capacity=5)[0], bins=3)
+        return
+    hist, weighted, count, total = jax.jit(f)(b)
+    assert np.isnan(hist.to_list()).all() and np.isnan(weighted.to_list()).all()
+    assert int(count) == int(total) == np.iinfo(np.asarray(count).dtype).min  # never a count
+    ok = jax.jit(lambda v: rg.count(rg.combinations(v, 2, capacity=7)[0]))(b)
+    assert int(ok) == 7
+
+
 @needs_jax
 def test_saturating_counts_keep_int32_indices_exact():
     # with jax's int32 indices, lists * capacity passes 2**31: the running sums saturate

@@ -226,6 +226,8 @@ def test_fields_of_one_collection_with_different_lists_are_named(tmp_path: Path)
 def test_bad_arguments_are_named(nano: Path) -> None:
     with pytest.raises(TypeError, match=r"step_size='100 MB' must be a positive number of entries"):
         list(rg.hep.iterate(nano, ["Muon_pt"], step_size="100 MB"))
+    with pytest.raises(ValueError, match=r"step_size=0 must be a positive number of entries"):
+        list(rg.hep.iterate(nano, ["Muon_pt"], step_size=0))
     with pytest.raises(TypeError, match=r"files must be a path or a list of paths"):
         list(rg.hep.iterate(42, ["Muon_pt"], step_size=10))
     with pytest.raises(TypeError, match=r"expected an awkward record of branches"):

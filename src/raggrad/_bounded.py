@@ -326,15 +326,7 @@ class BoundedStructure(Cached):
             )
             raise TracedStructureError(msg)
         if not bool(self.backend.to_numpy(self.valid)):
-            msg = (
-                f"{what}: this bounded array (capacities {self.capacities}) is invalid: an operation "
-                "that made it met operands whose lists differ, produced more items than the "
-                "capacity given (raise it), or met what the same operation refuses eagerly with its "
-                "own error (an index out of range, an empty list for rg.firsts or rg.lasts without "
-                "fill_value, lists of another length than a regular dimension's); run the same "
-                "operations on the same bounded inputs outside jax.jit for that error"
-            )
-            raise ValueError(msg)
+            raise invalid_error(what, f"this bounded array (capacities {self.capacities})")
 
     def trim(self, what: str = "rg.trim") -> tuple[Structure, np.int64]:
         """The exact structure of the items in use, and the element slots in use (a host slice
@@ -488,3 +480,14 @@ def _make_plan(s: BoundedStructure, a: int) -> BoundedPlan:
 def _drop_last(s: BoundedStructure) -> BoundedStructure:
     """The structure of a reduction within the innermost lists: one level less."""
     return BoundedStructure(s.count, s.levels[:-1], s.capacities[:-1], (), s.valid, s.given_ids[:-1])
+
+
+def invalid_error(what: str, subject: str) -> ValueError:
+    """The error for converting an invalid bounded result (``subject``: what is invalid)."""
+    return ValueError(
+        f"{what}: {subject} is invalid: an operation that made it met operands whose lists differ, "
+        "produced more items than the capacity given (raise it), or met what the same operation "
+        "refuses eagerly with its own error (an index out of range, an empty list for rg.firsts or "
+        "rg.lasts without fill_value, lists of another length than a regular dimension's); run the "
+        "same operations on the same bounded inputs outside jax.jit for that error"
+    )

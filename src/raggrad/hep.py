@@ -46,7 +46,7 @@ from ._errors import OptionTypeError
 from ._events import EventArray, from_event_fields
 from ._ops.activations import sigmoid
 from ._ops.bounded import with_capacity
-from ._ops.common import back, moved, new, single
+from ._ops.common import back, moved, new, poisoned, single
 from ._ops.construction import offsets, to_backend
 from ._ops.creation import ones_like
 from ._ops.cumulative import cumulative_prod
@@ -238,12 +238,13 @@ def _event_record(events: Any, where: str, start: int) -> EventArray:
     at = f" ({where})" if where else ""
     groups, alone = _group(events.fields)
     collections_ = {}
-    for coll, fields in groups.items():
-        branch = events[next(iter(fields.values()))]
-        if branch.ndim < 2 and f"n{coll}" not in alone:  # per event (MET_pt, HLT_*): plain fields
+    for coll, fields in groups.items():  # per event (MET_pt, HLT_*, Muon_n): plain fields
+        lists = {k: v for k, v in fields.items() if events[v].ndim > 1}
+        if lists or f"n{coll}" in alone:  # a collection: its lists (all its branches, with a counter)
+            alone.extend(v for v in fields.values() if lists and v not in lists.values())
+            collections_[coll] = _collection(events, coll, lists or fields, alone, at, "rg.hep.events", start)
+        else:
             alone.extend(fields.values())
-            continue
-        collections_[coll] = _collection(events, coll, fields, alone, at, "rg.hep.events", start)
     out: dict[str, Any] = dict(collections_)
     for name in events.fields:  # the other branches in the file's order
         if name in alone:
@@ -406,11 +407,8 @@ def iterate(
         raise TypeError(msg)
     paths = [(path, in_path or tree) for path, in_path in _paths(files)]
     if isinstance(step_size, bool) or not isinstance(step_size, int | np.integer) or step_size < 1:
-        msg = (
-            f"rg.hep.iterate: step_size={step_size!r} must be a positive number of entries (the "
-            "chunks' list capacity), not a size in bytes"
-        )
-        raise TypeError(msg)
+        msg = f"rg.hep.iterate: step_size={step_size!r} must be a positive number of entries (not bytes)"
+        raise (ValueError if isinstance(step_size, int | np.integer) else TypeError)(msg)
     step = int(step_size)
     elements = _capacities(uproot, paths, names, step, _given({} if capacities is None else capacities))
     for path, tree_name in paths:
@@ -575,17 +573,14 @@ def _binned(
     values: RaggedArray, w: Any, edges: Any, bandwidth: Any, cdf: Callable[[Any], Any]
 ) -> RaggedArray:
     """``soft_histogram`` of flat values (``w``: the weights' content or None), one edge at a time
-    in the backend's ``scan``: on JAX a loop in the program, so the values are computed once (bin
-    after bin, or one edges-by-values array, would let XLA fuse and repeat that per bin or edge)."""
-    backend = values._backend
+    in ``scan`` (on JAX a loop: the values are computed once, not once per bin or edge)."""
+    backend, content, s = values._backend, values._content, values._structure
     xp = backend.xp
-    content = values._content
-    if isinstance(values._structure, BoundedStructure):  # padding slots: never counted
-        valid = values._structure.slot_mask(0)
-        content = xp.where(valid, content, xp.zeros_like(content))
-        w = xp.astype(valid, content.dtype) if w is None else xp.where(valid, w, xp.zeros_like(w))
-    if isinstance(bandwidth, RaggedArray):
-        bandwidth = bandwidth._content
+    if isinstance(s, BoundedStructure):  # padding slots: never counted
+        used = s.slot_mask(0)
+        content = xp.where(used, content, xp.zeros_like(content))
+        w = xp.astype(used, content.dtype) if w is None else xp.where(used, w, xp.zeros_like(w))
+    bandwidth = bandwidth._content if isinstance(bandwidth, RaggedArray) else bandwidth
 
     def below(edge: Any) -> Any:
         return cdf(single((edge - content) / bandwidth, "rg.hep.soft_histogram"))._content
@@ -597,4 +592,7 @@ def _binned(
         inside = high - low
         return high, xp.sum(inside if w is None else inside * w)
 
-    return single(backend.scan(step, below(edges[0]), edges[1:])[1], "rg.hep.soft_histogram")
+    out = backend.scan(step, below(edges[0]), edges[1:])[1]
+    if isinstance(s, BoundedStructure):  # an invalid input (e.g. more pairs than capacity): NaN bins
+        out = poisoned(backend, out, s.valid, "rg.hep.soft_histogram")
+    return single(out, "rg.hep.soft_histogram")

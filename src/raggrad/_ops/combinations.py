@@ -358,7 +358,8 @@ def combinations(
     program serves every batch of the same capacities.
     More combinations than ``capacity`` keep the first ``capacity`` of them and mark the result
     invalid: ``to_list`` and ``rg.trim`` raise ``ValueError`` naming the capacities, 0-d float
-    reductions give NaN. On an exact ``x``, ``capacity`` is optional: given, the result is bounded
+    reductions and histograms give NaN, integer totals (``rg.count``) raise (under ``jax.jit``:
+    the dtype's minimum). On an exact ``x``, ``capacity`` is optional: given, the result is bounded
     (list slots in ``rg.with_capacity``'s buckets), and more combinations than ``capacity`` raise
     ``ValueError`` at once.
 

@@ -16,7 +16,7 @@ from numpy.exceptions import AxisError
 from .. import _backends
 from .._array import RaggedArray, as_ragged, bounded_structure, exact_structure
 from .._axes import classify_axis
-from .._bounded import BoundedStructure
+from .._bounded import BoundedStructure, invalid_error
 from .._records import reject
 from .._structure import Structure
 
@@ -110,11 +110,22 @@ def _is_number(x: Any) -> bool:
     return isinstance(x, bool | int | float | complex | np.generic) or _backends.backend_of(x) is not None
 
 
-def poisoned(xp: Any, out: Any, valid: Any) -> Any:
-    """A result that carries no structure (a 0-d sum) from an invalid bounded array: NaN where it
-    can hold one, so it is never quietly wrong. A product with 1 or NaN, not a selection: its
-    derivatives are NaN too (a selection would give zeros, a gradient that looks valid)."""
-    if not xp.isdtype(out.dtype, ("real floating", "complex floating")):
+def poisoned(backend: _backends.Backend, out: Any, valid: Any, name: str) -> Any:
+    """A result that carries no structure (a 0-d sum) from an invalid bounded array: never quietly
+    wrong. A float is NaN: a product with 1 or NaN, not a selection, so its derivatives are NaN
+    too (a selection would give zeros, a gradient that looks valid). An integer or boolean, which
+    cannot hold NaN, raises ``ValueError`` where the flag is concrete; traced (inside
+    ``jax.jit``), an integer is its dtype's minimum (the maximum if unsigned: never a count)."""
+    xp = backend.xp
+    if xp.isdtype(out.dtype, ("real floating", "complex floating")):
+        one = xp.asarray(1.0, dtype=out.dtype)
+        return out * xp.where(valid, one, xp.asarray(float("nan"), dtype=out.dtype))
+    if backend.is_concrete(valid):
+        if not bool(backend.to_numpy(valid)):
+            raise invalid_error(name, "the bounded array it reduced")
         return out
-    one = xp.asarray(1.0, dtype=out.dtype)
-    return out * xp.where(valid, one, xp.asarray(float("nan"), dtype=out.dtype))
+    if not xp.isdtype(out.dtype, "integral"):
+        return out
+    info = np.iinfo(backend.numpy_dtype(out.dtype))
+    mark = xp.asarray(info.min if info.min < 0 else info.max, dtype=out.dtype)
+    return xp.where(valid, out, mark)

@@ -177,7 +177,14 @@ def _bin_ids(xp: Any, v: Any, edges: Any) -> Any:
 
 # ---- counting ------------------------------------------------------------------------------------
 def _count(
-    x: RaggedArray, ids: Any, nbins: int, weights: Any, per_list: bool, dtype: Any, inner: tuple[int, ...]
+    name: str,
+    x: RaggedArray,
+    ids: Any,
+    nbins: int,
+    weights: Any,
+    per_list: bool,
+    dtype: Any,
+    inner: tuple[int, ...],
 ) -> RaggedArray:
     """Sum ``weights`` (ones when None) into ``nbins`` bins (``ids == nbins``: left out), over all
     values or per innermost list; the result's inner dims are ``inner`` (``prod(inner) == nbins``)."""
@@ -202,7 +209,7 @@ def _count(
     data = xp.ones_like(ids, dtype=dtype) if weights is None else xp.astype(weights, dtype)
     out = backend.segment_reduce_ids("sum", data, ids, lists * nbins, sorted_ids=False)
     if not per_list:  # no lists left to flag: an invalid bounded input gives NaN counts
-        out = poisoned(xp, out, s.valid) if isinstance(s, BoundedStructure) else out
+        out = poisoned(backend, out, s.valid, name) if isinstance(s, BoundedStructure) else out
         return cast(RaggedArray, wrap(None, xp.reshape(out, inner)))
     out = xp.reshape(out, (lists, *inner))
     if isinstance(s, BoundedStructure):
@@ -284,7 +291,7 @@ def histogram(
     edges = _edges(backend, v, _used(x), bins, range, name, nd=False)
     nbins = int(edges.shape[0]) - 1
     ids = _bin_ids(xp, v, edges)
-    hist = _count(x, ids, nbins, w, per_list, _count_dtype(backend, w, False), (nbins,))
+    hist = _count(name, x, ids, nbins, w, per_list, _count_dtype(backend, w, False), (nbins,))
     if density:
         hist = _density(hist, [edges[1:] - edges[:-1]], per_list)
     return hist, wrap(None, edges)
@@ -342,7 +349,7 @@ def histogram2d(
     nx, ny = (int(e.shape[0]) - 1 for e in edges)
     ix, iy = (_bin_ids(xp, c, e) for c, e in zip((u, v), edges, strict=True))
     ids = xp.where((ix < nx) & (iy < ny), ix * ny + iy, nx * ny)
-    hist = _count(x, ids, nx * ny, w, False, _count_dtype(backend, w, True), (nx, ny))
+    hist = _count(name, x, ids, nx * ny, w, False, _count_dtype(backend, w, True), (nx, ny))
     if density:
         hist = _density(hist, [e[1:] - e[:-1] for e in edges], False)
     return hist, wrap(None, edges[0]), wrap(None, edges[1])
@@ -393,4 +400,4 @@ def bincount(
             msg = f"{name}: length must be non-negative, got {nbins}"
             raise ValueError(msg)
     ids = xp.where((v >= 0) & (v < nbins), v, nbins)
-    return _count(x, ids, nbins, w, per_list, _count_dtype(backend, w, w is not None), (nbins,))
+    return _count(name, x, ids, nbins, w, per_list, _count_dtype(backend, w, w is not None), (nbins,))

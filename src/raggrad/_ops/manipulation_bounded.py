@@ -458,7 +458,7 @@ def first_or_last(
     if kind == "outer":
         if not s.nlevels:  # one element: a 0-d result, which has no flag to carry
             item = content[(slice(None),) * nb + (0,)]
-            return poisoned(xp, item, valid)
+            return poisoned(backend, item, valid, name)
         count = levels[0][-1]
         structure = BoundedStructure(count, levels[1:], caps[1:], s.inner, valid, ids[1:])
     else:

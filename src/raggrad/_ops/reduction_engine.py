@@ -451,7 +451,7 @@ def _bounded_reduction(
         mask = in_use(x) if mask is None else (mask & in_use(x))
         out = compute(DenseAxes(backend, axes, tuple(content.shape)), content, mask)
         if kind == "all" or (not s.nlevels and nb in axes):  # the structured dims are gone
-            out = poisoned(xp, out, s.valid)
+            out = poisoned(backend, out, s.valid, name)
             if kind == "all" and keepdims:
                 return wrap(_all_ones(s), out, nb)
             if not keepdims:
