@@ -175,7 +175,11 @@ def on_dask(paths: list[str], workers: int, theta: Any, finalize: Any, repeats: 
     from distributed import Client, LocalCluster, wait
 
     cluster = LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
     )
     with cluster, Client(cluster) as client:
         client.run(lambda: __import__("raggrad.dask"))  # workers import jax and raggrad before timing

@@ -419,6 +419,54 @@ def test_progress_bar_of_dask_diagnostics(sync: Any, capsys: pytest.CaptureFixtu
 
 
 # ---- a real cluster: two worker processes on localhost ------------------------------------------
+class _Slices:
+    """Partition ``i`` of ``events`` split at ``bounds`` (for ``dak.from_map``)."""
+
+    def __init__(self, events: Any, bounds: list[int]) -> None:
+        self.events, self.bounds = events, bounds
+
+    def __call__(self, i: int) -> Any:
+        return self.events[self.bounds[i] : self.bounds[i + 1]]
+
+
+def _split(events: Any, bounds: list[int]) -> Any:
+    import dask_awkward as dak
+
+    parts = dak.from_map(_Slices(events, bounds), list(range(len(bounds) - 1)), label="slices")
+    return rg.dask.from_awkward(parts)
+
+
+@needs_dask
+def test_per_event_results_are_refused_not_summed_across_partitions(sync: Any) -> None:
+    import awkward as ak
+    import jax.numpy as jnp
+
+    events = ak.Array([[1.0, 2.0], [], [3.0], [4.0, 5.0, 6.0], [], [7.0]] + [[8.0]] * 18)
+    per_event = rg.dask.value_and_grad(
+        lambda t, x: {"s": rg.sum(x * t, axis=1)}, finalize=lambda tt: rg.sum(tt["s"])
+    )
+    for bounds in ([0, 2, 6], [0, 2, 24]):  # the same capacities; then other ones
+        c = _split(events, bounds)
+        with pytest.raises(ValueError, match=r"lists that differ from one partition to the next"):
+            per_event(jnp.float32(1.0), c)  # gave 21 (not 28) for the first split
+        total = rg.dask.value_and_grad(lambda t, x: rg.sum(x * t))(jnp.float32(1.0), c)
+        assert float(total[0]) == float(ak.sum(events[: bounds[-1]]))
+
+
+@needs_dask
+def test_collections_split_at_other_places_are_refused(sync: Any) -> None:
+    import awkward as ak
+
+    events = ak.Array([[1.0], [2.0, 3.0], [4.0]])
+    a, b = _split(events, [0, 2, 3]), _split(events, [0, 1, 3])
+    with pytest.raises(
+        ValueError, match=r"partitions hold different numbers of events here: \[(2, 1|1, 2)\]"
+    ):
+        rg.dask.map_partitions(lambda x, y: rg.sum(x) + rg.sum(y), a, b).compute()
+    with pytest.raises(ValueError, match=r"different numbers of events"):
+        rg.dask.value_and_grad(lambda t, x, y: t * (rg.sum(x) + rg.sum(y)))(1.0, a, b)
+
+
 @pytest.fixture(scope="module")
 def client() -> Any:
     if MISSING:
@@ -429,7 +477,7 @@ def client() -> Any:
     # this module's functions travel by value: the workers cannot import the test module
     cloudpickle.register_pickle_by_value(sys.modules[__name__])
     cluster = LocalCluster(
-        n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+        n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1", dashboard_address="127.0.0.1:0"
     )
     with cluster, Client(cluster) as c:
         yield c

@@ -51,9 +51,12 @@ from dask.delayed import Delayed
 from dask.highlevelgraph import HighLevelGraph
 
 from . import _backends
+from ._array import RaggedArray
 from ._connect.awkward import from_awkward as _from_awkward
+from ._events import EventArray
 from ._ops.bounded import with_capacity
 from ._ops.construction import to_backend
+from ._records import RecordArray
 
 __all__ = ["Collection", "ValueAndGrad", "compilations", "from_awkward", "map_partitions", "value_and_grad"]
 
@@ -241,6 +244,15 @@ def _split_args(args: Sequence[Any], name: str) -> tuple[list[Collection], tuple
 
 
 def _fill(static: _Static, parts: Sequence[Any]) -> list[Any]:
+    """The arguments of one task, after checking that the collections' partitions line up (the
+    same number of partitions can still split the events at other places)."""
+    lengths = [len(p) for p in parts if isinstance(p, RaggedArray | RecordArray | EventArray)]
+    if len(set(lengths)) > 1:
+        msg = (
+            f"rg.dask: the collections' partitions hold different numbers of events here: {lengths}; "
+            "make the collections from one dask-awkward array (or arrays with the same divisions)"
+        )
+        raise ValueError(msg)
     return [parts[a.k] if isinstance(a, _Slot) else a for a in static.args]
 
 

@@ -194,15 +194,35 @@ def _float0(leaf: Any) -> bool:
 
 
 def tree_add(trees: Sequence[Any]) -> Any:
-    """The leafwise sum of ``trees`` (in their order); structure leaves, equal in every tree, and
-    ``float0`` zeros are the first tree's. raggrad.dask sums the partitions' results with it."""
+    """The leafwise sum of ``trees`` (in their order); structure leaves, which must be equal in
+    every tree, and ``float0`` zeros are the first tree's. raggrad.dask sums the partitions'
+    results with it: lists that differ between them are per-event values, which no sum can join."""
 
     def add(path: Any, *leaves: Any) -> Any:
-        if _structural(path) or _float0(leaves[0]):
+        if _structural(path):
+            if any(not np.array_equal(np.asarray(leaf), np.asarray(leaves[0])) for leaf in leaves[1:]):
+                raise _different_lists(jax.tree_util.keystr(path))
+            return leaves[0]
+        if _float0(leaves[0]):
             return leaves[0]
         return functools.reduce(np.add, leaves)
 
-    return jax.tree_util.tree_map_with_path(add, *trees)
+    try:
+        return jax.tree_util.tree_map_with_path(add, *trees)
+    except ValueError as exc:  # another structure: lists in other capacities, or of another depth
+        if "pytree" not in str(exc) and "tree structure" not in str(exc):
+            raise
+        raise _different_lists() from exc
+
+
+def _different_lists(where: str = "") -> ValueError:
+    return ValueError(
+        "rg.dask: the partitions' results are summed leaf by leaf, but an array in them"
+        f"{' (at ' + where + ')' if where else ''} has lists that differ from one partition to the "
+        "next: per-event values cannot be summed across partitions. Return totals from the "
+        "function (e.g. rg.sum(v) or rg.sum(v, axis=0)), and per-event values from "
+        "rg.dask.map_partitions instead"
+    )
 
 
 def to_device(tree: Any) -> Any:
