@@ -393,3 +393,36 @@ def test_hep_events_names_a_collection_with_missing_values() -> None:
     tree = ak.Array({"nMuon": [2, 1], "Muon_pt": [[40.0, None], [1.0]], "Muon_eta": [[0.1, -1.0], [2.0]]})
     with pytest.raises(rg.OptionTypeError, match=r"rg\.hep\.events: the branches of collection 'Muon'"):
         hep.events(tree)
+
+
+def test_the_awkward_type_not_the_lengths_decides_the_kind_of_record() -> None:
+    # {a: var, b: var} at the outer dimension is an event record whether or not the lengths agree
+    for b in ([[2.0], []], [[2.0], [3.0]]):
+        a = ak.Array({"Jet_pt": [[1.0], []], "Muon_pt": b})
+        x = rg.from_awkward(a)
+        _same_as_awkward(x, a)  # equal lengths made a RecordArray of type 2 * var * {...}
+    zipped = ak.zip({"pt": [[1.0], []], "eta": [[2.0], []]})  # var * {...}: one structure
+    assert isinstance(rg.from_awkward(zipped), rg.RecordArray)
+
+
+def test_field_paths_in_tuple_keys_and_repeated_fields() -> None:
+    ev = _events()
+    a = _nano()
+    assert ev["Muon", "pt"].to_list() == a.Muon_pt.to_list()
+    assert ev["Muon", "pt", 1].to_list() == a.Muon_pt[1].to_list()
+    assert ev[1, "MET_pt"] == ev.MET_pt[1]
+    assert ev[ev.MET_pt > 20.0, "Muon", "pt"].to_list() == a.Muon_pt[a.MET_pt > 20.0].to_list()
+    with pytest.raises(TypeError, match="tuple key"):
+        ev[:, 0]  # no field name: still below the outer dimension
+    with pytest.raises(ValueError, match=r"fields \['pt'\] are asked for more than once"):
+        ev.Muon[["pt", "eta", "pt"]]  # a record of one pt field came back
+    with pytest.raises(ValueError, match=r"fields \['MET_pt'\] are asked for more than once"):
+        ev[["MET_pt", "MET_pt"]]
+
+
+def test_a_collections_per_event_branch_is_a_field_of_its_own_in_any_order() -> None:
+    pt = ak.Array([[1.0, 2.0], [], [3.0]])
+    for branches in ({"Muon_n": [2, 0, 1], "Muon_pt": pt}, {"Muon_pt": pt, "Muon_n": [2, 0, 1]}):
+        ev = hep.events(ak.Array(branches))  # the first order dropped the collection
+        assert ev.type == "3 * {Muon: var * {pt: float64}, Muon_n: int64}"
+        assert ev.Muon.pt.to_list() == pt.to_list() and ev.Muon_n.to_list() == [2, 0, 1]

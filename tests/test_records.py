@@ -381,3 +381,9 @@ def test_field_names_inside_a_tuple_key_index_as_in_awkward():
         assert got.to_list() == want.to_list(), key
     with pytest.raises(KeyError, match="no field 'nope'"):
         r[0, "nope"]
+
+
+def test_an_element_of_a_tuple_record_is_a_tuple():
+    t = rg.zip([rg.array([[1.0, 2.0], []]), rg.array([[4, 5], []])])
+    assert t[0, 1] == t[0][1] == (2.0, 5) and isinstance(t[0, 1], tuple)  # was {'0': 2.0, '1': 5}
+    assert t.to_list() == [[(1.0, 4), (2.0, 5)], []]

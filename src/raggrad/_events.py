@@ -30,7 +30,7 @@ from numpy.lib.mixins import NDArrayOperatorsMixin
 from . import _backends
 from ._array import _REPR_WIDTH, RaggedArray
 from ._bounded import BoundedStructure
-from ._records import RecordArray
+from ._records import RecordArray, distinct, field_path, names_key
 from ._registry import numpy_functions, provided
 
 __all__ = ["EventArray", "from_event_fields"]
@@ -133,7 +133,9 @@ class EventArray(NDArrayOperatorsMixin):
                 raise KeyError(got.message)
             return got
         if isinstance(key, list) and key and builtins.all(isinstance(w, str) for w in key):
-            return from_event_fields({w: self[w] for w in key}, "x[[...]]", self._name)
+            return from_event_fields({w: self[w] for w in distinct(key)}, "x[[...]]", self._name)
+        if isinstance(key, tuple) and builtins.any(map(names_key, key)):  # x["Muon", "pt"]
+            return field_path(self, key)
         _check_outer_key(key, self)
         picked = [f[key] for f in self._fields]
         if isinstance(key, int | np.integer) or getattr(key, "ndim", None) == 0:  # 0-d: one event

@@ -32,14 +32,24 @@ from ._convert import content_to, dtype_of, limited_repr, slice_outer
 from ._registry import numpy_functions, provided
 from ._structure import Structure, dtype_name
 
-__all__ = ["RecordArray", "fieldwise", "from_fields", "is_tuple", "record_class", "reject"]
+__all__ = [
+    "RecordArray",
+    "distinct",
+    "field_path",
+    "fieldwise",
+    "from_fields",
+    "is_tuple",
+    "names_key",
+    "record_class",
+    "reject",
+]
 
 #: RecordArray subclasses by record name, as awkward's behaviours: ``raggrad.vector`` gives
 #: ``Momentum4D`` records their properties. A name without a class keeps a plain RecordArray.
 _CLASSES: dict[str, type[RecordArray]] = {}
 
 
-def _names_key(key: Any) -> bool:
+def names_key(key: Any) -> bool:
     """Whether an index item names fields: a field name or a non-empty list of them."""
     return isinstance(key, str) or (
         isinstance(key, list) and bool(key) and builtins.all(isinstance(w, str) for w in key)
@@ -158,15 +168,10 @@ class RecordArray(NDArrayOperatorsMixin):
                 msg = f"x[{key!r}]: no field {key!r}; the fields are {list(self._names)}"
                 raise KeyError(msg)
             return self._field(self._names.index(key))
-        if _names_key(key):
-            return from_fields({w: self[w] for w in key}, "x[[...]]")
-        if isinstance(key, tuple) and builtins.any(map(_names_key, key)):
-            # awkward's r[:, "pt"] (and r["pt", 0]): the fields first, then the other items
-            out: Any = self
-            for k in filter(_names_key, key):
-                out = out[k]
-            rest = tuple(k for k in key if not _names_key(k))
-            return out[rest] if rest else out
+        if names_key(key):
+            return from_fields({w: self[w] for w in distinct(key)}, "x[[...]]")
+        if isinstance(key, tuple) and builtins.any(map(names_key, key)):
+            return field_path(self, key)
         getitem = provided("getitem")
         return _zip_back(self._names, [getitem(a, key) for a in self._arrays()], "x[...]", self._name)
 
@@ -373,6 +378,25 @@ def _same_bounded(s: BoundedStructure, t: Any) -> tuple[bool, BoundedStructure]:
     return True, s.with_valid(s.valid & t.valid & same)
 
 
+def field_path(x: Any, key: tuple[Any, ...]) -> Any:
+    """awkward's ``x[:, "pt"]``, ``x["Muon", "pt"]`` and ``x["pt", 0]``: the fields first (field
+    selection commutes with the other items), then the other items."""
+    out = x
+    for k in filter(names_key, key):
+        out = out[k]
+    rest = tuple(k for k in key if not names_key(k))
+    return out[rest] if rest else out
+
+
+def distinct(names: list[str]) -> list[str]:
+    """Field names of a projection ``x[[...]]``, refusing one twice (a record's names are keys)."""
+    twice = sorted({w for w in names if names.count(w) > 1})
+    if twice:
+        msg = f"x[[...]]: the fields {twice} are asked for more than once; a record's names are distinct"
+        raise ValueError(msg)
+    return names
+
+
 def _zip_back(names: tuple[str, ...], results: list[Any], name: str, with_name: str | None = None) -> Any:
     """Per-field results of one op as a record; 0-d results (one element) as a dict of scalars,
     or None for a missing record (its fields are missing together: records hold missing values
@@ -381,7 +405,7 @@ def _zip_back(names: tuple[str, ...], results: list[Any], name: str, with_name: 
         return from_fields(dict(builtins.zip(names, results)), name, with_name)
     if results and builtins.all(r is None for r in results):
         return None
-    return dict(builtins.zip(names, results))
+    return tuple(results) if is_tuple(names) else dict(builtins.zip(names, results))
 
 
 # ---- structure ops on every field ----------------------------------------------------------------

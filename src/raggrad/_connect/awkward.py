@@ -76,16 +76,17 @@ def from_awkward(a: Any) -> RaggedArray | RecordArray | EventArray:
     layouts: NumpyArray, ListOffsetArray (offsets need not start at 0), ListArray, RegularArray,
     IndexedArray, the option layouts (IndexedOptionArray, ByteMaskedArray, BitMaskedArray,
     UnmaskedArray: missing values, at any level but inside a regular dimension), EmptyArray (as
-    float64), and RecordArray whose fields have the same lists (a :class:`raggrad.RecordArray`;
-    lists or regular dimensions inside the fields are zipped to full depth, as ``ak.zip`` does, so
-    each field keeps awkward's values; an option above the record, not inside one field), and a
-    record whose fields have different lists below the outer dimension (a NanoAOD event: ``nMuon``
-    beside ``Muon_pt``, or a field holding records) as a :class:`raggrad.EventArray`, each field
-    its own array. The record name (``ak.with_name``, parameter ``__record__``) is kept. Regular
-    dimensions above a ragged one (or above a record of lists) become ragged dimensions of equal
-    lengths. Unions, tuples, strings and missing values inside a regular dimension or inside the
-    fields of a record of one structure (``{x: ?float64}``: its records are present or missing as
-    a whole) raise ``TypeError`` naming the layout. Offsets, starts/stops or an index that break
+    float64), and RecordArray: inside lists (``var * {...}``) a :class:`raggrad.RecordArray`
+    (regular dimensions inside the fields are zipped to full depth, as ``ak.zip`` does, so each
+    field keeps awkward's values; an option above the record, not inside one field); at the outer
+    dimension, a record whose fields hold lists or records (a NanoAOD event: ``nMuon`` beside
+    ``Muon_pt``) a :class:`raggrad.EventArray`, each field its own array, whether or not the
+    fields' lengths agree (the type decides, never the values). The record name
+    (``ak.with_name``, parameter ``__record__``) is kept. Regular dimensions above a ragged one
+    (or above a record of lists) become ragged dimensions of equal lengths. Unions, tuples,
+    strings and missing values inside a regular dimension or inside the fields of a record of one
+    structure (``{x: ?float64}``: its records are present or missing as a whole) raise
+    ``TypeError`` naming the layout. Offsets, starts/stops or an index that break
     awkward's validity rules (``ak.validity_error``), or that do not fit in int64, raise ``ValueError``.
 
     >>> import awkward as ak, raggrad as rg
@@ -130,9 +131,13 @@ def _array(length: int, levels: list[Any], masks: list[Any], data: Any) -> Ragge
 def _record(
     parts: dict[str, Part], length: int, outer: list[Segments], masks: list[Any], with_name: str | None
 ) -> RecordArray | EventArray:
-    """A record of one structure (fields zipped to full depth); at the outer dimension (no lists
-    above it), fields with different lists or records make an event record instead."""
-    if not outer and builtins.any(isinstance(leaf, dict) for _, _, leaf in parts.values()):
+    """A record of one structure, inside lists (``var * {...}``: fields zipped to full depth). At
+    the outer dimension (no lists above it), fields that hold lists or records make an event
+    record: each field keeps its own lists, as awkward's ``{a: var * ..., b: var * ...}`` does,
+    whether or not their lengths happen to be equal (a type, not the values, decides)."""
+    if not outer and builtins.any(
+        isinstance(leaf, dict) or (levels and masks[-1] is None) for levels, _, leaf in parts.values()
+    ):
         return _events(parts, length, masks, with_name)
     arrays = {}
     for name, (levels, field_masks, leaf) in parts.items():
