@@ -208,10 +208,25 @@ def test_totals_of_an_overflowed_result_are_never_a_count_of_what_fitted(backend
         assert all(np.isnan(h.to_list()).all() for h in hists)
         with pytest.raises(ValueError, match=r"rg\.histogram: .* is invalid"):
             rg.histogram(rg.combinations(b, 2, capacity=5)[0], bins=3)
+        first = rg.combinations(b, 2, capacity=5)[0]
+        with pytest.raises(ValueError, match=r"rg\.argmax: .* is invalid"):
+            rg.argmax(first)
+        with pytest.raises(ValueError, match=r"rg\.to_padded: .* is invalid"):
+            rg.to_padded(rg.astype(first, np.int32))
+        assert np.isnan(np.asarray(rg.to_padded(first)[0])).all()
         return
     hist, weighted, count, total = jax.jit(f)(b)
     assert np.isnan(hist.to_list()).all() and np.isnan(weighted.to_list()).all()
     assert int(count) == int(total) == np.iinfo(np.asarray(count).dtype).min  # never a count
+
+    def g(v):
+        a, c = rg.combinations(v, 2, capacity=5)
+        return rg.argmax(a * c), rg.argmin(a * c), rg.to_padded(a)[0], rg.to_padded(rg.astype(a, np.int32))[0]
+
+    arg_max, arg_min, padded, padded_ints = jax.jit(g)(b)
+    assert int(arg_max) == int(arg_min) == np.iinfo(np.int32).min  # was the index among what fitted
+    assert np.isnan(np.asarray(padded)).all()  # were the first 5 pairs, marked present
+    assert (np.asarray(padded_ints) == np.iinfo(np.int32).min).all()
     ok = jax.jit(lambda v: rg.count(rg.combinations(v, 2, capacity=7)[0]))(b)
     assert int(ok) == 7
 

@@ -12,7 +12,7 @@ from .._bounded import BoundedStructure
 from .._options import present_rows_index
 from .._registry import register
 from .._structure import Segments, Structure
-from .common import zero_d
+from .common import poisoned, zero_d
 from .reduction_engine import (
     Context,
     DenseAxes,
@@ -83,8 +83,9 @@ def _arg_flat(x: Any, kind: str, keepdims: bool, worst: Any, mask_identity: bool
         raise NotImplementedError(msg)
     if filled:
         out = present_rows_index(xp, getattr(xp, "arg" + kind)(xp.reshape(content, (-1,))), s, x._nbatch)
-        if bounded:  # lists are data: whether any element is in use too
-            out = xp.where(xp.any(live), out, xp.asarray(-1, dtype=out.dtype))
+        if bounded:  # lists are data: whether any element is in use too; an invalid array's
+            out = xp.where(xp.any(live), out, xp.asarray(-1, dtype=out.dtype))  # index: never one
+            out = poisoned(backend, out, s.valid, name)
     elif mask_identity and not keepdims:
         return None
     else:  # no element present: no index to give (-1, or a missing one)

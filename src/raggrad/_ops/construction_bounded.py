@@ -11,6 +11,7 @@ from .._bounded import BoundedStructure
 from .._broadcast import common_backend
 from .._convert import content_to
 from . import manipulation_bounded as mb
+from .common import poisoned
 
 __all__ = ["bounded_level", "bounded_padded", "from_padded_bounded"]
 
@@ -63,7 +64,9 @@ def bounded_padded(x: RaggedArray, width: int, fill_value: Any) -> tuple[Any, An
     dense = xp.reshape(dense, (rows, width, *dense.shape[1:]))
     if nb:
         dense = xp.moveaxis(dense, (0, 1), (nb, nb + 1))
-    return dense, mask
+    # an invalid array (an overflow, operands whose lists differ): its values are never read as
+    # right ones (raises where the flag is concrete; under jit, NaN or the integer minimum)
+    return poisoned(backend, dense, s.valid, "rg.to_padded"), mask
 
 
 def from_padded_bounded(padded: Any, lengths: Any, n: int, width: int, name: str) -> RaggedArray:
