@@ -143,6 +143,16 @@ def test_combinations_fields_with_missing_lists_match_awkward():
             "axis=-1",
         ),
         (lambda: rg.combinations(rg.array(OPTIONS), 2, fields=["a", "b"]), NotImplementedError, "missing"),
+        (  # awkward gives {a: None}; a missing record would be another value
+            lambda: rg.combinations(rg.array([[1.0, None, 3.0], None, [4.0]]), 1, fields=["a"]),
+            NotImplementedError,
+            "would hold None in a field",
+        ),
+        (
+            lambda: rg.combinations(rg.array([[None, 2.0]]), 2, replacement=True, fields=["a", "b"]),
+            NotImplementedError,
+            "missing",
+        ),
         (lambda: rg.combinations(rg.array(RAGGED), 2, fields=["a"]), ValueError, "2 field names"),
         (lambda: rg.combinations(rg.array(RAGGED), 2, fields=["a", "a"]), ValueError, "distinct"),
         (lambda: rg.combinations(rg.array(RAGGED), 2, replacement=1), TypeError, "True or False"),

@@ -39,7 +39,7 @@ from .._axes import classify_axis, normalize_axis
 from .._bounded import BoundedStructure
 from .._convert import dtype_of
 from .._errors import OutputTooLargeError
-from .._options import all_masks
+from .._options import all_masks, element_mask
 from .._records import RecordArray, fieldwise, from_fields
 from .._registry import register
 from .._structure import Structure, descend, ext, from_levels, offsets_from_lengths, ranges
@@ -307,6 +307,14 @@ def as_record(members: tuple[Any, ...], fields: Any, with_name: Any, innermost: 
             f"{name}: the record form needs members with the same missing values, but one member "
             "is missing where another is not; leave fields= out (a tuple of members), or "
             "rg.fill_none the arrays first"
+        )
+        raise NotImplementedError(msg)
+    em = element_mask(first)
+    if em is not None and not bool(np.all(em)):  # awkward: {a: None}; raggrad's would be None
+        msg = (
+            f"{name}: the record form of members with missing elements would hold None in a "
+            "field, which raggrad's records (present or missing as a whole) cannot; leave fields= "
+            "out (a tuple of members), or rg.fill_none the array first"
         )
         raise NotImplementedError(msg)
     return from_fields(dict(zip(fields, members)), name, with_name)
