@@ -371,3 +371,35 @@ def test_cartesian_counts_exactly_and_guards_too():
     empty = rg.array([[], [1.0, 2.0]])
     a, b = rg.cartesian([empty, rg.array([[1.0, 2.0, 3.0], []])])
     assert a.to_list() == b.to_list() == [[], []]
+
+
+def test_flatten_of_a_regular_dim_keeps_missing_lists():
+    x = rg.mask(rg.from_lengths([2, 1, 0], np.arange(6.0).reshape(3, 2)), [True, False, True])
+    a = rg.to_awkward(x)  # 3 * option[var * 2 * float64]
+    flat = rg.flatten(x, axis=-1)
+    assert flat.to_list() == ak.flatten(a, axis=-1).to_list() == [[0.0, 1.0, 2.0, 3.0], None, []]
+    assert flat.type == str(ak.flatten(a, axis=-1).type)
+    assert rg.sum(flat, axis=1).to_list() == [6.0, None, 0.0]  # the None was summed as 0.0
+    deep = ak.to_regular(ak.Array([[[[1.0, 2.0], [3.0, 4.0]], None, []], None, [[[5.0, 6.0]]]]), axis=3)
+    assert rg.flatten(rg.from_awkward(deep), axis=-1).to_list() == ak.flatten(deep, axis=-1).to_list()
+
+
+def test_concat_names_what_it_cannot_join():
+    r = rg.array([[1.0, 2.0], [3.0]])
+    for args in ([r, 9.0], [np.float64(9.0), r]):  # AttributeError from inside before
+        with pytest.raises(ValueError, match=r"rg\.concat: argument \d is a single number"):
+            rg.concat(args, axis=1)
+    with pytest.raises(ValueError, match=r"'3 \* 2 \* float64' \(a regular dimension: rg\.from_regular it\)"):
+        rg.concat([rg.array([[1.0], [], [2.0]]), rg.array(np.ones((3, 2)))])
+
+
+def test_from_regular_of_a_zero_width_inner_dim_and_unflatten_of_nothing():
+    z = np.zeros((2, 3, 0))
+    for axis in (1, 2, -1, None):  # NumPy's reshape error before
+        assert (
+            rg.from_regular(rg.array(z), axis=axis).to_list()
+            == ak.from_regular(ak.Array(z), axis=axis).to_list()
+        )
+    assert rg.unflatten(rg.array([]), 0).to_list() == ak.unflatten(ak.Array([]), 0).to_list() == []
+    with pytest.raises(ValueError, match="counts=0 does not divide the 1 items"):
+        rg.unflatten(rg.array([1.0]), 0)

@@ -252,7 +252,8 @@ def _ragged_level(x: RaggedArray) -> RaggedArray:
     else:
         offsets = np.arange(s.size + 1, dtype=np.int64) * d
         structure = Structure(s.length, (*s.levels, Segments(offsets)), rest)
-    content = xp.reshape(x._content, (*x._batch, -1, *rest) if s.size * d else (*x._batch, 0, *rest))
+    items = (s.capacities[-1] if isinstance(s, BoundedStructure) else s.size) * d
+    content = xp.reshape(x._content, (*x._batch, items, *rest))  # (no -1: rest may hold a 0)
     return RaggedArray._new(structure, content)
 
 

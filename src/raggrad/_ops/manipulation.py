@@ -198,7 +198,8 @@ def flatten(x: RaggedArray, /, axis: int | None = 1) -> RaggedArray:
     width = s.inner[0]
     if s.nlevels:
         last = Segments(s.levels[-1].offsets * width)
-        structure = Structure(s.length, (*s.levels[:-1], last), s.inner[1:])
+        masks = None if s.masks is None else (*s.masks[:-1], None)  # missing lists stay missing
+        structure = Structure(s.length, (*s.levels[:-1], last), s.inner[1:], masks)
     else:
         structure = Structure(s.length * width, (), s.inner[1:])
     return RaggedArray._new(structure, content)
@@ -264,10 +265,10 @@ def unflatten(x: RaggedArray, counts: Any, /, axis: int = 0, *, capacity: int | 
             "counts",
             name,
         )
-        if size <= 0 or total % size:
+        if size < 0 or (total % size if size else total):  # 0 items make 0 lists of 0 (awkward)
             msg = f"{name}: counts={size} does not divide the {total} items at axis {axis}"
             raise ValueError(msg)
-        counts = np.full(total // size, size, dtype=np.int64)
+        counts = np.full(total // size if size else 0, size, dtype=np.int64)
     offsets = lengths_to_offsets(counts, name, "counts")
     if offsets[-1] != total:
         msg = f"{name}: counts sum to {int(offsets[-1])} but axis {axis} has {total} items"
@@ -455,6 +456,10 @@ def concat(arrays: Sequence[Any], /, *, axis: int | None = 0) -> RaggedArray:
         return cast(RaggedArray, concat_events(list(arrays), axis, concat))  # typed: the usual case
     backend = common_backend(tuple(arrays), "rg.concat")
     xs = [a if isinstance(a, RaggedArray) else wrap(None, content_to(a, None, backend, None)) for a in arrays]
+    i = next((i for i, a in enumerate(xs) if not isinstance(a, RaggedArray)), None)
+    if i is not None and axis is not None:  # (axis=None joins numbers too, as NumPy's)
+        msg = f"rg.concat: argument {i} is a single number ({arrays[i]!r}), not an array; join arrays"
+        raise ValueError(msg)
     if axis is None:
         xs = [flatten(a, axis=None) for a in xs]
         axis = 0
@@ -464,7 +469,8 @@ def concat(arrays: Sequence[Any], /, *, axis: int | None = 0) -> RaggedArray:
     contents = [content_to(a._content, None, backend, None) for a in xs]
     for a in xs[1:]:
         if a.ndim != first.ndim or a._structure.nlevels != first._structure.nlevels:
-            msg = f"rg.concat: cannot join arrays of types {first.type!r} and {a.type!r} (depths differ)"
+            why = "depths differ" if a.ndim != first.ndim else "a regular dimension: rg.from_regular it"
+            msg = f"rg.concat: cannot join arrays of types {first.type!r} and {a.type!r} ({why})"
             raise ValueError(msg)
         if a._nbatch != nb or a._batch != first._batch:
             msg = f"rg.concat: batch dimensions differ: {first.type!r} and {a.type!r}"
