@@ -622,3 +622,15 @@ def test_new_axes_before_a_ragged_index_wrap_its_result():
     assert z[None, z > 2].to_list() == [[[5.0], [], [4.0]]]  # awkward's
     assert z[None, rg.array([[0], [], [0]])].to_list() == [[[1.0], [], [4.0]]]
     assert z[None, None, z > 2].to_list() == [[[[5.0], [], [4.0]]]]
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
+def test_new_axes_in_front_of_a_list_free_array_are_regular_as_numpy(backend):
+    pytest.importorskip(backend)
+    a = np.arange(6.0).reshape(2, 3)
+    x = rg.asarray(a).to_backend(backend)
+    for key in [None, (None, None), (None, 0), (None, ..., None), (None, slice(None), 1), (None, [1, 0])]:
+        got = x[key]
+        assert got.type.count("var") == 0, (key, got.type)  # x[None] was 1 * var * 3 * float64
+        np.testing.assert_array_equal(np.asarray(rg.to_dense(got)), a[key])
+    assert rg.asarray(np.zeros((0, 3))).to_backend(backend)[None].type.startswith("1 * 0 * 3")

@@ -380,7 +380,23 @@ def getitem(x: RaggedArray, key: Any) -> Any:
     lead = next((i for i, c in enumerate(classified) if c[0] != "newaxis"), 0)
     if lead and classified[lead][0] == "ragged":  # x[None, mask]: the new axes go around x[mask]
         return getitem(_getitem(x, classified[lead:], raw[lead:], on_device), (None,) * lead)
+    new = next((i for i, c in enumerate(classified) if c[0] != "newaxis"), len(classified))
+    list_free = type(s) is Structure and not s.nlevels and s.masks is None and not x._nbatch
+    if new and list_free and _in_front(classified[new:]):
+        # NumPy's x[None] of a list-free array: regular axes in front, as NumPy's (not a list)
+        out = getitem(x, tuple(raw[new:])) if raw[new:] else x
+        content = x._backend.xp.asarray(out._content if isinstance(out, RaggedArray) else out)
+        shape = (*(1,) * new, *content.shape)
+        return RaggedArray._new(Structure(1, (), shape[1:]), x._backend.xp.reshape(content, shape))
     return _getitem(x, classified, raw, on_device)
+
+
+def _in_front(rest: list[Any]) -> bool:
+    """Whether new axes before ``rest`` stay in front under NumPy's rule: unless advanced indices
+    (arrays, and integers beside them) are apart, which puts their dims first."""
+    picks = [i for i, c in enumerate(rest) if c[0] not in ("slice", "newaxis", "ellipsis")]
+    arrays = any(c[0] not in ("slice", "newaxis", "ellipsis", "int") for c in rest)
+    return not arrays or picks == list(range(picks[0], picks[-1] + 1))
 
 
 def _member(x: RaggedArray, key: Any) -> RaggedArray:
