@@ -495,3 +495,16 @@ def test_a_new_axis_after_a_missing_item_as_awkward(data, key):
         assert got is None
     else:
         assert got.to_list() == want.to_list() and got.type == str(want.type)
+
+
+def test_from_regular_keeps_missing_lists_and_rows():
+    for a in (
+        ak.Array([[1.0, 2.0], None, [3.0]]),  # nothing regular: as it is (it raised OptionTypeError)
+        ak.Array([[1.0, None], [3.0]]),
+        ak.to_regular(ak.Array([[[1.0, 2.0]], None, [[3.0, 4.0]]]), axis=2),
+        ak.to_regular(ak.Array([[1.0, 2.0], None, [3.0, 4.0]]), axis=1),  # a missing row: a missing list
+        ak.to_regular(ak.Array([[[1.0, 2.0], None], [], [[3.0, 4.0]]]), axis=2),
+    ):
+        for axis in (1, -1, None):
+            got, want = rg.from_regular(rg.from_awkward(a), axis=axis), ak.from_regular(a, axis=axis)
+            assert got.to_list() == want.to_list() and got.type == str(want.type)

@@ -549,7 +549,9 @@ SPECS |= {
         inputs=_uniform_inputs, extra={"expected": _same_lists}, awkward=_awkward_axis("to_regular")
     ),
     "from_regular": Spec(
-        inputs=_regular_inputs, extra={"expected": _same_lists}, awkward=_awkward_axis("from_regular")
+        inputs=_regular_inputs,
+        extra={"expected": _same_lists, "awkward_types": False},
+        awkward=_awkward_axis("from_regular"),
     ),
     "ravel": Spec(
         inputs=_ravel_inputs,

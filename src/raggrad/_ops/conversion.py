@@ -241,6 +241,7 @@ def _ragged_level(x: RaggedArray) -> RaggedArray:
     s, backend = x._structure, x._backend
     xp = backend.xp
     d, rest = s.inner[0], s.inner[1:]
+    data = x._content
     if isinstance(s, BoundedStructure):
         items = s.capacities[-1]
         index = s.levels[-1].dtype if s.levels else s.count.dtype
@@ -250,14 +251,20 @@ def _ragged_level(x: RaggedArray) -> RaggedArray:
             s.count, (*s.levels, offsets), (*s.capacities, items * d), rest, s.valid, (*s.given_ids, None)
         )
     else:
-        offsets = np.arange(s.size + 1, dtype=np.int64) * d
-        structure = Structure(s.length, (*s.levels, Segments(offsets)), rest)
-    items = (s.capacities[-1] if isinstance(s, BoundedStructure) else s.size) * d
-    content = xp.reshape(x._content, (*x._batch, items, *rest))  # (no -1: rest may hold a 0)
+        rows = None if s.masks is None or s.masks[-1] is None or s.masks[-1].all() else s.masks[-1]
+        lengths = np.full(s.size, d, dtype=np.int64) if rows is None else np.where(rows, d, 0)
+        offsets = np.concatenate([[0], np.cumsum(lengths)])  # a missing row: a missing list, empty
+        masks = None if s.masks is None else (*s.masks, None)
+        structure = Structure(s.length, (*s.levels, Segments(offsets)), rest, masks)
+        if rows is not None:  # its content goes (a missing list holds no elements)
+            kept = s.cached("present-rows", lambda: np.flatnonzero(rows))
+            data = back(backend, backend.take(moved(x), kept, s, "present-rows"), x._nbatch)
+    size = structure.capacities[-1] if isinstance(structure, BoundedStructure) else structure.size
+    content = xp.reshape(data, (*x._batch, size, *rest))  # (no -1: rest may hold a 0)
     return RaggedArray._new(structure, content)
 
 
-@register("from_regular", "structural", awkward="ak.from_regular")
+@register("from_regular", "structural", awkward="ak.from_regular", options=True)
 def from_regular(x: Any, /, axis: Any = 1) -> RaggedArray:
     """The regular dimension ``axis`` as a ragged one (lists of equal length): ``n * 3`` becomes
     ``n * var``.
