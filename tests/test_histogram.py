@@ -233,3 +233,28 @@ def test_torch_weights_get_gradients() -> None:
     hist.values.sum().backward()
     inside = (VALUES >= -1) & (VALUES <= 1)
     np.testing.assert_array_equal(w.grad.numpy(), inside.astype(float))
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
+def test_small_integer_and_boolean_weights_keep_their_dtype_as_numpy(backend):
+    pytest.importorskip(backend)
+    values = np.array([0.5, 0.5, 0.5, 1.5])
+    x = rg.from_lengths(np.array([4]), values).to_backend(backend)
+    weights = np.array([100, 100, 100, 1], np.int8)
+    for bins, span in ((2, (0, 2)), (3, (0, 3))):  # no empty bin, then one: int64 for the first
+        got = rg.histogram(
+            x, bins=bins, range=span, weights=rg.from_lengths(np.array([4]), weights).to_backend(backend)
+        )[0]
+        want = np.histogram(values, bins=bins, range=span, weights=weights)[0]
+        assert got.to_list() == want.tolist() and "int8" in str(got.dtype)
+    flags = np.array([True, True, False, True])  # jax raised "add does not accept dtype bool"
+    for axis in (None, 1):
+        got = rg.histogram(
+            x,
+            bins=2,
+            range=(0, 2),
+            weights=rg.from_lengths(np.array([4]), flags).to_backend(backend),
+            axis=axis,
+        )[0]
+        want = np.histogram(values, bins=2, range=(0, 2), weights=flags)[0]
+        assert rg.flatten(got, axis=None).to_list() == want.tolist() and "bool" in str(got.dtype)

@@ -572,3 +572,23 @@ def test_statistics_refuse_an_integer_dtype(fn):
         with pytest.raises(TypeError, match=rf"rg\.{fn}.*floating.*rg\.astype"):
             getattr(rg, fn)(x, axis=1, dtype=dtype)
     assert getattr(rg, fn)(x, axis=1, dtype=np.float32).dtype == np.float32
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
+def test_cumulative_sum_along_lists_keeps_the_dtype_asked_for(backend):
+    pytest.importorskip(backend)
+    x = rg.from_lengths(np.array([3, 0, 1]), np.array([100, 100, 100, 1], np.int8)).to_backend(backend)
+    for dtype in (np.int8, np.int16):  # torch's cumsum widened both to int64
+        out = rg.cumulative_sum(x, axis=1, dtype=dtype)
+        assert np.dtype(dtype).name in str(out.dtype)
+        assert out.to_list()[0] == np.cumsum(np.array([100, 100, 100], np.int8), dtype=dtype).tolist()
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
+def test_softmax_of_a_list_holding_inf_is_nan_as_jax_nn(backend):
+    pytest.importorskip(backend)
+    x = rg.array([[math.inf, 0.0], [1.0, 2.0]], backend=backend)
+    with np.errstate(invalid="ignore"):  # inf - inf on the numpy backend
+        soft, log_soft = rg.softmax(x).to_list(), rg.log_softmax(x).to_list()
+    assert np.isnan(soft[0]).all() and np.isnan(log_soft[0]).all()  # softmax gave [nan, 0.0]
+    np.testing.assert_allclose(soft[1], [0.2689414213699951, 0.7310585786300049], rtol=1e-6)

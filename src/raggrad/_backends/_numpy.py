@@ -69,8 +69,9 @@ class NumpyBackend(Backend):
             data = data != 0
         n = segments.n
         if segments.cached("all-nonempty", lambda: bool(n) and int(segments.lengths.min()) > 0):
-            # every segment is non-empty: reduceat is exact and needs no fix-up
-            return ufunc.reduceat(data, segments.offsets[:-1], axis=0)
+            # every segment is non-empty: reduceat is exact and needs no fix-up (in the data's
+            # dtype, as the branch below: NumPy's add would widen int8 and bool to int64)
+            return ufunc.reduceat(data, segments.offsets[:-1], axis=0, dtype=data.dtype)
         # Empty segments: reduceat gives data[start] for a segment whose start equals the next
         # one, so reduce over the starts up to the last non-empty segment (all in range) and
         # overwrite the few empty ones with the identity.

@@ -88,6 +88,8 @@ def _scan(name: str, kind: str, x: RaggedArray, axis: Any, dtype: Any, include_i
         order, inverse, groups = plan.cached("scan-order", lambda: _scan_order(plan))
         scanned = backend.segment_scan(kind, backend.take(data, order, plan, "order"), groups)
         out = backend.take(scanned, inverse, plan, "inverse")
+    if out.dtype != content.dtype:  # the content's dtype (dtype=): torch's cumsum widens int8
+        out = xp.astype(out, content.dtype)
     return wrap(structure if plan.segments is not None else s, xp.moveaxis(out, 0, nb) if nb else out, nb)
 
 

@@ -207,7 +207,9 @@ def _count(
             owner = xp.reshape(xp.broadcast_to(xp.reshape(owner, (-1, 1)), (owner.shape[0], size)), (-1,))
         ids = xp.where(ids < nbins, xp.astype(owner, ids.dtype) * nbins + ids, lists * nbins)
     data = xp.ones_like(ids, dtype=dtype) if weights is None else xp.astype(weights, dtype)
-    out = backend.segment_reduce_ids("sum", data, ids, lists * nbins, sorted_ids=False)
+    # boolean weights: NumPy's sum of booleans in their own dtype is their "or", a maximum
+    total = "max" if xp.isdtype(data.dtype, "bool") else "sum"
+    out = backend.segment_reduce_ids(total, data, ids, lists * nbins, sorted_ids=False)
     if not per_list:  # no lists left to flag: an invalid bounded input gives NaN counts
         out = poisoned(backend, out, s.valid, name) if isinstance(s, BoundedStructure) else out
         return cast(RaggedArray, wrap(None, xp.reshape(out, inner)))

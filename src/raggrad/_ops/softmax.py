@@ -74,13 +74,20 @@ def _softmax(ctx: Context, data: Any, mask: Any) -> Any:
     _, e, s = _stable_parts(ctx, masked(xp, mask, data, -math.inf))
     if mask is not None:  # a list of missing elements only sums to 0: divide by 1 there (no NaN)
         s = xp.where(s == 0, xp.ones_like(s), s)
-    return e / ctx.gather(s)
+    return _nan_beside_inf(ctx, s, e / ctx.gather(s))
+
+
+def _nan_beside_inf(ctx: Context, s: Any, out: Any) -> Any:
+    """NaN for every element of a list holding +inf (its sum of shifted exponentials is inf, as
+    no other list's is: the shift is a finite maximum there), as ``jax.nn`` and torch give."""
+    inf = ctx.gather(ctx.xp.isinf(s))
+    return ctx.xp.where(inf, ctx.xp.asarray(math.nan, dtype=out.dtype), out)
 
 
 def _log_softmax(ctx: Context, data: Any, mask: Any) -> Any:
     shift, _, s = _stable_parts(ctx, masked(ctx.xp, mask, data, -math.inf))
     # (x - shift) - log(s): shift + log(s) first would round log(s) away for large x (1e7 in float32)
-    return (data - ctx.gather(shift)) - ctx.gather(_safe_log(ctx.xp, s))
+    return _nan_beside_inf(ctx, s, (data - ctx.gather(shift)) - ctx.gather(_safe_log(ctx.xp, s)))
 
 
 @register("softmax", "structural", awkward="ak.softmax", options=True)
