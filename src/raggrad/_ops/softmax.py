@@ -74,20 +74,22 @@ def _softmax(ctx: Context, data: Any, mask: Any) -> Any:
     _, e, s = _stable_parts(ctx, masked(xp, mask, data, -math.inf))
     if mask is not None:  # a list of missing elements only sums to 0: divide by 1 there (no NaN)
         s = xp.where(s == 0, xp.ones_like(s), s)
-    return _nan_beside_inf(ctx, s, e / ctx.gather(s))
+    total = ctx.gather(s)
+    return _nan_beside_inf(ctx.xp, total, e / total)
 
 
-def _nan_beside_inf(ctx: Context, s: Any, out: Any) -> Any:
-    """NaN for every element of a list holding +inf (its sum of shifted exponentials is inf, as
-    no other list's is: the shift is a finite maximum there), as ``jax.nn`` and torch give."""
-    inf = ctx.gather(ctx.xp.isinf(s))
-    return ctx.xp.where(inf, ctx.xp.asarray(math.nan, dtype=out.dtype), out)
+def _nan_beside_inf(xp: Any, total: Any, out: Any) -> Any:
+    """NaN for every element of a list holding +inf, as ``jax.nn`` and torch give: ``total`` is
+    the list's sum of shifted exponentials (or its log), +inf there only (elsewhere the shift is
+    a finite maximum), gathered to the elements (a float: no gather of booleans)."""
+    return xp.where(total == math.inf, xp.asarray(math.nan, dtype=out.dtype), out)
 
 
 def _log_softmax(ctx: Context, data: Any, mask: Any) -> Any:
     shift, _, s = _stable_parts(ctx, masked(ctx.xp, mask, data, -math.inf))
     # (x - shift) - log(s): shift + log(s) first would round log(s) away for large x (1e7 in float32)
-    return _nan_beside_inf(ctx, s, (data - ctx.gather(shift)) - ctx.gather(_safe_log(ctx.xp, s)))
+    log_total = ctx.gather(_safe_log(ctx.xp, s))
+    return _nan_beside_inf(ctx.xp, log_total, (data - ctx.gather(shift)) - log_total)
 
 
 @register("softmax", "structural", awkward="ak.softmax", options=True)
