@@ -207,12 +207,10 @@ def tree_add(trees: Sequence[Any]) -> Any:
             return leaves[0]
         return functools.reduce(np.add, leaves)
 
-    try:
-        return jax.tree_util.tree_map_with_path(add, *trees)
-    except ValueError as exc:  # another structure: lists in other capacities, or of another depth
-        if "pytree" not in str(exc) and "tree structure" not in str(exc):
-            raise
-        raise _different_lists() from exc
+    first: Any = jax.tree_util.tree_structure(trees[0])
+    if any(jax.tree_util.tree_structure(t) != first for t in trees[1:]):
+        raise _different_lists()  # another structure: lists in other capacities, or of another depth
+    return jax.tree_util.tree_map_with_path(add, *trees)
 
 
 def _different_lists(where: str = "") -> ValueError:

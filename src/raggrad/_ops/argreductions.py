@@ -83,8 +83,8 @@ def _arg_flat(x: Any, kind: str, keepdims: bool, worst: Any, mask_identity: bool
         raise NotImplementedError(msg)
     if filled:
         out = present_rows_index(xp, getattr(xp, "arg" + kind)(xp.reshape(content, (-1,))), s, x._nbatch)
-        if bounded:  # lists are data: whether any element is in use too; an invalid array's
-            out = xp.where(xp.any(live), out, xp.asarray(-1, dtype=out.dtype))  # index: never one
+        if bounded:  # lists are data: whether any element is in use too, and whether valid
+            out = xp.where(xp.any(live), out, xp.asarray(-1, dtype=out.dtype))
             out = poisoned(backend, out, s.valid, name)
     elif mask_identity and not keepdims:
         return None

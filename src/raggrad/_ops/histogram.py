@@ -210,7 +210,7 @@ def _count(
     # boolean weights: NumPy's sum of booleans in their own dtype is their "or", a maximum
     total = "max" if xp.isdtype(data.dtype, "bool") else "sum"
     out = backend.segment_reduce_ids(total, data, ids, lists * nbins, sorted_ids=False)
-    if not per_list:  # no lists left to flag: an invalid bounded input gives NaN counts
+    if not per_list:  # no lists left to flag an invalid bounded input: NaN (or raise) instead
         out = poisoned(backend, out, s.valid, name) if isinstance(s, BoundedStructure) else out
         return cast(RaggedArray, wrap(None, xp.reshape(out, inner)))
     out = xp.reshape(out, (lists, *inner))

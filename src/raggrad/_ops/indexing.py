@@ -377,10 +377,9 @@ def getitem(x: RaggedArray, key: Any) -> Any:
     raw = list(key) if isinstance(key, tuple) else [key]
     on_device = bounded.wants_bounded(x, raw)  # list lengths as data: raggrad._ops.indexing_bounded
     classified = [(on_device and bounded.classify(item)) or classify(item, x._backend) for item in raw]
-    lead = next((i for i, c in enumerate(classified) if c[0] != "newaxis"), 0)
-    if lead and classified[lead][0] == "ragged":  # x[None, mask]: the new axes go around x[mask]
-        return getitem(_getitem(x, classified[lead:], raw[lead:], on_device), (None,) * lead)
     new = next((i for i, c in enumerate(classified) if c[0] != "newaxis"), len(classified))
+    if 0 < new < len(classified) and classified[new][0] == "ragged":  # x[None, mask]: around x[mask]
+        return getitem(_getitem(x, classified[new:], raw[new:], on_device), (None,) * new)
     list_free = type(s) is Structure and not s.nlevels and s.masks is None and not x._nbatch
     if new and list_free and _in_front(classified[new:]):
         # NumPy's x[None] of a list-free array: regular axes in front, as NumPy's (not a list)
