@@ -150,6 +150,7 @@ def test_bincount_equals_numpy() -> None:
         (lambda: rg.histogram(X, weights=rg.astype(X, "complex128")), TypeError, "real numbers"),
         (lambda: rg.histogram(rg.from_lengths([1, 1], X[:2]), axis=1), NotImplementedError, "innermost"),
         (lambda: rg.histogram2d(X, rg.array([[1.0]])), ValueError, "y"),
+        (lambda: rg.histogram2d(X, W, bins=[5]), ValueError, "one entry"),
         (lambda: rg.bincount(X), TypeError, "non-negative integers"),
         (lambda: rg.bincount(rg.array([[1, -2]])), ValueError, "no negative elements"),
         (lambda: rg.bincount(rg.array([[1]]), minlength=-1), ValueError, "minlength"),
@@ -233,6 +234,18 @@ def test_torch_weights_get_gradients() -> None:
     hist.values.sum().backward()
     inside = (VALUES >= -1) & (VALUES <= 1)
     np.testing.assert_array_equal(w.grad.numpy(), inside.astype(float))
+
+
+def test_torch_density_of_float64_values_is_float64() -> None:
+    pytest.importorskip("torch")
+    x = rg.to_backend(X, "torch")
+    for hist in (rg.histogram(x, bins=3, density=True)[0], rg.histogram2d(x, x, bins=2, density=True)[0]):
+        assert str(hist.type).endswith("float64")
+    np.testing.assert_allclose(
+        np.asarray(rg.histogram(x, bins=3, density=True)[0].to_list()),
+        np.histogram(VALUES, bins=3, density=True)[0],
+        rtol=1e-12,
+    )
 
 
 @pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])

@@ -1,7 +1,6 @@
 """High-energy physics helpers: NanoAOD-style ROOT files in chunks, and soft selections.
 
-Reading (needs the ``hep`` extra: ``pip install 'raggrad[hep]'``; ``import raggrad`` does not import
-uproot):
+Reading (the ``hep`` extra: ``pip install 'raggrad[hep]'``; ``import raggrad`` imports no uproot):
 
 - :func:`collections` turns the branches ``uproot`` reads (``tree.arrays([...])``, an awkward
   record) into raggrad arrays grouped the NanoAOD way: ``Muon_pt``, ``Muon_eta`` become the record
@@ -320,14 +319,16 @@ def _given(capacities: Any) -> dict[str, int]:
 
 def _capacities(
     uproot: Any, paths: list[tuple[str, str]], branches: Sequence[str], step: int, given: Mapping[str, int]
-) -> dict[str, int | None]:
-    """Element capacities per field of lists (a collection, a branch of lists): as given, else the
-    bucket of the largest chunk, from the counters (``nMuon``: one small read per file); None (a
-    bucket per chunk) without a counter. A capacity given for no such field raises ValueError."""
+) -> tuple[int, dict[str, int | None]]:
+    """List slots per chunk (``step``, at most a file's entries) and element slots per field of
+    lists: as given, else the bucket of the largest chunk from the counters (``nMuon``), else None
+    (a bucket per chunk). A capacity given for no such field raises ValueError."""
     out: dict[str, int | None] = {}
+    entries = 0
     for path, tree in paths:
         file, t = _open_tree(uproot, path, tree)
         with file:
+            entries = builtins.max(entries, int(t.num_entries))
             keys = set(t.keys())
             empty = events(t.arrays(_names(t, branches, path, tree), entry_stop=0), where=path)
             for field, x in builtins.zip(empty.fields, unzip(empty), strict=True):
@@ -343,7 +344,7 @@ def _capacities(
     if unknown := [name for name in given if name not in out]:
         msg = f"rg.hep.iterate: capacities {unknown} name no collection or branch of lists read: {list(out)}"
         raise ValueError(msg)
-    return out
+    return builtins.min(step, builtins.max(entries, 1)), out
 
 
 @register("hep.iterate", "creation", spec=Spec(exempt=_TESTED.format("uproot"), derivative="none"))
@@ -362,7 +363,8 @@ def iterate(
     Each chunk is :func:`events` of the branches read by ``uproot``: one
     :class:`raggrad.EventArray` with a record per collection (``chunk.Muon.pt``) and the other
     branches as fields of their own (``chunk.MET_pt``, ``chunk.genWeight``). Every field is made
-    bounded with the same capacities for every chunk: ``step_size`` list slots, and per collection
+    bounded with the same capacities for every chunk: ``step_size`` list slots (or the most
+    entries of any file, where that is fewer), and per collection
     (or other branch of lists) the element slots in ``capacities`` (``{"Muon": 8192}``) or, by
     default, the power-of-two bucket of the largest chunk, found from the counters (``nMuon``)
     before the first chunk is read. So a jitted function of the chunk is compiled once for all
@@ -410,7 +412,8 @@ def iterate(
         msg = f"rg.hep.iterate: step_size={step_size!r} must be a positive number of entries (not bytes)"
         raise (ValueError if isinstance(step_size, int | np.integer) else TypeError)(msg)
     step = int(step_size)
-    elements = _capacities(uproot, paths, names, step, _given({} if capacities is None else capacities))
+    given = _given({} if capacities is None else capacities)
+    lists, elements = _capacities(uproot, paths, names, step, given)
     for path, tree_name in paths:
         file, t = _open_tree(uproot, path, tree_name)
         with file:
@@ -419,19 +422,18 @@ def iterate(
                 where = f"{path}, entries {report.tree_entry_start} to {report.tree_entry_stop}"
                 chunk = _event_record(arrays, where, report.tree_entry_start)
                 try:
-                    yield _bounded_chunk(chunk, step, elements, backend)
+                    yield _bounded_chunk(chunk, lists, elements, backend)
                 except ValueError as exc:
                     exc.add_note(f"rg.hep.iterate: in {where}; raise capacities=")
                     raise
 
 
 def _bounded_chunk(
-    chunk: EventArray, step: int, elements: Mapping[str, int | None], backend: str
+    chunk: EventArray, lists: int, elements: Mapping[str, int | None], backend: str
 ) -> EventArray:
-    """Every field of ``chunk`` bounded (``step`` list slots; element slots from ``elements``, else
-    (None, or one value per event) its own bucket) and moved to ``backend``."""
+    """Every field bounded (``lists`` slots; ``elements``, else its own bucket), on ``backend``."""
     fields = {
-        name: to_backend(with_capacity(x, lists=step, elements=elements.get(name)), backend)
+        name: to_backend(with_capacity(x, lists=lists, elements=elements.get(name)), backend)
         for name, x in builtins.zip(chunk.fields, unzip(chunk), strict=True)
     }
     return from_event_fields(fields, "rg.hep.iterate")

@@ -224,8 +224,10 @@ def _density(hist: RaggedArray, widths: list[Any], per_list: bool) -> RaggedArra
     """NumPy's ``density=True``: counts divided by the bin volumes and by their total (NaN for 0)."""
     xp = hist._backend.xp
     h = hist._content
-    if not xp.isdtype(h.dtype, "real floating"):
-        h = xp.astype(h, hist._backend.default_float())
+    dtype = xp.result_type(h.dtype, *(w.dtype for w in widths))  # NumPy's counts / widths
+    if not xp.isdtype(dtype, "real floating"):
+        dtype = xp.result_type(dtype, hist._backend.default_float())
+    h = xp.astype(h, dtype)
     nd = len(widths)
     for k, w in enumerate(widths):
         shape = [1] * len(h.shape)
@@ -307,6 +309,9 @@ def _pair(bins: Any) -> tuple[Any, Any]:
         n = len(bins)
     except TypeError:
         return bins, bins
+    if n == 1:
+        msg = f"rg.histogram2d: bins={bins!r} has one entry; give one (a number or edges) for both, or two"
+        raise ValueError(msg)
     return (bins[0], bins[1]) if n == 2 else (bins, bins)
 
 
