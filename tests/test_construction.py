@@ -579,6 +579,21 @@ def test_masked_numpy_arrays_give_missing_values_not_their_hidden_data():
         rg.from_padded(padded, [2, 2])
 
 
+def test_masked_numpy_operands_give_missing_values_not_their_hidden_data():
+    """A masked array mixed with raggrad arrays is read as rg.array reads it: NumPy's
+    np.add(v, m) is masked where m is, awkward's answer is None there; ops that take no missing
+    values refuse it by name."""
+    v, m = rg.array([1.0, 2.0, 3.0]), np.ma.array([10.0, 20.0, 30.0], mask=[0, 1, 0])
+    assert (v + m).to_list() == np.add(v, m).to_list() == [11.0, None, 33.0]
+    assert (rg.array([[1.0, 2.0], [3.0], [4.0]]) + m).to_list() == [[11.0, 12.0], None, [34.0]]
+    assert np.maximum(m, v).to_list() == [10.0, None, 30.0]
+    assert rg.where(rg.array([True, False, True]), m, v).to_list() == [10.0, 2.0, 30.0]
+    assert rg.concat([v, m]).to_list() == [1.0, 2.0, 3.0, 10.0, None, 30.0]
+    assert (v + np.ma.array([1.0, 1.0, 1.0])).type == "3 * float64"  # nothing masked: plain
+    with pytest.raises(rg.OptionTypeError, match=r"rg\.stack does not take arrays with missing values"):
+        rg.stack([v, m])
+
+
 def test_lengths_and_counts_with_list_levels_or_inner_dims_are_refused_on_every_path():
     """A ragged or 2-d array of lengths is not flattened into them (awkward refuses it too);
     a 1-d RaggedArray (rg.num of an array) still serves."""

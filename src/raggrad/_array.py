@@ -21,7 +21,7 @@ import numpy as np
 
 from . import _backends
 from ._bounded import BoundedAux, BoundedStructure
-from ._convert import content_to, dtype_of, limited_repr, nested_lists, parse_lists, slice_outer
+from ._convert import content_to, dtype_of, limited_repr, masked_parts, nested_lists, parse_lists, slice_outer
 from ._dtypes import check_numeric
 from ._errors import OptionTypeError, check_concrete
 from ._registry import convert, numpy_functions, provided, ufuncs
@@ -532,6 +532,10 @@ def as_ragged(obj: Any, name: str, *, allow_scalar: bool = False, options: bool 
     """
     if isinstance(obj, RaggedArray):
         return obj
+    if isinstance(obj, np.ma.MaskedArray):  # masked entries are missing values, as in rg.array
+        obj = masked_parts(obj, name)
+        if isinstance(obj, tuple):
+            return _no_options(RaggedArray._new(*obj), name, options)
     converted = convert(obj)
     if converted is not None:
         return converted if options else _no_options(converted, name)

@@ -83,6 +83,21 @@ def is_listlike(obj: Any) -> bool:
     return isinstance(obj, (list, tuple)) or (isinstance(obj, np.ndarray) and obj.ndim > 0)
 
 
+def masked_parts(obj: np.ma.MaskedArray, name: str) -> tuple[Structure, np.ndarray] | np.ndarray:
+    """A NumPy masked array read as ``ak.Array`` reads it, masked entries missing: its data where
+    nothing is masked, else ``(structure, content)``: a 1-d array's items with a mask, the rows of
+    a deeper one as lists (no None inside a regular dimension). A masked 0-d value: TypeError."""
+    missing, data = np.ma.getmaskarray(obj), np.ma.getdata(obj)
+    if not missing.any():
+        return data
+    if not data.ndim:
+        msg = f"{name}: a 0-d masked array whose value is masked holds no number"
+        raise TypeError(msg)
+    if data.ndim != 1:
+        return parse_lists(np.ma.array(data, mask=missing).tolist(), data.dtype, name)
+    return Structure(len(data), (), (), (~missing,)), np.where(missing, np.zeros((), data.dtype), data)
+
+
 def parse_lists(obj: Any, dtype: Any, name: str = "rg.array") -> tuple[Structure, Any]:
     """Nested Python lists → (structure, NumPy content), level by level (C-level loops only).
 

@@ -134,9 +134,10 @@ def register(
     def decorator(func: _F) -> _F:
         nonlocal numpy_impl
         if not options:
-            func = _refusing_options(func, name)
+            masked = kind != "creation"  # (rg.from_padded reads a masked array's padding itself)
+            func = _refusing_options(func, name, masked)
             if numpy_impl is not None:
-                numpy_impl = _refusing_options(numpy_impl, name)
+                numpy_impl = _refusing_options(numpy_impl, name, masked)
         impl = _numpy_adapter(numpy[0], func) if numpy_signature else numpy_impl
         old = REGISTRY.get(name)
         if old is not None:
@@ -183,22 +184,26 @@ def register(
     return decorator
 
 
-def _has_options(a: Any) -> bool:
-    """Whether ``a`` (or an array in a list, tuple or dict ``a``) has missing values."""
+def _has_options(a: Any, masked: bool = True) -> bool:
+    """Whether ``a`` (or an array in a list, tuple or dict ``a``) has missing values; with
+    ``masked``, a NumPy masked array's masked entries count (``rg.array`` reads them so)."""
     if isinstance(a, (list, tuple)):
         # nested lists of numbers are parsed by the op, which refuses None there (``as_ragged``)
-        return any(_has_options(v) for v in a if not isinstance(v, (bool, int, float, complex, list)))
+        scalars = (bool, int, float, complex, list)
+        return any(_has_options(v, masked) for v in a if not isinstance(v, scalars))
     if isinstance(a, dict):
-        return any(_has_options(v) for v in a.values())
+        return any(_has_options(v, masked) for v in a.values())
+    if isinstance(a, np.ma.MaskedArray):
+        return masked and bool(np.ma.getmaskarray(a).any())
     return getattr(getattr(a, "_structure", None), "masks", None) is not None
 
 
-def _refusing_options(func: _F, name: str) -> _F:
+def _refusing_options(func: _F, name: str, masked: bool) -> _F:
     """``func`` behind a check that refuses arrays with missing values (``None``)."""
 
     @functools.wraps(func)
     def refusing(*args: Any, **kwargs: Any) -> Any:
-        if any(map(_has_options, args)) or any(map(_has_options, kwargs.values())):
+        if any(_has_options(a, masked) for a in (*args, *kwargs.values())):
             msg = (
                 f"rg.{name} does not take arrays with missing values (None); replace them with "
                 "rg.fill_none(x, value) or remove them with rg.drop_none(x) first"

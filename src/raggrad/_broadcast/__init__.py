@@ -105,6 +105,8 @@ def _operand(a: Any, name: str) -> Any:
             msg = f"{name}: the Python integer {a} does not fit in int64; write it as a float ({float(a):g})"
             raise OverflowError(msg)
         return a
+    if isinstance(a, np.ma.MaskedArray):  # masked entries are missing values, as rg.array reads them
+        return as_ragged(a, name, options=True)  # (ops without missing values refused it already)
     if isinstance(a, np.generic | np.ndarray) or _backends.backend_of(a) is not None:
         backend = _backends.backend_of(a)
         if not is_numeric(backend.numpy_dtype(a.dtype) if backend else np.asarray(a).dtype):

@@ -20,7 +20,7 @@ import numpy as np
 from .. import _backends
 from .._array import RaggedArray, as_ragged, exact_structure
 from .._axes import as_index, classify_axis
-from .._convert import content_to, dtype_of, is_listlike, parse_lists, slice_outer
+from .._convert import content_to, dtype_of, is_listlike, masked_parts, parse_lists, slice_outer
 from .._dtypes import check_numeric, is_numeric
 from .._errors import OptionTypeError, check_concrete
 from .._events import EventArray
@@ -72,17 +72,9 @@ def array(obj: Any, *, dtype: Any = None, backend: str | None = None, device: An
     if converted is not None:
         return array(converted, dtype=dtype, backend=backend, device=device)
     if isinstance(obj, np.ma.MaskedArray):  # masked entries are missing values, as ak.Array reads them
-        missing, obj = np.ma.getmaskarray(obj), np.ma.getdata(obj)
-        if missing.any() and obj.ndim != 1:  # no None inside a regular dimension: rows become lists
-            if not obj.ndim:
-                msg = "rg.array: a 0-d masked array whose value is masked holds no number"
-                raise TypeError(msg)
-            listed = np.ma.array(obj, mask=missing).tolist()
-            return array(listed, dtype=dtype or obj.dtype, backend=backend, device=device)
-        if missing.any():
-            zeroed = np.where(missing, np.zeros((), obj.dtype), obj)
-            x = array(zeroed, dtype=dtype, backend=backend, device=device)
-            return RaggedArray._new(Structure(len(obj), (), (), (~missing,)), x._content)
+        obj = masked_parts(obj, "rg.array")
+        if isinstance(obj, tuple):
+            return array(RaggedArray._new(*obj), dtype=dtype, backend=backend, device=device)
     source = _backends.backend_of(obj)
     if source is not None or np.isscalar(obj) or isinstance(obj, (bool, int, float, complex)):
         if source is None:

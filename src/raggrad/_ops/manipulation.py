@@ -455,7 +455,7 @@ def concat(arrays: Sequence[Any], /, *, axis: int | None = 0) -> RaggedArray:
     if any(isinstance(a, EventArray) for a in arrays):
         return cast(RaggedArray, concat_events(list(arrays), axis, concat))  # typed: the usual case
     backend = common_backend(tuple(arrays), "rg.concat")
-    xs = [a if isinstance(a, RaggedArray) else wrap(None, content_to(a, None, backend, None)) for a in arrays]
+    xs = [as_ragged(a, "rg.concat", allow_scalar=True, options=True) for a in arrays]
     i = next((i for i, a in enumerate(xs) if not isinstance(a, RaggedArray)), None)
     if i is not None and axis is not None:  # (axis=None joins numbers too, as NumPy's)
         msg = f"rg.concat: argument {i} is a single number ({arrays[i]!r}), not an array; join arrays"
