@@ -29,6 +29,13 @@ def test_from_numpy_array_layout():
     assert x.to_list() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
 
 
+def test_typetracer_arrays_are_refused_by_name():
+    tracer = ak.Array([[1.0]]).layout.to_typetracer()
+    for a in (ak.Array(tracer), ak.Array(ak.Array([[1.0]]).layout.to_typetracer(forget_length=True)), tracer):
+        with pytest.raises(TypeError, match=r"typetracer array .* compute it first"):
+            rg.from_awkward(a)
+
+
 def test_from_list_offset_array_layout_normalises_offsets():
     layout = contents.ListOffsetArray(index.Index64(np.array([1, 3, 3, 6])), _numbers())
     x = rg.from_awkward(layout)

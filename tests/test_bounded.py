@@ -538,6 +538,8 @@ def test_stack_keeps_every_members_lists_and_vmap_runs_per_member():
         lambda: rg.flip(s),
         lambda: np.flip(s, axis=1),
         lambda: np.cumsum(s),
+        lambda: s + np.array([10.0, 20.0]),  # (an array operand asks for the stack's count)
+        lambda: s + np.ones((2, 1)),
     ):
         with pytest.raises(TypeError, match=r"stack of bounded arrays.*rg\.unstack"):
             op()

@@ -243,3 +243,68 @@ def test_unary_functions_of_integers_and_booleans_give_numpys_values_and_kinds(f
     # the kind of NumPy's result (float16 for int8 there: torch's default float here)
     with np.errstate(divide="ignore", invalid="ignore"):
         assert np.dtype(fn(n).dtype).kind == np.dtype(str(fn(t).dtype).removeprefix("torch.")).kind
+
+
+_UINT8 = [[1, 2, 255], [], [4]]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda x: np.float_power(x, -1),
+        lambda x: np.float_power(-1, x),
+        lambda x: np.copysign(x, -1),
+        lambda x: np.hypot(x, -1),
+        lambda x: np.arctan2(x, -1),
+        lambda x: np.logaddexp(x, -1),
+        lambda x: np.heaviside(-1, x),
+        lambda x: np.ldexp(x, -1),
+        lambda x: np.nextafter(x, -1),
+        lambda x: np.reciprocal(x),
+        lambda x: rg.isclose(x, -1),
+        lambda x: rg.isclose(x, 256),
+    ],
+)
+@pytest.mark.parametrize("backend", ["torch", "jax"])
+def test_a_negative_python_int_beside_unsigned_integers_is_its_value(call, backend):
+    # torch and jax hold -1 beside uint8 as 255; NumPy's float functions take its value
+    pytest.importorskip(backend)
+    x = rg.array(_UINT8, dtype="uint8")
+    expected = call(x).to_list()
+    got = call(x.to_backend(backend)).to_list()
+    np.testing.assert_allclose(
+        np.asarray(rg.flatten(rg.array(got)).values, float),
+        np.asarray(rg.flatten(rg.array(expected)).values, float),
+        rtol=2e-3,
+    )
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch", "jax"])
+def test_fill_values_the_dtype_cannot_hold_raise_overflow_error(backend):
+    pytest.importorskip(backend)
+    x = rg.array(_UINT8, dtype="uint8", backend=backend)
+    for call in (
+        lambda: rg.full_like(x, -1),
+        lambda: rg.full_like(x, 256),
+        lambda: rg.firsts(x, fill_value=-1),
+        lambda: rg.lasts(x, fill_value=256),
+        lambda: rg.firsts(rg.with_capacity(x), fill_value=-1),
+        lambda: rg.full_like(rg.astype(x, "int32"), 2**40),
+    ):
+        with pytest.raises(OverflowError, match="does not fit in"):
+            call()
+    assert rg.firsts(x, fill_value=0).to_list() == [1, 0, 4]
+
+
+def test_integer_and_boolean_vecdot_and_refusals_as_numpy():
+    lists = np.array([[1, 2], [3, 4], [5, 6]])
+    for dtype in ("int64", "int8", "bool"):
+        r = rg.from_offsets([0, 2, 3], lists.astype(dtype))
+        expected, got = rg.vecdot(r, r), rg.vecdot(r.to_backend("torch"), r.to_backend("torch"))
+        assert got.to_list() == expected.to_list() and got.type == expected.type
+    with pytest.raises(TypeError, match="booleans do not negate"):
+        -rg.array([[True]], backend="torch")
+    with pytest.raises(ValueError, match="negative integer powers"):
+        rg.array([[5]], backend="torch") ** -1
+    with pytest.raises(TypeError, match="does not promote uint16/32/64"):
+        rg.array([[1]], backend="torch") + rg.array(np.array([[1]], dtype=np.uint64), backend="torch")

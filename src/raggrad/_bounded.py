@@ -308,6 +308,7 @@ class BoundedStructure(Cached):
         return self.backend.is_concrete(self.count)
 
     def concrete_count(self, what: str) -> int:
+        self.check_single(what)  # a stack has a count per member
         if not self.is_concrete():
             msg = (
                 f"{what} of a bounded array is data (traced inside jax.jit); use rg.num(x, axis=0) "

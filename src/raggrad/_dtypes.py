@@ -8,6 +8,7 @@ raggrad's dtype objects are NumPy's (``rg.float32 is np.float32``); they compare
 from __future__ import annotations
 
 import builtins
+from typing import Any
 
 import numpy as np
 
@@ -34,6 +35,16 @@ def is_numeric(dtype: np.dtype) -> builtins.bool:
     """Whether ``dtype`` holds numbers or booleans (ml_dtypes' bfloat16 and float8 included)."""
     dtype = np.dtype(dtype)
     return dtype.kind in NUMERIC_KINDS or (dtype.kind == "V" and dtype.name.startswith(("bfloat", "float")))
+
+
+def check_fits(value: Any, dtype: np.dtype, name: str) -> None:
+    """NumPy's rule for a Python int put into an integer array (a fill value): one that ``dtype``
+    cannot hold raises ``OverflowError`` (jax and torch would wrap it around, or raise their own)."""
+    if type(value) is int and np.dtype(dtype).kind in "iu":
+        info = np.iinfo(dtype)
+        if not info.min <= value <= info.max:
+            msg = f"{name}: {value} does not fit in {np.dtype(dtype)}, the array's dtype (rg.astype it first)"
+            raise OverflowError(msg)
 
 
 def check_numeric(dtype: np.dtype, name: str) -> None:

@@ -387,4 +387,5 @@ def integer_reciprocal(xp: Any, a: Any) -> Any:
     namespace ``xp`` runs it (jax and torch give floats)."""
     if xp.isdtype(a.dtype, "bool"):
         return xp.astype(a, xp.int8)
-    return xp.where((a == 1) | (a == -1), a, xp.zeros_like(a))
+    ones = (a == 1) if xp.isdtype(a.dtype, "unsigned integer") else (a == 1) | (a == -1)  # torch: 255 == -1
+    return xp.where(ones, a, xp.zeros_like(a))

@@ -39,9 +39,19 @@ def to_torch_dtype(dtype: Any) -> Any:
 
 def _promoted(*args: Any) -> list[Any]:
     """The operands as tensors of torch's result type, on the first tensor's device (Python
-    scalars promote as scalars do in torch: ``float64 tensor + 1.1`` stays float64)."""
-    device = next((a.device for a in args if isinstance(a, torch.Tensor)), None)
+    scalars promote as scalars do in torch: ``float64 tensor + 1.1`` stays float64). A Python int
+    an integer tensor cannot hold is its value as a float: only float functions get one (the
+    others raised NumPy's ``OverflowError`` before), and torch would wrap it (-1 as uint8 255)."""
+    tensor = next((a for a in args if isinstance(a, torch.Tensor)), None)
+    device = None if tensor is None else tensor.device
     items = [a.item() if isinstance(a, np.generic) else a for a in args]
+    if (
+        tensor is not None
+        and tensor.dtype != torch.bool
+        and not (tensor.is_floating_point() or tensor.is_complex())
+    ):
+        info = torch.iinfo(tensor.dtype)
+        items = [float(a) if type(a) is int and not info.min <= a <= info.max else a for a in items]
     items = [torch.as_tensor(a, device=device) if isinstance(a, np.ndarray) else a for a in items]
     dtype = torch.result_type(items[0], items[1])
     return [
@@ -187,6 +197,16 @@ def _integer_safe(fn: Callable[..., Any], *, constant: bool = False) -> Callable
     return safe
 
 
+def _vecdot(a: Any, b: Any) -> Any:
+    """NumPy's ``vecdot`` (torch's takes floats only): integers sum in their dtype, booleans are
+    any of the products."""
+    if a.is_floating_point() or a.is_complex():
+        return torch.linalg.vecdot(a, b, dim=-1)
+    if a.dtype == torch.bool:
+        return torch.any(a & b, dim=-1)
+    return torch.sum(a * b, dim=-1, dtype=a.dtype)
+
+
 def _reciprocal(a: Any) -> Any:
     return torch.reciprocal(a) if a.is_floating_point() or a.is_complex() else integer_reciprocal(xp, a)
 
@@ -274,7 +294,7 @@ _FUNCS: dict[str, Callable[..., Any]] = {
         a, nan=nan, posinf=posinf, neginf=neginf
     ),
     "matmul": _binary(torch.matmul),
-    "vecdot": _binary(lambda a, b: torch.linalg.vecdot(a, b, dim=-1)),
+    "vecdot": _binary(_vecdot),
     "matvec": _binary(lambda a, b: torch.matmul(a, b.unsqueeze(-1)).squeeze(-1)),
     "vecmat": _binary(lambda a, b: torch.matmul(a.conj().unsqueeze(-2), b).squeeze(-2)),
 }
@@ -323,6 +343,18 @@ def _tensors(args: tuple[Any, ...]) -> tuple[Any, ...]:
     )
 
 
+#: torch's RuntimeErrors for what NumPy refuses too, as NumPy's errors (words in torch's message)
+_TORCH_REFUSALS = (
+    ("negative integer powers", ValueError, "integers to negative integer powers are not allowed"),
+    ("on a bool tensor is not supported", TypeError, "booleans do not negate (as in NumPy); use ~x"),
+    (
+        "Promotion for uint16, uint32, uint64",
+        TypeError,
+        "torch does not promote uint16/32/64; rg.astype first",
+    ),
+)
+
+
 @contextlib.contextmanager
 def missing_kernels(name: str, operands: Any = ()) -> Iterator[None]:
     """Torch's ``NotImplementedError`` (or ``RuntimeError``) for a dtype it has no kernel for, as
@@ -330,7 +362,12 @@ def missing_kernels(name: str, operands: Any = ()) -> Iterator[None]:
     try:
         yield
     except (NotImplementedError, RuntimeError) as exc:
-        if "not implemented for" not in str(exc):
+        said = str(exc)
+        for words, error, what in _TORCH_REFUSALS:
+            if words in said:
+                msg = f"torch backend: {name}: {what}"
+                raise error(msg) from None
+        if "not implemented for" not in said:
             raise
         dtypes = ", ".join(sorted({str(a.dtype) for a in operands if isinstance(a, torch.Tensor)}))
         msg = (

@@ -31,7 +31,7 @@ _INTEGER_RESULT = frozenset(
 
 #: comparisons: an int beyond the arrays' dtype compares as its value (NumPy's answer), which
 #: jax and torch would wrap around first (``int8 < 300`` False where the value is 100)
-_COMPARISONS = frozenset(("equal", "not_equal", "less", "less_equal", "greater", "greater_equal"))
+_COMPARISONS = frozenset(("equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "isclose"))
 _CHECKED = _INTEGER_RESULT | _COMPARISONS
 
 

@@ -108,6 +108,9 @@ def from_awkward(a: Any) -> RaggedArray | RecordArray | EventArray:
             "use rg.array for lists and arrays"
         )
         raise TypeError(msg)
+    if layout.backend.name == "typetracer":
+        msg = f"{_NAME}: a typetracer array (dask-awkward's metadata) has no values; compute it first"
+        raise TypeError(msg)
     length = len(layout)
     levels, masks, leaf = _walk(layout, (0, length))
     outer = [Segments(o) for o in levels]  # shared by the fields of a record

@@ -20,6 +20,7 @@ from .. import _backends
 from .._array import RaggedArray, wrap
 from .._bounded import BoundedStructure
 from .._broadcast import common_backend
+from .._dtypes import check_fits
 from .._errors import TracedStructureError
 from .._options import replace_masks
 from .._registry import register
@@ -75,6 +76,7 @@ def _like(x: Any, fill: Any, dtype: Any, device: Any, name: str) -> Any:
         content = x if _backends.backend_of(x) is not None else np.asarray(x)
         structure, nb = None, 0
     dt = _dtype_arg(backend, dtype, name) if dtype is not None else content.dtype
+    check_fits(fill, backend.numpy_dtype(dt), name)
     out = _on(backend, backend.xp.full(tuple(content.shape), fill, dtype=dt), device)
     if structure is None:
         return wrap(None, out)

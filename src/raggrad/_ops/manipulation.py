@@ -22,6 +22,7 @@ from .._axes import as_index, classify_axis, normalize_axes
 from .._bounded import BoundedStructure
 from .._broadcast import broadcast, common_backend
 from .._convert import content_to
+from .._dtypes import check_fits
 from .._errors import OptionTypeError
 from .._events import EventArray
 from .._options import all_masks, element_mask
@@ -295,6 +296,7 @@ def unflatten(x: RaggedArray, counts: Any, /, axis: int = 0, *, capacity: int | 
 # ---- firsts, lasts ----------------------------------------------------------------------------
 def _first_or_last(x: RaggedArray, axis: int, fill_value: Any, which: int, name: str) -> Any:
     x = single(x, name)
+    check_fits(fill_value, x._backend.numpy_dtype(x.dtype), name)
     s, nb = x._structure, x._nbatch
     kind, k = classify_axis(x, axis, name)
     if mb.is_bounded(x):

@@ -23,6 +23,7 @@ from .._array import RaggedArray, as_ragged, exact_structure
 from .._axes import as_index, classify_axis
 from .._broadcast import common_backend
 from .._convert import content_to
+from .._dtypes import check_fits
 from .._errors import TracedStructureError
 from .._options import all_masks
 from .._records import fieldwise, reject
@@ -224,12 +225,7 @@ def _fill_numbers(x: RaggedArray, value: Any, name: str) -> RaggedArray:
         raise TypeError(msg)
     if isinstance(value, np.generic) or (isinstance(value, np.ndarray) and value.ndim == 0):
         value = value.item()  # a Python scalar: weak, as NumPy 2 and jax.numpy treat it
-    dtype = x._backend.numpy_dtype(x.dtype)
-    if isinstance(value, int) and not isinstance(value, bool) and dtype.kind in "iu":
-        info = np.iinfo(dtype)
-        if not info.min <= value <= info.max:  # NumPy's rule for a Python int beside an array
-            msg = f"{name}: {value} does not fit in {dtype} (the array's dtype); convert first with rg.astype"
-            raise OverflowError(msg)
+    check_fits(value, x._backend.numpy_dtype(x.dtype), name)
     if not isinstance(value, (bool, int, float, complex)):
         shape = tuple(getattr(value, "shape", ()))
         if _backends.backend_of(value) is None:
