@@ -595,3 +595,31 @@ def test_a_tuple_of_list_capacities_pins_the_outer_depths_and_buckets_the_rest()
     assert rg.capacity(rg.with_capacity(x, lists=(4, 5), elements=8)) == ((4, 5), 8)
     with pytest.raises(ValueError, match=r"gives 3 capacities for 2 list depths"):
         rg.with_capacity(x, lists=(4, 5, 6))
+
+
+def test_bounded_arrays_of_one_capacity_share_a_tree_structure_whichever_op_made_them() -> None:
+    # a mask or a slice made no list ids on the host: they travel anyway, so control flow
+    # takes the results of ops that change the lists, and jit traces once for all of them
+    jax = pytest.importorskip("jax")
+    b = rg.with_capacity(rg.array([[1.0, -2.0], [], [3.0]], backend="jax"))
+    made = (b, b[b > 0], b[::-1], b[:, 1:], rg.sort(b), b * 2)
+    assert len({jax.tree_util.tree_structure(x) for x in made}) == 1
+    assert jax.lax.cond(False, lambda: b, lambda: b[b > 0]).to_list() == [[1.0], [], [3.0]]
+    shrink = jax.lax.while_loop(lambda c: rg.count(c) > 2, lambda c: c[c > rg.min(c)], b)
+    assert shrink.to_list() == [[1.0], [], [3.0]]
+    kept, _ = jax.lax.scan(lambda c, _: (c[c > 0.0], None), b, None, length=2)
+    assert kept.to_list() == [[1.0], [], [3.0]]
+    traces = []
+    f = jax.jit(lambda x: traces.append(1) or rg.sum(x))
+    assert [float(f(x)) for x in made[:2]] == [2.0, 4.0] and len(traces) == 1
+    s = rg.stack([b, b[b > 0]])  # members with and without host ids
+    assert rg.unstack(s)[1].to_list() == [[1.0], [], [3.0]]
+    np.testing.assert_allclose(np.asarray(jax.vmap(rg.sum)(s)), [2.0, 4.0])
+
+
+def test_eval_shape_of_a_bounded_array_prints_its_type() -> None:
+    jax = pytest.importorskip("jax")
+    b = rg.with_capacity(rg.array([[1.0, -2.0], [], [3.0]], backend="jax"))
+    out = jax.eval_shape(lambda v: v * 2.0, b)
+    assert out.type == "? * var * float32" and "??" in repr(out)
+    assert rg.capacity(out) == rg.capacity(b)

@@ -321,6 +321,39 @@ def test_scale_and_negation_match_vector() -> None:
         _fields(a * factor, va * rg.to_awkward(factor), f"v * array of {system}", {})
 
 
+def _zipped(fields: dict[str, Any]) -> tuple[Any, Any]:
+    return (
+        rg.vector.zip({k: rg.array(v) for k, v in fields.items()}),
+        vector.zip({k: ak.Array(v) for k, v in fields.items()}),
+    )
+
+
+def test_edge_values_are_vectors_own() -> None:
+    """A zero vector's rapidity (NaN) and gamma (inf), a spacelike rapidity (NaN), the mass of a
+    difference of nearly equal vectors (from the differences), a negative scale of a phi
+    outside (-π, π], and integer sums, as vector gives them."""
+    with np.errstate(all="ignore"):
+        for lorentz in ("E", "mass"):
+            v, w = _zipped(
+                {"px": [[0.0, 1.0]], "py": [[0.0, 0.0]], "pz": [[0.0, 0.0]], lorentz: [[0.0, 0.0]]}
+            )
+            np.testing.assert_array_equal(flat(v.rapidity), np.asarray(ak.flatten(w.rapidity)))
+            np.testing.assert_array_equal(flat(v.gamma), np.asarray(ak.flatten(w.gamma)))
+        v, w = _zipped({"x": [[-3.0]], "y": [[3.0]], "z": [[-30.0]], "tau": [[-50.0]]})
+        assert np.isnan(flat(v.rapidity)).all() and np.isnan(np.asarray(ak.flatten(w.rapidity))).all()
+        a, wa = _zipped({"pt": [[50.0]], "eta": [[1.0]], "phi": [[2.0]], "mass": [[91.0]]})
+        b, wb = _zipped({"pt": [[50.0]], "eta": [[1.0]], "phi": [[2.0]], "mass": [[91.0001]]})
+        np.testing.assert_allclose(flat((a - b).mass), np.asarray(ak.flatten((wa - wb).mass)), rtol=1e-9)
+        assert flat((a - a).mass).tolist() == [0.0]
+        c, wc = _zipped({"pt": [[1.0]], "eta": [[0.0]], "phi": [[7.0]], "mass": [[1.0]]})
+        for mine, theirs in ((-c, -wc), (c * -2.0, wc * -2.0)):
+            np.testing.assert_allclose(flat(mine.phi), np.asarray(ak.flatten(theirs.phi)), rtol=1e-14)
+    i, wi = _zipped({"px": [[1, 2]], "py": [[0, 1]], "pz": [[3, 4]], "E": [[10, 12]]})
+    assert str((i + i).type) == str((wi + wi).type) and str((i - i).type) == str((wi - wi).type)
+    with pytest.raises(TypeError, match="not the boolean True"):
+        c * True
+
+
 def test_combinations_of_vectors_and_pair_masses_match_vector() -> None:
     data = kinematics(10)
     for system in SYSTEMS_4D:

@@ -137,11 +137,15 @@ class BoundedStructure(Cached):
     # ---- pytree -------------------------------------------------------------------------
     @property
     def leaves(self) -> tuple[Any, ...]:
-        return (self.count, *self.levels, self.valid, *(i for i in self.given_ids if i is not None))
+        # every level's list ids travel (computed where no op did), so that bounded arrays of the
+        # same capacities have one tree structure whichever op made them (lax.cond, scan)
+        # (a stack, from rg.stack or a pytree, has them all)
+        ids = self.given_ids if self.stacked else tuple(self.ids(level) for level in range(self.nlevels))
+        return (self.count, *self.levels, self.valid, *ids)
 
     @property
     def aux(self) -> BoundedAux:
-        return BoundedAux((self.capacities, self.inner, tuple(i is not None for i in self.given_ids)))
+        return BoundedAux((self.capacities, self.inner, (True,) * self.nlevels))
 
     @classmethod
     def from_leaves(cls, aux: BoundedAux, leaves: Any) -> BoundedStructure:
@@ -305,7 +309,8 @@ class BoundedStructure(Cached):
 
     # ---- concrete views -----------------------------------------------------------------
     def is_concrete(self) -> bool:
-        return self.backend.is_concrete(self.count)
+        backend = _backends.backend_of(self.count)  # None: shapes only (jax.eval_shape)
+        return backend is not None and backend.is_concrete(self.count)
 
     def concrete_count(self, what: str) -> int:
         self.check_single(what)  # a stack has a count per member

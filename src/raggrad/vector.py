@@ -196,6 +196,9 @@ def scale(v: Any, factor: Any, /) -> VectorArray2D:
     if isinstance(factor, RecordArray):
         msg = f"rg.vector.scale: the factor is a record of fields {factor.fields}, not numbers"
         raise TypeError(msg)
+    if isinstance(factor, bool):  # as vector, which refuses them too
+        msg = f"rg.vector.scale: the factor must be a number, not the boolean {factor}"
+        raise TypeError(msg)
     return cast(
         "VectorArray2D",
         _make(_k.scale(_coords(v, "rg.vector.scale"), factor), _momentum(v), "rg.vector.scale", v),
@@ -363,7 +366,7 @@ class VectorArray4D(VectorArray3D):
     tau2 = _prop(_k.tau2, "tau2")
     rapidity = _prop(_k.rapidity, "rapidity")
     beta = _prop(lambda c: _k.div(_k.mag(c), _k.t(c)), "beta")
-    gamma = _prop(lambda c: _k.div(_k.t(c), _k.tau(c)), "gamma")
+    gamma = _prop(_k.gamma, "gamma")
 
     def boost_p4(self, boost: Any) -> VectorArray2D:
         return boost_p4(self, boost)

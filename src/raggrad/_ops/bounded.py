@@ -281,7 +281,7 @@ def stack(arrays: Any, /) -> RaggedArray:
         caps,
         first.inner,
         stacked([s.valid for s in structures]),
-        tuple(stacked([s.given_ids[k] for s in structures]) for k in range(first.nlevels)),
+        tuple(stacked([s.ids(k) for s in structures]) for k in range(first.nlevels)),
     )
     return RaggedArray._new(structure, xp.stack([m._content for m in members]))
 

@@ -21,8 +21,8 @@ choices for stability and finite derivatives (``tests/test_vector.py`` checks ea
   it is 0.
 * ``rapidity = arcsinh(z / mt)`` with ``mt² = tau² + rho²`` when ``tau`` is stored:
   ``log((t + z) / (t - z)) / 2`` cancels at large ``|y|``; from a stored ``t``, the log form.
-* The mass of ``a + b`` and ``a - b`` when both store ``tau`` (``vector``'s result stores
-  ``tau`` then) is ``sqrt(m_a² + m_b² ± 2 a·b)``, with the Minkowski product written as
+* The mass of ``a + b`` when both store ``tau`` (``vector``'s result stores ``tau`` then) is
+  ``sqrt(m_a² + m_b² + 2 a·b)``, with the Minkowski product written as
   ``a·b = (m_a² p_b² + m_b² p_a² + m_a² m_b²) / (E_a E_b + p_a p_b)
   + 2 pt_a pt_b (sinh²(Δη / 2) + sin²(Δφ / 2))`` (the first term is ``E_a E_b - p_a p_b``, the
   second ``p_a p_b - p_a·p_b``): non-negative terms, so a near-massless, near-collinear pair keeps
@@ -32,7 +32,10 @@ choices for stability and finite derivatives (``tests/test_vector.py`` checks ea
   (``pt = 0``) and for two zero vectors, the plain ``t1 t2 - p1·p2`` (for two vectors stored
   as ``pt, eta, phi``, with ``p1·p2 = pt1 pt2 (1 - 2 sin²(Δφ / 2) + sinh η1 sinh η2)``: the
   same function, from the sine the first form computes anyway: two sines and two cosines fewer
-  per pair, computed for every pair since ``where`` evaluates both forms).
+  per pair, computed for every pair since ``where`` evaluates both forms). The mass of
+  ``a - b`` is ``sqrt((t_a - t_b)² - |p_a - p_b|²)`` instead, from the differences, where
+  ``m_a² + m_b² - 2 a·b`` cancels for ``b`` near ``a``.
+* ``rapidity`` and ``gamma`` are ``vector``'s NaN and ``inf`` for ``0 / 0`` (a zero vector).
 * ``deltaphi`` is wrapped to ``(-π, π]``, exactly (no rounding) where ``|Δφ| <= π``;
   ``vector`` wraps to ``[-π, π)``, so the two differ at ``Δφ = ±π`` only. A negative ``scale``
   turns ``phi`` by π into ``(-π, π]`` likewise.
@@ -281,10 +284,19 @@ def mt2(c: Coords) -> Any:
 
 
 def rapidity(c: Coords) -> Any:
+    """NaN where ``vector``'s ``log((t + z) / (t - z)) / 2`` is: 0 / 0, or a negative ratio."""
     if "tau" in c:  # arcsinh(z / mt): no cancellation at large |y|
-        return asinh(div(z(c), safe_sqrt(mt2(c))))
+        m, cz = mt2(c), z(c)
+        return where((m < 0) | ((m == 0) & (cz == 0)), math.nan, asinh(div(cz, safe_sqrt(m))))
     ct, cz = c["t"], z(c)
-    return 0.5 * _log(div(ct + cz, ct - cz))
+    ahead, behind = ct + cz, ct - cz
+    return where((ahead == 0) & (behind == 0), math.nan, 0.5 * _log(div(ahead, behind)))
+
+
+def gamma(c: Coords) -> Any:
+    """``t / tau``, ``inf`` for 0 / 0 (``vector``'s ``nan_to_num(..., nan=inf)``)."""
+    ct, ctau = t(c), tau(c)
+    return where((ct == 0) & (ctau == 0), _INF, div(ct, ctau))
 
 
 KERNELS: dict[str, Callable[[Coords], Any]] = {
@@ -336,14 +348,20 @@ def combine(c1: Coords, c2: Coords, sign_: float) -> Coords:
     spatial = s1[:3] if len(s1) == 4 else s1
     if spatial != (s2[:3] if len(s2) == 4 else s2):
         spatial = ("x", "y", "z")[: len(spatial)]
-    cart = {"x": x(c1) + sign_ * x(c2), "y": y(c1) + sign_ * y(c2)}
+
+    def join(a: Any, b: Any) -> Any:  # integers stay integers
+        return a + b if sign_ > 0 else a - b
+
+    cart = {"x": join(x(c1), x(c2)), "y": join(y(c1), y(c2))}
     if len(s1) > 2:
-        cart["z"] = z(c1) + sign_ * z(c2)
+        cart["z"] = join(z(c1), z(c2))
     out = {g: KERNELS[g](cart) for g in spatial}
     if len(s1) == 4 and "t" in s1 + s2:
-        out["t"] = t(c1) + sign_ * t(c2)
-    elif len(s1) == 4:
-        out["tau"] = signed_sqrt(tau2(c1) + tau2(c2) + 2.0 * sign_ * lorentz_dot(c1, c2))
+        out["t"] = join(t(c1), t(c2))
+    elif len(s1) == 4 and sign_ > 0:
+        out["tau"] = signed_sqrt(tau2(c1) + tau2(c2) + 2.0 * lorentz_dot(c1, c2))
+    elif len(s1) == 4:  # from the differences: m_a² + m_b² - 2 a·b cancels where a is near b
+        out["tau"] = signed_sqrt(_sq(join(t(c1), t(c2))) - mag2(cart))
     return out
 
 
@@ -357,8 +375,7 @@ def scale(c: Coords, factor: Any) -> Coords:
         if g in ("rho", "tau"):
             out[g] = a * abs(factor)
         elif g == "phi":  # turned by π where the factor is negative, into (-π, π]; NaN stays
-            turned = where(a > 0, a - _PI, a + _PI)
-            turned = where(turned > -_PI, turned, _or_nan(turned, _PI))  # tiny positive phi: -π
+            turned = wrap(a - _PI)
             if number:
                 out[g] = (turned if negative else a) if factor == factor else a * factor
             else:
