@@ -29,6 +29,15 @@ def test_from_numpy_array_layout():
     assert x.to_list() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
 
 
+def test_tuples_round_trip_as_raggrads_tuple_records():
+    x = rg.array([[1.0, 2.0], [], [3.0]])
+    t = rg.zip([x, rg.astype(x, "int32")])
+    back = rg.from_awkward(rg.to_awkward(t))
+    assert back.type == t.type == "3 * var * (float64, int32)" and back.to_list() == t.to_list()
+    pairs = ak.zip((ak.Array([[1.0], []]), ak.Array([[2], []])))
+    assert rg.from_awkward(pairs).to_list() == pairs.to_list() == [[(1.0, 2)], []]
+
+
 def test_typetracer_arrays_are_refused_by_name():
     tracer = ak.Array([[1.0]]).layout.to_typetracer()
     for a in (ak.Array(tracer), ak.Array(ak.Array([[1.0]]).layout.to_typetracer(forget_length=True)), tracer):
@@ -602,10 +611,6 @@ def test_missing_values_inside_record_fields_are_refused_not_moved_to_the_record
         (lambda: ak.Array([[1], ["a"]]), r"layout UnionArray is not supported"),
         (lambda: ak.Array(["abc", "d"])[1:], r"layout ListOffsetArray of strings is not supported"),
         (lambda: ak.Array([["abc"], []])[[1, 0]], r"layout ListOffsetArray of strings is not supported"),
-        (
-            lambda: ak.zip((ak.Array([1.0]), ak.Array([2.0]))),
-            r"layout RecordArray of a tuple is not supported",
-        ),
         (
             lambda: contents.RecordArray([], [], length=2),
             r"layout RecordArray without fields is not supported",

@@ -83,9 +83,10 @@ def from_awkward(a: Any) -> RaggedArray | RecordArray | EventArray:
     ``Muon_pt``) a :class:`raggrad.EventArray`, each field its own array, whether or not the
     fields' lengths agree (the type decides, never the values). The record name
     (``ak.with_name``, parameter ``__record__``) is kept. Regular dimensions above a ragged one
-    (or above a record of lists) become ragged dimensions of equal lengths. Unions, tuples,
-    strings and missing values inside a regular dimension or inside the fields of a record of one
-    structure (``{x: ?float64}``: its records are present or missing as a whole) raise
+    (or above a record of lists) become ragged dimensions of equal lengths; tuples are records of
+    fields ``"0"``, ``"1"``, ... (as ``rg.zip([a, b])`` makes). Unions, strings and missing
+    values inside a regular dimension or inside the fields of a record of one structure
+    (``{x: ?float64}``: its records are present or missing as a whole) raise
     ``TypeError`` naming the layout. Offsets, starts/stops or an index that break
     awkward's validity rules (``ak.validity_error``), or that do not fit in int64, raise ``ValueError``.
 
@@ -225,13 +226,7 @@ def _walk(node: Any, sel: Selection) -> Part:
         _check_items(index, len(node.content), "IndexedArray index")
         return _walk(node.content, _contiguous(_take(index, sel)))
     if cls == "RecordArray":
-        if node.is_tuple:
-            msg = (
-                f"{_NAME}: layout RecordArray of a tuple is not supported: tuples (records without "
-                "field names) need names; ak.zip a dict of the fields instead"
-            )
-            raise TypeError(msg)
-        if not node.fields:
+        if not node.fields:  # (a tuple's fields are "0", "1", ...: raggrad's tuples, rg.zip([a, b]))
             msg = f"{_NAME}: layout RecordArray without fields is not supported"
             raise TypeError(msg)
         # node.contents, not node.content(name): the whole fields, checked as awkward checks them
