@@ -357,6 +357,12 @@ def test_advanced_indexing_without_ragged_dims_follows_numpy(backend, shape, dat
     [
         (lambda: rg.array(LISTS), A([True, False]), "length 2 does not match axis 0, which has length 4"),
         (lambda: rg.array(LISTS), A([True] * 5), "length 5 does not match axis 0, which has length 4"),
+        (lambda: rg.array(LISTS), A([False] * 5), "length 5 does not match axis 0, which has length 4"),
+        (
+            lambda: rg.array(LISTS),
+            (slice(None), A([False] * 5)),  # no True: the length is checked all the same
+            "length 5 does not match list 0 at axis 1",
+        ),
         (
             lambda: rg.array(LISTS),
             (slice(None), A([True, False, True])),
@@ -402,6 +408,17 @@ def test_advanced_indexing_without_ragged_dims_follows_numpy(backend, shape, dat
 def test_boolean_mask_of_the_wrong_length_raises_naming_both_lengths(make, where, match):
     with pytest.raises(IndexError, match=match):
         make()[where]
+
+
+def test_nested_lists_are_ragged_indices_as_in_awkward():
+    x = rg.array([[1.0, 2.0, 3.0], [], [4.0, 5.0]])
+    ak = pytest.importorskip("awkward")
+    a = ak.Array(x.to_list())
+    for key in ([[0, 0], [], [1]], [[True, False, True], [], [False, True]], [[0, None], [], [1]]):
+        assert x[key].to_list() == a[key].to_list()
+    assert x[[np.array([0]), np.array([], int), np.array([1])]].to_list() == [[1.0], [], [5.0]]
+    x2 = rg.array([[1.0, 2.0], [3.0], [4.0, 5.0]])
+    assert x2[[[0], [0], [0]]].to_list() == ak.Array(x2.to_list())[[[0], [0], [0]]].to_list()
 
 
 def test_mask_at_a_ragged_dim_must_match_every_list():

@@ -132,8 +132,7 @@ def test_awkward_round_trip():
     assert rg.from_awkward(rg.to_awkward(vec)).to_list() == vec.to_list()
     with pytest.raises(TypeError, match="'x' and 'y' have different lists"):  # inside lists
         rg.from_awkward(ak.Array([[{"x": [1, 2], "y": 1}], [{"x": [3], "y": 2}]]))
-    with pytest.raises(TypeError, match="tuples"):
-        rg.from_awkward(ak.zip((ak.Array([1]), ak.Array([2]))))
+    assert rg.from_awkward(ak.zip((ak.Array([1]), ak.Array([2])))).to_list() == [(1, 2)]  # a tuple
 
 
 def test_awkward_records_convert_to_jax():

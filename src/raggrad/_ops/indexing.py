@@ -193,6 +193,10 @@ def _walk(
                 live = np.flatnonzero(cur)
                 rows, starts, lens = rows[live], starts[live], lens[live]
             n = len(lens)
+            first = parts[0][1]  # a mask's length, checked on every list (no pick may reach one)
+            if first is not None and (lens != first).any():
+                b = int(np.argmax(lens != first))
+                raise mask_mismatch(first, d, int(rows[b]), int(lens[b]))
             ids = np.repeat(rows, k)
             alive = None
             node_starts, node_lens = np.repeat(starts, k), np.repeat(lens, k)

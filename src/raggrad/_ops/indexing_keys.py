@@ -97,8 +97,10 @@ def classify(item: Any, backend: Any) -> Any:
     i = _as_int(item, backend)
     if i is not None:
         return ("int", i)
-    if isinstance(item, (list, tuple)) and any(v is None for v in item):
-        item = as_ragged(item, _NAME, options=True)  # an index with missing values, as awkward's
+    if isinstance(item, (list, tuple)) and any(
+        v is None or isinstance(v, list | tuple | np.ndarray) for v in item
+    ):
+        item = as_ragged(item, _NAME, options=True)  # lists of lists or with None: ragged, as awkward's
     if isinstance(item, RaggedArray) and item._structure.nlevels:
         return ("ragged", item)
     given = None  # where a one-dimensional index is present (None: everywhere)
