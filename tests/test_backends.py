@@ -241,3 +241,23 @@ def test_device_built_segment_ids_match_the_constant_route(monkeypatch, lengths)
         [np.mean(values[a:b]) if b > a else np.nan for a, b in pairwise(np.cumsum([0, *lengths]))],
         rtol=1e-6,
     )
+
+
+@pytest.mark.parametrize("name", ["numpy", "jax", "torch"])
+def test_take_fill_fills_negative_indices_as_out_of_range(name):
+    # jnp.take counts a negative index from the end even with mode="fill": options.mask and
+    # pad_none mark new missing slots with -1, whose content must be the fill (0), not the last value
+    pytest.importorskip(name)
+    backend = rg._backends.get_backend(name)
+    data = rg.array([1.0, 2.0, 3.0], backend=name).values
+    index = backend.asarray(np.array([0, -1, 5, 2]))
+    np.testing.assert_array_equal(backend.to_numpy(backend.take_fill(data, index, 0.0)), [1.0, 0.0, 0.0, 3.0])
+    for made, sums in (
+        (rg.pad_none(rg.array([[1.0, 2.0], [5.0]], backend=name), 3), [3.0, 5.0]),
+        (
+            rg.mask(rg.array([[1.0, 2.0, 3.0], [4.0]], backend=name), [[True, False, True], [False]]),
+            [4.0, 0.0],
+        ),
+    ):
+        assert rg.sum(made, axis=1).to_list() == sums
+        assert float(rg.sum(made)) == sum(sums)

@@ -95,6 +95,10 @@ class JaxBackend(Backend):
     def take_fill(self, data: Any, index: Any, fill: Any) -> Any:
         if data.shape[0] == 0:  # every index is out of range (jnp.take raises on an empty axis)
             return jnp.full((*index.shape, *data.shape[1:]), fill, dtype=data.dtype)
+        # a negative index is out of range too: as an unsigned index it is (jnp.take counts a
+        # signed one from the end, even with "fill")
+        if jnp.issubdtype(index.dtype, jnp.signedinteger):
+            index = index.astype(jnp.uint64 if index.dtype.itemsize == 8 else jnp.uint32)
         return jnp.take(data, index, axis=0, mode="fill", fill_value=fill)
 
     def segment_reduce_ids(self, kind: str, data: Any, ids: Any, n: int, *, sorted_ids: bool = True) -> Any:
