@@ -62,8 +62,10 @@ SYSTEMS_4D = [s for s in SYSTEMS if len(s) == 4]
 #: (property, dimension) of every property compared with vector
 PROPERTIES = [
     *[(p, 2) for p in ("x", "y", "rho", "phi", "rho2", "px", "py", "pt", "pt2")],
-    *[(p, 3) for p in ("z", "theta", "eta", "mag", "mag2", "costheta", "pz", "p", "p2", "pseudorapidity")],
+    *[(p, 3) for p in ("z", "theta", "eta", "mag", "mag2", "costheta", "cottheta", "pz", "p", "p2")],
+    (("pseudorapidity", 3)),
     *[(p, 4) for p in ("t", "t2", "tau", "tau2", "rapidity", "beta", "gamma", "E", "e", "energy", "E2")],
+    *[(p, 4) for p in ("Et", "et", "transverse_energy", "Et2", "et2", "transverse_energy2")],
     *[(p, 4) for p in ("mass", "M", "m", "mass2", "M2", "m2", "Mt", "mt", "transverse_mass", "Mt2", "mt2")],
 ]
 
@@ -143,6 +145,8 @@ def cond(v: Any, prop: str) -> Any:
     """The absolute tolerance of ``prop`` against vector: vector's own rounding bound."""
     if prop == "theta" and len(v.fields) > 2 and v.fields[2] == "z":
         return 4 * EPS / np.abs(np.sin(flat(v.theta)))
+    if prop == "cottheta" and "eta" in v.fields:  # vector's 1 / tan(theta(eta)), raggrad's sinh(eta)
+        return 4 * EPS * np.pi * (1 + flat(v.cottheta) ** 2)
     if prop == "rapidity" and "tau" in v.fields:
         return 4 * EPS * flat(v.t) ** 2 / (flat(v.tau2) + flat(v.rho2))
     return 0.0

@@ -31,6 +31,12 @@ are no coordinate, to catch typos).
 The formulas, and the choices made for numerical stability and finite derivatives (double-where
 square roots, ``arctan2`` with a safe origin, ``eta = arcsinh(z / rho)``, the cancellation-free
 mass of a pair, ``deltaphi`` in ``(-π, π]``), are in ``raggrad._ops.kinematics``.
+
+Not provided yet (``vector`` has them): ``unit``, ``cross``, ``deltaangle``,
+``deltaRapidityPhi``, the ``is_*`` predicates, ``isclose``/``equal``, boosts other than
+``boost_p4`` (``boost``, ``boostX/Y/Z``, ``boost_beta3``, ``boostCM_of``), rotations,
+``transform*D``, the ``to_*`` conversions, ``v == w``, ``v ** 2`` and sums of vectors over a
+list (each raises a named ``TypeError`` or ``AttributeError``).
 """
 
 from __future__ import annotations
@@ -319,8 +325,8 @@ class MomentumArray2D(VectorArray2D):
 
 
 class VectorArray3D(VectorArray2D):
-    """Records of 3D vectors (``Vector3D``): adds ``z theta eta mag mag2 costheta``, ``deltaeta
-    deltaR deltaR2``; ``abs(v)`` is ``mag``."""
+    """Records of 3D vectors (``Vector3D``): adds ``z theta eta mag mag2 costheta cottheta``,
+    ``deltaeta deltaR deltaR2``; ``abs(v)`` is ``mag``."""
 
     __slots__ = ()
     _dimension: ClassVar[int] = 3  # coordinates a record of this name has
@@ -331,6 +337,7 @@ class VectorArray3D(VectorArray2D):
     mag = _prop(_k.mag, "mag")
     mag2 = _prop(_k.mag2, "mag2")
     costheta = _prop(lambda c: cos(_k.theta(c)), "costheta")
+    cottheta = _prop(_k.cottheta, "cottheta")
 
     def deltaeta(self, other: Any) -> RaggedArray:
         return cast(RaggedArray, deltaeta(self, other))
@@ -374,7 +381,8 @@ class VectorArray4D(VectorArray3D):
 
 class MomentumArray4D(VectorArray4D, MomentumArray3D):
     """Records of Lorentz momenta (``Momentum4D``): adds ``E e energy E2 e2 energy2 mass M m
-    mass2 M2 m2 Mt mt transverse_mass Mt2 mt2 transverse_mass2``."""
+    mass2 M2 m2 Mt mt transverse_mass Mt2 mt2 transverse_mass2 Et et transverse_energy Et2 et2
+    transverse_energy2``."""
 
     __slots__ = ()
 
@@ -382,6 +390,8 @@ class MomentumArray4D(VectorArray4D, MomentumArray3D):
     E2 = e2 = energy2 = _prop(_k.t2, "E2")
     mass = M = m = _prop(_k.tau, "mass")
     mass2 = M2 = m2 = _prop(_k.tau2, "mass2")
+    Et = et = transverse_energy = _prop(_k.transverse_energy, "Et")
+    Et2 = et2 = transverse_energy2 = _prop(lambda c: _k.transverse_energy(c) ** 2, "Et2")
     Mt = mt = transverse_mass = _prop(lambda c: _k.signed_sqrt(_k.mt2(c)), "Mt")
     Mt2 = mt2 = transverse_mass2 = _prop(_k.mt2, "Mt2")
 

@@ -293,6 +293,23 @@ def rapidity(c: Coords) -> Any:
     return where((ahead == 0) & (behind == 0), math.nan, 0.5 * _log(div(ahead, behind)))
 
 
+def transverse_energy(c: Coords) -> Any:
+    """``t rho / |p|`` (``t sin(theta)``), NaN where ``|p| = 0`` as in ``vector``."""
+    m = mag(c)
+    return where(m == 0, math.nan, div(t(c) * rho(c), m))
+
+
+def cottheta(c: Coords) -> Any:
+    """``sinh(eta)`` from a stored ``eta``, ``1 / tan(theta)`` from ``theta``, else ``z / rho``
+    (``inf`` for 0 / 0), as ``vector`` computes it."""
+    if "eta" in c:
+        return sinh(c["eta"])
+    if "theta" in c:
+        return div(1.0, tan(c["theta"]))
+    cz, r = z(c), rho(c)
+    return where((cz == 0) & (r == 0), _INF, div(cz, r))
+
+
 def gamma(c: Coords) -> Any:
     """``t / tau``, ``inf`` for 0 / 0 (``vector``'s ``nan_to_num(..., nan=inf)``)."""
     ct, ctau = t(c), tau(c)
