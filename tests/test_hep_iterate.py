@@ -163,3 +163,37 @@ def test_soft_histogram_bandwidth_may_require_grad_on_torch() -> None:
             rg.hep.soft_histogram(
                 x, edges, bandwidth=torch.tensor(bad, dtype=torch.float64, requires_grad=True)
             )
+
+
+def test_soft_histogram_of_integers_keeps_fractional_edges_and_refuses_unsorted_edges() -> None:
+    # edges were cast to the values' dtype: [0.5, 1.5, ...] became [0, 1, ...] for an int branch
+    x = rg.array([[1, 2], [3]])
+    assert rg.hep.soft_histogram(x, [0.5, 1.5, 2.5, 3.5], bandwidth=0.01).to_list() == [1.0, 1.0, 1.0]
+    with pytest.raises(ValueError, match="the edges must increase"):
+        rg.hep.soft_histogram(rg.array([[0.5, 2.5]]), [3.0, 0.0, 2.0], bandwidth=0.01)
+
+
+def test_soft_histogram_differentiates_in_jax_edges_and_bandwidth_of_host_values() -> None:
+    jax = pytest.importorskip("jax")
+    x = rg.array([[0.5, 1.0, 2.5], [], [2.0]])  # numpy values, the default
+    with jax.enable_x64(True):
+
+        def total(edges: Any, bandwidth: Any) -> Any:
+            return jax.numpy.sum(rg.to_dense(rg.hep.soft_histogram(x, edges, bandwidth=bandwidth)) ** 2)
+
+        edges = jax.numpy.array([0.0, 1.0, 2.0, 3.0])
+        g_edges, g_bw = jax.grad(total, argnums=(0, 1))(edges, 0.3)
+        h = 1e-6
+        for i in range(4):
+            step = jax.numpy.zeros(4).at[i].set(h)
+            fd = (total(edges + step, 0.3) - total(edges - step, 0.3)) / (2 * h)
+            assert abs(float(g_edges[i]) - float(fd)) < 1e-6
+        fd = (total(edges, 0.3 + h) - total(edges, 0.3 - h)) / (2 * h)
+        assert abs(float(g_bw) - float(fd)) < 1e-6
+
+
+def test_collection_errors_on_zero_events_are_named() -> None:
+    with pytest.raises(ValueError, match="different lists"):
+        rg.hep.collections(ak.Array({"Muon_pt": ak.Array([[1.0]])[:0], "Muon_n": np.zeros(0)}))
+    with pytest.raises(ValueError, match="counter 'nMuon' disagrees"):
+        rg.hep.events(ak.Array({"nMuon": ak.Array([[1]])[:0], "Muon_pt": ak.Array([[1.0]])[:0]}))

@@ -28,7 +28,6 @@ from __future__ import annotations
 import builtins
 import difflib
 import glob
-import math
 import os
 import re
 import sys
@@ -37,19 +36,20 @@ from typing import Any, cast
 
 import numpy as np
 
+from . import _backends
 from ._array import RaggedArray
 from ._axes import classify_axis
-from ._bounded import BoundedStructure, bucket
+from ._bounded import bucket
 from ._connect.awkward import from_awkward
 from ._errors import OptionTypeError
 from ._events import EventArray, from_event_fields
-from ._ops.activations import sigmoid
 from ._ops.bounded import with_capacity
-from ._ops.common import back, moved, new, poisoned, single
+from ._ops.common import back, moved, new, single
 from ._ops.construction import offsets, to_backend
 from ._ops.creation import ones_like
 from ._ops.cumulative import cumulative_prod
 from ._ops.elementwise import where
+from ._ops.histogram import logistic_cdf, soft_binned
 from ._ops.manipulation import broadcast_arrays, flatten, flip, local_index
 from ._ops.records import unzip
 from ._ops.records import zip as _zip
@@ -155,6 +155,11 @@ def _check_events(events: Any, fn: str) -> None:
         raise TypeError(msg)
 
 
+def _item(a: np.ndarray, entry: int) -> Any:
+    """Entry ``entry`` of ``a`` for a message, where there is one (zero events have none)."""
+    return a[entry] if entry < len(a) else "no entry"
+
+
 def _collection(
     events: Any, coll: str, fields: dict[str, str], alone: list[str], at: str, fn: str, start: int = 0
 ) -> RecordArray:
@@ -175,11 +180,11 @@ def _collection(
             got = _counts(a) if isinstance(a, RaggedArray) and a._structure.nlevels else None
             if got is None or len(got) != len(want) or not np.array_equal(got, want):
                 entry = 0 if got is None else _first_difference(got, want)
+                theirs = "one value" if got is None else _item(got, entry)
                 msg = (
                     f"{fn}: branches {fields[first_field]!r} and {fields[field]!r} of "
                     f"collection {coll!r} have different lists{at}: in entry {start + entry}, "
-                    f"{want[entry]} vs {'one value' if got is None else got[entry]}; the branches "
-                    "of one collection share its counter"
+                    f"{_item(want, entry)} vs {theirs}; the branches of one collection share its counter"
                 )
                 raise ValueError(msg)
         counter = f"n{coll}"
@@ -188,11 +193,13 @@ def _collection(
             n = np.asarray(events[counter])
             if n.shape != want.shape or not np.array_equal(n, want):
                 entry = _first_difference(n, want) if n.shape == want.shape else 0
+                said = (
+                    f"{counter} = {n[entry]}" if n.shape == want.shape else f"{counter} has shape {n.shape}"
+                )
                 msg = (
-                    f"{fn}: counter {counter!r} disagrees with the lists of "
-                    f"{fields[first_field]!r}{at}: in entry {start + entry}, {counter} = {n[entry]} but "
-                    f"{want[entry]} values; the file is corrupt or the branches come from "
-                    "different trees"
+                    f"{fn}: counter {counter!r} disagrees with the lists of {fields[first_field]!r}{at}: "
+                    f"in entry {start + entry}, {said} but {_item(want, entry)} values; the file is "
+                    "corrupt or the branches come from different trees"
                 )
                 raise ValueError(msg)
     try:
@@ -506,11 +513,6 @@ def at_least(weights: Any, n: int = 1, /, *, axis: int = -1) -> RaggedArray:
     return cast(RaggedArray, rg_sum(w * before * (1 - after), axis=-1))
 
 
-def _logistic(z: Any) -> Any:
-    # the logistic distribution's CDF scaled to unit variance (its scale is sqrt(3) / pi)
-    return sigmoid(z * (math.pi / math.sqrt(3.0)))
-
-
 @register(
     "hep.soft_histogram", "structural", spec=Spec(exempt=_TESTED.format("relaxed.hist"), derivative="none")
 )
@@ -547,15 +549,23 @@ def soft_histogram(
     [1.0, 2.0]
     """
     x = single(x, "rg.hep.soft_histogram")
-    backend = x._backend
     bw = bandwidth._content if isinstance(bandwidth, RaggedArray) else bandwidth
+    for given in (bins, bw):  # edges or a bandwidth on jax (traced, say) take host values along
+        b = _backends.backend_of(given)
+        if b is not None and not b.is_host and b is not x._backend:
+            x = to_backend(x, b.name)
+    backend = x._backend
     host = backend.to_numpy if backend.owns(bw) else np.asarray  # to_numpy: torch's detached
     if backend.is_concrete(bw) and not float(host(bw)) > 0:
         msg = f"rg.hep.soft_histogram: bandwidth={bandwidth!r} must be positive"
         raise ValueError(msg)
-    edges = bins if backend.owns(bins) else backend.asarray(np.asarray(bins, dtype=x.dtype))
+    floats = np.result_type(backend.numpy_dtype(x.dtype), np.float32)  # integer values: float edges
+    edges = bins if backend.owns(bins) else backend.asarray(np.asarray(bins, dtype=floats))
     if len(edges.shape) != 1 or edges.shape[0] < 2:
         msg = f"rg.hep.soft_histogram: bins must be a 1-d array of at least 2 edges, got shape {edges.shape}"
+        raise ValueError(msg)
+    if backend.is_concrete(edges) and not np.all(np.diff(backend.to_numpy(edges)) > 0):
+        msg = f"rg.hep.soft_histogram: the edges must increase, got {backend.to_numpy(edges).tolist()}"
         raise ValueError(msg)
     w = None
     if weights is not None:  # awkward's broadcasting: one weight per value, or per list (event)
@@ -566,35 +576,6 @@ def soft_histogram(
             raise
         w = flatten(w, axis=None)
     values = flatten(x, axis=None)
-    return _binned(
-        values, None if w is None else w._content, edges, bandwidth, _logistic if cdf is None else cdf
+    return soft_binned(
+        values, None if w is None else w._content, edges, bandwidth, logistic_cdf if cdf is None else cdf
     )
-
-
-def _binned(
-    values: RaggedArray, w: Any, edges: Any, bandwidth: Any, cdf: Callable[[Any], Any]
-) -> RaggedArray:
-    """``soft_histogram`` of flat values (``w``: the weights' content or None), one edge at a time
-    in ``scan`` (on JAX a loop: the values are computed once, not once per bin or edge)."""
-    backend, content, s = values._backend, values._content, values._structure
-    xp = backend.xp
-    if isinstance(s, BoundedStructure):  # padding slots: never counted
-        used = s.slot_mask(0)
-        content = xp.where(used, content, xp.zeros_like(content))
-        w = xp.astype(used, content.dtype) if w is None else xp.where(used, w, xp.zeros_like(w))
-    bandwidth = bandwidth._content if isinstance(bandwidth, RaggedArray) else bandwidth
-
-    def below(edge: Any) -> Any:
-        return cdf(single((edge - content) / bandwidth, "rg.hep.soft_histogram"))._content
-
-    def step(low: Any, edge: Any) -> tuple[Any, Any]:
-        # the differences are taken per value: no cancellation between large cumulative sums
-        # (which float32 would lose in the bins far from the bulk)
-        high = below(edge)
-        inside = high - low
-        return high, xp.sum(inside if w is None else inside * w)
-
-    out = backend.scan(step, below(edges[0]), edges[1:])[1]
-    if isinstance(s, BoundedStructure):  # an invalid input (e.g. more pairs than capacity): NaN bins
-        out = poisoned(backend, out, s.valid, "rg.hep.soft_histogram")
-    return single(out, "rg.hep.soft_histogram")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import builtins
 import math
+from collections.abc import Callable
 from typing import Any, cast
 
 import numpy as np
@@ -30,6 +31,7 @@ from .._bounded import BoundedStructure
 from .._errors import check_concrete
 from .._registry import register
 from .._structure import Structure
+from .activations import sigmoid
 from .common import poisoned, single
 from .reduction_engine import aligned, in_use
 
@@ -408,3 +410,39 @@ def bincount(
             raise ValueError(msg)
     ids = xp.where((v >= 0) & (v < nbins), v, nbins)
     return _count(name, x, ids, nbins, w, per_list, _count_dtype(backend, w, w is not None), (nbins,))
+
+
+# ---- soft histograms (rg.hep.soft_histogram) ------------------------------------------------------
+def logistic_cdf(z: Any) -> Any:
+    """The logistic CDF of unit variance (``rg.hep.soft_histogram``'s default kernel)."""
+    # the logistic distribution's CDF scaled to unit variance (its scale is sqrt(3) / pi)
+    return sigmoid(z * (math.pi / math.sqrt(3.0)))
+
+
+def soft_binned(
+    values: RaggedArray, w: Any, edges: Any, bandwidth: Any, cdf: Callable[[Any], Any]
+) -> RaggedArray:
+    """``soft_histogram`` of flat values (``w``: the weights' content or None), one edge at a time
+    in ``scan`` (on JAX a loop: the values are computed once, not once per bin or edge)."""
+    backend, content, s = values._backend, values._content, values._structure
+    xp = backend.xp
+    if isinstance(s, BoundedStructure):  # padding slots: never counted
+        used = s.slot_mask(0)
+        content = xp.where(used, content, xp.zeros_like(content))
+        w = xp.astype(used, content.dtype) if w is None else xp.where(used, w, xp.zeros_like(w))
+    bandwidth = bandwidth._content if isinstance(bandwidth, RaggedArray) else bandwidth
+
+    def below(edge: Any) -> Any:
+        return cdf(single((edge - content) / bandwidth, "rg.hep.soft_histogram"))._content
+
+    def step(low: Any, edge: Any) -> tuple[Any, Any]:
+        # the differences are taken per value: no cancellation between large cumulative sums
+        # (which float32 would lose in the bins far from the bulk)
+        high = below(edge)
+        inside = high - low
+        return high, xp.sum(inside if w is None else inside * w)
+
+    out = backend.scan(step, below(edges[0]), edges[1:])[1]
+    if isinstance(s, BoundedStructure):  # an invalid input (e.g. more pairs than capacity): NaN bins
+        out = poisoned(backend, out, s.valid, "rg.hep.soft_histogram")
+    return single(out, "rg.hep.soft_histogram")
