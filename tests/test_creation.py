@@ -82,3 +82,21 @@ def test_reshape_and_broadcast_to_bounded_arrays_without_ragged_dims_use_the_ite
     assert rg.broadcast_to(flat, (2, 3)).to_list() == [[1.0, 2.0, 3.0]] * 2
     with pytest.raises(rg.TracedStructureError, match="number of items of a bounded array is data"):
         jax.jit(lambda v: rg.reshape(rg.flatten(v, axis=None), (3, 1)))(b)
+
+
+def test_shapes_are_integers_as_numpy_reads_them():
+    assert (
+        rg.zeros(np.array(3)).type == "3 * float64" and rg.zeros((2, np.int64(3))).type == "2 * 3 * float64"
+    )
+    for shape in ((2.5,), (2, 2.7), "3", True, (True, 3), 2.0):
+        with pytest.raises(TypeError, match=r"rg\.zeros: shape must be an integer"):
+            rg.zeros(shape)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_full_refuses_integers_its_dtype_cannot_hold(backend):
+    with pytest.raises(OverflowError, match="does not fit in uint8"):
+        rg.full(3, -1, dtype="uint8", backend=backend)
+    with pytest.raises(OverflowError, match="does not fit in int"):
+        rg.full(3, 2**70, backend=backend)  # NumPy would make an object array
+    assert rg.full(2, 7, backend=backend).to_list() == [7, 7]

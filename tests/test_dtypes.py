@@ -110,3 +110,9 @@ def test_clip_bounds_beyond_the_integer_dtype_bound_nothing(backend):
     for lo, hi in [(-5, -1), (300, 400), (None, -1)]:  # a bound that clips everything: NumPy raises
         with pytest.raises(OverflowError, match="out of bounds for uint8"):
             rg.clip(x, lo, hi)
+
+
+def test_numpy_backend_holds_bfloat16_once_ml_dtypes_is_loaded():
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    x = rg.astype(rg.array([[1.0, 2.5], []]), ml_dtypes.bfloat16)
+    assert x.type == "2 * var * bfloat16" and x.to_list() == [[1.0, 2.5], []]

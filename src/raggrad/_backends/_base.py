@@ -71,7 +71,13 @@ class Backend:
         if spec is None:
             return None
         name = np.dtype(spec).name
-        return self.xp.bool if name == "bool" else getattr(self.xp, name)
+        found = self.xp.bool if name == "bool" else getattr(self.xp, name, None)
+        if found is None and self.is_host:
+            return np.dtype(spec)  # NumPy holds ml_dtypes' types (bfloat16) too
+        if found is None:
+            msg = f"{self.name} backend: no dtype {name}"
+            raise TypeError(msg)
+        return found
 
     def identity(self, kind: str, dtype: Any) -> Any:
         """The identity of reduction ``kind`` for this backend's ``dtype`` (what empty lists get)."""

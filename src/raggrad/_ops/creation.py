@@ -59,8 +59,17 @@ def _dtype_arg(backend: _backends.Backend, dtype: Any, name: str) -> Any:
     return None if dtype is None else backend.dtype(_backends.parse_dtype(dtype, name))
 
 
-def _shape(shape: Any) -> tuple[int, ...]:
-    return (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(d) for d in shape)
+def _shape(shape: Any, name: str) -> tuple[int, ...]:
+    """A shape as NumPy reads one: an integer or a sequence of them (a 0-d integer array too)."""
+    dims = [shape] if np.ndim(shape) == 0 and not isinstance(shape, str) else shape
+    if isinstance(dims, str) or not all(
+        (isinstance(d, int | np.integer) and not isinstance(d, bool | np.bool_))
+        or (isinstance(d, np.ndarray) and d.ndim == 0 and d.dtype.kind in "iu")
+        for d in dims
+    ):
+        msg = f"{name}: shape must be an integer or a sequence of integers, not {shape!r}"
+        raise TypeError(msg)
+    return tuple(int(d) for d in dims)
 
 
 def _on(backend: _backends.Backend, content: Any, device: Any) -> Any:
@@ -172,11 +181,11 @@ def full_like(x: Any, /, fill_value: Any, *, dtype: Any = None, device: Any = No
 
 
 # ---- shape-based creation --------------------------------------------------------------------
-def _full(shape: Any, fill: Any, dtype: Any, device: Any, backend: str | None) -> Any:
+def _full(shape: Any, fill: Any, dtype: Any, device: Any, backend: str | None, name: str) -> Any:
     # zeros/ones/empty default to the backend's floating dtype, as the array API says
     b = _backend(backend, device)
-    dt = _dtype_arg(b, dtype, "rg.zeros") if dtype is not None else b.default_float()
-    return wrap(None, _on(b, b.xp.full(_shape(shape), fill, dtype=dt), device))
+    dt = _dtype_arg(b, dtype, name) if dtype is not None else b.default_float()
+    return wrap(None, _on(b, b.xp.full(_shape(shape, name), fill, dtype=dt), device))
 
 
 @register("zeros", "creation", differentiable=False)
@@ -187,7 +196,7 @@ def zeros(shape: Any, *, dtype: Any = None, device: Any = None, backend: str | N
     >>> rg.zeros((2, 3)).type
     '2 * 3 * float64'
     """
-    return _full(shape, 0, dtype, device, backend)
+    return _full(shape, 0, dtype, device, backend, "rg.zeros")
 
 
 @register("ones", "creation", differentiable=False)
@@ -198,7 +207,7 @@ def ones(shape: Any, *, dtype: Any = None, device: Any = None, backend: str | No
     >>> rg.ones(3, dtype=rg.int32).to_list()
     [1, 1, 1]
     """
-    return _full(shape, 1, dtype, device, backend)
+    return _full(shape, 1, dtype, device, backend, "rg.ones")
 
 
 @register("empty", "creation", differentiable=False)
@@ -209,7 +218,7 @@ def empty(shape: Any, *, dtype: Any = None, device: Any = None, backend: str | N
     >>> rg.empty((0, 2)).shape
     (0, 2)
     """
-    return _full(shape, 0, dtype, device, backend)
+    return _full(shape, 0, dtype, device, backend, "rg.empty")
 
 
 @register("full", "creation", differentiable=False)
@@ -231,7 +240,11 @@ def full(
         dt = b.default_float()
     elif dt is None and isinstance(fill_value, complex):
         dt = b.xp.complex128 if b.default_float() == b.xp.float64 else b.xp.complex64
-    return wrap(None, _on(b, b.xp.full(_shape(shape), fill_value, dtype=dt), device))
+    elif dt is None and type(fill_value) is int:
+        dt = b.default_int()  # (a Python int beyond it raises below, as NumPy's int64 does)
+    if dt is not None:
+        check_fits(fill_value, b.numpy_dtype(dt), "rg.full")
+    return wrap(None, _on(b, b.xp.full(_shape(shape, "rg.full"), fill_value, dtype=dt), device))
 
 
 @register("arange", "creation", differentiable=False)
@@ -319,7 +332,7 @@ def reshape(x: Any, /, shape: Any, *, copy: bool | None = None) -> Any:
     '2 * 3 * int64'
     """
     backend, content = _dense(x, "rg.reshape")
-    shape = _shape(shape)
+    shape = _shape(shape, "rg.reshape")
     if -1 not in shape and math.prod(shape) != math.prod(content.shape):
         msg = f"rg.reshape: cannot reshape an array of shape {tuple(content.shape)} to {shape}"
         raise ValueError(msg)
@@ -338,7 +351,7 @@ def broadcast_to(x: Any, /, shape: Any) -> Any:
     [[1, 2], [1, 2]]
     """
     backend, content = _dense(x, "rg.broadcast_to")
-    shape = _shape(shape)
+    shape = _shape(shape, "rg.broadcast_to")
     try:
         np.broadcast_shapes(tuple(content.shape), shape)
     except ValueError:
