@@ -100,3 +100,16 @@ def test_full_refuses_integers_its_dtype_cannot_hold(backend):
     with pytest.raises(OverflowError, match="does not fit in int"):
         rg.full(3, 2**70, backend=backend)  # NumPy would make an object array
     assert rg.full(2, 7, backend=backend).to_list() == [7, 7]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_complex_fill_value_in_a_real_dtype_is_refused(backend):
+    x = rg.array([[1.0, 2.0], []], backend=backend)
+    for call in (
+        lambda: rg.full_like(x, 1 + 2j),
+        lambda: rg.full_like(x, 1 + 0j),
+        lambda: rg.full(2, 1j, dtype=float),
+    ):
+        with pytest.raises(TypeError, match="a complex fill value"):
+            call()
+    assert rg.full(2, 1 + 2j, backend=backend).to_list() == [1 + 2j, 1 + 2j]

@@ -39,7 +39,11 @@ def is_numeric(dtype: np.dtype) -> builtins.bool:
 
 def check_fits(value: Any, dtype: np.dtype, name: str) -> None:
     """NumPy's rule for a Python int put into an integer array (a fill value): one that ``dtype``
-    cannot hold raises ``OverflowError`` (jax and torch would wrap it around, or raise their own)."""
+    cannot hold raises ``OverflowError`` (jax and torch would wrap it around, or raise their own).
+    A complex number for a real dtype raises ``TypeError`` (NumPy warns and drops its imaginary part)."""
+    if isinstance(value, complex) and np.dtype(dtype).kind != "c":
+        msg = f"{name}: a complex fill value ({value}) in {np.dtype(dtype)}; give a complex dtype"
+        raise TypeError(msg)
     if type(value) is int and np.dtype(dtype).kind in "iu":
         info = np.iinfo(dtype)
         if not info.min <= value <= info.max:
