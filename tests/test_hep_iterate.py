@@ -109,18 +109,6 @@ def test_glob_patterns_are_expanded_in_order(tmp_path: Path) -> None:
         list(rg.hep.iterate(f"{tmp_path}/nothing*.root", ["Muon"], step_size=4))
 
 
-def test_list_slots_never_exceed_the_largest_file(tmp_path: Path) -> None:
-    # files of 3 and 5 entries read with step_size=1000: every chunk has 5 list slots, not 1000
-    for i, pt in enumerate((PT[:3], PT[3:])):
-        _write(tmp_path / f"part{i}.root", {"Events": _muons(pt)})
-    chunks = list(rg.hep.iterate(f"{tmp_path}/part*.root", ["Muon", "MET_pt"], step_size=1000))
-    assert [c.Muon.pt.to_list() for c in chunks] == [PT[:3], PT[3:]]
-    assert {rg.capacity(c.Muon).lists for c in chunks} == {(5,)}
-    assert {rg.capacity(c.MET_pt).lists for c in chunks} == {(5,)}
-    small = rg.hep.iterate(f"{tmp_path}/part*.root", "Muon", step_size=2)
-    assert [rg.capacity(c.Muon).lists for c in small] == [(2,)] * 5
-
-
 def test_bad_branches_and_tree_are_named(ev8: Path) -> None:
     with pytest.raises(ValueError, match=r"rg.hep.iterate: no branches given"):
         list(rg.hep.iterate(ev8, [], step_size=2))

@@ -348,6 +348,8 @@ def test_whole_chain_gradient_matches_central_differences_and_adam_climbs(
     oa = _example()
     samples = oa.read(small_files, step_size=100)  # 2 files of 150 events: 4 chunks per sample
     assert [len(c) for c in samples.values()] == [4, 4]
+    whole = oa.read(small_files, step_size=10**6)  # a chunk per file, no slot beyond its 150 events
+    assert {rg.capacity(c.Muon).lists for s in whole.values() for c in s} == {(150,)}
     samples = {k: chunks[1:3] for k, chunks in samples.items()}  # one of each file: less to run
     with jax.enable_x64(True):
         samples = {k: [_float64(c) for c in chunks] for k, chunks in samples.items()}

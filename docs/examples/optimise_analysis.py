@@ -342,6 +342,17 @@ def thresholds(u: Params) -> dict[str, float]:
 BRANCHES = ["Muon", "Jet_pt", "Jet_eta", "genWeight"]
 
 
+def chunk_size(files: dict[str, list[Path]], step_size: int) -> int:
+    """``step_size``, or the most entries of any file where that is fewer: the same chunks (a
+    chunk never spans two files) with no list slot beyond the largest file, one value for every
+    sample (so their chunks share one set of capacities)."""
+    most = 1
+    for path in (p for paths in files.values() for p in paths):
+        with uproot.open(path) as f:
+            most = max(most, int(f["Events"].num_entries))
+    return min(step_size, most)
+
+
 def capacities(files: dict[str, list[Path]], step_size: int) -> dict[str, int]:
     """Element slots per collection for chunks of ``step_size`` entries of every file: the
     power-of-two bucket of the largest chunk, from the counters (so every sample's chunks share
@@ -360,6 +371,7 @@ def capacities(files: dict[str, list[Path]], step_size: int) -> dict[str, int]:
 def read(files: dict[str, list[Path]], step_size: int) -> dict[str, list[Chunk]]:
     """Every chunk of every sample, bounded with the same capacities (one program for all), on
     JAX's default device: read once and used in every step, so no step copies them again."""
+    step_size = chunk_size(files, step_size)
     caps = capacities(files, step_size)
     return {
         kind: list(rg.hep.iterate(paths, BRANCHES, step_size=step_size, capacities=caps, backend="jax"))
@@ -415,6 +427,7 @@ def dask_step(
 
     import raggrad.dask  # noqa: F401 - rg.dask
 
+    step_size = chunk_size(files, step_size)  # as read(): the same partitions and capacities
     parts = {"muons": [], "jets": [], "events": []}
     for kind, paths in files.items():
         ranges = []

@@ -326,16 +326,14 @@ def _given(capacities: Any) -> dict[str, int]:
 
 def _capacities(
     uproot: Any, paths: list[tuple[str, str]], branches: Sequence[str], step: int, given: Mapping[str, int]
-) -> tuple[int, dict[str, int | None]]:
-    """List slots per chunk (``step``, at most a file's entries) and element slots per field of
-    lists: as given, else the bucket of the largest chunk from the counters (``nMuon``), else None
-    (a bucket per chunk). A capacity given for no such field raises ValueError."""
+) -> dict[str, int | None]:
+    """Element slots per field of lists: as given, else the bucket of the largest chunk from the
+    counters (``nMuon``), else None (a bucket per chunk). A capacity given for no such field
+    raises ValueError."""
     out: dict[str, int | None] = {}
-    entries = 0
     for path, tree in paths:
         file, t = _open_tree(uproot, path, tree)
         with file:
-            entries = builtins.max(entries, int(t.num_entries))
             keys = set(t.keys())
             empty = events(t.arrays(_names(t, branches, path, tree), entry_stop=0), where=path)
             for field, x in builtins.zip(empty.fields, unzip(empty), strict=True):
@@ -351,7 +349,7 @@ def _capacities(
     if unknown := [name for name in given if name not in out]:
         msg = f"rg.hep.iterate: capacities {unknown} name no collection or branch of lists read: {list(out)}"
         raise ValueError(msg)
-    return builtins.min(step, builtins.max(entries, 1)), out
+    return out
 
 
 @register("hep.iterate", "creation", spec=Spec(exempt=_TESTED.format("uproot"), derivative="none"))
@@ -370,8 +368,8 @@ def iterate(
     Each chunk is :func:`events` of the branches read by ``uproot``: one
     :class:`raggrad.EventArray` with a record per collection (``chunk.Muon.pt``) and the other
     branches as fields of their own (``chunk.MET_pt``, ``chunk.genWeight``). Every field is made
-    bounded with the same capacities for every chunk: ``step_size`` list slots (or the most
-    entries of any file, where that is fewer), and per collection
+    bounded with the same capacities for every chunk: ``step_size`` list slots (so pass no more
+    than the largest file's entries, to have no slot beyond it), and per collection
     (or other branch of lists) the element slots in ``capacities`` (``{"Muon": 8192}``) or, by
     default, the power-of-two bucket of the largest chunk, found from the counters (``nMuon``)
     before the first chunk is read. So a jitted function of the chunk is compiled once for all
@@ -419,8 +417,7 @@ def iterate(
         msg = f"rg.hep.iterate: step_size={step_size!r} must be a positive number of entries (not bytes)"
         raise (ValueError if isinstance(step_size, int | np.integer) else TypeError)(msg)
     step = int(step_size)
-    given = _given({} if capacities is None else capacities)
-    lists, elements = _capacities(uproot, paths, names, step, given)
+    elements = _capacities(uproot, paths, names, step, _given({} if capacities is None else capacities))
     for path, tree_name in paths:
         file, t = _open_tree(uproot, path, tree_name)
         with file:
@@ -429,7 +426,7 @@ def iterate(
                 where = f"{path}, entries {report.tree_entry_start} to {report.tree_entry_stop}"
                 chunk = _event_record(arrays, where, report.tree_entry_start)
                 try:
-                    yield _bounded_chunk(chunk, lists, elements, backend)
+                    yield _bounded_chunk(chunk, step, elements, backend)
                 except ValueError as exc:
                     exc.add_note(f"rg.hep.iterate: in {where}; raise capacities=")
                     raise
