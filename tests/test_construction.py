@@ -672,3 +672,13 @@ def test_long_double_content_names_its_dtype_when_converted_to_jax_or_torch(back
     assert rg.astype(x, rg.float64).to_backend(backend).to_list() == [[1.0]]
     wide = np.ones((1, 1), dtype=np.longdouble)
     assert rg.array(wide, dtype=rg.float32, backend=backend).to_list() == [[1.0]]  # converted first
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_masked_numpy_operands_go_to_the_other_operands_backend(backend):
+    pytest.importorskip(backend)
+    v = rg.array([1.0, 1.0, 1.0], backend=backend)
+    assert (v + np.ma.array([1.0, 2.0, 3.0])).to_list() == [2.0, 3.0, 4.0]
+    assert (v + np.ma.array([1.0, 2.0, 3.0], mask=[0, 1, 0])).to_list() == [2.0, None, 4.0]
+    cond = rg.array([True, False, True], backend=backend)
+    assert rg.where(cond, np.ma.array([1.0, 2.0, 3.0], mask=[0, 1, 0]), 0.0).to_list() == [1.0, 0.0, 3.0]

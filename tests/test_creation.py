@@ -113,3 +113,12 @@ def test_a_complex_fill_value_in_a_real_dtype_is_refused(backend):
         with pytest.raises(TypeError, match="a complex fill value"):
             call()
     assert rg.full(2, 1 + 2j, backend=backend).to_list() == [1 + 2j, 1 + 2j]
+
+
+def test_shapes_of_integer_arrays_and_numpy_integer_fills():
+    assert rg.zeros(np.array([2, 3])).type == "2 * 3 * float64"
+    jnp = pytest.importorskip("jax.numpy")
+    assert rg.zeros(jnp.array(3)).type == "3 * float64"
+    assert rg.reshape(rg.arange(6), (jnp.array(2), 3)).type == "2 * 3 * int64"
+    with pytest.raises(OverflowError, match="does not fit in uint8"):
+        rg.full(2, np.int64(-1), dtype="uint8")

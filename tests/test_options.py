@@ -145,6 +145,11 @@ def test_fill_none_refuses_an_integer_its_dtype_cannot_hold(dtype, value):
     assert rg.fill_none(x, 7).to_list() == [1, 7] and rg.fill_none(x, 7).dtype == np.dtype(dtype)
 
 
+def test_fill_none_with_a_complex_number_promotes_as_numpy():
+    filled = rg.fill_none(rg.array([[1.0, None], [2.0]]), 1j)
+    assert filled.type == "2 * var * complex128" and filled.to_list() == [[1.0, 1j], [2.0]]
+
+
 def test_numpy_arrays_of_missing_values_are_refused_not_zero_filled():
     """np.asarray (and jnp.asarray, which falls back to it) would show the zeros the content holds
     where values are missing."""

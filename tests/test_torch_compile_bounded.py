@@ -234,3 +234,16 @@ def test_a_mask_of_a_bounded_record_compiles_in_one_graph() -> None:
         x = rg.map_values(lambda v: v.detach(), batch(seed))
         r = rg.zip({"pt": x, "eta": x * 0.1})
         torch.testing.assert_close(compiled(r), f(r))
+
+
+def test_eager_checks_on_host_values_of_bounded_torch_arrays():
+    # unflatten's count check and an integer index's range check hold host values, which the
+    # torch backend's to_numpy took for tensors (AttributeError)
+    f = rg.with_capacity(rg.array([1.0, 2.0, 3.0], backend="torch"))
+    assert rg.unflatten(f, [2, 1]).to_list() == [[1.0, 2.0], [3.0]]
+    with pytest.raises(ValueError, match="counts sum to 6"):
+        rg.unflatten(f, [1, 5])
+    x = rg.with_capacity(rg.array([[1.0, 2.0], [3.0]], backend="torch"))
+    for key in ([5], np.array([0, 5]), torch.tensor([5])):
+        with pytest.raises(IndexError, match="index 5 is out of range for axis 0 with length 2"):
+            x[key]

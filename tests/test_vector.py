@@ -356,6 +356,8 @@ def test_edge_values_are_vectors_own() -> None:
     assert str((i + i).type) == str((wi + wi).type) and str((i - i).type) == str((wi - wi).type)
     with pytest.raises(TypeError, match="not the boolean True"):
         c * True
+    zero, wzero = _zipped({"pt": [[0.0]], "eta": [[0.0]], "phi": [[0.0]], "mass": [[0.0]]})
+    assert flat(zero.Et).tolist() == np.asarray(ak.flatten(wzero.Et)).tolist() == [0.0]
 
 
 def test_combinations_of_vectors_and_pair_masses_match_vector() -> None:

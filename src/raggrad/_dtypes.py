@@ -37,17 +37,18 @@ def is_numeric(dtype: np.dtype) -> builtins.bool:
     return dtype.kind in NUMERIC_KINDS or (dtype.kind == "V" and dtype.name.startswith(("bfloat", "float")))
 
 
-def check_fits(value: Any, dtype: np.dtype, name: str) -> None:
-    """NumPy's rule for a Python int put into an integer array (a fill value): one that ``dtype``
+def check_fits(value: Any, dtype: np.dtype, name: str, *, real: builtins.bool = False) -> None:
+    """NumPy's rule for an integer put into an integer array (a fill value): one that ``dtype``
     cannot hold raises ``OverflowError`` (jax and torch would wrap it around, or raise their own).
-    A complex number for a real dtype raises ``TypeError`` (NumPy warns and drops its imaginary part)."""
-    if isinstance(value, complex) and np.dtype(dtype).kind != "c":
+    With ``real``, a complex number for a real dtype raises ``TypeError`` (NumPy warns and drops
+    its imaginary part: an array made of it)."""
+    if real and isinstance(value, complex) and np.dtype(dtype).kind != "c":
         msg = f"{name}: a complex fill value ({value}) in {np.dtype(dtype)}; give a complex dtype"
         raise TypeError(msg)
-    if type(value) is int and np.dtype(dtype).kind in "iu":
+    if isinstance(value, int | np.integer) and not isinstance(value, bool) and np.dtype(dtype).kind in "iu":
         info = np.iinfo(dtype)
-        if not info.min <= value <= info.max:
-            msg = f"{name}: {value} does not fit in {np.dtype(dtype)}, the array's dtype (rg.astype it first)"
+        if not info.min <= int(value) <= info.max:
+            msg = f"{name}: {value} does not fit in {np.dtype(dtype)}; use a dtype that holds it (rg.astype)"
             raise OverflowError(msg)
 
 

@@ -138,7 +138,9 @@ class TorchBackend(Backend):
 
     def to_numpy(self, array: Any) -> np.ndarray:
         # a CPU tensor's NumPy view shares memory; a CUDA one is copied explicitly
-        return cast(np.ndarray, array.detach().cpu().resolve_conj().resolve_neg().numpy())
+        if not isinstance(array, torch.Tensor):  # host values (a check on concrete counts) as they are
+            return np.asarray(array)
+        return array.detach().cpu().resolve_conj().resolve_neg().numpy()
 
     def device_of(self, array: Any) -> Any:
         return array.device

@@ -55,7 +55,14 @@ def broadcast(args: tuple[Any, ...], name: str, *, select: bool = False) -> tupl
     missing only where it is in every operand, and a fifth item gives each operand's element mask
     at the result's depth (None: nothing missing), for ``where`` to weigh against the condition.
     """
-    args = tuple(a if isinstance(a, RaggedArray) else _operand(a, name) for a in args)
+    given, args = args, tuple(a if isinstance(a, RaggedArray) else _operand(a, name) for a in args)
+    masked = [
+        isinstance(g, np.ma.MaskedArray) and isinstance(a, RaggedArray)
+        for g, a in zip(given, args, strict=True)
+    ]
+    if any(masked):  # read on the host, as a host array it goes to the other operands' backend
+        target = common_backend(tuple(a for a, m in zip(args, masked, strict=True) if not m), name)
+        args = tuple(a.to_backend(target.name) if m else a for a, m in zip(args, masked, strict=True))
     backend = common_backend(args, name)
     # fast path: all RaggedArrays with one structure object, the rest scalars
     first = None

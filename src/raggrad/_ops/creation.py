@@ -12,6 +12,7 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import math
+import operator
 from typing import Any, cast
 
 import numpy as np
@@ -61,15 +62,14 @@ def _dtype_arg(backend: _backends.Backend, dtype: Any, name: str) -> Any:
 
 def _shape(shape: Any, name: str) -> tuple[int, ...]:
     """A shape as NumPy reads one: an integer or a sequence of them (a 0-d integer array too)."""
-    dims = [shape] if np.ndim(shape) == 0 and not isinstance(shape, str) else shape
-    if isinstance(dims, str) or not all(
-        (isinstance(d, int | np.integer) and not isinstance(d, bool | np.bool_))
-        or (isinstance(d, np.ndarray) and d.ndim == 0 and d.dtype.kind in "iu")
-        for d in dims
-    ):
+    try:
+        dims = [shape] if np.ndim(shape) == 0 else list(shape)
+        if isinstance(shape, str) or any(isinstance(d, bool | np.bool_) for d in dims):
+            raise TypeError  # (one message for every shape NumPy refuses)
+        return tuple(operator.index(d) for d in dims)
+    except TypeError:
         msg = f"{name}: shape must be an integer or a sequence of integers, not {shape!r}"
-        raise TypeError(msg)
-    return tuple(int(d) for d in dims)
+        raise TypeError(msg) from None
 
 
 def _on(backend: _backends.Backend, content: Any, device: Any) -> Any:
@@ -85,7 +85,7 @@ def _like(x: Any, fill: Any, dtype: Any, device: Any, name: str) -> Any:
         content = x if _backends.backend_of(x) is not None else np.asarray(x)
         structure, nb = None, 0
     dt = _dtype_arg(backend, dtype, name) if dtype is not None else content.dtype
-    check_fits(fill, backend.numpy_dtype(dt), name)
+    check_fits(fill, backend.numpy_dtype(dt), name, real=True)
     out = _on(backend, backend.xp.full(tuple(content.shape), fill, dtype=dt), device)
     if structure is None:
         return wrap(None, out)
@@ -243,7 +243,7 @@ def full(
     elif dt is None and type(fill_value) is int:
         dt = b.default_int()  # (a Python int beyond it raises below, as NumPy's int64 does)
     if dt is not None:
-        check_fits(fill_value, b.numpy_dtype(dt), "rg.full")
+        check_fits(fill_value, b.numpy_dtype(dt), "rg.full", real=True)
     return wrap(None, _on(b, b.xp.full(_shape(shape, "rg.full"), fill_value, dtype=dt), device))
 
 

@@ -294,9 +294,15 @@ def rapidity(c: Coords) -> Any:
 
 
 def transverse_energy(c: Coords) -> Any:
-    """``t rho / |p|`` (``t sin(theta)``), NaN where ``|p| = 0`` as in ``vector``."""
+    """``t sin(theta)`` as ``vector`` computes it: ``t / cosh(eta)``, ``t sin(theta)``, else
+    ``t rho / |p|`` (NaN where ``|p| = 0``)."""
+    ct = t(c)
+    if "eta" in c:
+        return ct / _cosh(c["eta"])
+    if "theta" in c:
+        return ct * sin(c["theta"])
     m = mag(c)
-    return where(m == 0, math.nan, div(t(c) * rho(c), m))
+    return where(m == 0, math.nan, div(ct * rho(c), m))
 
 
 def cottheta(c: Coords) -> Any:

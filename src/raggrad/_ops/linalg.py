@@ -103,11 +103,12 @@ def _aligned(backend: Any, x1: Any, x2: Any, cores: list[int], where: str) -> tu
             raise ValueError(msg)
         contents = (ragged._content, dense) if r1 else (dense, ragged._content)
         return ragged._structure, ragged._nbatch, *contents
-    if x1._nbatch or x2._nbatch:
-        if x1._nbatch != x2._nbatch or x1._structure.with_inner(()) != x2._structure.with_inner(()):
-            msg = f"{where}: two ragged operands with batch dims need the same lists and batch dims"
-            raise NotImplementedError(msg)
+    same = x1._nbatch == x2._nbatch and x1._structure.with_inner(()) == x2._structure.with_inner(())
+    if same:  # the same lists: the contents line up as they are
         structure, nb, a, b = x1._structure.with_inner(()), x1._nbatch, x1._content, x2._content
+    elif x1._nbatch or x2._nbatch:
+        msg = f"{where}: two ragged operands with batch dims need the same lists and batch dims"
+        raise NotImplementedError(msg)
     else:  # every element's position in each operand, broadcast as the arrays' lists broadcast
         xp = backend.xp
         index = [
