@@ -308,3 +308,20 @@ def test_integer_and_boolean_vecdot_and_refusals_as_numpy():
         rg.array([[5]], backend="torch") ** -1
     with pytest.raises(TypeError, match="does not promote uint16/32/64"):
         rg.array([[1]], backend="torch") + rg.array(np.array([[1]], dtype=np.uint64), backend="torch")
+
+
+@pytest.mark.parametrize(
+    ("backend", "dtype"),
+    [("torch", "int8"), ("torch", "int32"), ("torch", "int64"), ("jax", "int8"), ("jax", "int32")],
+)
+def test_gcd_and_lcm_at_the_integer_limits_are_numpys(backend, dtype):
+    # torch's gcd(INT_MIN, odd) is -1 and its lcm dies of SIGFPE there; jnp.gcd never ends on it
+    pytest.importorskip(backend)
+    info = np.iinfo(dtype)
+    values = [int(info.min), int(info.max), 0, 1, -1, 6, -4, 127]
+    a = np.array([v for v in values for _ in values], dtype)
+    b = np.array(values * len(values), dtype)
+    x, y = rg.array(a, backend=backend), rg.array(b, backend=backend)
+    with np.errstate(all="ignore"):
+        for fn in (np.gcd, np.lcm):
+            np.testing.assert_array_equal(np.asarray(fn(x, y).to_list()), fn(a, b))

@@ -397,7 +397,28 @@ def _reciprocal(a: Any, /) -> Any:
 #: functions whose jax.numpy version gets another derivative (ldexp at 0, hypot's second) or
 #: NumPy's values (round of integers to tens, integer division by 0, integer reciprocals), under
 #: their NumPy and array API names alike
+def _magnitude(a: Any) -> Any:
+    """``|a|`` as the unsigned integer of its width, where ``|INT_MIN|`` fits."""
+    u = a.astype(jnp.dtype(f"uint{a.dtype.itemsize * 8}"))
+    return jnp.where(a < 0, -u, u)
+
+
+def _divisors(fn: Any) -> Any:
+    """``jnp.gcd``/``jnp.lcm`` of signed integers on their magnitudes (``jnp.gcd`` never ends
+    on ``INT_MIN``), cast back as NumPy's results wrap."""
+
+    def kernel(a: Any, b: Any, /) -> Any:
+        dtype = jnp.result_type(a, b)
+        if not jnp.issubdtype(dtype, jnp.signedinteger):
+            return fn(a, b)
+        return fn(_magnitude(jnp.asarray(a, dtype)), _magnitude(jnp.asarray(b, dtype))).astype(dtype)
+
+    return kernel
+
+
 _MENDED = {
+    "gcd": _divisors(jnp.gcd),
+    "lcm": _divisors(jnp.lcm),
     "ldexp": ldexp,
     "round": _round,
     "hypot": _hypot,

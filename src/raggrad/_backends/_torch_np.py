@@ -197,6 +197,18 @@ def _integer_safe(fn: Callable[..., Any], *, constant: bool = False) -> Callable
     return safe
 
 
+def _gcd(a: Any, b: Any) -> Any:
+    return torch.abs(torch.gcd(a, b))  # torch gives -1 for gcd(INT_MIN, odd)
+
+
+def _lcm(a: Any, b: Any) -> Any:
+    """``|a| // gcd * |b|`` (wrapping as NumPy's): ``torch.lcm`` dies of SIGFPE on ``INT_MIN``."""
+    g = _gcd(a, b)
+    zero = g == 0
+    lcm = torch.abs(a) // torch.where(zero, torch.ones_like(g), g) * torch.abs(b)
+    return torch.where(zero, torch.zeros_like(g), lcm)
+
+
 def _vecdot(a: Any, b: Any) -> Any:
     """NumPy's ``vecdot`` (torch's takes floats only): integers sum in their dtype, booleans are
     any of the products."""
@@ -240,7 +252,7 @@ def _bool_same(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 # binary ufuncs whose torch function has NumPy's name, given NumPy's promotion of their operands
-_SAME = ("copysign", "float_power", "fmax", "fmin", "gcd", "lcm", "ldexp")
+_SAME = ("copysign", "float_power", "fmax", "fmin", "ldexp")
 _FLOATS = ("logaddexp", "logaddexp2", "nextafter")
 #: kernels of the array API's names where ``array_api_compat.torch`` departs from NumPy
 _API: dict[str, Callable[..., Any]] = {
@@ -254,6 +266,8 @@ _FUNCS: dict[str, Callable[..., Any]] = {
     **_API,
     **{name: _binary(getattr(torch, name)) for name in _SAME},
     "heaviside": _heaviside,
+    "gcd": _binary(_gcd),
+    "lcm": _binary(_lcm),
     "arctan2": _binary(torch.atan2),
     "power": _power,
     "left_shift": _binary(torch.bitwise_left_shift),
