@@ -325,3 +325,21 @@ def test_gcd_and_lcm_at_the_integer_limits_are_numpys(backend, dtype):
     with np.errstate(all="ignore"):
         for fn in (np.gcd, np.lcm):
             np.testing.assert_array_equal(np.asarray(fn(x, y).to_list()), fn(a, b))
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch", "jax"])
+def test_integers_to_negative_integer_powers_raise_as_in_numpy(backend):
+    # jax gave 2 ** -1 as INT_MIN and torch a tensor of exponents as garbage
+    pytest.importorskip(backend)
+    x = rg.array([[2, 1, -1, 0]], backend=backend)
+    for call in (
+        lambda: x**-1,
+        lambda: rg.pow(x, -2),
+        lambda: np.power(x, rg.array([[1, -1, 2, 3]], backend=backend)),
+        lambda: np.power(2, x),
+    ):
+        with pytest.raises(ValueError, match=r"(?i)integers to negative integer powers"):
+            call()
+    assert (x**2).to_list() == [[4, 1, 1, 0]] and (rg.array([[2.0]], backend=backend) ** -1).to_list() == [
+        [0.5]
+    ]

@@ -387,6 +387,9 @@ def integer_round(xp: Any, a: Any, decimals: int) -> Any:
     return (q + xp.astype(up, a.dtype)) * m
 
 
+NEGATIVE_POWERS = "Integers to negative integer powers are not allowed."  # NumPy's words
+
+
 def integer_reciprocal(xp: Any, a: Any) -> Any:
     """NumPy's ``reciprocal`` of integers: ``1 / a`` truncated (1 and -1 stay, 0 elsewhere, 0 for
     a division by 0 as raggrad's integer divisions give), booleans as int8. Every backend's

@@ -20,7 +20,7 @@ from . import (
     _jax_pytree,  # noqa: F401 - the array classes are pytrees wherever this backend runs
     _jax_transforms,
 )
-from ._base import Backend, identity, integer_reciprocal, integer_round
+from ._base import NEGATIVE_POWERS, Backend, identity, integer_reciprocal, integer_round
 from ._jax_rules import (
     PALLAS,
     cond,
@@ -416,7 +416,17 @@ def _divisors(fn: Any) -> Any:
     return kernel
 
 
+def _power(a: Any, b: Any, /) -> Any:
+    # NumPy's ValueError where the exponents are known (jax gives garbage: 2 ** -1 is INT_MIN)
+    integers = jnp.issubdtype(jnp.result_type(a, b), jnp.integer)
+    if integers and not isinstance(b, jax.core.Tracer) and bool(np.any(np.asarray(b) < 0)):
+        raise ValueError(NEGATIVE_POWERS)
+    return jnp.power(a, b)
+
+
 _MENDED = {
+    "power": _power,
+    "pow": _power,
     "gcd": _divisors(jnp.gcd),
     "lcm": _divisors(jnp.lcm),
     "ldexp": ldexp,

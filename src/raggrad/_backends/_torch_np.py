@@ -15,7 +15,7 @@ import array_api_compat.torch as xp
 import numpy as np
 import torch
 
-from ._base import integer_reciprocal, integer_round
+from ._base import NEGATIVE_POWERS, integer_reciprocal, integer_round
 
 __all__ = ["BY_NAME", "api", "to_torch_dtype", "translated", "ufunc"]
 
@@ -69,7 +69,11 @@ def _power(a: Any, b: Any, /) -> Any:
     # aten's pow(Tensor, Scalar) (a square, also in compiled graphs), not a pow of two tensors
     if isinstance(a, torch.Tensor) and isinstance(b, (bool, int, float)):
         return torch.pow(a, b)
-    return torch.pow(*_promoted(a, b))
+    a, b = _promoted(a, b)
+    integers = not (a.is_floating_point() or a.is_complex() or a.dtype == torch.bool)
+    if integers and not torch.compiler.is_compiling() and bool((b < 0).any()):
+        raise ValueError(NEGATIVE_POWERS)  # NumPy's (torch gives garbage for a tensor of exponents)
+    return torch.pow(a, b)
 
 
 def _inexact(a: Any) -> Any:
