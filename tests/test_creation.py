@@ -95,6 +95,7 @@ def test_shapes_are_integers_as_numpy_reads_them():
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_full_refuses_integers_its_dtype_cannot_hold(backend):
+    backend = _b(backend)
     with pytest.raises(OverflowError, match="does not fit in uint8"):
         rg.full(3, -1, dtype="uint8", backend=backend)
     with pytest.raises(OverflowError, match="does not fit in int"):
@@ -104,6 +105,7 @@ def test_full_refuses_integers_its_dtype_cannot_hold(backend):
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_complex_fill_value_in_a_real_dtype_is_refused(backend):
+    backend = _b(backend)
     x = rg.array([[1.0, 2.0], []], backend=backend)
     for call in (
         lambda: rg.full_like(x, 1 + 2j),
