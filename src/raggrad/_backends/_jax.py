@@ -419,7 +419,7 @@ def _divisors(fn: Any) -> Any:
 def _power(a: Any, b: Any, /) -> Any:
     # NumPy's ValueError where the exponents are known (jax gives garbage: 2 ** -1 is INT_MIN)
     integers = jnp.issubdtype(jnp.result_type(a, b), jnp.integer)
-    if integers and not isinstance(b, jax.core.Tracer) and bool(np.any(np.asarray(b) < 0)):
+    if integers and not isinstance(b, jax.core.Tracer) and bool(jnp.any(jnp.asarray(b) < 0)):
         raise ValueError(NEGATIVE_POWERS)
     return jnp.power(a, b)
 
