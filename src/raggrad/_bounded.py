@@ -61,11 +61,6 @@ class BoundedAux(tuple[Any, ...]):
     def inner(self) -> tuple[int, ...]:
         return cast(tuple[int, ...], self[1])
 
-    @property
-    def given(self) -> tuple[bool, ...]:
-        """For every level, whether its slots' list ids travel as a leaf (computed on the host)."""
-        return cast(tuple[bool, ...], self[2])
-
 
 class BoundedStructure(Cached):
     """Capacities and inner dims (static) plus the outer count, offsets and validity flag
@@ -145,15 +140,13 @@ class BoundedStructure(Cached):
 
     @property
     def aux(self) -> BoundedAux:
-        return BoundedAux((self.capacities, self.inner, (True,) * self.nlevels))
+        return BoundedAux((self.capacities, self.inner))
 
     @classmethod
     def from_leaves(cls, aux: BoundedAux, leaves: Any) -> BoundedStructure:
         leaves = tuple(leaves)
-        k = len(aux.given)
-        rest = iter(leaves[k + 2 :])
-        ids = tuple(next(rest) if present else None for present in aux.given)
-        return cls(leaves[0], leaves[1 : k + 1], aux.capacities, aux.inner, leaves[k + 1], ids)
+        k = len(aux.capacities) - 1  # the number of levels: every one's ids travel (``leaves``)
+        return cls(leaves[0], leaves[1 : k + 1], aux.capacities, aux.inner, leaves[k + 1], leaves[k + 2 :])
 
     def __reduce__(self) -> tuple[Any, ...]:
         # the arrays and the capacities, never the caches
