@@ -426,3 +426,51 @@ def test_a_collections_per_event_branch_is_a_field_of_its_own_in_any_order() -> 
         ev = hep.events(ak.Array(branches))  # the first order dropped the collection
         assert ev.type == "3 * {Muon: var * {pt: float64}, Muon_n: int64}"
         assert ev.Muon.pt.to_list() == pt.to_list() and ev.Muon_n.to_list() == [2, 0, 1]
+
+
+def test_a_branch_of_deeper_lists_stays_a_field_of_its_own() -> None:
+    # it was broadcast into the collection: a muon with an empty covariance list was lost
+    tree = ak.Array(
+        {"nMuon": [1, 2], "Muon_pt": [[40.0], [10.0, 20.0]], "Muon_cov": [[[]], [[1.0, 2.0], [3.0]]]}
+    )
+    ev = hep.events(tree)
+    assert ev.type == "2 * {Muon: var * {pt: float64}, Muon_cov: var * var * float64}"
+    assert rg.sum(ev.Muon.pt, axis=1).to_list() == [40.0, 30.0]
+    assert ev.Muon_cov.to_list() == tree.Muon_cov.to_list()
+    with pytest.raises(
+        ValueError, match=r"'Muon_cov' and 'Muon_pt' .* different depths \(var \* var \* float64 vs"
+    ):
+        hep.collections(tree)
+    deeper = ak.Array({"Muon_a": [[[]], [[1.0, 2.0], [3.0]]], "Muon_b": [[[1.0]], [[1.0], [3.0, 4.0]]]})
+    with pytest.raises(ValueError, match=r"'Muon_a' and 'Muon_b' .* different lists: in list 0 of axis 2"):
+        hep.collections(deeper)
+    per_event_first = ak.Array(
+        {"Muon_n": [2, 0], "Muon_pt": [[1.0, 2.0], []]}
+    )  # was broadcast into the lists
+    with pytest.raises(ValueError, match=r"'Muon_pt' and 'Muon_n' .* in entry 0, 2 vs one value"):
+        hep.collections(per_event_first)
+
+
+def test_bad_counters_and_record_branches_are_named() -> None:
+    with pytest.raises(ValueError, match=r"counter 'nMuon' is not one number per event"):
+        hep.events(ak.Array({"Muon_pt": [[1.0], []], "nMuon": [1, None]}))
+    with pytest.raises(TypeError, match=r"branch 'Muon_p4' holds records"):  # it said "one value"
+        hep.events(ak.Array({"Muon_pt": [[1.0], []], "Muon_p4": [[{"x": 1.0}], []]}))
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        lambda ev: rg.firsts(ev.Muon.pt) > 20,
+        lambda ev: rg.array([2, None, 0]),
+        lambda ev: [True, None, True],
+        lambda ev: ak.Array([True, None, True]),
+        lambda ev: np.ma.array([True, True, False], mask=[0, 1, 0]),
+    ],
+)
+def test_keys_with_missing_values_are_refused_by_event_records(key: Any) -> None:
+    # each field took its own None: a record of Nones, not a missing event as in awkward
+    ev = hep.events(ak.Array({"Muon_pt": [[40.0, 15.0], [], [25.0]], "MET_pt": [10.0, 20.0, 30.0]}))
+    with pytest.raises(TypeError, match=r"has missing values \(None\), which would make missing events"):
+        ev[key(ev)]
+    assert ev[ak.Array([True, False, True])].MET_pt.to_list() == [10.0, 30.0]

@@ -651,3 +651,18 @@ def test_new_axes_in_front_of_a_list_free_array_are_regular_as_numpy(backend):
         assert got.type.count("var") == 0, (key, got.type)  # x[None] was 1 * var * 3 * float64
         np.testing.assert_array_equal(np.asarray(rg.to_dense(got)), a[key])
     assert rg.asarray(np.zeros((0, 3))).to_backend(backend)[None].type.startswith("1 * 0 * 3")
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        (np.ma.array([True, True, False], mask=[0, 1, 0]), [[1.0], None]),  # the mask was dropped
+        (np.ma.array([2, 0], mask=[0, 1]), [[3.0], None]),
+        (lambda: ak.Array([True, None, True]), [[1.0], None, [3.0]]),  # was refused
+        (lambda: ak.Array([[0], [0], []]), [[1.0], [2.0], []]),
+    ],
+)
+def test_masked_and_awkward_keys_index_as_awkward_does(key, expected):
+    x = rg.array([[1.0], [2.0], [3.0]])
+    key = key() if callable(key) else key
+    assert x[key].to_list() == expected == ak.Array([[1.0], [2.0], [3.0]])[key].to_list()

@@ -28,10 +28,10 @@ import numpy as np
 from numpy.lib.mixins import NDArrayOperatorsMixin
 
 from . import _backends
-from ._array import _REPR_WIDTH, RaggedArray
+from ._array import _REPR_WIDTH, RaggedArray, as_ragged
 from ._bounded import BoundedStructure
 from ._records import RecordArray, distinct, field_path, names_key
-from ._registry import numpy_functions, provided
+from ._registry import convertible, numpy_functions, provided
 
 __all__ = ["EventArray", "from_event_fields"]
 
@@ -136,6 +136,12 @@ class EventArray(NDArrayOperatorsMixin):
             return from_event_fields({w: self[w] for w in distinct(key)}, "x[[...]]", self._name)
         if isinstance(key, tuple) and builtins.any(map(names_key, key)):  # x["Muon", "pt"]
             return field_path(self, key)
+        if (
+            isinstance(key, np.ma.MaskedArray)
+            or convertible(key)
+            or (isinstance(key, list) and any(v is None for v in key))
+        ):
+            key = as_ragged(key, "x[...]", options=True)  # None as missing values (then refused)
         _check_outer_key(key, self)
         picked = [f[key] for f in self._fields]
         if isinstance(key, int | np.integer) or getattr(key, "ndim", None) == 0:  # 0-d: one event
@@ -347,6 +353,13 @@ def _check_outer_key(key: Any, x: EventArray) -> None:
         what = f"the key {key!r}"
     elif isinstance(key, RaggedArray) and key._structure.nlevels:
         what = f"a ragged key of type {key.type!r}"
+    elif isinstance(key, RaggedArray) and (getattr(key._structure, "masks", None) or (None,))[0] is not None:
+        msg = (
+            f"x[...]: the key of type {key.type!r} has missing values (None), which would make missing "
+            f"events; an event record of fields {list(x._names)} has none (each field its own lists): "
+            "fill the key first (rg.fill_none(key, False) for a mask) or drop them (rg.drop_none)"
+        )
+        raise TypeError(msg)
     elif isinstance(key, RecordArray | EventArray):
         what = f"a record key of type {key.type!r}"
     elif isinstance(key, bool | np.bool_) or (getattr(key, "ndim", None) == 0 and key.dtype == bool):

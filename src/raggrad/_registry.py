@@ -336,6 +336,11 @@ def converter(accepts: Callable[[Any], bool]) -> Callable[[Callable[[Any], Any]]
     return decorator
 
 
+def convertible(obj: Any) -> bool:
+    """Whether a registered converter accepts ``obj`` (an array of a foreign library)."""
+    return any(accepts(obj) for accepts, _ in _CONVERTERS)
+
+
 def convert(obj: Any) -> Any:
     """``obj`` converted by the first registered converter that accepts it, or None."""
     for accepts, func in _CONVERTERS:

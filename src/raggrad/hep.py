@@ -82,8 +82,8 @@ def _split(branch: str) -> tuple[str, str] | None:
     return (prefix, field) if sep and prefix and field else None
 
 
-def _counts(x: RaggedArray) -> np.ndarray:
-    return np.diff(np.asarray(offsets(x)))
+def _counts(x: RaggedArray, axis: int = 1) -> np.ndarray:
+    return np.diff(np.asarray(offsets(x, axis)))
 
 
 def _first_difference(a: np.ndarray, b: np.ndarray) -> int:
@@ -114,8 +114,9 @@ def collections(events: Any, /, *, where: str = "") -> Chunk:
     RaggedArray of its own. Arrays stay on the host (NumPy), with awkward's dtypes. ``where`` is
     added to error messages (``iterate`` names the file and the entries).
 
-    Fields of one collection with different lists, or a counter that disagrees with them (a
-    corrupt ``nMuon``), raise ``ValueError`` naming the branches and the first entry that differs.
+    Fields of one collection with different lists (or lists of different depths), or a counter
+    that disagrees with them (a corrupt ``nMuon``), raise ``ValueError`` naming the branches and the
+    first entry that differs.
 
     >>> import awkward as ak, raggrad as rg
     >>> events = ak.Array({"nMuon": [2, 0], "Muon_pt": [[40.0, 30.0], []], "Muon_eta": [[0.1, -1.0], []],
@@ -168,40 +169,58 @@ def _collection(
     if coll in alone:
         msg = f"{fn}: branch {coll!r} has the name of the collection {coll}_*{at}"
         raise ValueError(msg)
-    arrays = {field: _branch(events, branch, fn) for field, branch in fields.items()}
-    first_field = next(iter(fields))
+    arrays: dict[str, RaggedArray] = {}
+    for field, branch in fields.items():
+        if not isinstance(a := _branch(events, branch, fn), RaggedArray):
+            msg = f"{fn}: branch {branch!r} holds records; NanoAOD branches hold numbers{at}"
+            raise TypeError(msg)
+        arrays[field] = a
+    first_field = max(fields, key=lambda f: arrays[f]._structure.nlevels)  # (the order is the file's)
     first = arrays[first_field]
-    if not isinstance(first, RaggedArray):
-        msg = f"{fn}: branch {fields[first_field]!r} holds records; NanoAOD branches hold numbers{at}"
-        raise TypeError(msg)
-    if first._structure.nlevels:  # a collection of lists: every field and the counter agree
-        want = _counts(first)
+    depth = first._structure.nlevels
+    for field, a in arrays.items():
+        if a._structure.nlevels != depth and min(a._structure.nlevels, depth):
+            types = [x.type.partition(" * ")[2] for x in (first, a)]
+            msg = (
+                f"{fn}: branches {fields[first_field]!r} and {fields[field]!r} of collection {coll!r} "
+                f"have lists of different depths{at} ({types[0]} vs {types[1]}); the "
+                "branches of one collection share its lists: read the other one on its own "
+                "(rg.from_awkward)"
+            )
+            raise ValueError(msg)
+    # a collection of lists: every field (every level) and the counter agree
+    for k in range(1, depth + 1):
+        want = _counts(first, k)
         for field, a in arrays.items():
-            got = _counts(a) if isinstance(a, RaggedArray) and a._structure.nlevels else None
+            got = _counts(a, k) if a._structure.nlevels else None
             if got is None or len(got) != len(want) or not np.array_equal(got, want):
                 entry = 0 if got is None else _first_difference(got, want)
                 theirs = "one value" if got is None else _item(got, entry)
                 msg = (
-                    f"{fn}: branches {fields[first_field]!r} and {fields[field]!r} of "
-                    f"collection {coll!r} have different lists{at}: in entry {start + entry}, "
+                    f"{fn}: branches {fields[first_field]!r} and {fields[field]!r} of collection "
+                    f"{coll!r} have different lists{at}: in "
+                    f"{f'entry {start + entry}' if k == 1 else f'list {entry} of axis {k}'}, "
                     f"{_item(want, entry)} vs {theirs}; the branches of one collection share its counter"
                 )
                 raise ValueError(msg)
-        counter = f"n{coll}"
-        if counter in alone:
-            alone.remove(counter)
+    counter = f"n{coll}"
+    if depth and counter in alone:
+        want = _counts(first)
+        alone.remove(counter)
+        try:
             n = np.asarray(events[counter])
-            if n.shape != want.shape or not np.array_equal(n, want):
-                entry = _first_difference(n, want) if n.shape == want.shape else 0
-                said = (
-                    f"{counter} = {n[entry]}" if n.shape == want.shape else f"{counter} has shape {n.shape}"
-                )
-                msg = (
-                    f"{fn}: counter {counter!r} disagrees with the lists of {fields[first_field]!r}{at}: "
-                    f"in entry {start + entry}, {said} but {_item(want, entry)} values; the file is "
-                    "corrupt or the branches come from different trees"
-                )
-                raise ValueError(msg)
+        except ValueError:  # awkward's, for missing values or lists
+            msg = f"{fn}: counter {counter!r} is not one number per event{at} (it holds None or lists)"
+            raise ValueError(msg) from None
+        if n.shape != want.shape or not np.array_equal(n, want):
+            entry = _first_difference(n, want) if n.shape == want.shape else 0
+            said = f"{counter} = {n[entry]}" if n.shape == want.shape else f"{counter} has shape {n.shape}"
+            msg = (
+                f"{fn}: counter {counter!r} disagrees with the lists of {fields[first_field]!r}{at}: "
+                f"in entry {start + entry}, {said} but {_item(want, entry)} values; the file is "
+                "corrupt or the branches come from different trees"
+            )
+            raise ValueError(msg)
     try:
         record: RecordArray = _zip(arrays)
     except OptionTypeError:
@@ -224,7 +243,8 @@ def events(events: Any, /, *, where: str = "") -> EventArray:
     agrees with them (``ValueError`` naming the branches and the entry otherwise); the counter is
     left out (``rg.num(events.Muon, axis=1)`` gives it). Every other branch (``MET_pt``,
     ``genWeight``, ``HLT_IsoMu24``, a branch of lists without partners) stays a field of its own
-    name, as it is in the file. Arrays stay on the host (NumPy), with awkward's dtypes.
+    name, as it is in the file; so does a branch of deeper lists than its collection's
+    (``Muon_cov``, a list per muon). Arrays stay on the host (NumPy), with awkward's dtypes.
 
     >>> import awkward as ak, raggrad as rg
     >>> tree = ak.Array({"nMuon": [2, 0], "Muon_pt": [[40.0, 15.0], []], "Muon_eta": [[0.1, -1.0], []],
@@ -245,7 +265,8 @@ def _event_record(events: Any, where: str, start: int) -> EventArray:
     groups, alone = _group(events.fields)
     collections_ = {}
     for coll, fields in groups.items():  # per event (MET_pt, HLT_*, Muon_n): plain fields
-        lists = {k: v for k, v in fields.items() if events[v].ndim > 1}
+        depth = min((events[v].ndim for v in fields.values() if events[v].ndim > 1), default=0)
+        lists = {k: v for k, v in fields.items() if events[v].ndim == depth}  # deeper: fields of their own
         if lists or f"n{coll}" in alone:  # a collection: its lists (all its branches, with a counter)
             alone.extend(v for v in fields.values() if lists and v not in lists.values())
             collections_[coll] = _collection(events, coll, lists or fields, alone, at, "rg.hep.events", start)

@@ -19,6 +19,7 @@ import numpy as np
 from .. import _backends
 from .._array import RaggedArray, as_ragged
 from .._errors import OptionTypeError, check_concrete
+from .._registry import convertible
 from .indexing_bounded import NAME as _NAME
 from .indexing_bounded import device_wrap, filled, mask_mismatch, out_of_range
 
@@ -101,6 +102,8 @@ def classify(item: Any, backend: Any) -> Any:
         v is None or isinstance(v, list | tuple | np.ndarray) for v in item
     ):
         item = as_ragged(item, _NAME, options=True)  # lists of lists or with None: ragged, as awkward's
+    elif isinstance(item, np.ma.MaskedArray) or convertible(item):
+        item = as_ragged(item, _NAME, options=True)  # masked entries are None; awkward arrays convert
     if isinstance(item, RaggedArray) and item._structure.nlevels:
         return ("ragged", item)
     given = None  # where a one-dimensional index is present (None: everywhere)
