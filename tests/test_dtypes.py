@@ -78,6 +78,34 @@ def test_a_python_int_the_array_dtype_cannot_hold_is_refused_on_every_backend(ba
     assert (rg.to_backend(rg.array([[True]]), backend) + 300).to_list() == [[301]]  # bools take ints
 
 
+def test_numpy_integer_scalars_beside_torch_arrays_are_checked_as_python_ints():
+    # torch reads a NumPy scalar as its value (int8 + np.int64(3) stays int8) and wrapped one
+    # its dtype cannot hold: uint8 + np.int8(-1) gave 255, uint8 < np.int8(-1) True
+    pytest.importorskip("torch")
+    u = rg.array([[0, 1], [], [255]], dtype="uint8", backend="torch")
+    i = rg.array([[0, -1], [], [127]], dtype="int8", backend="torch")
+    for op in (lambda: u + np.int8(-1), lambda: np.maximum(u, np.int8(-1)), lambda: i + np.uint8(200)):
+        with pytest.raises(OverflowError, match=r"NumPy scalar .* out of bounds for u?int8"):
+            op()
+    assert (u < np.int8(-1)).to_list() == [[False, False], [], [False]]
+    assert (i < np.uint8(200)).to_list() == [[True, True], [], [True]]
+    assert np.equal(np.uint8(200), i).to_list() == [[False, False], [], [False]]
+    assert (i + np.int64(3)).to_list() == [[3, 2], [], [-126]]  # (torch's rule: wraps, as documented)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_int_beyond_int64_beside_floats_is_its_value(backend):
+    # NumPy reads it as a float there; raggrad refused it on every backend
+    pytest.importorskip(backend)
+    f = rg.to_backend(rg.array([[0.5, 1.0], []], dtype="float32"), backend)
+    assert "float32" in str((f + 2**70).dtype)
+    assert (f + 2**70).to_list() == [[np.float32(2**70 + 0.5), np.float32(2**70 + 1.0)], []]
+    assert np.hypot(rg.to_backend(rg.array([[3]]), backend), 2**70).to_list() == [[float(2**70)]]
+    assert (rg.to_backend(rg.array([[3]]), backend) < 2**70).to_list() == [[True]]
+    with pytest.raises(OverflowError, match="out of bounds"):
+        rg.to_backend(rg.array([[True]]), backend) + 2**70  # booleans and an int add in int64
+
+
 def test_numpy_integers_jax_cannot_hold_without_x64_are_refused():
     jax = pytest.importorskip("jax")
     if jax.config.jax_enable_x64:
@@ -97,6 +125,35 @@ def test_integer_floor_division_by_zero_and_reciprocals_give_numpys_values(backe
         assert (x // 0).to_list() == divmod(x, 0)[0].to_list() == [[0, 0, 0], [0]]
         assert (x // rg.to_backend(rg.array([[2, 0, 3], [0]]), backend)).to_list() == [[3, 0, 0], [0]]
         assert np.reciprocal(rg.to_backend(rg.array([[2, 1, -1]]), backend)).to_list() == [[0, 1, -1]]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_array_api_names_give_the_numpy_names_integer_results(backend):
+    # torch's rg.pow wrapped 2 ** -1 to 0 and rg.reciprocal of ints gave floats (np.power and
+    # np.reciprocal were right); jax's bool // and fmod divided by False (True // False gave -2)
+    pytest.importorskip(backend)
+    a = rg.to_backend(rg.array([[2, 1], [], [3]], dtype="int8"), backend)
+    with pytest.raises(ValueError, match="negative integer powers"):
+        rg.pow(a, rg.to_backend(rg.array([[-1, -1], [], [-2]], dtype="int8"), backend))
+    assert rg.reciprocal(a).to_list() == np.reciprocal(a).to_list() == [[0, 1], [], [0]]
+    assert "int8" in str(rg.reciprocal(a).dtype)
+    t = rg.to_backend(rg.array([[True, True], [], [False]]), backend)
+    f = rg.to_backend(rg.array([[False, True], [], [False]]), backend)
+    bools = [np.floor_divide, np.fmod, np.remainder, rg.floor_divide, rg.remainder]
+    if backend == "torch":  # torch has no kernels for them: a named error
+        with pytest.raises(TypeError, match=r"no 'floor_divide' kernel for torch\.bool"):
+            np.floor_divide(t, f)
+        bools = []
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for fn in bools:
+            expected = getattr(np, fn.__name__)(np.array([True, True, False]), np.array([False, True, False]))
+            expected = expected.tolist()
+            assert rg.flatten(fn(t, f)).to_list() == expected, fn
+    for r in (lambda: rg.round(t), lambda: np.round(t), lambda: np.round(t, -1)):
+        with pytest.raises(TypeError, match="booleans cannot be rounded"):
+            r()
+    x = rg.to_backend(rg.array([[-np.inf, 1.5], [], [np.inf]]), backend)  # jax's fraction was NaN
+    assert [str(v) for v in rg.flatten(np.modf(x)[0]).to_list()] == ["-0.0", "0.5", "0.0"]
 
 
 @pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])

@@ -390,6 +390,24 @@ def _divmod(a: Any, b: Any, /) -> tuple[Any, Any]:
     return _floor_divide(a, b), jnp.remainder(a, b)
 
 
+def _modf(a: Any, /) -> tuple[Any, Any]:
+    """NumPy's ``modf``: the fraction of ``±inf`` is ``±0`` (``jnp.modf`` gives NaN)."""
+    frac, whole = jnp.modf(a)
+    return jnp.where(jnp.isinf(a), jnp.copysign(jnp.zeros_like(frac), a), frac), whole
+
+
+def _bools_as_int8(fn: Any) -> Any:
+    """``fn`` of booleans computed in int8, as NumPy's integer loops take them (jax's bool
+    ``//`` and ``fmod`` divide by False unguarded: ``True // False`` gave -2)."""
+
+    def kernel(a: Any, b: Any, /) -> Any:
+        if jnp.result_type(a, b) == jnp.bool_:
+            a, b = jnp.asarray(a, jnp.int8), jnp.asarray(b, jnp.int8)
+        return fn(a, b)
+
+    return kernel
+
+
 def _reciprocal(a: Any, /) -> Any:
     return jnp.reciprocal(a) if jnp.issubdtype(a.dtype, jnp.inexact) else integer_reciprocal(jnp, a)
 
@@ -432,9 +450,13 @@ _MENDED = {
     "ldexp": ldexp,
     "round": _round,
     "hypot": _hypot,
-    "floor_divide": _floor_divide,
-    "divmod": _divmod,
+    "floor_divide": _bools_as_int8(_floor_divide),
+    "divmod": _bools_as_int8(_divmod),
+    "fmod": _bools_as_int8(jnp.fmod),
+    "remainder": _bools_as_int8(jnp.remainder),
+    "mod": _bools_as_int8(jnp.remainder),
     "reciprocal": _reciprocal,
+    "modf": _modf,
 }
 
 BACKEND = JaxBackend()

@@ -76,6 +76,11 @@ class TorchBackend(Backend):
     def api(self, name: str) -> Any:
         return api(name)
 
+    def number(self, value: Any) -> Any:
+        # the Python number it holds, as torch promotes it (int8 + np.int64(3) stays int8), so that
+        # the check of Python ints beside integer arrays sees it (np.int8(-1) beside uint8 wrapped)
+        return value.item()
+
     def picklable(self, array: Any) -> Any:
         # torch pickles uint16/uint32/uint64 tensors but cannot load them: they travel as NumPy
         return _HostCopy(array) if array.dtype in _STORAGE_ONLY else array

@@ -265,6 +265,10 @@ _API: dict[str, Callable[..., Any]] = {
     "hypot": _hypot,
     "floor_divide": _integer_safe(torch.floor_divide, constant=True),
     "remainder": _integer_safe(torch.remainder),
+    # as on the other backends: NumPy's integer results (torch's pow wraps, reciprocal gives floats)
+    "pow": _power,
+    "reciprocal": _reciprocal,
+    "square": lambda a: torch.square(a.to(torch.int8) if a.dtype == torch.bool else a),  # NumPy: int8
 }
 _FUNCS: dict[str, Callable[..., Any]] = {
     **_API,
@@ -278,8 +282,6 @@ _FUNCS: dict[str, Callable[..., Any]] = {
     "right_shift": _binary(torch.bitwise_right_shift),
     "absolute": _API["abs"],
     "fabs": lambda a: torch.abs(_inexact(a)),  # NumPy's fabs of integers is a float
-    "reciprocal": _reciprocal,
-    "square": lambda a: torch.square(a.to(torch.int8) if a.dtype == torch.bool else a),  # NumPy: int8
     "subtract": _subtract,
     "arccos": xp.acos,
     "arccosh": xp.acosh,

@@ -45,7 +45,9 @@ from .rules import (
 __all__ = ["broadcast", "common_backend"]
 
 
-def broadcast(args: tuple[Any, ...], name: str, *, select: bool = False) -> tuple[Any, ...]:
+def broadcast(
+    args: tuple[Any, ...], name: str, *, select: bool = False, big_ints: bool = False
+) -> tuple[Any, ...]:
     """Align the operands of an elementwise op.
 
     Returns ``(structure, backend, contents, nbatch)``: ``contents[i]`` broadcasts with the others
@@ -54,8 +56,9 @@ def broadcast(args: tuple[Any, ...], name: str, *, select: bool = False) -> tupl
     ``select=True`` is for ``where(condition, x, y)`` (:mod:`._ops.where_options`): a list is then
     missing only where it is in every operand, and a fifth item gives each operand's element mask
     at the result's depth (None: nothing missing), for ``where`` to weigh against the condition.
+    ``big_ints=True``: Python ints beyond int64 pass (the caller reads them, :mod:`.numbers`).
     """
-    given, args = args, tuple(a if isinstance(a, RaggedArray) else _operand(a, name) for a in args)
+    given, args = args, tuple(a if isinstance(a, RaggedArray) else _operand(a, name, big_ints) for a in args)
     masked = [
         isinstance(g, np.ma.MaskedArray) and isinstance(a, RaggedArray)
         for g, a in zip(given, args, strict=True)
@@ -99,7 +102,7 @@ def broadcast(args: tuple[Any, ...], name: str, *, select: bool = False) -> tupl
 _INT64 = np.iinfo(np.int64)
 
 
-def _operand(a: Any, name: str) -> Any:
+def _operand(a: Any, name: str, big_ints: bool = False) -> Any:
     """An operand that is not a RaggedArray, checked: numbers, backend arrays and RaggedArrays.
 
     Nested lists (ragged or not) and awkward Arrays become RaggedArrays; strings and other
@@ -108,7 +111,7 @@ def _operand(a: Any, name: str) -> Any:
     if isinstance(a, bool | float | complex):
         return a
     if isinstance(a, int):
-        if not _INT64.min <= a <= _INT64.max:
+        if not (big_ints or _INT64.min <= a <= _INT64.max):
             msg = f"{name}: the Python integer {a} does not fit in int64; write it as a float ({float(a):g})"
             raise OverflowError(msg)
         return a

@@ -3,9 +3,11 @@
 A Python int beside integer arrays takes their dtype (NEP 50), so where the result is computed in
 that dtype, an int the dtype cannot hold raises ``OverflowError`` (NumPy's ``int8 + 300``);
 jax and torch would wrap it around, and ``np.where`` does (it reads its scalars as int64 arrays).
-Comparisons and true division are not computed in the integer dtype and take any int. A NumPy
+Comparisons and true division are not computed in the integer dtype and take any int; where the
+result is computed in floats, an int beyond int64 is its value as a float (``float32 + 2**70``). A NumPy
 integer scalar or 0-d array keeps its own dtype; jax without x64 narrows int64 to int32, and a
-value that does not fit raises there as an array's does (``Backend.number``).
+value that does not fit raises there as an array's does (``Backend.number``). Torch reads a NumPy
+scalar as the Python number it holds, so there it is checked as one.
 """
 
 from __future__ import annotations
@@ -39,25 +41,33 @@ def numbers(backend: _backends.Backend, contents: list[Any], name: str) -> list[
     """``contents`` with NumPy scalars ready for ``backend``, after checking Python ints."""
     out = [backend.number(c) if _typed_number(c) else c for c in contents]
     op = name.rsplit(".", 1)[-1]
-    if not any(type(c) is int for c in contents) or op not in _CHECKED:
-        return out  # (bools are not ints here)
-    dtypes = [backend.numpy_dtype(c.dtype) for c in contents if not is_scalar(c)]
-    if not dtypes or any(d.kind not in "iub" for d in dtypes) or all(d.kind == "b" for d in dtypes):
+    if not any(type(c) is int for c in out):  # (bools are not ints here)
         return out
-    target = np.result_type(*(d for d in dtypes if d.kind != "b"))
+    dtypes = [backend.numpy_dtype(c.dtype) for c in contents if not is_scalar(c)]
+    integers = [d for d in dtypes if d.kind in "iu"]
+    if dtypes and all(d.kind == "b" for d in dtypes) and op in _INTEGER_RESULT:
+        integers = [np.dtype(np.int64)]  # booleans and an int: computed in int64, as in NumPy
+    elif not dtypes or len(integers) + dtypes.count(np.dtype(bool)) < len(dtypes) or op not in _CHECKED:
+        # computed in floats: an int beyond int64 is its value as a float (as NumPy reads it)
+        return [float(v) if type(v) is int and not _INT64.min <= v <= _INT64.max else v for v in out]
+    target = np.result_type(*integers)
     info = np.iinfo(target)
-    for i, v in enumerate(contents):
+    for i, v in enumerate(out):  # (torch reads a NumPy scalar as the Python number it holds)
         if type(v) is not int or info.min <= v <= info.max:
             continue
         if op in _COMPARISONS:
             out[i] = float(v)
             continue
+        what = "Python integer" if type(contents[i]) is int else "NumPy scalar (torch reads its value)"
         msg = (
-            f"{name}: the Python integer {v} is out of bounds for {target}, the dtype of the integer "
+            f"{name}: the {what} {v} is out of bounds for {target}, the dtype of the integer "
             "array beside it (NumPy's rule); convert the array first, e.g. rg.astype(x, rg.int64)"
         )
         raise OverflowError(msg)
     return out
+
+
+_INT64 = np.iinfo(np.int64)
 
 
 def _typed_number(c: Any) -> bool:

@@ -156,7 +156,7 @@ def apply(
     bounded array's padding and the result holds zero (:func:`.padding.guarded`). ``select=True``: the
     ``where(condition, x, y)`` rule for which elements are missing (:mod:`.where_options`).
     """
-    structure, backend, contents, nb, *elements = broadcast(args, name, select=select)
+    structure, backend, contents, nb, *elements = broadcast(args, name, select=select, big_ints=True)
     if any(is_scalar(c) for c in contents):
         contents = numbers(backend, contents, name)  # NumPy's rule for a number beside arrays
     if elements and structure is not None:
@@ -435,7 +435,27 @@ def clip(x: Any, /, min: Any = None, max: Any = None) -> Any:
     return minimum(maximum(x, min), max)
 
 
-_ROUND = _np_kernel("round")
+def _no_bools(
+    get: Callable[[Backend], Callable[..., Any]], name: str
+) -> Callable[[Backend], Callable[..., Any]]:
+    """``get``'s kernel refusing booleans, as NumPy's ``round`` does (jax and torch raised their
+    own errors, the array API module gave float16)."""
+
+    def make(b: Backend) -> Callable[..., Any]:
+        fn = get(b)
+
+        def kernel(a: Any, **kwargs: Any) -> Any:
+            if isinstance(a, bool) or (hasattr(a, "dtype") and b.numpy_dtype(a.dtype) == np.bool_):
+                msg = f"{name}: booleans cannot be rounded (NumPy refuses them too); rg.astype them first"
+                raise TypeError(msg)
+            return fn(a, **kwargs)
+
+        return kernel
+
+    return _kernel_cache(make)
+
+
+_ROUND = _no_bools(_np_kernel("round"), "np.round")
 
 
 def _round_numpy(a: Any, decimals: int = 0, out: Any = None) -> Any:
@@ -460,7 +480,10 @@ def round(x: Any, /) -> Any:
     >>> rg.round(rg.array([[0.5, 1.5], [2.6]])).to_list()
     [[0.0, 2.0], [3.0]]
     """
-    return apply(_kernel_cache(lambda b: b.xp.round), (x,), "rg.round")
+    return apply(_RG_ROUND, (x,), "rg.round")
+
+
+_RG_ROUND = _no_bools(_kernel_cache(lambda b: b.xp.round), "rg.round")
 
 
 _ISCLOSE = _np_kernel("isclose")
