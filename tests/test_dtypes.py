@@ -173,3 +173,16 @@ def test_numpy_backend_holds_bfloat16_once_ml_dtypes_is_loaded():
     ml_dtypes = pytest.importorskip("ml_dtypes")
     x = rg.astype(rg.array([[1.0, 2.5], []]), ml_dtypes.bfloat16)
     assert x.type == "2 * var * bfloat16" and x.to_list() == [[1.0, 2.5], []]
+
+
+def test_jax_integer_powers_read_every_bit_of_the_exponent():
+    # jnp.power of an integer array exponent reads its lowest 6 bits: 2 ** 64 gave 1, 3 ** 65 gave 3
+    pytest.importorskip("jax")
+    a = np.array([3, 2, -1, 127, 5], np.int32)
+    b = np.array([65, 64, 127, 128, 3], np.int32)
+    x, y = (
+        rg.array([a.tolist()], dtype="int32", backend="jax"),
+        rg.array([b.tolist()], dtype="int32", backend="jax"),
+    )
+    assert rg.flatten(x**y).to_list() == np.power(a, b).tolist()
+    assert rg.flatten(np.power(x, 2)).to_list() == (a * a).tolist()

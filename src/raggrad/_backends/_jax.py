@@ -436,10 +436,21 @@ def _divisors(fn: Any) -> Any:
 
 def _power(a: Any, b: Any, /) -> Any:
     # NumPy's ValueError where the exponents are known (jax gives garbage: 2 ** -1 is INT_MIN)
-    integers = jnp.issubdtype(jnp.result_type(a, b), jnp.integer)
-    if integers and not isinstance(b, jax.core.Tracer) and bool(jnp.any(jnp.asarray(b) < 0)):
+    dtype = jnp.result_type(a, b)
+    if not jnp.issubdtype(dtype, jnp.integer):
+        return jnp.power(a, b)
+    if not isinstance(b, jax.core.Tracer) and bool(jnp.any(jnp.asarray(b) < 0)):
         raise ValueError(NEGATIVE_POWERS)
-    return jnp.power(a, b)
+    if isinstance(b, int):  # lax.integer_pow: x ** 2 stays a multiplication
+        return jnp.power(a, b)
+    # jnp.power of an integer array exponent reads its lowest 6 bits only (2 ** 64 gave 1):
+    # square and multiply over every bit, wrapping as NumPy's does
+    a, b = jnp.asarray(a, dtype), jnp.asarray(b, dtype).astype(jnp.dtype(f"uint{dtype.itemsize * 8}"))
+    out, base = jnp.ones(jnp.broadcast_shapes(a.shape, b.shape), dtype), a
+    for k in range(dtype.itemsize * 8):
+        out = jnp.where((b >> k) & 1, out * base, out)
+        base = base * base
+    return out
 
 
 _MENDED = {
