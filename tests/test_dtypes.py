@@ -186,3 +186,22 @@ def test_jax_integer_powers_read_every_bit_of_the_exponent():
     )
     assert rg.flatten(x**y).to_list() == np.power(a, b).tolist()
     assert rg.flatten(np.power(x, 2)).to_list() == (a * a).tolist()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_float_power_and_ldexp_keep_their_exponents(backend):
+    # torch promoted the operands first: float32 -1 ** (2**31 - 1) met an even float32 exponent,
+    # and ldexp(0.0, 300) in float32 made 2**300 overflow (NaN); jax's float_power kept float32
+    pytest.importorskip(backend)
+    jax = pytest.importorskip("jax") if backend == "jax" else None
+    f = rg.to_backend(rg.array([[-1.0, 2.0]], dtype="float32"), backend)
+    i = rg.to_backend(rg.array([[2**31 - 1, 3]], dtype="int32"), backend)
+    wide = backend != "jax" or jax.config.jax_enable_x64
+    assert np.float_power(f, i).to_list() == [[-1.0 if wide else 1.0, 8.0]]
+    assert "float64" in str(np.float_power(f, i).dtype) or not wide
+    z = rg.to_backend(rg.array([[0.0, 1.5]], dtype="float32"), backend)
+    with np.errstate(over="ignore"):
+        assert np.ldexp(z, 300).to_list() == [[0.0, float("inf")]]
+    assert np.ldexp(z, rg.to_backend(rg.array([[2, 3]], dtype="int32"), backend)).to_list() == [[0.0, 12.0]]
+    with pytest.raises((TypeError, ValueError), match="ldexp"):
+        np.ldexp(z, 2.5)

@@ -396,6 +396,14 @@ def _modf(a: Any, /) -> tuple[Any, Any]:
     return jnp.where(jnp.isinf(a), jnp.copysign(jnp.zeros_like(frac), a), frac), whole
 
 
+def _float_power(a: Any, b: Any, /) -> Any:
+    """NumPy's ``float_power``: computed in float64 (complex128), jax's widest without x64
+    (``jnp.float_power`` keeps float32)."""
+    wide = np.complex128 if jnp.issubdtype(jnp.result_type(a, b), jnp.complexfloating) else np.float64
+    dtype = jax.dtypes.canonicalize_dtype(wide)
+    return jnp.power(jnp.asarray(a, dtype), jnp.asarray(b, dtype))
+
+
 def _bools_as_int8(fn: Any) -> Any:
     """``fn`` of booleans computed in int8, as NumPy's integer loops take them (jax's bool
     ``//`` and ``fmod`` divide by False unguarded: ``True // False`` gave -2)."""
@@ -468,6 +476,7 @@ _MENDED = {
     "mod": _bools_as_int8(jnp.remainder),
     "reciprocal": _reciprocal,
     "modf": _modf,
+    "float_power": _float_power,
 }
 
 BACKEND = JaxBackend()

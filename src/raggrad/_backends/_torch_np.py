@@ -255,8 +255,28 @@ def _bool_same(fn: Callable[..., Any]) -> Callable[..., Any]:
     return lambda a, /: a if a.dtype == torch.bool else fn(a)
 
 
+def _ldexp(x: Any, n: Any, /) -> Any:
+    """NumPy's ``ldexp``: integer exponents only, kept integers (promoted with ``x``, a float
+    exponent made ``2**n`` overflow first: ``ldexp(0.0, 300)`` in float32 gave NaN)."""
+    x = x if isinstance(x, torch.Tensor) else torch.as_tensor(x, device=getattr(n, "device", None))
+    n = n if isinstance(n, torch.Tensor) else torch.as_tensor(n, device=x.device)
+    if n.is_floating_point() or n.is_complex() or n.dtype == torch.bool:
+        msg = f"ldexp: the exponents must be integers, not {n.dtype} (NumPy refuses them too)"
+        raise TypeError(msg)
+    return torch.ldexp(_inexact(x), n)
+
+
+def _float_power(a: Any, b: Any, /) -> Any:
+    """``torch.float_power`` of the operands as they are (it computes in float64 or complex128, as
+    NumPy's does; promoted first, ``float32 -1 ** (2**31 - 1)`` met an even float32 exponent)."""
+    t = next(v for v in (a, b) if isinstance(v, torch.Tensor))
+    return torch.float_power(
+        *(v if isinstance(v, torch.Tensor) else torch.as_tensor(v, device=t.device) for v in (a, b))
+    )
+
+
 # binary ufuncs whose torch function has NumPy's name, given NumPy's promotion of their operands
-_SAME = ("copysign", "float_power", "fmax", "fmin", "ldexp")
+_SAME = ("copysign", "fmax", "fmin")
 _FLOATS = ("logaddexp", "logaddexp2", "nextafter")
 #: kernels of the array API's names where ``array_api_compat.torch`` departs from NumPy
 _API: dict[str, Callable[..., Any]] = {
@@ -274,6 +294,8 @@ _FUNCS: dict[str, Callable[..., Any]] = {
     **_API,
     **{name: _binary(getattr(torch, name)) for name in _SAME},
     "heaviside": _heaviside,
+    "ldexp": _ldexp,
+    "float_power": _float_power,
     "gcd": _binary(_gcd),
     "lcm": _binary(_lcm),
     "arctan2": _binary(torch.atan2),
