@@ -353,9 +353,13 @@ def test_mini_batches_compile_once_from_bounded_and_exact_arrays():
 def test_repeated_picks_beyond_the_capacity_invalidate_the_result():
     b = rg.with_capacity(rg.array([[1.0] * 10, [2.0]]), lists=2, elements=16)
     assert b[[0, 1]].to_list() == [[1.0] * 10, [2.0]]
+    with pytest.raises(ValueError, match="holds 20 items at axis 1, over its capacity 16"):
+        b[[0, 0]]  # 20 elements in 16 slots: never silently cut (eagerly its sum was NaN)
+    jax = pytest.importorskip("jax")
+    picked = jax.jit(lambda v: v[np.array([0, 0])])(rg.to_backend(b, "jax"))  # traced: invalid
     with pytest.raises(ValueError, match="invalid"):
-        b[[0, 0]].to_list()  # 20 elements in 16 slots: never silently cut
-    assert np.isnan(float(rg.sum(b[[0, 0]])))
+        picked.to_list()
+    assert np.isnan(float(jax.jit(lambda v: rg.sum(v[np.array([0, 0])]))(rg.to_backend(b, "jax"))))
 
 
 def test_bounded_one_dimensional_index_keeps_its_capacity():

@@ -21,8 +21,8 @@ Capacity rules:
   ``k`` slots per list slot. On an *exact* ragged array a traced integer array takes this path too
   (under ``jax.jit`` the result is bounded); below the picked items the capacity is then the smaller
   of the bucket of the array's size and the bucket of ``k`` times the most items one item holds.
-- A selection that repeats items can hold more items below than these capacities: the result is
-  then marked invalid (``to_list``/``rg.trim`` raise, 0-d reductions give NaN), never cut silently.
+- A selection that repeats items can hold more items below than these capacities: eagerly a
+  ``ValueError``, traced an invalid result (``to_list`` raises, 0-d reductions give NaN).
 
 Out of range: with concrete offsets and indices, ``IndexError`` as for exact arrays; traced, the
 fill rule of :mod:`raggrad._ops.indexing`, and where the missing item is a list, an invalid result.
@@ -80,8 +80,7 @@ def mask_mismatch(length: int, d: int, item: int | None, size: int) -> IndexErro
 
 # ---- traced indices: JAX's out-of-bounds rule, list by list -----------------------------------
 def fill_value(dtype: np.dtype) -> Any:
-    # the defaults of jnp.take(..., mode="fill") (its documentation, checked in the tests): NaN for
-    # inexact types, the most negative value for signed types, the largest for unsigned ones, True
+    # jnp.take(..., mode="fill")'s defaults (checked in the tests): NaN, INT_MIN, UINT_MAX, True
     if dtype.kind in "iu":
         return np.iinfo(dtype).min if dtype.kind == "i" else np.iinfo(dtype).max
     return np.nan if dtype.kind in "fc" else True
@@ -463,7 +462,12 @@ class _Walk:
             starts = starts + first
         cap = self._child_cap(d)
         offsets = xp.concat([xp.zeros(1, dtype=self.it), xp.astype(xp.cumulative_sum(lens), self.it)])
-        self.valid = self.valid & (offsets[-1] <= cap)  # repeated items beyond the capacity
+        fits = offsets[-1] <= cap  # repeated items beyond the capacity: eagerly an error, traced invalid
+        if self.b.is_concrete(fits) and not bool(self.b.to_numpy(fits)):
+            n = int(self.b.to_numpy(offsets[-1]))
+            msg = f"{NAME}: the selection holds {n} items at axis {d}, over its capacity {cap}"
+            raise ValueError(msg + "; bound the array with larger capacities")
+        self.valid = self.valid & fits
         offsets = xp.minimum(offsets, cap)
         # the concatenation of starts[i] + step * arange(lens[i]) (raggrad._structure.ranges)
         step = max(min(step, self.src.caps[d] + 1), -self.src.caps[d] - 1)  # as _slice_bounds
