@@ -96,6 +96,16 @@ def test_firsts_and_lasts_match_per_list_python(lists):
     assert rg.lasts(x).to_list() == [r[-1] if r else None for r in lists]
 
 
+@pytest.mark.parametrize("bounded", [False, True])
+@pytest.mark.parametrize("fn", [rg.firsts, rg.lasts])
+def test_firsts_and_lasts_of_a_one_dimensional_array_take_the_fill(fn, bounded):
+    # an empty array: exact raised NotImplementedError, bounded asked for the fill_value it had
+    wrap = rg.with_capacity if bounded else (lambda v: v)
+    assert float(fn(wrap(rg.array([])), axis=-1, fill_value=9.0)) == 9.0
+    assert float(fn(wrap(rg.array([1.0, 2.0])), axis=0, fill_value=9.0)) == (1.0 if fn is rg.firsts else 2.0)
+    assert fn(wrap(rg.array(np.zeros((0, 3)))), axis=0, fill_value=9.0).tolist() == [9.0] * 3
+
+
 @given(ragged, st.integers(1, 3))
 def test_combinations_match_itertools(lists, n):
     x = _depth2(lists)

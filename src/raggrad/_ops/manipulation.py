@@ -309,6 +309,8 @@ def _first_or_last(x: RaggedArray, axis: int, fill_value: Any, which: int, name:
         try:
             return getitem(x, (slice(None),) * (axis % x.ndim) + (which,))
         except IndexError as exc:
+            if kind == "outer" and not s.nlevels and not nb:  # no item of an empty array: the fill
+                return x._backend.xp.full(x._content.shape[1:], fill_value, dtype=x._content.dtype)[()]
             msg = f"{name}: fill_value is supported only at the innermost ragged dimension"
             raise NotImplementedError(msg) from exc
     fill = fill_value is not None

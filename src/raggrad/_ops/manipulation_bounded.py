@@ -429,10 +429,10 @@ def first_or_last(
     empty = lengths == 0
     picked = xp.where(empty, caps[k + 1], picked)
     missing = empty & used_lists
-    fills = fill_value is not None and kind != "outer" and k + 1 == s.nlevels
+    fills = fill_value is not None and k + 1 == s.nlevels  # (outer: k = -1, a 1-d array)
     checks: list[Check] = []
     if not fills:
-        concrete = fill_value is not None and kind != "outer" and backend.is_concrete(missing)
+        concrete = fill_value is not None and backend.is_concrete(missing)
         if concrete and bool(backend.to_numpy(xp.any(missing))):
             msg = f"{name}: fill_value is supported only at the innermost ragged dimension"
             raise NotImplementedError(msg)
