@@ -153,6 +153,15 @@ def test_nanargmax_without_elements_at_axis_none_is_minus_one_as_argmax() -> Non
     assert int(rg.nanargmax(rg.array([[NAN], [NAN]]))) == -1
 
 
+@pytest.mark.parametrize("fn", [rg.nanargmax, rg.nanargmin])
+def test_nanargmax_without_elements_and_mask_identity_is_none_as_argmax(fn: object) -> None:
+    x = rg.array([[], []])  # it gave -1 and [[-1]], where rg.argmax and awkward give None
+    assert fn(x, axis=None, mask_identity=True) is None is rg.argmax(x, axis=None, mask_identity=True)
+    assert fn(x, axis=None, mask_identity=True, keepdims=True).to_list() == [[None]]
+    with pytest.raises(NotImplementedError, match=r"rg.nanarg(max|min): mask_identity=True is not supported"):
+        fn(rg.with_capacity(rg.array([[], [1.0]])), axis=None, mask_identity=True)  # as rg.argmax
+
+
 # ---- derivatives ----------------------------------------------------------------------------------
 jax = pytest.importorskip("jax")
 import jax.numpy as jnp  # noqa: E402

@@ -361,6 +361,9 @@ def _nan_arg(name: str, kind: str, x: Any, axis: Any, keepdims: bool, mask_ident
     x = operand(x, name)
     backend = x._backend
     plain = argmax if kind == "max" else argmin
+    if axis is None and mask_identity and isinstance(x._structure, BoundedStructure):
+        msg = f"{name}: mask_identity=True is not supported on a bounded array; trim it (rg.trim) first"
+        raise NotImplementedError(msg)  # as argmax's
     if backend.numpy_dtype(x._content.dtype).kind not in "fc" or (axis is None and _none_present(x)):
         return plain(x, axis=axis, keepdims=keepdims, mask_identity=mask_identity)  # no NaN to leave out
     out_dtype = backend.result_dtype("argmax", x._content.dtype)
@@ -381,8 +384,11 @@ def _nan_arg(name: str, kind: str, x: Any, axis: Any, keepdims: bool, mask_ident
 
 
 def _none_present(x: RaggedArray) -> bool:
-    """Whether ``x`` is known, from its structure, to hold no present element."""
+    """Whether ``x`` is known, from its structure, to hold no present element (none at all, or
+    all missing): then :func:`argmax`'s answer, None with ``mask_identity=True``."""
     masks = getattr(x._structure, "masks", None)
+    if not math.prod(x._content.shape) and not isinstance(x._structure, BoundedStructure):
+        return True
     return masks is not None and masks[-1] is not None and not masks[-1].any()
 
 
