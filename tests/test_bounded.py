@@ -540,6 +540,9 @@ def test_stack_keeps_every_members_lists_and_vmap_runs_per_member():
         lambda: np.cumsum(s),
         lambda: s + np.array([10.0, 20.0]),  # (an array operand asks for the stack's count)
         lambda: s + np.ones((2, 1)),
+        lambda: s * rg.array(s.to_list(), backend="jax"),  # these raised a bare IndexError ...
+        lambda: s * rg.with_capacity(members[0]),  # ... or NumPy's "truth value is ambiguous"
+        lambda: s + rg.stack(members[::-1]),
     ):
         with pytest.raises(TypeError, match=r"stack of bounded arrays.*rg\.unstack"):
             op()

@@ -32,7 +32,7 @@ def _depth3(lists):
 
 
 def _lists(result):
-    if isinstance(result, tuple):
+    if isinstance(result, tuple | list):
         return [_lists(r) for r in result]
     return result.to_list() if isinstance(result, (rg.RaggedArray, ak.Array)) else result
 
@@ -154,6 +154,7 @@ def test_broadcast_arrays_follow_awkward():
     got = rg.broadcast_arrays(x, rg.array([1.0, 2.0, 3.0, 4.0]), 5.0)
     want = ak.broadcast_arrays(ak.Array(LISTS), ak.Array([1.0, 2.0, 3.0, 4.0]), 5.0)
     assert _lists(got) == [w.to_list() for w in want]
+    assert isinstance(got, list)  # as awkward's, and the array API's of 2024.12 (it was a tuple)
 
 
 def test_numpy_functions_dispatch():

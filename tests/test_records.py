@@ -220,7 +220,9 @@ def test_cartesian_of_records_and_plain_arrays():
 
 def test_broadcast_arrays_with_a_record():
     mu = _muons()
-    rec, w = rg.broadcast_arrays(mu, np.array([1.0, 2.0, 3.0, 4.0]))
+    got = rg.broadcast_arrays(mu, np.array([1.0, 2.0, 3.0, 4.0]))
+    assert isinstance(got, list)  # as for plain arrays
+    rec, w = got
     _same(rec, {n: mu[n] for n in rg.fields(mu)})
     assert w.to_list() == [[1.0] * 3, [], [3.0] * 2, [4.0]]
 

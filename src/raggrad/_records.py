@@ -499,4 +499,4 @@ def _by_columns(
             out.append(_zip_back(a._names, [columns[j][i] for j in range(len(a._names))], name, a._name))
         else:
             out.append(columns[0][i])
-    return tuple(out)
+    return type(columns[0])(out)  # the op's own container: a list (broadcast_arrays) or a tuple

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -60,6 +60,9 @@ def bounded(args: tuple[Any, ...], backend: _backends.Backend, name: str) -> tup
             shapes.append((tuple(content.shape[:nb]), tuple(inner)))
             elements.append(1)
             continue
+        if s is not ts and (ts.stacked or (isinstance(s, BoundedStructure) and s.stacked)):
+            # a stack's members have lists of their own: only arrays derived from it share them
+            (ts if ts.stacked else cast(BoundedStructure, s)).check_single(name)
         if not isinstance(s, BoundedStructure):
             caps = ts.capacities[: s.nlevels + 1]
             if any(s.count_at(d) > c for d, c in enumerate(caps)):

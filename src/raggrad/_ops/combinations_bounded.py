@@ -268,7 +268,9 @@ def bounded_combinations(
             above = _above(x, d)  # (not cached: its validity flag is s's, which a twin may not share)
             return bounded_combinations(above, n, d, capacity, axis, name, arg=True, replacement=replacement)
 
-        return positions() if arg else _with_subtrees(x, positions, (n, d, capacity, replacement), below)
+        return (
+            positions() if arg else _with_subtrees(x, positions, (n, d, capacity, replacement), below, name)
+        )
     imax = _index_limit(s, capacity, n, name)
     # once per structure: every field of a record (and argcombinations) shares the plan and the
     # result's structure, so binary ops between their members need no check of equal lists
@@ -290,16 +292,21 @@ def _above(x: RaggedArray, d: int) -> RaggedArray:
 
 
 def _with_subtrees(
-    x: RaggedArray, positions: Any, key: tuple[Any, ...], below: tuple[int, ...]
+    x: RaggedArray, positions: Any, key: tuple[Any, ...], below: tuple[int, ...], name: str
 ) -> tuple[RaggedArray, ...]:
     """Each member: the items at its local indices (``positions()``) with their subtrees
     (capacities ``below``). The plan is made once per structure, so every field of a record
     shares each member's structure."""
     s, backend = cast(BoundedStructure, x._structure), x._backend
 
-    plan: list[tuple[Any, Any]] = s.cached(
-        ("bounded-combinations-subtrees", *key, below), lambda: [subtrees(s, i, below) for i in positions()]
-    )
+    try:  # eagerly, more items below than their capacities raise (traced: an invalid result)
+        plan: list[tuple[Any, Any]] = s.cached(
+            ("bounded-combinations-subtrees", *key, below),
+            lambda: [subtrees(s, i, below) for i in positions()],
+        )
+    except ValueError as exc:
+        msg = f"{name}: the members' items do not fit their capacities {below} ({exc})"
+        raise ValueError(msg) from None
     content = moved(x)
     out = []
     for structure, sel in plan:

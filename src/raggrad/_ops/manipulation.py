@@ -573,8 +573,9 @@ def flip(x: RaggedArray, /, *, axis: int | tuple[int, ...] | None = None) -> Rag
 # ---- broadcast_arrays -------------------------------------------------------------------------
 @register("broadcast_arrays", "structural", awkward="ak.broadcast_arrays", options=True)
 @fieldwise("varargs")
-def broadcast_arrays(*arrays: Any) -> tuple[Any, ...]:
-    """The arrays broadcast against each other with awkward's rules (one value per list, ...).
+def broadcast_arrays(*arrays: Any) -> list[Any]:
+    """The arrays broadcast against each other with awkward's rules (one value per list, ...), as
+    a list (as ``ak.broadcast_arrays`` and the array API of 2024.12 give).
 
     Missing values combine as in awkward: every result is missing where any input is (a value
     broadcast into a missing list or element is missing too).
@@ -596,4 +597,4 @@ def broadcast_arrays(*arrays: Any) -> tuple[Any, ...]:
         out = [mb.keep_used(xp, c, structure.slot_mask(structure.nlevels), nb) for c in out]
     elif structure is not None:  # values broadcast into missing elements: zero, as missing ones hold
         out = [og.zero_missing(backend, c, element_mask(structure), nb, structure, "missing") for c in out]
-    return tuple(wrap(structure, c, nb) for c in out)
+    return [wrap(structure, c, nb) for c in out]
