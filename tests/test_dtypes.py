@@ -205,3 +205,10 @@ def test_float_power_and_ldexp_keep_their_exponents(backend):
     assert np.ldexp(z, rg.to_backend(rg.array([[2, 3]], dtype="int32"), backend)).to_list() == [[0.0, 12.0]]
     with pytest.raises((TypeError, ValueError), match="ldexp"):
         np.ldexp(z, 2.5)
+
+
+def test_the_array_api_constants_are_numpys():
+    assert (rg.e, rg.pi, rg.inf) == (np.e, np.pi, np.inf) and np.isnan(rg.nan) and rg.newaxis is None
+    assert all(type(c) is float for c in (rg.e, rg.pi, rg.inf, rg.nan))  # the standard's Python floats
+    x = rg.array([[1.0, 2.0], []])
+    assert x[rg.newaxis].to_list() == [x.to_list()]

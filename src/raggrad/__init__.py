@@ -240,6 +240,13 @@ from ._records import RecordArray as RecordArray
 __array_api_version__ = "2024.12"
 __version__ = "0.1.0"
 
+# the array API's constants (Python floats, and None for a new axis, as NumPy's)
+e = 2.718281828459045
+inf = float("inf")
+nan = float("nan")
+newaxis = None
+pi = 3.141592653589793
+
 
 # public submodules imported on first use (`rg.hep`, `from raggrad import hep`), so that
 # `import raggrad` stays fast: rg.dask needs the dask extra; rg.hep (NanoAOD files in chunks, soft
@@ -325,6 +332,7 @@ __all__ = [
     "divide",
     "divmod",
     "drop_none",
+    "e",
     "empty",
     "equal",
     "exp",
@@ -363,6 +371,7 @@ __all__ = [
     "hypot",
     "iinfo",
     "imag",
+    "inf",
     "int8",
     "int16",
     "int32",
@@ -406,6 +415,7 @@ __all__ = [
     "minimum",
     "modf",
     "multiply",
+    "nan",
     "nan_to_num",
     "nanargmax",
     "nanargmin",
@@ -417,6 +427,7 @@ __all__ = [
     "nansum",
     "nanvar",
     "negative",
+    "newaxis",
     "nextafter",
     "not_equal",
     "num",
@@ -424,6 +435,7 @@ __all__ = [
     "ones",
     "ones_like",
     "pad_none",
+    "pi",
     "positive",
     "pow",
     "prod",
