@@ -574,11 +574,11 @@ def flip(x: RaggedArray, /, *, axis: int | tuple[int, ...] | None = None) -> Rag
 @register("broadcast_arrays", "structural", awkward="ak.broadcast_arrays", options=True)
 @fieldwise("varargs")
 def broadcast_arrays(*arrays: Any) -> list[Any]:
-    """The arrays broadcast against each other with awkward's rules (one value per list, ...), as
-    a list (as ``ak.broadcast_arrays`` and the array API of 2024.12 give).
+    """The arrays broadcast against each other with awkward's rules (one value per list, ...).
 
-    Missing values combine as in awkward: every result is missing where any input is (a value
-    broadcast into a missing list or element is missing too).
+    A list, as ``ak.broadcast_arrays`` and the array API of 2024.12 give. Missing values combine
+    as in awkward: every result is missing where any input is (a value broadcast into a missing
+    list or element is missing too).
 
     >>> import raggrad as rg
     >>> a, b = rg.broadcast_arrays(rg.array([[1, 2], [], [3]]), rg.array([10, 20, 30]))
