@@ -212,3 +212,18 @@ def test_the_array_api_constants_are_numpys():
     assert all(type(c) is float for c in (rg.e, rg.pi, rg.inf, rg.nan))  # the standard's Python floats
     x = rg.array([[1.0, 2.0], []])
     assert x[rg.newaxis].to_list() == [x.to_list()]
+
+
+def test_the_namespace_info_describes_the_numpy_backends_arrays():
+    info = rg.__array_namespace_info__()
+    assert info.capabilities()["boolean indexing"] and info.default_device() in info.devices()
+    assert rg.array([[1.0]]).device == info.default_device()
+    assert info.default_dtypes()["real floating"] == rg.array([[1.0]]).dtype
+    assert sorted(info.dtypes(kind="unsigned integer")) == ["uint16", "uint32", "uint64", "uint8"]
+    assert len(info.dtypes()) == 13 and info.dtypes(kind=("bool", "complex floating")).keys() == {
+        "bool",
+        "complex64",
+        "complex128",
+    }
+    with pytest.raises(ValueError, match="live on 'cpu'"):
+        info.dtypes(device="gpu")

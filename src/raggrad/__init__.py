@@ -34,6 +34,7 @@ from ._errors import OptionTypeError as OptionTypeError
 from ._errors import OutputTooLargeError as OutputTooLargeError
 from ._errors import TracedStructureError as TracedStructureError
 from ._events import EventArray as EventArray
+from ._info import __array_namespace_info__ as __array_namespace_info__
 from ._ops.activations import log_sigmoid as log_sigmoid
 from ._ops.activations import relu as relu
 from ._ops.activations import sigmoid as sigmoid
