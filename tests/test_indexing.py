@@ -666,3 +666,24 @@ def test_masked_and_awkward_keys_index_as_awkward_does(key, expected):
     x = rg.array([[1.0], [2.0], [3.0]])
     key = key() if callable(key) else key
     assert x[key].to_list() == expected == ak.Array([[1.0], [2.0], [3.0]])[key].to_list()
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
+def test_n_dimensional_keys_index_a_list_free_array_as_numpy(backend):
+    # the array API's n-d masks and integer arrays; they raised "must be a 1-d ... array"
+    pytest.importorskip(backend)
+    a = np.arange(6.0).reshape(2, 3)
+    x = rg.to_backend(rg.asarray(a), backend)
+    m = np.array([[True, False, True], [False, True, False]])
+    rows, cols = np.array([[0], [1]]), np.array([[1, 2]])
+    for key in (m, (rows, cols), (rows, slice(None)), (Ellipsis, np.array([[0, 2]]))):
+        assert x[key].to_list() == a[key].tolist()
+    assert x[rg.asarray(m)].to_list() == a[m].tolist() and x[rg.asarray(rows)].type.startswith("2 * 1 * 3 * ")
+    with pytest.raises(IndexError, match=r"x\[\.\.\.\]: index 5 is out of bounds"):
+        x[np.array([[5]])]  # (jax would clamp it)
+    with pytest.raises(IndexError, match="boolean index did not match"):
+        x[np.ones((3, 3), bool)]
+    if backend == "jax":
+        jax = pytest.importorskip("jax")
+        assert float(jax.jit(lambda v: rg.sum(v[m]))(x)) == 6.0
+        assert jax.grad(lambda v: rg.sum(v[m] * 2.0))(x).to_list() == (2.0 * m).tolist()

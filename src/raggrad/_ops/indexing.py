@@ -59,8 +59,10 @@ from .indexing_keys import (
     MASK_ALTERNATIVE,
     classify,
     consumes,
+    dense_nd,
     expand_ellipsis,
     host_part,
+    list_free,
     pair,
     regular,
     wrap_local,
@@ -379,13 +381,14 @@ def getitem(x: RaggedArray, key: Any) -> Any:
     if isinstance(s, BoundedStructure) and s.stacked:
         return _member(x, key)
     raw = list(key) if isinstance(key, tuple) else [key]
+    if (free := list_free(x)) and (dense := dense_nd(x, raw)) is not None:
+        return dense  # n-d arrays in the key: NumPy's indexing of a list-free array
     on_device = bounded.wants_bounded(x, raw)  # list lengths as data: raggrad._ops.indexing_bounded
     classified = [(on_device and bounded.classify(item)) or classify(item, x._backend) for item in raw]
     new = next((i for i, c in enumerate(classified) if c[0] != "newaxis"), len(classified))
     if 0 < new < len(classified) and classified[new][0] == "ragged":  # x[None, mask]: around x[mask]
         return getitem(_getitem(x, classified[new:], raw[new:], on_device), (None,) * new)
-    list_free = type(s) is Structure and not s.nlevels and s.masks is None and not x._nbatch
-    if new and list_free and _in_front(classified[new:]):
+    if new and free and _in_front(classified[new:]):
         # NumPy's x[None] of a list-free array: regular axes in front, as NumPy's (not a list)
         out = getitem(x, tuple(raw[new:])) if raw[new:] else x
         content = x._backend.xp.asarray(out._content if isinstance(out, RaggedArray) else out)

@@ -20,6 +20,7 @@ from .. import _backends
 from .._array import RaggedArray, as_ragged
 from .._errors import OptionTypeError, check_concrete
 from .._registry import convertible
+from .._structure import Structure
 from .indexing_bounded import NAME as _NAME
 from .indexing_bounded import device_wrap, filled, mask_mismatch, out_of_range
 
@@ -310,3 +311,41 @@ def regular(b: Any, content: Any, lead: int, items: list[Any], axis0: int) -> An
         if t == "new":
             content = xp.expand_dims(content, axis=lead + p)
     return content
+
+
+def dense_nd(x: RaggedArray, raw: list[Any]) -> Any:
+    """``x[key]`` by NumPy's rules where ``x`` has no lists and the key holds a concrete array of
+    two or more dims (the array API's n-d masks and integer arrays); None for any other key.
+    The key is checked on the host first (NumPy's ``IndexError``: jax would clamp)."""
+    b = x._backend
+    items = [i._content if isinstance(i, RaggedArray) and list_free(i) else i for i in raw]
+    arrays = [i for i in items if isinstance(i, np.ndarray) or _backends.backend_of(i) is not None]
+    if not any(len(a.shape) >= 2 for a in arrays):
+        return None
+    if not all((ab := _backends.backend_of(a)) is None or ab.is_concrete(a) for a in arrays):
+        return None  # traced: the walk's refusal
+    host = [_host_key(i) for i in items]
+    try:  # a stand-in of x's shape that costs nothing: NumPy's checks and errors
+        np.broadcast_to(np.zeros((), bool), tuple(x._content.shape))[tuple(host)]
+    except IndexError as exc:
+        msg = f"{_NAME}: {exc}"
+        raise IndexError(msg) from None
+    key: list[Any] = []
+    for h in host:  # a mask as its true positions (as NumPy reads it; jax under jit needs ints)
+        arrays_of_h = np.nonzero(h) if isinstance(h, np.ndarray) and h.dtype == bool and h.ndim else (h,)
+        key.extend(b.asarray(a) if isinstance(a, np.ndarray) else a for a in arrays_of_h)
+    out = x._content[tuple(key)]
+    if not len(out.shape):
+        return out
+    return RaggedArray._new(Structure(int(out.shape[0]), (), tuple(out.shape[1:])), out)
+
+
+def list_free(x: RaggedArray) -> bool:
+    """Whether ``x`` is an exact array without lists, missing values or batch dims (NumPy's)."""
+    s = x._structure
+    return type(s) is Structure and not s.nlevels and s.masks is None and not x._nbatch
+
+
+def _host_key(item: Any) -> Any:
+    b = _backends.backend_of(item)
+    return np.asarray(item) if isinstance(item, np.ndarray) else b.to_numpy(item) if b is not None else item
