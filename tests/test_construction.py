@@ -368,6 +368,42 @@ def test_from_lengths_whose_sum_disagrees_with_the_content():
     assert content.tolist() == [0, 1, 2, 3, 4]
 
 
+@pytest.mark.parametrize(
+    "lengths",
+    [
+        np.array([2**62] * 4),  # the sum wrapped to 0: four empty lists, silently
+        np.array([2, 2**63 - 1, 2**63 - 1]),
+        np.array([1, 2**63 - 1, 2]),
+        np.array([2**63, 2**63], np.uint64),  # read as negative numbers
+    ],
+)
+def test_bounded_lengths_that_add_up_past_int64_are_refused(lengths):
+    content = np.arange(6.0)
+    with pytest.raises(ValueError, match=r"fit in int64|add up past the largest int64"):
+        rg.from_lengths(lengths, content)  # (the exact path)
+    with pytest.raises(ValueError, match="the lengths add up past the largest int64"):
+        rg.from_lengths(lengths, content, capacity=4)
+    with pytest.raises(ValueError, match="the counts add up past the largest int64"):
+        rg.unflatten(content, lengths, capacity=4)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda c: rg.from_offsets(np.ma.array([0, 2, 5], mask=[0, 1, 0]), c),
+        lambda c: rg.from_lengths(np.ma.array([2, 3], mask=[1, 0]), c),
+        lambda c: rg.from_lengths(np.ma.array([2, 3], mask=[1, 0]), c, capacity=4),
+        lambda c: rg.unflatten(c, np.ma.array([2, 3], mask=[0, 1])),
+        lambda c: rg.from_padded(np.arange(6.0).reshape(2, 3), np.ma.array([3, 1], mask=[0, 1])),
+    ],
+)
+def test_masked_offsets_and_lengths_are_refused(make):
+    # their hidden data was read as the structure
+    with pytest.raises(TypeError, match="masked array with masked entries"):
+        make(np.arange(5.0))
+    assert rg.from_lengths(np.ma.array([2, 3]), np.arange(5.0)).to_list() == [[0.0, 1.0], [2.0, 3.0, 4.0]]
+
+
 def test_from_padded_whose_sizes_disagree():
     padded = np.zeros((3, 2))
     with pytest.raises(ValueError, match="2 lengths for 3 rows"):

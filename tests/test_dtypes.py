@@ -173,6 +173,12 @@ def test_numpy_backend_holds_bfloat16_once_ml_dtypes_is_loaded():
     ml_dtypes = pytest.importorskip("ml_dtypes")
     x = rg.astype(rg.array([[1.0, 2.5], []]), ml_dtypes.bfloat16)
     assert x.type == "2 * var * bfloat16" and x.to_list() == [[1.0, 2.5], []]
+    # reducers that divide asked np.isdtype, which refuses ml_dtypes' floats
+    y = rg.from_lengths([2, 3], np.arange(5).astype(ml_dtypes.bfloat16))
+    for fn in (rg.mean, rg.nanmean, rg.var, rg.std):
+        want = [getattr(np, fn.__name__)(row) for row in ([0, 1], [2, 3, 4])]
+        assert rg.to_list(fn(y, axis=1)) == pytest.approx(want, rel=1e-2)
+    assert rg.isdtype(ml_dtypes.bfloat16, "real floating") and not rg.isdtype(ml_dtypes.bfloat16, "integral")
 
 
 def test_jax_integer_powers_read_every_bit_of_the_exponent():

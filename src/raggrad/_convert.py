@@ -83,6 +83,14 @@ def is_listlike(obj: Any) -> bool:
     return isinstance(obj, (list, tuple)) or (isinstance(obj, np.ndarray) and obj.ndim > 0)
 
 
+def refuse_masked(values: Any, name: str, what: str) -> None:
+    """``TypeError`` for a NumPy masked array with masked entries given as ``what`` (offsets,
+    lengths, counts): its hidden data would be read as values."""
+    if isinstance(values, np.ma.MaskedArray) and np.ma.getmaskarray(values).any():
+        msg = f"{name}: {what} is a masked array with masked entries (their hidden data would be read)"
+        raise TypeError(msg)
+
+
 def masked_parts(obj: np.ma.MaskedArray, name: str) -> tuple[Structure, np.ndarray] | np.ndarray:
     """A NumPy masked array read as ``ak.Array`` reads it, masked entries missing: its data where
     nothing is masked, else ``(structure, content)``: a 1-d array's items with a mask, the rows of

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import importlib
+import types
 from typing import Any, cast
 
 import numpy as np
 
+from .._dtypes import is_numeric
 from .._structure import Segments, offsets_from_lengths
 from ._base import Backend, identity
 
@@ -28,9 +30,27 @@ class _Namespace:
     """
 
     def __get__(self, obj: object, owner: Any) -> Any:
-        xp = importlib.import_module("array_api_compat.numpy")
+        compat = importlib.import_module("array_api_compat.numpy")
+        xp = types.ModuleType(compat.__name__)
+        xp.__dict__.update(vars(compat))
+        xp.isdtype = _isdtype(compat.isdtype)  # type: ignore[attr-defined]  # (a module attribute)
         owner.xp = xp
         return xp
+
+
+def _isdtype(isdtype: Any) -> Any:
+    """``isdtype`` that knows ml_dtypes' floats (bfloat16, float8), which NumPy holds and
+    ``np.isdtype`` refuses: real floating, as jax reads them."""
+
+    def kernel(dtype: Any, kind: Any) -> bool:
+        if not (np.dtype(dtype).kind == "V" and is_numeric(dtype)):
+            return cast(bool, isdtype(dtype, kind))
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        return any(
+            k in ("real floating", "numeric") if isinstance(k, str) else np.dtype(k) == dtype for k in kinds
+        )
+
+    return kernel
 
 
 class NumpyBackend(Backend):

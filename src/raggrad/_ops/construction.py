@@ -20,7 +20,15 @@ import numpy as np
 from .. import _backends
 from .._array import RaggedArray, as_ragged, exact_structure
 from .._axes import as_index, classify_axis
-from .._convert import content_to, dtype_of, is_listlike, masked_parts, parse_lists, slice_outer
+from .._convert import (
+    content_to,
+    dtype_of,
+    is_listlike,
+    masked_parts,
+    parse_lists,
+    refuse_masked,
+    slice_outer,
+)
 from .._dtypes import check_numeric, is_numeric
 from .._errors import OptionTypeError, check_concrete
 from .._events import EventArray
@@ -170,6 +178,7 @@ def host_ints(values: Any, name: str, what: str, traced: str = "") -> np.ndarray
             msg = f"{name}: {what} must be a 1-d integer array, not a RaggedArray of type {values.type!r}"
             raise TypeError(msg)
         values = values._content
+    refuse_masked(values, name, what)
     backend = _backends.backend_of(values)
     if backend is not None:
         check_concrete(backend, values, name, what, traced)

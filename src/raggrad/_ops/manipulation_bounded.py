@@ -38,7 +38,7 @@ from .. import _backends
 from .._array import RaggedArray
 from .._axes import as_index
 from .._bounded import BoundedStructure, bound
-from .._convert import content_to
+from .._convert import content_to, refuse_masked
 from .._errors import TracedStructureError
 from .._structure import Structure
 from .common import back, batched, bounded_structure, moved, new, poisoned
@@ -277,6 +277,7 @@ def to_counts(counts: Any, backend: Any, index: Any, name: str, what: str) -> Co
         values = counts._content
         used, capacity = (s.in_use(0), s.size) if isinstance(s, BoundedStructure) else (s.size, s.size)
     else:
+        refuse_masked(counts, name, what)
         values = counts if _backends.backend_of(counts) is not None else np.asarray(counts)
         if len(values.shape) != 1:
             msg = f"{name}: {what} must be a 1-d array, got shape {tuple(values.shape)}"
@@ -290,6 +291,9 @@ def to_counts(counts: Any, backend: Any, index: Any, name: str, what: str) -> Co
         raise TypeError(msg)
     if source is not backend:
         values = content_to(values, None, backend.name, None)
+    top = np.iinfo(backend.numpy_dtype(index)).max
+    if kind == "u" and np.iinfo(backend.numpy_dtype(values.dtype)).max > top:  # huge, not negative
+        values = xp.minimum(values, xp.asarray(top, dtype=values.dtype))
     return Counts(xp.astype(values, index), used, capacity)
 
 
@@ -319,7 +323,10 @@ def level_from_counts(
     elif length < capacity:
         values = xp.concat([values, xp.zeros(capacity - length, dtype=index)])
     count = xp.astype(xp.asarray(used), index) if hasattr(used, "shape") else xp.asarray(used, dtype=index)
-    return _offsets(xp, values, index), count, checks
+    offsets = _offsets(xp, values, index)  # non-negative lengths: a sum that wraps decreases
+    wraps = f"{name}: the {what} add up past the largest {np.dtype(backend.numpy_dtype(index))}"
+    checks.append((xp.all(offsets[1:] >= offsets[:-1]), lambda: wraps))
+    return offsets, count, checks
 
 
 def unflatten(x: RaggedArray, counts: Any, d: int, axis: Any, capacity: int | None, name: str) -> RaggedArray:
