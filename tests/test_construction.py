@@ -404,6 +404,14 @@ def test_masked_offsets_and_lengths_are_refused(make):
     assert rg.from_lengths(np.ma.array([2, 3]), np.arange(5.0)).to_list() == [[0.0, 1.0], [2.0, 3.0, 4.0]]
 
 
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
+def test_to_padded_refuses_a_fill_value_of_none_on_every_backend(backend):
+    # numpy padded floats with NaN, jax and torch raised their own TypeErrors
+    pytest.importorskip(backend)
+    with pytest.raises(TypeError, match="fill_value must be a number or a boolean, not None"):
+        rg.to_padded(rg.to_backend(rg.array([[1.0], []]), backend), fill_value=None)
+
+
 def test_from_padded_whose_sizes_disagree():
     padded = np.zeros((3, 2))
     with pytest.raises(ValueError, match="2 lengths for 3 rows"):

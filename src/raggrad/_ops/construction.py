@@ -437,8 +437,10 @@ def to_backend(x: Any, name: str, *, device: Any = None) -> Any:
 def _check_fill(fill_value: Any, dtype: np.dtype, name: str) -> None:
     """``TypeError`` when ``fill_value`` is not a number; ``ValueError`` when it cannot be stored
     exactly in ``dtype`` (NaN or 2.0**63 in int64, a complex number in real numbers)."""
-    if isinstance(fill_value, (str, bytes)) or (
-        isinstance(fill_value, (np.ndarray, np.generic)) and not is_numeric(fill_value.dtype)
+    if (
+        fill_value is None
+        or isinstance(fill_value, (str, bytes))
+        or (isinstance(fill_value, (np.ndarray, np.generic)) and not is_numeric(fill_value.dtype))
     ):
         msg = f"{name}: fill_value must be a number or a boolean, not {fill_value!r}"
         raise TypeError(msg)
