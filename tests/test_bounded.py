@@ -38,6 +38,11 @@ def test_a_capacity_below_the_size_names_both_numbers():
         rg.with_capacity(rg.array(LISTS), lists=2)
     with pytest.raises(ValueError, match=r"capacity 4 for the elements is below the size 5"):
         rg.with_capacity(rg.array(LISTS), elements=4)
+    for big in ({"lists": 2**62}, {"elements": 2**40}):  # NumPy's bare "array is too big" before
+        with pytest.raises(
+            rg.OutputTooLargeError, match=r"rg\.with_capacity: .* slots .* give smaller capacities"
+        ):
+            rg.with_capacity(rg.array(LISTS), **big)
 
 
 @pytest.mark.parametrize("backend", _backends())

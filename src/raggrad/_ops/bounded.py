@@ -19,6 +19,7 @@ from .._events import EventArray, _outer_length, from_event_fields
 from .._records import RecordArray, fieldwise
 from .._registry import register
 from .._structure import Structure
+from .combinations import check_size
 from .common import single
 
 __all__ = ["Capacity", "capacity", "is_bounded", "stack", "trim", "unstack", "with_capacity"]
@@ -59,6 +60,8 @@ def _capacities(s: Structure, lists: Any, elements: Any, name: str) -> tuple[int
             msg = f"{name}: capacity {cap} for the {what} is below the size {size}"
             raise ValueError(msg)
         out.append(cap)
+    # index maps and padded content per slot: refused before NumPy's "array is too big"
+    check_size(name, (sum(out), True), "slots", 16, 1, "give smaller capacities")
     return tuple(out)
 
 

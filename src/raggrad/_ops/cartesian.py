@@ -26,12 +26,12 @@ from .._structure import Structure, descend, ext, from_levels, offsets_from_leng
 from . import option_gather as og
 from .combinations import (
     _INDEX_BYTES,
-    _check_size,
     _columns,
     _item_bytes,
     _member,
     _repeat_rows,
     as_record,
+    check_size,
     innermost,
 )
 from .combinations_bounded import bound_members, bounded_cartesian, check_capacity, need_capacity
@@ -178,7 +178,7 @@ def _cartesian(arrays: Sequence[Any], /, *, axis: Any, capacity: Any) -> tuple[R
     structures = tuple(exact_structure(a) for a in xs)
     count = _count(structures, d)
     per_item = sum(_INDEX_BYTES + _item_bytes(a, d) for a in xs)
-    _check_size("rg.cartesian", count, "tuples", per_item, len(xs), "use fewer arrays or shorter lists")
+    check_size("rg.cartesian", count, "tuples", per_item, len(xs), "use fewer arrays or shorter lists")
 
     def make() -> list[tuple[Structure, Any]]:
         levels, picked, _ = _cartesian_plan(structures, d)
@@ -258,7 +258,7 @@ def _exact_argcartesian(xs: list[RaggedArray], axis: Any) -> tuple[RaggedArray, 
     structures = tuple(exact_structure(a) for a in xs)
     count = _count(structures, d)
     per_item = len(xs) * 2 * _INDEX_BYTES
-    _check_size("rg.argcartesian", count, "tuples", per_item, len(xs), "use fewer arrays or shorter lists")
+    check_size("rg.argcartesian", count, "tuples", per_item, len(xs), "use fewer arrays or shorter lists")
 
     def make() -> tuple[Structure, list[np.ndarray]]:
         levels, _, cols = _cartesian_plan(structures, d)

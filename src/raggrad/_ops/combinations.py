@@ -53,7 +53,7 @@ from .combinations_bounded import (
 )
 from .common import back, batched, depth, moved, new, single
 
-__all__ = ["argcombinations", "as_record", "combinations", "innermost"]
+__all__ = ["argcombinations", "as_record", "check_size", "combinations", "innermost"]
 
 
 # ---- size guard ------------------------------------------------------------------------------------
@@ -98,7 +98,7 @@ def _item_bytes(x: RaggedArray, d: int) -> int:
     return -(-total // items) if items else 0
 
 
-def _check_size(name: str, count: tuple[int, bool], what: str, per_item: int, members: int, fix: str) -> None:
+def check_size(name: str, count: tuple[int, bool], what: str, per_item: int, members: int, fix: str) -> None:
     """Raise :class:`OutputTooLargeError` when ``count`` outputs of ``per_item`` bytes, returned as
     ``members`` arrays, cannot fit."""
     number, exact = count
@@ -255,7 +255,7 @@ def _regular(
     others = math.prod(x._content.shape) // size if size else 0
     per_item = n * (_INDEX_BYTES if arg else dtype_of(x._content).itemsize)
     fix = f"use a smaller n than {n}"
-    _check_size(name, (max(others, 1) * count, exact), "combinations", per_item, n, fix)
+    check_size(name, (max(others, 1) * count, exact), "combinations", per_item, n, fix)
     _, cols = s.cached(("regular-plan", n, j, replacement), lambda: _choose(np.array([size]), n, replacement))
     ax = nb + 1 + j
     shape = tuple(x._content.shape)
@@ -478,7 +478,7 @@ def _checked_count(x: Any, n: int, d: int, r: bool, per_item: int, name: str) ->
     output cannot fit (``per_item`` bytes each)."""
     s = x._structure
     count = s.cached(("combinations-count", n, d, r), lambda: _count(ext(s)[d].lengths, n, r))
-    _check_size(name, count, "combinations", per_item, n, f"use a smaller n than {n}")
+    check_size(name, count, "combinations", per_item, n, f"use a smaller n than {n}")
     return cast(tuple[int, bool], count)
 
 
