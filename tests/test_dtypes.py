@@ -233,3 +233,17 @@ def test_the_namespace_info_describes_the_numpy_backends_arrays():
     }
     with pytest.raises(ValueError, match="live on 'cpu'"):
         info.dtypes(device="gpu")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_booleans_compare_with_python_ints_and_numpy_floats_keep_their_dtype(backend):
+    # regressions of the number checks: booleans beside an int raised, and torch read a 0-d
+    # float64 array as a Python float (float32)
+    pytest.importorskip(backend)
+    b = rg.to_backend(rg.array([[True, False], [True]]), backend)
+    assert (b != 0).to_list() == [[True, False], [True]] and (b == 5).to_list() == [[False, False], [False]]
+    assert (b < 2**70).to_list() == [[True, True], [True]] and (b + 1).to_list() == [[2, 1], [2]]
+    i = rg.to_backend(rg.array([[1, 2], [3]]), backend)
+    assert (i + np.array(0.1)).dtype == rg.to_backend(rg.array([[0.5]]), backend).dtype  # float64's
+    f = rg.to_backend(rg.array([[1.0, 2.0]], dtype="float32"), backend)
+    assert np.ldexp(f, True).to_list() == [[2.0, 4.0]]  # a boolean exponent is NumPy's 1

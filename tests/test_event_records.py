@@ -474,3 +474,4 @@ def test_keys_with_missing_values_are_refused_by_event_records(key: Any) -> None
     with pytest.raises(TypeError, match=r"has missing values \(None\), which would make missing events"):
         ev[key(ev)]
     assert ev[ak.Array([True, False, True])].MET_pt.to_list() == [10.0, 30.0]
+    assert ev[np.ma.masked_array(1)]["MET_pt"] == 20.0  # a 0-d key is one event, as ev[1]

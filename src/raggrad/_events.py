@@ -137,7 +137,7 @@ class EventArray(NDArrayOperatorsMixin):
         if isinstance(key, tuple) and builtins.any(map(names_key, key)):  # x["Muon", "pt"]
             return field_path(self, key)
         if (
-            isinstance(key, np.ma.MaskedArray)
+            (isinstance(key, np.ma.MaskedArray) and key.ndim)
             or convertible(key)
             or (isinstance(key, list) and any(v is None for v in key))
         ):

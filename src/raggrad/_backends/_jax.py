@@ -452,10 +452,13 @@ def _power(a: Any, b: Any, /) -> Any:
     if isinstance(b, int):  # lax.integer_pow: x ** 2 stays a multiplication
         return jnp.power(a, b)
     # jnp.power of an integer array exponent reads its lowest 6 bits only (2 ** 64 gave 1):
-    # square and multiply over every bit, wrapping as NumPy's does
+    # square and multiply over every bit the exponents use (all where traced), wrapping as NumPy's
     a, b = jnp.asarray(a, dtype), jnp.asarray(b, dtype).astype(jnp.dtype(f"uint{dtype.itemsize * 8}"))
+    bits = (
+        dtype.itemsize * 8 if isinstance(b, jax.core.Tracer) or not b.size else int(jnp.max(b)).bit_length()
+    )
     out, base = jnp.ones(jnp.broadcast_shapes(a.shape, b.shape), dtype), a
-    for k in range(dtype.itemsize * 8):
+    for k in range(bits):
         out = jnp.where((b >> k) & 1, out * base, out)
         base = base * base
     return out

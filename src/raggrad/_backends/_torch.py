@@ -77,9 +77,10 @@ class TorchBackend(Backend):
         return api(name)
 
     def number(self, value: Any) -> Any:
-        # the Python number it holds, as torch promotes it (int8 + np.int64(3) stays int8), so that
-        # the check of Python ints beside integer arrays sees it (np.int8(-1) beside uint8 wrapped)
-        return value.item()
+        # an integer: the Python int it holds, as torch promotes it (int8 + np.int64(3) stays int8),
+        # so that the check of Python ints beside integer arrays sees it (np.int8(-1) beside uint8
+        # wrapped); floats stay as they are (a 0-d float64 array keeps float64)
+        return value.item() if np.asarray(value).dtype.kind in "iu" else value
 
     def picklable(self, array: Any) -> Any:
         # torch pickles uint16/uint32/uint64 tensors but cannot load them: they travel as NumPy

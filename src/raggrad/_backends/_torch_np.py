@@ -260,10 +260,10 @@ def _ldexp(x: Any, n: Any, /) -> Any:
     exponent made ``2**n`` overflow first: ``ldexp(0.0, 300)`` in float32 gave NaN)."""
     x = x if isinstance(x, torch.Tensor) else torch.as_tensor(x, device=getattr(n, "device", None))
     n = n if isinstance(n, torch.Tensor) else torch.as_tensor(n, device=x.device)
-    if n.is_floating_point() or n.is_complex() or n.dtype == torch.bool:
+    if n.is_floating_point() or n.is_complex():
         msg = f"ldexp: the exponents must be integers, not {n.dtype} (NumPy refuses them too)"
         raise TypeError(msg)
-    return torch.ldexp(_inexact(x), n)
+    return torch.ldexp(_inexact(x), n.to(torch.int8) if n.dtype == torch.bool else n)
 
 
 def _float_power(a: Any, b: Any, /) -> Any:

@@ -47,8 +47,8 @@ def numbers(backend: _backends.Backend, contents: list[Any], name: str) -> list[
     integers = [d for d in dtypes if d.kind in "iu"]
     if dtypes and all(d.kind == "b" for d in dtypes) and op in _INTEGER_RESULT:
         integers = [np.dtype(np.int64)]  # booleans and an int: computed in int64, as in NumPy
-    elif not dtypes or len(integers) + dtypes.count(np.dtype(bool)) < len(dtypes) or op not in _CHECKED:
-        # computed in floats: an int beyond int64 is its value as a float (as NumPy reads it)
+    elif not integers or len(integers) + dtypes.count(np.dtype(bool)) < len(dtypes) or op not in _CHECKED:
+        # computed in floats (or booleans compared): an int beyond int64 is its value as a float
         return [float(v) if type(v) is int and not _INT64.min <= v <= _INT64.max else v for v in out]
     target = np.result_type(*integers)
     info = np.iinfo(target)
