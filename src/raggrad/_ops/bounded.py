@@ -19,8 +19,7 @@ from .._events import EventArray, _outer_length, from_event_fields
 from .._records import RecordArray, fieldwise
 from .._registry import register
 from .._structure import Structure
-from .combinations import check_size
-from .common import single
+from .common import check_size, single
 
 __all__ = ["Capacity", "capacity", "is_bounded", "stack", "trim", "unstack", "with_capacity"]
 

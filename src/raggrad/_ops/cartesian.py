@@ -31,11 +31,10 @@ from .combinations import (
     _member,
     _repeat_rows,
     as_record,
-    check_size,
     innermost,
 )
 from .combinations_bounded import bound_members, bounded_cartesian, check_capacity, need_capacity
-from .common import back, batched, depth, moved, new, single
+from .common import back, batched, check_size, depth, moved, new, single
 from .manipulation import local_index
 
 __all__ = ["argcartesian", "cartesian"]

@@ -27,9 +27,7 @@ the device (``raggrad._ops.combinations_bounded``). An overflow is never silent:
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
@@ -38,7 +36,6 @@ from .._array import RaggedArray, exact_structure
 from .._axes import classify_axis, normalize_axis
 from .._bounded import BoundedStructure
 from .._convert import dtype_of
-from .._errors import OutputTooLargeError
 from .._options import all_masks, element_mask
 from .._records import RecordArray, fieldwise, from_fields
 from .._registry import register
@@ -51,43 +48,13 @@ from .combinations_bounded import (
     check_capacity,
     need_capacity,
 )
-from .common import back, batched, depth, moved, new, single
+from .common import MANY, back, batched, check_size, depth, moved, new, single
 
-__all__ = ["argcombinations", "as_record", "check_size", "combinations", "innermost"]
+__all__ = ["argcombinations", "as_record", "combinations", "innermost"]
 
 
-# ---- size guard ------------------------------------------------------------------------------------
+# ---- sizes for the size guard (common.check_size) ---------------------------------------------------
 _INDEX_BYTES = 8  # one int64 index per member of every combination (the plan)
-_SMALL = 1 << 26  # outputs up to 64 MiB never ask how much memory is free
-_UNKNOWN_MEMORY = 1 << 40  # where the platform does not say
-_MANY = 1 << 64  # a count known only to be larger than this
-_MEMBER_BYTES = 1024  # a rough floor for one returned array (its Python objects and structure)
-
-
-def _available_memory() -> int:
-    """Bytes this process can still allocate: the smaller of Linux's ``MemAvailable`` and what
-    the cgroup's limit leaves; else the physical memory; else 1 TiB."""
-    found = []
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                found.append(int(line.split()[1]) * 1024)
-    except (OSError, ValueError, IndexError):
-        pass
-    try:  # cgroup v2 (containers): the limit less what is used, page cache that can go back excepted
-        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
-        if limit != "max":
-            used = int(Path("/sys/fs/cgroup/memory.current").read_text())
-            stat = dict(line.split() for line in Path("/sys/fs/cgroup/memory.stat").read_text().splitlines())
-            found.append(int(limit) - used + int(stat.get("inactive_file", 0)))
-    except (OSError, ValueError):
-        pass
-    if not found:
-        try:
-            found.append(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
-        except (AttributeError, OSError, ValueError):
-            found.append(_UNKNOWN_MEMORY)
-    return max(min(found), 0)
 
 
 def _item_bytes(x: RaggedArray, d: int) -> int:
@@ -96,30 +63,6 @@ def _item_bytes(x: RaggedArray, d: int) -> int:
     items = exact_structure(x).count_at(d)
     total = dtype_of(x._content).itemsize * math.prod(x._content.shape)
     return -(-total // items) if items else 0
-
-
-def check_size(name: str, count: tuple[int, bool], what: str, per_item: int, members: int, fix: str) -> None:
-    """Raise :class:`OutputTooLargeError` when ``count`` outputs of ``per_item`` bytes, returned as
-    ``members`` arrays, cannot fit."""
-    number, exact = count
-    need = number * per_item + members * _MEMBER_BYTES
-    if need <= _SMALL:
-        return
-    free = _available_memory()
-    if need > free:
-        shown = f"{number}" if exact else f"more than {_MANY}"
-        bound = f"at least {need}" if exact else f"more than {_MANY * per_item}"
-        msg = (
-            f"{name}: the result would hold {shown} {what} in {members} arrays and need {bound} bytes "
-            f"({_gib(need)}), more than the {free} bytes ({_gib(free)}) of memory available; "
-            f"{fix}, or process the lists in batches (x[i:j])"
-        )
-        raise OutputTooLargeError(msg)
-
-
-def _gib(nbytes: int) -> str:
-    gib = nbytes >> 30
-    return f"{nbytes / 2**30:.1f} GiB" if gib < 10**15 else f"about 10^{len(str(gib)) - 1} GiB"
 
 
 def _count_combinations(lengths: np.ndarray, n: int) -> tuple[int, bool]:
@@ -135,7 +78,7 @@ def _count_combinations(lengths: np.ndarray, n: int) -> tuple[int, bool]:
     for length, count in zip(values.tolist(), counts.tolist()):
         k = min(n, length - n)
         if k > 64:  # C(L, k) >= C(L, 64) >= C(128, 64) > 2**64: no need for its millions of digits
-            return _MANY, False
+            return MANY, False
         total += count * math.comb(length, k)
     return total, True
 

@@ -7,7 +7,9 @@ element axis to the front (:func:`moved`), gather along it, and move it back (:f
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
@@ -17,13 +19,16 @@ from .. import _backends
 from .._array import RaggedArray, as_ragged, bounded_structure, exact_structure
 from .._axes import classify_axis
 from .._bounded import BoundedStructure, invalid_error
+from .._errors import OutputTooLargeError
 from .._records import reject
 from .._structure import Structure
 
 __all__ = [
+    "MANY",
     "back",
     "batched",
     "bounded_structure",
+    "check_size",
     "depth",
     "exact_structure",
     "moved",
@@ -129,3 +134,60 @@ def poisoned(backend: _backends.Backend, out: Any, valid: Any, name: str) -> Any
     info = np.iinfo(backend.numpy_dtype(out.dtype))
     mark = xp.asarray(info.min if info.min < 0 else info.max, dtype=out.dtype)
     return xp.where(valid, out, mark)
+
+
+# ---- size guard: outputs no memory holds are refused before anything is allocated ----------
+_SMALL = 1 << 26  # outputs up to 64 MiB never ask how much memory is free
+_UNKNOWN_MEMORY = 1 << 40  # where the platform does not say
+_MEMBER_BYTES = 1024  # a rough floor for one returned array (its Python objects and structure)
+MANY = 1 << 64  # a count known only to be larger than this (as combinations counts)
+
+
+def _available_memory() -> int:
+    """Bytes this process can still allocate: the smaller of Linux's ``MemAvailable`` and what
+    the cgroup's limit leaves; else the physical memory; else 1 TiB."""
+    found = []
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                found.append(int(line.split()[1]) * 1024)
+    except (OSError, ValueError, IndexError):
+        pass
+    try:  # cgroup v2 (containers): the limit less what is used, page cache that can go back excepted
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if limit != "max":
+            used = int(Path("/sys/fs/cgroup/memory.current").read_text())
+            stat = dict(line.split() for line in Path("/sys/fs/cgroup/memory.stat").read_text().splitlines())
+            found.append(int(limit) - used + int(stat.get("inactive_file", 0)))
+    except (OSError, ValueError):
+        pass
+    if not found:
+        try:
+            found.append(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+        except (AttributeError, OSError, ValueError):
+            found.append(_UNKNOWN_MEMORY)
+    return max(min(found), 0)
+
+
+def check_size(name: str, count: tuple[int, bool], what: str, per_item: int, members: int, fix: str) -> None:
+    """Raise :class:`OutputTooLargeError` when ``count`` outputs of ``per_item`` bytes, returned as
+    ``members`` arrays, cannot fit."""
+    number, exact = count
+    need = number * per_item + members * _MEMBER_BYTES
+    if need <= _SMALL:
+        return
+    free = _available_memory()
+    if need > free:
+        shown = f"{number}" if exact else f"more than {MANY}"
+        bound = f"at least {need}" if exact else f"more than {MANY * per_item}"
+        msg = (
+            f"{name}: the result would hold {shown} {what} in {members} arrays and need {bound} bytes "
+            f"({_gib(need)}), more than the {free} bytes ({_gib(free)}) of memory available; "
+            f"{fix}, or process the lists in batches (x[i:j])"
+        )
+        raise OutputTooLargeError(msg)
+
+
+def _gib(nbytes: int) -> str:
+    gib = nbytes >> 30
+    return f"{nbytes / 2**30:.1f} GiB" if gib < 10**15 else f"about 10^{len(str(gib)) - 1} GiB"
