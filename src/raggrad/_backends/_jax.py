@@ -443,22 +443,23 @@ def _divisors(fn: Any) -> Any:
 
 
 def _power(a: Any, b: Any, /) -> Any:
-    # NumPy's ValueError where the exponents are known (jax gives garbage: 2 ** -1 is INT_MIN)
     dtype = jnp.result_type(a, b)
     if not jnp.issubdtype(dtype, jnp.integer):
         return jnp.power(a, b)
-    if not isinstance(b, jax.core.Tracer) and bool(jnp.any(jnp.asarray(b) < 0)):
-        raise ValueError(NEGATIVE_POWERS)
+    known = not isinstance(b, jax.core.Tracer)
+    if known:  # one read of the exponents' range: NumPy's ValueError (jax gives 2 ** -1 as INT_MIN)
+        e = jnp.asarray(b)
+        low, high = (int(v) for v in jax.device_get((jnp.min(e), jnp.max(e)))) if e.size else (0, 0)
+        if low < 0:
+            raise ValueError(NEGATIVE_POWERS)
     if isinstance(b, int):  # lax.integer_pow: x ** 2 stays a multiplication
         return jnp.power(a, b)
     # jnp.power of an integer array exponent reads its lowest 6 bits only (2 ** 64 gave 1):
     # square and multiply over every bit the exponents use (all where traced), wrapping as NumPy's
-    a, b = jnp.asarray(a, dtype), jnp.asarray(b, dtype).astype(jnp.dtype(f"uint{dtype.itemsize * 8}"))
-    bits = (
-        dtype.itemsize * 8 if isinstance(b, jax.core.Tracer) or not b.size else int(jnp.max(b)).bit_length()
-    )
+    width = dtype.itemsize * 8
+    a, b = jnp.asarray(a, dtype), jnp.asarray(b, dtype).astype(jnp.dtype(f"uint{width}"))
     out, base = jnp.ones(jnp.broadcast_shapes(a.shape, b.shape), dtype), a
-    for k in range(bits):
+    for k in range(high.bit_length() if known else width):
         out = jnp.where((b >> k) & 1, out * base, out)
         base = base * base
     return out

@@ -31,6 +31,7 @@ from .._errors import OptionTypeError
 from .._records import RecordArray
 from .._structure import Structure
 from .bounded import bounded
+from .numbers import INT64
 from .options import flat_options, options
 from .rules import (
     aligns_with_inner,
@@ -99,9 +100,6 @@ def broadcast(
     return out if select else out[:4]
 
 
-_INT64 = np.iinfo(np.int64)
-
-
 def _operand(a: Any, name: str, big_ints: bool = False) -> Any:
     """An operand that is not a RaggedArray, checked: numbers, backend arrays and RaggedArrays.
 
@@ -111,7 +109,7 @@ def _operand(a: Any, name: str, big_ints: bool = False) -> Any:
     if isinstance(a, bool | float | complex):
         return a
     if isinstance(a, int):
-        if not (big_ints or _INT64.min <= a <= _INT64.max):
+        if not (big_ints or INT64.min <= a <= INT64.max):
             msg = f"{name}: the Python integer {a} does not fit in int64; write it as a float ({float(a):g})"
             raise OverflowError(msg)
         return a

@@ -19,7 +19,7 @@ import numpy as np
 from .. import _backends
 from .rules import is_scalar
 
-__all__ = ["numbers"]
+__all__ = ["INT64", "numbers"]
 
 #: elementwise functions whose result, beside integer arrays only, has their integer dtype
 _INTEGER_RESULT = frozenset(
@@ -35,6 +35,7 @@ _INTEGER_RESULT = frozenset(
 #: jax and torch would wrap around first (``int8 < 300`` False where the value is 100)
 _COMPARISONS = frozenset(("equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "isclose"))
 _CHECKED = _INTEGER_RESULT | _COMPARISONS
+INT64 = np.iinfo(np.int64)
 
 
 def numbers(backend: _backends.Backend, contents: list[Any], name: str) -> list[Any]:
@@ -45,11 +46,12 @@ def numbers(backend: _backends.Backend, contents: list[Any], name: str) -> list[
         return out
     dtypes = [backend.numpy_dtype(c.dtype) for c in contents if not is_scalar(c)]
     integers = [d for d in dtypes if d.kind in "iu"]
-    if dtypes and all(d.kind == "b" for d in dtypes) and op in _INTEGER_RESULT:
+    floats = any(d.kind not in "biu" for d in dtypes)
+    if dtypes and not integers and not floats and op in _INTEGER_RESULT:
         integers = [np.dtype(np.int64)]  # booleans and an int: computed in int64, as in NumPy
-    elif not integers or len(integers) + dtypes.count(np.dtype(bool)) < len(dtypes) or op not in _CHECKED:
+    elif not integers or floats or op not in _CHECKED:
         # computed in floats (or booleans compared): an int beyond int64 is its value as a float
-        return [float(v) if type(v) is int and not _INT64.min <= v <= _INT64.max else v for v in out]
+        return [float(v) if type(v) is int and not INT64.min <= v <= INT64.max else v for v in out]
     target = np.result_type(*integers)
     info = np.iinfo(target)
     for i, v in enumerate(out):  # (torch reads a NumPy scalar as the Python number it holds)
@@ -65,9 +67,6 @@ def numbers(backend: _backends.Backend, contents: list[Any], name: str) -> list[
         )
         raise OverflowError(msg)
     return out
-
-
-_INT64 = np.iinfo(np.int64)
 
 
 def _typed_number(c: Any) -> bool:
