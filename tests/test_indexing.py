@@ -683,6 +683,8 @@ def test_n_dimensional_keys_index_a_list_free_array_as_numpy(backend):
         x[np.array([[5]])]  # (jax would clamp it)
     with pytest.raises(IndexError, match="boolean index did not match"):
         x[np.ones((3, 3), bool)]
+    with pytest.raises(IndexError):  # a masked entry is missing, not its hidden True
+        x[np.ma.array(m, mask=[[0, 0, 1], [0, 0, 0]])]
     if backend == "jax":
         jax = pytest.importorskip("jax")
         assert float(jax.jit(lambda v: rg.sum(v[m]))(x)) == 6.0

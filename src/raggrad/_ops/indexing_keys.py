@@ -318,8 +318,10 @@ def dense_nd(x: RaggedArray, raw: list[Any]) -> Any:
     two or more dims (the array API's n-d masks and integer arrays); None for any other key.
     The key is checked on the host first (NumPy's ``IndexError``: jax would clamp)."""
     b = x._backend
-    if any(isinstance(i, RaggedArray) and not list_free(i) for i in raw):
-        return None  # a ragged key: the walk's
+    if any(
+        isinstance(i, np.ma.MaskedArray) or (isinstance(i, RaggedArray) and not list_free(i)) for i in raw
+    ):
+        return None  # a ragged key, or masked entries (missing values): the walk's
     items = [i._content if isinstance(i, RaggedArray) else i for i in raw]
     arrays = [i for i in items if isinstance(i, np.ndarray) or _backends.backend_of(i) is not None]
     if not any(len(a.shape) >= 2 for a in arrays):
