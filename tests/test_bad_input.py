@@ -47,6 +47,11 @@ MAX = np.iinfo(np.int64).max
         # silent conversions
         (lambda: rg.to_padded(X, length=1.5), TypeError, "length must be an integer"),
         (lambda: rg.to_padded(XI, fill_value=np.nan), ValueError, "cannot be stored"),
+        # a length past the memory: named, before anything is allocated (was NumPy's MemoryError,
+        # or OverflowError past int64)
+        (lambda: rg.to_padded(X, 2**40), rg.OutputTooLargeError, "2 arrays .* pass a smaller length"),
+        (lambda: rg.to_padded(X, 2**70), rg.OutputTooLargeError, "pass a smaller length"),
+        (lambda: rg.to_padded(rg.with_capacity(X), 2**40), rg.OutputTooLargeError, "padded slots"),
         (lambda: rg.from_padded(np.array([["a", "b"]]), [1]), TypeError, "numbers and booleans"),
         (lambda: rg.full(2, "a"), TypeError, "fill_value must be a number"),
         (lambda: rg.full(2, 1, dtype=object), TypeError, "numbers and booleans"),

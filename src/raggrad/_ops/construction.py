@@ -13,6 +13,7 @@ content; lengths must be non-negative and their sum must fit in int64.
 
 from __future__ import annotations
 
+import math
 from typing import Any, cast
 
 import numpy as np
@@ -37,6 +38,7 @@ from .._records import RecordArray, fieldwise
 from .._registry import convert, register
 from .._structure import Segments, Structure, offsets_from_lengths
 from . import manipulation_bounded as mb
+from .common import check_size
 from .construction_bounded import bounded_level, bounded_padded, from_padded_bounded
 
 __all__ = [
@@ -501,6 +503,9 @@ def to_padded(x: RaggedArray, length: int | None = None, *, fill_value: Any = 0)
         raise ValueError(msg)
     backend, xp = x._backend, x._backend.xp
     _check_fill(fill_value, backend.numpy_dtype(x.dtype), name)
+    shape = x._content.shape  # a slot: its values (batch and inner axes), a gather index, a flag
+    item = backend.numpy_dtype(x.dtype).itemsize * math.prod(shape[: x._nbatch] + shape[x._nbatch + 1 :]) + 9
+    check_size(name, (s.length * width, True), "padded slots", item, 2, "pass a smaller length")
     if bounded:
         return bounded_padded(x, width, fill_value)
     seg = s.levels[0]
@@ -531,8 +536,7 @@ def to_padded(x: RaggedArray, length: int | None = None, *, fill_value: Any = 0)
     dense = xp.reshape(dense, (s.length, width, *dense.shape[1:]))
     if nb:
         dense = xp.moveaxis(dense, (0, 1), (nb, nb + 1))  # (n, width, *batch) -> (*batch, n, width)
-    # ``index`` moves the host mask to the content's device (it may narrow index maps; a mask
-    # stays boolean)
+    # ``index`` moves the host mask to the content's device (a mask stays boolean)
     mask_out = xp.astype(backend.index(owner, ("to_padded_mask", width), mask, x._content), xp.bool)
     return dense, mask_out
 
