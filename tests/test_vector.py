@@ -501,6 +501,21 @@ def test_angles_and_rapidity_keep_their_digits_at_large_eta() -> None:
         assert abs(rap[i] - float(mpmath.atanh(z / t))) <= 8 * EPS * abs(rap[i]) + 1e-15
 
 
+@pytest.mark.parametrize(("dtype", "eta"), [(np.float32, 45.0), (np.float64, 400.0)])
+def test_momentum_at_large_negative_eta_is_that_at_positive_eta(dtype: Any, eta: float) -> None:
+    """``|p| = pt cosh(eta)`` is even in eta: at large negative eta ``exp(-eta)²`` overflowed and
+    gave ``inf`` where the value is finite (``10 cosh(45)`` in float32)."""
+    out = []
+    for sign in (1.0, -1.0):
+        coords = {"pt": [[10.0]], "eta": [[sign * eta]], "phi": [[0.0]], "mass": [[0.0]]}
+        v = rg.vector.zip({k: rg.array(c, dtype=dtype) for k, c in coords.items()})
+        out.append((flat(v.p)[0], flat(v.pz)[0]))
+    (p_up, pz_up), (p_down, pz_down) = out
+    assert np.isfinite(p_up) and p_down == p_up
+    np.testing.assert_allclose(p_up, 10 * np.cosh(np.float64(eta)), rtol=1e-6)
+    assert pz_down == -pz_up
+
+
 # ---- derivatives ------------------------------------------------------------------------------------
 jax = pytest.importorskip("jax")
 jnp = pytest.importorskip("jax.numpy")

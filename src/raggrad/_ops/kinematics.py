@@ -239,7 +239,9 @@ def theta(c: Coords) -> Any:
 
 
 def _cosh(eta_: Any) -> Any:
-    expmeta = exp(-eta_)  # vector's 1 / sin(theta), so that E² - p² of massless vectors agrees
+    # vector's 1 / sin(theta), so that E² - p² of massless vectors agrees; below eta = -40 of
+    # -eta (the same value, cosh is even), where exp(-eta)² would overflow float32
+    expmeta = exp(where(eta_ < -40.0, eta_, -eta_))
     return 0.5 * (1.0 + expmeta * expmeta) / expmeta
 
 
