@@ -585,6 +585,21 @@ def test_cumulative_sum_along_lists_keeps_the_dtype_asked_for(backend):
 
 
 @pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
+@pytest.mark.parametrize("fn", ["cumulative_sum", "cumulative_prod"])
+@pytest.mark.parametrize("dtype", ["int8", "uint16", "int32"])
+def test_running_sums_and_products_widen_small_integers_as_numpy(backend, fn, dtype):
+    """jnp's cumulative product kept int8 (100 * 100 wrapped to 16) where NumPy, torch and
+    jnp.prod widen: every backend now gives the exact running products."""
+    pytest.importorskip(backend)
+    x = rg.from_lengths(np.array([3, 0, 1]), np.array([100, 100, 100, 2], dtype)).to_backend(backend)
+    expected = getattr(np, fn)(np.array([100, 100, 100], dtype)).tolist()  # widened by NumPy
+    for y in (x, rg.with_capacity(x)):
+        out = getattr(rg, fn)(y, axis=1)
+        assert out.to_list() == [expected, [], [2]]
+        assert np.dtype(str(out.dtype).removeprefix("torch.")).itemsize >= 4
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
 def test_softmax_of_a_list_holding_inf_is_nan_as_jax_nn(backend):
     pytest.importorskip(backend)
     x = rg.array([[math.inf, 0.0], [1.0, 2.0]], backend=backend)

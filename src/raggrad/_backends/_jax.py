@@ -173,7 +173,10 @@ class JaxBackend(Backend):
             return self._dtype_cache[key]
         except KeyError:
             spec = jax.ShapeDtypeStruct((1,), dtype)
-            out = self._dtype_cache[key] = jax.eval_shape(getattr(jnp, fname), spec).dtype
+            # jnp's cumulative product keeps small integers (int8 * int8 wraps at the second
+            # element); jnp.prod and NumPy's cumprod widen them as sums do
+            ref = {"cumulative_prod": "prod", "cumprod": "prod"}.get(fname, fname)
+            out = self._dtype_cache[key] = jax.eval_shape(getattr(jnp, ref), spec).dtype
             return out
 
     def stop_gradient(self, array: Any) -> Any:
