@@ -162,6 +162,19 @@ def test_sort_puts_missing_values_last_in_both_directions():
         _same(rg.argsort(x, ascending=ascending), ak.argsort(a, ascending=ascending))
 
 
+def test_numpy_sort_of_all_elements_keeps_or_refuses_missing_values():
+    """``np.sort(x, axis=None)`` dropped the None (``rg.flatten`` drops them), and argsort's
+    indices counted places in that unseen array; ``np.cumsum`` and ``np.ravel`` refuse them."""
+    flat = rg.array([3.0, None, 2.0])
+    assert np.sort(flat, axis=None).to_list() == [2.0, 3.0, None]  # as a NumPy masked array's
+    assert np.argsort(flat, axis=None).to_list() == [2, 0, 1]
+    nested = rg.array([[3.0, None], None, [2.0, 1.0]])
+    for func in (np.sort, np.argsort, np.cumsum):
+        with pytest.raises(NotImplementedError, match=rf"np\.{func.__name__}: axis=None over nested lists"):
+            func(nested, axis=None)
+    assert np.sort(rg.array([[3.0, 1.0], [2.0]]), axis=None).to_list() == [1.0, 2.0, 3.0]
+
+
 def test_ascending_and_descending_agree_or_raise():
     x = rg.array([[3.0, 1.0, 2.0], []])
     assert rg.sort(x, ascending=True).to_list() == rg.sort(x).to_list()

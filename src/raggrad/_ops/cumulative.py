@@ -192,17 +192,21 @@ def _numpy_cumulative(name: str) -> Any:
             msg = f"np.{name}: out= is not supported: RaggedArrays are immutable; use the return value"
             raise NotImplementedError(msg)
         func = cumulative_sum if name == "cumsum" else cumulative_prod
-        return func(_flat(a, name) if axis is None else a, axis=0 if axis is None else axis, dtype=dtype)
+        if axis is None:
+            return func(flat_elements(a, f"np.{name}"), axis=0, dtype=dtype)
+        return func(a, axis=axis, dtype=dtype)
 
     return impl
 
 
-def _flat(a: Any, name: str) -> RaggedArray:
-    x = operand(a, f"np.{name}")
+def flat_elements(a: Any, name: str) -> RaggedArray:
+    """The elements of ``a`` in one list, for NumPy's ``axis=None``: a one-dimensional array with
+    missing values as it is (they stay in place), nested lists with them refused."""
+    x = operand(a, name)
     if getattr(x._structure, "masks", None) is not None:
         if x.ndim == 1:
             return x
-        msg = f"np.{name}: axis=None over nested lists with missing values; flatten them (rg.flatten) first"
+        msg = f"{name}: axis=None over nested lists with missing values; flatten them (rg.flatten) first"
         raise NotImplementedError(msg)
     if isinstance(x._structure, BoundedStructure):  # the elements in use, never the padding
         flat: RaggedArray = flatten(x, axis=None)

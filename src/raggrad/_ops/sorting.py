@@ -19,7 +19,7 @@ from .._options import element_mask, replace_masks
 from .._registry import register
 from .._structure import Segments
 from .common import bounded_structure, single
-from .manipulation import flatten
+from .cumulative import flat_elements
 from .manipulation_bounded import keep_used
 from .option_gather import zero_missing
 
@@ -149,7 +149,7 @@ def _numpy_sorting(name: str) -> Any:
             msg = f"np.{name}: kind={kind!r} is not one of {_NUMPY_KINDS[1:]}"
             raise ValueError(msg)
         func = sort if name == "sort" else argsort
-        return func(flatten(a, axis=None), axis=-1) if axis is None else func(a, axis=axis)
+        return func(flat_elements(a, f"np.{name}"), axis=-1) if axis is None else func(a, axis=axis)
 
     return impl
 
