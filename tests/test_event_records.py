@@ -428,6 +428,14 @@ def test_a_collections_per_event_branch_is_a_field_of_its_own_in_any_order() -> 
         assert ev.Muon.pt.to_list() == pt.to_list() and ev.Muon_n.to_list() == [2, 0, 1]
 
 
+def test_a_counter_beside_per_event_branches_groups_nothing() -> None:
+    """With no branch of lists under a counter's prefix there is no collection: the branches stay
+    fields of their own (a record ``Muon: {pt}`` was made, and ``nMuon`` was never checked)."""
+    ev = hep.events(ak.Array({"nMuon": [5, 0], "Muon_pt": [1.0, 2.0], "MET_pt": [3.0, 4.0]}))
+    assert ev.type == "2 * {nMuon: int64, Muon_pt: float64, MET_pt: float64}"
+    assert ev.Muon_pt.to_list() == [1.0, 2.0] and ev.nMuon.to_list() == [5, 0]
+
+
 def test_a_branch_of_deeper_lists_stays_a_field_of_its_own() -> None:
     # it was broadcast into the collection: a muon with an empty covariance list was lost
     tree = ak.Array(

@@ -116,6 +116,10 @@ def test_bad_branches_and_tree_are_named(ev8: Path) -> None:
         list(rg.hep.iterate(ev8, 42, step_size=2))  # type: ignore[arg-type]
     with pytest.raises(TypeError, match=r"rg.hep.iterate: tree must be a tree's name.*not None"):
         list(rg.hep.iterate(ev8, ["Muon"], step_size=2, tree=None))  # type: ignore[arg-type]
+    # before any file is read (it was raised by the first chunk, with a note to raise capacities=)
+    with pytest.raises(ValueError, match=r"unknown backend 'cuda'") as info:
+        list(rg.hep.iterate(ev8, ["Muon"], step_size=2, backend="cuda"))
+    assert not getattr(info.value, "__notes__", None)
 
 
 def test_an_error_in_a_chunk_names_the_entry_in_the_file(tmp_path: Path) -> None:

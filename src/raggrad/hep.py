@@ -267,9 +267,9 @@ def _event_record(events: Any, where: str, start: int) -> EventArray:
     for coll, fields in groups.items():  # per event (MET_pt, HLT_*, Muon_n): plain fields
         depth = min((events[v].ndim for v in fields.values() if events[v].ndim > 1), default=0)
         lists = {k: v for k, v in fields.items() if events[v].ndim == depth}  # deeper: fields of their own
-        if lists or f"n{coll}" in alone:  # a collection: its lists (all its branches, with a counter)
-            alone.extend(v for v in fields.values() if lists and v not in lists.values())
-            collections_[coll] = _collection(events, coll, lists or fields, alone, at, "rg.hep.events", start)
+        if lists:  # a collection: its branches of lists
+            alone.extend(v for v in fields.values() if v not in lists.values())
+            collections_[coll] = _collection(events, coll, lists, alone, at, "rg.hep.events", start)
         else:
             alone.extend(fields.values())
     out: dict[str, Any] = dict(collections_)
@@ -438,6 +438,7 @@ def iterate(
         msg = f"rg.hep.iterate: step_size={step_size!r} must be a positive number of entries (not bytes)"
         raise (ValueError if isinstance(step_size, int | np.integer) else TypeError)(msg)
     step = int(step_size)
+    _backends.get_backend(backend)  # a bad name before any file is read
     elements = _capacities(uproot, paths, names, step, _given({} if capacities is None else capacities))
     for path, tree_name in paths:
         file, t = _open_tree(uproot, path, tree_name)
