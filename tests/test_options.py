@@ -359,6 +359,12 @@ def test_every_option_function_compiles_with_torch_without_graph_breaks():
         (lambda: rg.fill_none(rg.array([1.0, None]), "a"), TypeError, "must be a number"),
         (lambda: rg.fill_none(rg.array([[1.0, None]]), np.zeros(3)), TypeError, "does not broadcast"),
         (lambda: rg.fill_none(rg.array([[1.0], None]), [[1.0]], axis=0), TypeError, "does not fit"),
+        # the value is named (the message blamed x and suggested rg.fill_none itself)
+        (
+            lambda: rg.fill_none(rg.array([[[1.0, None], None]]), [7.0, None], axis=1),
+            rg.OptionTypeError,
+            r"rg\.fill_none: the fill value \[7\.0, None\] holds missing values",
+        ),
         (lambda: rg.pad_none(rg.array([[1.0]]), -1), ValueError, "at least 0"),
         (lambda: rg.pad_none(rg.array([[1.0]]), 1.5), TypeError, "target"),
         (lambda: rg.pad_none(rg.array([[1.0]]), 2, axis=2), ValueError, "axis"),

@@ -24,7 +24,7 @@ from .._axes import as_index, classify_axis
 from .._broadcast import common_backend
 from .._convert import content_to
 from .._dtypes import check_fits
-from .._errors import TracedStructureError
+from .._errors import OptionTypeError, TracedStructureError
 from .._options import all_masks
 from .._records import fieldwise, reject
 from .._registry import Spec, register
@@ -303,8 +303,11 @@ def _fill_lists(x: RaggedArray, value: Any, d: int, name: str) -> RaggedArray:
 
 def _one_item(value: Any, name: str) -> RaggedArray:
     """``value`` (a list, a backend array or a RaggedArray) as the one item of an array."""
-    v = value if isinstance(value, RaggedArray) else as_ragged(value, name)
+    v = value if isinstance(value, RaggedArray) else as_ragged(value, name, options=True)
     s = v._structure
+    if getattr(s, "masks", None) is not None:
+        msg = f"{name}: the fill value {v.to_list()!r} holds missing values (None); give one without them"
+        raise OptionTypeError(msg)
     outer = np.array([0, s.length], dtype=np.int64)
     masks = None if s.masks is None else (None, *s.masks)
     return RaggedArray._new(Structure(1, (outer, *s.levels), s.inner, masks), v._content)
