@@ -205,6 +205,16 @@ WHERE_LIST_CASES = [
         [[[3.0], [4.0, 5.0]], [[6.0]]],
         [[[1.0], [4.0, None]], [[2.0]]],
     ),
+    # a missing list whose donor is empty, before other lists (the count of items below was off by
+    # the lists filled: NumPy's IndexError, or "negative dimensions")
+    (True, [None, [3.0], [1.0]], [[], [4.0], [2.0]], [[], [3.0], [1.0]]),
+    ([None, []], [None, []], [[], []], [[], []]),
+    (
+        [[True], [True, False], [True]],
+        [[1.0], None, [2.0]],
+        [[5.0], [6.0, 7.0], [8.0]],
+        [[1.0], [None, 7.0], [2.0]],
+    ),
 ]
 
 

@@ -126,11 +126,10 @@ def _fill_missing(
         new = np.where(fill, donor, lengths[i])
         levels[i][d], masks[i][d] = offsets_from_lengths(new), masks[i][d] | fill
         inserted = np.repeat(fill, new)  # the items at depth d + 1, new ones True
+        count = int(lengths[i].sum())  # the items that were there (a missing list holds none)
         src = np.full(len(inserted), -1, np.int64)
-        src[~inserted] = np.arange(int(lengths[i].sum()))
-        below = (
-            masks[i][d + 1] if masks[i][d + 1] is not None else np.ones(len(src) - int(fill.sum()), np.bool_)
-        )
+        src[~inserted] = np.arange(count)
+        below = masks[i][d + 1] if masks[i][d + 1] is not None else np.ones(count, np.bool_)
         masks[i][d + 1] = ~inserted & below[np.maximum(src, 0)] if len(below) else ~inserted
         if d + 1 < len(levels[i]):  # the new items are missing lists: empty
             old = np.diff(_offsets(levels[i][d + 1]))
