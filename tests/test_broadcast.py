@@ -127,6 +127,52 @@ def test_broadcasting_rule_on_bounded(name, left, right, expected):
     assert out.to_list() == expected
 
 
+@pytest.mark.parametrize("side", [0, 1])
+@pytest.mark.parametrize(("name", "left", "right", "expected"), RULES, ids=[r[0] for r in RULES])
+def test_broadcasting_rule_with_one_operand_bounded(name, left, right, expected, side):
+    # a bounded operand beside an exact one with more levels raised a bare IndexError: the exact
+    # one is bounded with the shared capacities and broadcast into as it is between exact arrays
+    args = [left(), right()]
+    v = args[side]
+    if not (isinstance(v, rg.RaggedArray) and v.ndim > 1 + len(v._structure.inner)):
+        pytest.skip("no lists to bound on this side")
+    args[side] = rg.with_capacity(v)
+    out = args[0] + args[1]
+    assert rg.is_bounded(out)
+    assert out.to_list() == expected
+
+
+def test_a_deeper_exact_operand_meets_a_bounded_one_eagerly_under_jit_and_in_where():
+    b, e = rg.with_capacity(rg.array([[1.0, 2.0], []])), rg.array([[[1.0], [2.0, 3.0]], []])
+    assert (b + e).to_list() == (e + b).to_list() == [[[2.0], [4.0, 5.0]], []]
+    assert rg.broadcast_arrays(b, e)[0].to_list() == [[[1.0], [2.0, 2.0]], []]
+    flags = rg.with_capacity(rg.array([True, False]))
+    assert rg.where(flags, rg.array([[1.0, 2.0], [3.0]]), 0.0).to_list() == [[1.0, 2.0], [0.0]]
+    with pytest.raises(ValueError, match=r"list 1 at axis 1 has length 1 vs 2"):
+        rg.with_capacity(rg.array([[1.0], [2.0]])) + rg.array([[[1.0]], [[2.0], [3.0]]])
+    jax = pytest.importorskip("jax")
+    bj, ej = b.to_backend("jax"), e.to_backend("jax")
+    assert jax.jit(lambda b, e: rg.sum(b * e, axis=-1))(bj, ej).to_list() == [[1.0, 10.0], []]
+    assert rg.grad(lambda b: rg.sum(b * ej))(bj).to_list() == [[1.0, 5.0], []]
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_python_lists_and_host_bounded_arrays_join_the_other_operands_backend(backend):
+    # a Python list beside a jax or torch array was refused as a 'numpy' RaggedArray; a bounded
+    # array on the host beside a torch tensor mixed NumPy and torch flags (TypeError)
+    lib = pytest.importorskip(backend)
+    x = rg.array([[1.0, 2.0, 3.0], [], [4.0, 5.0]], backend=backend)
+    assert np.add(x, [10.0, 20.0, 30.0]).to_list() == [[11.0, 12.0, 13.0], [], [34.0, 35.0]]
+    assert ([[1.0, 1.0, 1.0], [], [2.0, 2.0]] * x).to_list() == [[1.0, 2.0, 3.0], [], [8.0, 10.0]]
+    assert rg.where(x > 2, x, [0.0, 1.0, 2.0]).backend == backend
+    host = rg.with_capacity(rg.array([[1.0, 2.0, 3.0], [], [4.0, 5.0]]))
+    per_list = lib.numpy.asarray([10.0, 20.0, 30.0]) if backend == "jax" else lib.tensor([10.0, 20.0, 30.0])
+    for other in (per_list, per_list[0]):  # per-list values, and a 0-d array
+        out = host + other
+        assert out.backend == backend and rg.is_bounded(out)
+        assert out.to_list() == (x + other).to_list()
+
+
 def test_dense_length_one_dims_broadcast_against_lists_and_inner_dims():
     # (1, 1, k) meets n * var * 1 as NumPy and awkward broadcast it: every value of the lists
     # against every one of the k (a per-element row, e.g. distances to k centres)

@@ -60,13 +60,13 @@ def broadcast(
     ``big_ints=True``: Python ints beyond int64 pass (the caller reads them, :mod:`.numbers`).
     """
     given, args = args, tuple(a if isinstance(a, RaggedArray) else _operand(a, name, big_ints) for a in args)
-    masked = [
-        isinstance(g, np.ma.MaskedArray) and isinstance(a, RaggedArray)
+    hosted = [  # read on the host (Python lists, masked arrays): they go to the others' backend
+        isinstance(g, np.ma.MaskedArray | list | tuple) and isinstance(a, RaggedArray)
         for g, a in zip(given, args, strict=True)
     ]
-    if any(masked):  # read on the host, as a host array it goes to the other operands' backend
-        target = common_backend(tuple(a for a, m in zip(args, masked, strict=True) if not m), name)
-        args = tuple(a.to_backend(target.name) if m else a for a, m in zip(args, masked, strict=True))
+    if any(hosted):
+        target = common_backend(tuple(a for a, m in zip(args, hosted, strict=True) if not m), name)
+        args = tuple(a.to_backend(target.name) if m else a for a, m in zip(args, hosted, strict=True))
     backend = common_backend(args, name)
     # fast path: all RaggedArrays with one structure object, the rest scalars
     first = None
@@ -81,7 +81,11 @@ def broadcast(
         elif not is_scalar(a):
             fast = False
             break
-    if fast and first is not None:
+    if (
+        fast
+        and first is not None
+        and (first._backend is backend or not isinstance(first._structure, BoundedStructure))
+    ):
         contents = [content_on(backend, a._content) if isinstance(a, RaggedArray) else a for a in args]
         out: tuple[Any, ...] = first._structure, backend, contents, first._nbatch
         if not select:

@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import _backends
 from .._array import RaggedArray
-from .._bounded import BoundedStructure, bound
+from .._bounded import BoundedStructure, bound, bucket
 from .._structure import Segments, Structure
 from .rules import aligns_with_inner, content_on, describe, drop_facing, is_scalar, laid_out, mismatch
 
@@ -24,10 +24,19 @@ def bounded(args: tuple[Any, ...], backend: _backends.Backend, name: str) -> tup
     value per list) are gathered through the target's ancestor maps.
     """
     xp = backend.xp
-    target = max(
-        (a for a in args if isinstance(a, RaggedArray) and isinstance(a._structure, BoundedStructure)),
-        key=lambda a: a._structure.nlevels,
+    # a bounded array on the host meeting another backend's array moves there, structure too (as
+    # an exact one's content does: its structure is the host's anyway)
+    args = tuple(
+        a.to_backend(backend.name)
+        if isinstance(a, RaggedArray)
+        and isinstance(a._structure, BoundedStructure)
+        and a._backend is not backend
+        else a
+        for a in args
     )
+    deepest = _deepest_bounded(args)
+    args = tuple(_deeper(a, deepest, name) for a in args)
+    target = _deepest_bounded(args)  # an exact operand deeper still, now bounded
     ts, nb_max = target._structure, max(a._nbatch for a in args if isinstance(a, RaggedArray))
     assert isinstance(ts, BoundedStructure)
     valid = ts.valid
@@ -94,6 +103,28 @@ def bounded(args: tuple[Any, ...], backend: _backends.Backend, name: str) -> tup
     out = laid_out(contents, shapes, elements, xp)
     structure = ts if valid is ts.valid else ts.with_valid(valid)
     return structure, backend, out, nb_max
+
+
+def _deepest_bounded(args: tuple[Any, ...]) -> RaggedArray:
+    bounded_args = (
+        a for a in args if isinstance(a, RaggedArray) and isinstance(a._structure, BoundedStructure)
+    )
+    return max(bounded_args, key=lambda a: a._structure.nlevels)
+
+
+def _deeper(a: Any, target: RaggedArray, name: str) -> Any:
+    """An exact operand with more levels than the deepest bounded one, bounded: the target's
+    capacities for the levels they share, buckets below (the other operands broadcast into it)."""
+    ts = cast(BoundedStructure, target._structure)
+    if not isinstance(a, RaggedArray) or isinstance(a._structure, BoundedStructure):
+        return a
+    s = a._structure
+    if s.nlevels <= ts.nlevels:
+        return a
+    if any(s.count_at(d) > c for d, c in enumerate(ts.capacities)):
+        raise mismatch(a, target, name, f"the exact operand does not fit the capacities {ts.capacities}")
+    below = tuple(bucket(s.count_at(d)) for d in range(ts.nlevels + 1, s.nlevels + 1))
+    return RaggedArray._new(*bound(s, a._content, a._nbatch, (*ts.capacities, *below)))
 
 
 def _faces_inner(a: Any, arr: Any, ts: BoundedStructure, target: Any, name: str) -> tuple[bool, Any]:
