@@ -283,8 +283,15 @@ def test_structure_from_values_breaks_the_graph_and_runs_eagerly() -> None:
     assert explained.break_reasons
     torch.testing.assert_close(torch.compile(f, backend="eager")(x), f(x))
     torch._dynamo.reset()  # compiled code is cached per function, whatever fullgraph was
-    with pytest.raises(torch._dynamo.exc.Unsupported):
+    with pytest.raises(torch._dynamo.exc.Unsupported) as info:
         torch.compile(f, fullgraph=True, backend="eager")(x)
+    # the docs' promise: raggrad's own error is in the chain of causes, naming the alternatives
+    error: BaseException | None = info.value
+    causes = []
+    while error is not None:
+        causes.append(error)
+        error = error.__cause__ or error.__context__
+    assert any(isinstance(c, rg.TracedStructureError) and "rg.with_capacity" in str(c) for c in causes)
 
 
 @inductor
