@@ -471,3 +471,41 @@ def test_jit_sends_nothing_from_the_host(form):
     with jax.transfer_guard("disallow"):
         got = f(b)
     assert _out(got) == _out(GRADIENT_FORMS[form](rg.array(LISTS)))
+
+
+@pytest.mark.parametrize(
+    ("array_backend", "key_backend"), [("numpy", "torch"), ("torch", "jax"), ("jax", "torch")]
+)
+def test_concrete_masks_of_another_backend_index_as_numpy_ones(array_backend, key_backend):
+    # a concrete jax or torch mask met the array's namespace as it was (torch.bool as a NumPy
+    # dtype: TypeError), and at an inner dimension was refused as "traced"
+    for lib in {array_backend, key_backend} - {"numpy"}:
+        pytest.importorskip(lib)
+    exact = rg.to_backend(rg.array([[1.0, 5.0, 3.0], [], [4.0, 2.0], [9.0, 7.0, 8.0, 6.0]]), array_backend)
+    x = rg.with_capacity(exact)
+    flags = [True, False, True, True]
+    host = np.array(flags)
+    mask = rg.to_backend(rg.array(flags), key_backend).values
+    assert x[mask].to_list() == exact[host].to_list() == [[1.0, 5.0, 3.0], [4.0, 2.0], [9.0, 7.0, 8.0, 6.0]]
+    inner = rg.to_backend(rg.array([True, False, True]), key_backend).values
+    assert x[0, inner].to_list() == exact[0, np.array([True, False, True])].to_list() == [1.0, 3.0]
+
+
+def test_uint64_ragged_keys_on_bounded_torch_arrays():
+    # torch has no minimum for uint64 ("minimum_cpu" not implemented): the clamp of concrete
+    # local indices runs on the host
+    pytest.importorskip("torch")
+    x = rg.to_backend(rg.array([[1.0, 5.0, 3.0], [], [4.0, 2.0]]), "torch")
+    k = rg.astype(rg.local_index(x), rg.uint64)
+    assert x[rg.with_capacity(k)].to_list() == rg.with_capacity(x)[k].to_list() == x[k].to_list()
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_uint64_ragged_keys_past_int64_are_out_of_range_not_wrapped(backend):
+    # 2**64 - 1 was cast to int64 -1 and picked the last item of the list, exact and bounded
+    pytest.importorskip(backend)
+    x = rg.to_backend(rg.array([[1.0, 5.0, 3.0], [], [4.0, 2.0]]), backend)
+    far = rg.to_backend(rg.from_lengths([1, 0, 1], np.array([2**64 - 1, 0], np.uint64)), backend)
+    for array, key in ((x, far), (x, rg.with_capacity(far)), (rg.with_capacity(x), far)):
+        with pytest.raises(IndexError, match="out of range for list 0 at axis 1"):
+            array[key]

@@ -54,7 +54,7 @@ from .._registry import provide
 from .._structure import Segments, Structure, descend, ext, offsets_from_lengths, ranges
 from . import indexing_bounded as bounded
 from .indexing_bounded import NAME as _NAME
-from .indexing_bounded import device_wrap, filled, mask_mismatch, on
+from .indexing_bounded import mask_mismatch
 from .indexing_keys import (
     MASK_ALTERNATIVE,
     classify,
@@ -67,6 +67,7 @@ from .indexing_keys import (
     regular,
     wrap_local,
 )
+from .indexing_sources import device_wrap, filled, host_local, on
 from .option_gather import HOLE, both, build, lists, pick, take
 from .option_gather import descend as masked_descend
 
@@ -280,7 +281,7 @@ def _ragged(s: Structure, index: RaggedArray) -> tuple[list[Any], list[Any], Any
     )
     levels = [top, *si.levels]
     if b.is_concrete(index._content):
-        local = b.to_numpy(index._content).astype(np.int64)
+        local = host_local(b, index._content)
         return levels, [None] * (k + 1), starts + wrap_local(local, lens, ilev.ids, k), None, None
     # traced values: the gather index is list start + local index, built on the device
     local = index._content
@@ -337,7 +338,7 @@ def _ragged_options(s: Structure, index: RaggedArray, is_mask: bool) -> tuple[An
     levels.append(offsets)
     starts, lens = xseg.offsets[:-1][parents], xseg.lengths[parents]
     if b.is_concrete(index._content):
-        local = b.to_numpy(index._content).astype(np.int64)[ix]
+        local = host_local(b, index._content)[ix]
         sel = _alive_children(starts, lens, local, given, None, k, False)
         cur = pick(sm[k], sel)
         return levels, [*masks, cur], sel, cur, None

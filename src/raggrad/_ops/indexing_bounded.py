@@ -48,11 +48,12 @@ from .._backends._base import UNCACHED
 from .._bounded import BoundedStructure, bound, bucket
 from .._structure import Structure
 from .indexing_sources import Source as _Source
+from .indexing_sources import device_wrap, fill_value, filled, on
 from .indexing_sources import from_bounded as _from_bounded
 from .indexing_sources import from_exact as _from_exact
 from .indexing_sources import longest as _longest
 
-__all__ = ["NAME", "device_wrap", "fill_value", "filled", "mask_mismatch", "on", "out_of_range"]
+__all__ = ["NAME", "mask_mismatch", "out_of_range"]
 
 NAME = "x[...]"
 _ARRAYS = ("array", "traced-array", "mask", "bounded-array")
@@ -76,44 +77,6 @@ def mask_mismatch(length: int, d: int, item: int | None, size: int) -> IndexErro
     return IndexError(
         f"{NAME}: a boolean index of length {length} does not match {where}, which has length {size}"
     )
-
-
-# ---- traced indices: JAX's out-of-bounds rule, list by list -----------------------------------
-def fill_value(dtype: np.dtype) -> Any:
-    # jnp.take(..., mode="fill")'s defaults (checked in the tests): NaN, INT_MIN, UINT_MAX, True
-    if dtype.kind in "iu":
-        return np.iinfo(dtype).min if dtype.kind == "i" else np.iinfo(dtype).max
-    return np.nan if dtype.kind in "fc" else True
-
-
-def device_wrap(b: Any, local: Any, lens: Any, longest: int, dtype: Any) -> tuple[Any, Any]:
-    """Traced ``local`` indices into lists of lengths ``lens`` (at most ``longest``), negative ones
-    counted from the end: ``(wrapped, in range)``. Values beyond ``±(longest + 1)`` are clamped
-    there first, so that the cast to the index ``dtype`` cannot wrap one into range."""
-    xp, info, limit = b.xp, np.iinfo(b.numpy_dtype(local.dtype)), longest + 1
-    if limit < info.max:
-        local = xp.minimum(local, limit)
-    if info.min < -limit:
-        local = xp.maximum(local, -limit)
-    local = xp.astype(local, dtype)
-    j = xp.where(local < 0, local + lens, local)
-    return j, (j >= 0) & (j < lens)
-
-
-def filled(b: Any, gathered: Any, ok: Any) -> Any:
-    """``gathered`` (axis 0 along ``ok``) with the fill value where ``ok`` is False: no value of
-    another list, and a zero gradient (the cotangent of the discarded branch of a where is zero)."""
-    xp = b.xp
-    fill = xp.asarray(fill_value(b.numpy_dtype(gathered.dtype)), dtype=gathered.dtype)
-    ok = xp.reshape(ok, (ok.shape[0],) + (1,) * (len(gathered.shape) - 1))
-    return xp.where(ok, gathered, fill)
-
-
-def on(b: Any, content: Any) -> Any:
-    """``content`` on backend ``b`` (a traced index of another backend decides where it runs)."""
-    cb = _backends.backend_of(content)
-    assert cb is not None  # a backend array
-    return content if cb is b else b.asarray(cb.to_numpy(content))
 
 
 # ---- which keys take this path, and how their items read ---------------------------------------
@@ -148,6 +111,8 @@ def classify(item: Any) -> Any:
     kind = b.numpy_dtype(item.dtype).kind
     if len(item.shape) == 0:
         return ("traced-int", item) if kind in "iu" and not b.is_concrete(item) else None
+    if kind == "b" and b.is_concrete(item):
+        item = b.to_numpy(item)  # a concrete mask of any backend reads as a NumPy one
     return ("mask", item, int(item.shape[0])) if kind == "b" else None
 
 

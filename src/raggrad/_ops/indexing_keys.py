@@ -22,7 +22,8 @@ from .._errors import OptionTypeError, check_concrete
 from .._registry import convertible
 from .._structure import Structure
 from .indexing_bounded import NAME as _NAME
-from .indexing_bounded import device_wrap, filled, mask_mismatch, out_of_range
+from .indexing_bounded import mask_mismatch, out_of_range
+from .indexing_sources import device_wrap, filled
 
 __all__ = [
     "ADVANCED",
