@@ -153,6 +153,24 @@ def test_bincount_equals_numpy() -> None:
         (lambda: rg.histogram2d(X, W, bins=[5]), ValueError, "one entry"),
         (lambda: rg.bincount(X), TypeError, "non-negative integers"),
         (lambda: rg.bincount(rg.array([[1, -2]])), ValueError, "no negative elements"),
+        # with length= too: a negative value was left out silently (NumPy raises)
+        (lambda: rg.bincount(rg.array([[0, -1, 2]]), length=3), ValueError, "no negative elements"),
+        # soft histograms: one bandwidth, edges not an estimator (NumPy's "only 0-dimensional ...")
+        (
+            lambda: rg.hep.soft_histogram(rg.array([[0.5]]), [0.0, 1.0], bandwidth=[0.1]),
+            TypeError,
+            r"rg\.hep\.soft_histogram: bandwidth must be one positive number",
+        ),
+        (
+            lambda: rg.hep.soft_histogram(rg.array([[0.5]]), [0.0, 1.0], bandwidth=rg.array([[0.1]])),
+            TypeError,
+            "bandwidth must be one positive number",
+        ),
+        (
+            lambda: rg.hep.soft_histogram(rg.array([[0.5]]), "auto", bandwidth=0.1),
+            TypeError,
+            "bins must be the edges",
+        ),
         (lambda: rg.bincount(rg.array([[1]]), minlength=-1), ValueError, "minlength"),
         (lambda: np.histogram(X, bins=3, normed=True), TypeError, "normed"),
     ],

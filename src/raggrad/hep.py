@@ -49,7 +49,7 @@ from ._ops.construction import offsets, to_backend
 from ._ops.creation import ones_like
 from ._ops.cumulative import cumulative_prod
 from ._ops.elementwise import where
-from ._ops.histogram import logistic_cdf, soft_binned
+from ._ops.histogram import logistic_cdf, scalar_bandwidth, soft_binned
 from ._ops.manipulation import broadcast_arrays, flatten, flip, local_index
 from ._ops.records import unzip
 from ._ops.records import zip as _zip
@@ -567,8 +567,7 @@ def soft_histogram(
     >>> [round(v, 4) for v in rg.hep.soft_histogram(x, [0.0, 2.0, 4.0], bandwidth=0.01).to_list()]
     [1.0, 2.0]
     """
-    x = single(x, "rg.hep.soft_histogram")
-    bw = bandwidth._content if isinstance(bandwidth, RaggedArray) else bandwidth
+    x, bw = single(x, "rg.hep.soft_histogram"), scalar_bandwidth(bandwidth, bins, "rg.hep.soft_histogram")
     for given in (bins, bw):  # edges or a bandwidth on jax (traced, say) take host values along
         b = _backends.backend_of(given)
         if b is not None and not b.is_host and b is not x._backend:

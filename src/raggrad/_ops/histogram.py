@@ -11,8 +11,11 @@ piecewise constant in the values (derivative zero). Edges computed from the valu
 with them, and are differentiated that way.
 
 Under ``jax.jit`` (traced values) an automatic range is computed on the device, in the values'
-float dtype, so an edge may differ from NumPy's in the last bit; pass ``range=`` to have the edges
-computed on the host exactly as NumPy does, and to keep the bins the same for every batch.
+float dtype, so an edge may differ from NumPy's by a few units in the last place (XLA orders the
+arithmetic its own way), and a value on an edge may then fall in the neighbouring bin; values that
+are not finite (NaN, ±inf), which raise ``ValueError`` eagerly, give non-finite edges there and
+meaningless counts. Pass ``range=`` to have the edges computed on the host exactly as NumPy does,
+to keep the bins the same for every batch, and to leave non-finite values out.
 """
 
 from __future__ import annotations
@@ -372,7 +375,8 @@ def bincount(
     of the flattened values: ``max(x) + 1`` counts, at least ``minlength``.
 
     The number of counts depends on the values; inside ``jax.jit`` give it as ``length=`` (static,
-    as ``jnp.bincount``): values ``>= length`` are then left out. Weighted counts are floats, as
+    as ``jnp.bincount``): values ``>= length`` are then left out, and so are negative ones there
+    (concrete negative values raise ``ValueError``, as in NumPy). Weighted counts are floats, as
     NumPy's, and differentiable in ``weights``. ``axis`` the innermost ragged axis counts per list.
 
     >>> import raggrad as rg
@@ -398,10 +402,12 @@ def bincount(
     if length is None:
         alternative = f"pass length= (the number of counts, static) to {name} inside a transformation"
         check_concrete(backend, v, name, "x", alternative)
+    if backend.is_concrete(v):  # negative values are refused as NumPy does, with length= too
         host = backend.to_numpy(v if used is None else v[used])
         if host.size and int(host.min()) < 0:
             msg = f"{name}: x must have no negative elements, got {int(host.min())}"
             raise ValueError(msg)
+    if length is None:
         nbins = builtins.max(minlength, int(host.max()) + 1 if host.size else 0)
     else:
         nbins = as_index(length, "length", name)
@@ -417,6 +423,18 @@ def logistic_cdf(z: Any) -> Any:
     """The logistic CDF of unit variance (``rg.hep.soft_histogram``'s default kernel)."""
     # the logistic distribution's CDF scaled to unit variance (its scale is sqrt(3) / pi)
     return sigmoid(z * (math.pi / math.sqrt(3.0)))
+
+
+def scalar_bandwidth(bandwidth: Any, bins: Any, name: str) -> Any:
+    """``bandwidth``, checked to be one number (Python, NumPy or a 0-d backend array), and ``bins``
+    to be no estimator's name (``soft_histogram`` takes the edges)."""
+    if isinstance(bandwidth, RaggedArray | str | list | tuple) or len(getattr(bandwidth, "shape", ())):
+        msg = f"{name}: bandwidth must be one positive number, not {bandwidth!r}"
+        raise TypeError(msg)
+    if isinstance(bins, str):
+        msg = f"{name}: bins must be the edges (a 1-d array), not {bins!r}"
+        raise TypeError(msg)
+    return bandwidth
 
 
 def soft_binned(
