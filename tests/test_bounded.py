@@ -631,3 +631,15 @@ def test_eval_shape_of_a_bounded_array_prints_its_type() -> None:
     out = jax.eval_shape(lambda v: v * 2.0, b)
     assert out.type == "? * var * float32" and "??" in repr(out)
     assert rg.capacity(out) == rg.capacity(b)
+
+
+def test_a_records_fields_are_bounded_with_one_set_of_index_maps():
+    # the fields share their lists: the offsets and slot ids are made once (a repeat over the
+    # elements per field before), and the bounded record keeps one structure
+    lists = rg.from_lengths([2, 0, 3], np.arange(5.0))
+    muons = rg.zip({"pt": lists, "eta": lists * 2.0, "phi": lists * 3.0})
+    bounded = rg.with_capacity(muons)
+    maps = [rg.with_capacity(muons[f])._structure for f in ("pt", "eta", "phi")]
+    assert all(m.levels[0] is maps[0].levels[0] and m.given_ids[0] is maps[0].given_ids[0] for m in maps)
+    assert bounded["eta"].to_list() == [[0.0, 2.0], [], [4.0, 6.0, 8.0]]
+    assert rg.capacity(bounded) == rg.capacity(rg.with_capacity(lists))

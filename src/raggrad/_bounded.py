@@ -358,20 +358,10 @@ def bound(s: Structure, content: Any, nb: int, capacities: tuple[int, ...]) -> t
     # on the host and moved to jax then needs no conversion of its largest index array
     narrow = backend.is_host and max(capacities) <= _INT32_MAX
     slot = np.dtype(np.int32) if narrow else index
-    hosts = [np.asarray(s.length, dtype=index)]
-    for k, level in enumerate(s.levels):
-        offsets = np.empty(capacities[k] + 1, dtype=index)
-        offsets[: len(level.offsets)] = level.offsets
-        offsets[len(level.offsets) :] = level.offsets[-1]
-        hosts.append(offsets)
-    for k, level in enumerate(s.levels):
-        # one repeat writes every slot's id, the padding's (the list capacity) included
-        lists = np.arange(level.n + 1, dtype=slot)
-        lists[-1] = capacities[k]
-        counts = np.empty(level.n + 1, dtype=level.offsets.dtype)
-        np.subtract(level.offsets[1:], level.offsets[:-1], out=counts[:-1])
-        counts[-1] = capacities[k + 1] - level.size
-        hosts.append(np.repeat(lists, counts))
+    # made once per structure: the fields of a record share them (bounded field by field)
+    hosts = s.cached(
+        ("bound", capacities, index.str, slot.str), lambda: _bound_maps(s, capacities, index, slot)
+    )
     # one explicit transfer per leaf; the flag too (a flag shared by batches would be deleted
     # with the first batch a jitted step donates)
     moved = backend.put([*hosts, np.asarray(True)], device)
@@ -391,6 +381,28 @@ def bound(s: Structure, content: Any, nb: int, capacities: tuple[int, ...]) -> t
             zeros = xp.zeros(tuple(shape), dtype=content.dtype, device=device)
             content = xp.concat([content, zeros], axis=nb)
     return BoundedStructure(count, tuple(levels), capacities, s.inner, valid, tuple(ids)), content
+
+
+def _bound_maps(
+    s: Structure, capacities: tuple[int, ...], index: np.dtype, slot: np.dtype
+) -> list[np.ndarray]:
+    """:func:`bound`'s host arrays: the count, the offsets padded to the list capacities, and the
+    slots' list ids."""
+    hosts = [np.asarray(s.length, dtype=index)]
+    for k, level in enumerate(s.levels):
+        offsets = np.empty(capacities[k] + 1, dtype=index)
+        offsets[: len(level.offsets)] = level.offsets
+        offsets[len(level.offsets) :] = level.offsets[-1]
+        hosts.append(offsets)
+    for k, level in enumerate(s.levels):
+        # one repeat writes every slot's id, the padding's (the list capacity) included
+        lists = np.arange(level.n + 1, dtype=slot)
+        lists[-1] = capacities[k]
+        counts = np.empty(level.n + 1, dtype=level.offsets.dtype)
+        np.subtract(level.offsets[1:], level.offsets[:-1], out=counts[:-1])
+        counts[-1] = capacities[k + 1] - level.size
+        hosts.append(np.repeat(lists, counts))
+    return hosts
 
 
 def _device(backend: Any, like: Any) -> Any:

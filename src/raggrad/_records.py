@@ -372,7 +372,7 @@ def _same_bounded(s: BoundedStructure, t: Any) -> tuple[bool, BoundedStructure]:
     xp = s.backend.xp
     same = s.count == t.count
     for a, b in builtins.zip(s.levels, t.levels, strict=True):
-        same = same & xp.all(a == b)
+        same = same if a is b else same & xp.all(a == b)
     if s.backend.is_concrete(same):
         return bool(s.backend.to_numpy(same)), s if t.valid is s.valid else s.with_valid(s.valid & t.valid)
     return True, s.with_valid(s.valid & t.valid & same)
