@@ -20,6 +20,14 @@ def test_astype_keeps_structure():
     assert rg.astype(x, rg.float32).type == "2 * var * float32"
 
 
+def test_dtype_names_held_in_numpy_strings_are_names():
+    # np.str_("float64") (a name read from a NumPy array or a file) was taken as a string scalar
+    x = rg.array([[1, 2], [3]])
+    for name in (np.str_("float64"), np.array(["float32"])[0]):
+        assert rg.astype(x, name).dtype == np.dtype(str(name))
+    assert rg.zeros(2, dtype=np.str_("int8")).dtype == np.int8
+
+
 def test_result_type_follows_the_backend():
     x = rg.array([[1], []], dtype=rg.int32)
     assert rg.result_type(x, rg.float32) == np.result_type(np.int32, np.float32)

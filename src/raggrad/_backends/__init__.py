@@ -112,6 +112,8 @@ def parse_dtype(spec: Any, name: str) -> np.dtype:
 
     Anything that is not a numeric or boolean dtype raises ``TypeError`` naming it.
     """
+    if isinstance(spec, str):  # a NumPy string (np.str_) is a name too, not a string scalar
+        spec = str(spec)
     try:
         dtype = np.dtype(spec)
     except TypeError:

@@ -462,7 +462,8 @@ class iinfo_object:
 
 def _numpy_dtype(obj: Any, name: str) -> np.dtype:
     """The NumPy dtype of a dtype of any backend, or of an array's dtype."""
-    if isinstance(obj, RaggedArray) or (hasattr(obj, "shape") and not _is_dtype(obj)):
+    array = hasattr(obj, "shape") and not _is_dtype(obj) and not isinstance(obj, str)  # np.str_: a name
+    if isinstance(obj, RaggedArray) or array:
         obj = obj.dtype
     return _backends.parse_dtype(obj, name)
 
