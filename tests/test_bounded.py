@@ -140,6 +140,29 @@ def test_one_trace_for_batches_with_new_lengths_in_one_bucket():
     assert len(traces) == 22  # a new bucket, a new trace
 
 
+@pytest.mark.parametrize(
+    "structure_op",
+    [lambda u: u[:, 1:], lambda u: u[u > 2.0], lambda u: u[::-1], lambda u: rg.flip(u, axis=1)],
+)
+def test_a_traced_bounded_array_used_in_branches_and_loop_bodies_keeps_each_traces_values(structure_op):
+    # a jit argument's structure caches what ops derive from its traced lists; made inside one
+    # branch of lax.cond (or a scan body) and reused in the other (or after the loop), they
+    # leaked that sub-trace's tracers (UnexpectedTracerError)
+    jax = pytest.importorskip("jax")
+    b = rg.with_capacity(rg.array([[1.0, 2.0, 3.0], [], [4.0, 5.0]], backend="jax"), lists=4, elements=8)
+    expected = structure_op(b).to_list()
+    both = jax.jit(lambda p, u: jax.lax.cond(p, lambda: structure_op(u), lambda: structure_op(u)))
+    assert both(True, b).to_list() == both(False, b).to_list() == expected
+
+    def loop_then_after(u):
+        total = jax.lax.scan(lambda c, _: (c + rg.sum(structure_op(u)), None), 0.0, None, length=2)[0]
+        return total, structure_op(u)
+
+    total, after = jax.jit(loop_then_after)(b)
+    assert after.to_list() == expected
+    assert float(total) == 2 * sum(sum(row) for row in expected)
+
+
 def test_a_bounded_array_closed_over_by_jit_serves_every_trace():
     # a concrete bounded array captured by traced functions (pair indices made once per chunk, say):
     # what one trace derives from its lists (segment ids, slot masks, combination plans) must not

@@ -62,6 +62,18 @@ class BoundedAux(tuple[Any, ...]):
         return cast(tuple[int, ...], self[1])
 
 
+_MISSING = object()
+
+
+class _Traced:
+    """A cached value made from traced arrays, with the trace it belongs to."""
+
+    __slots__ = ("state", "value")
+
+    def __init__(self, state: Any, value: Any) -> None:
+        self.state, self.value = state, value
+
+
 class BoundedStructure(Cached):
     """Capacities and inner dims (static) plus the outer count, offsets and validity flag
     (backend arrays)."""
@@ -102,12 +114,17 @@ class BoundedStructure(Cached):
         return self._made(self._index, key, make)
 
     def _made(self, cache: dict[Any, Any], key: Any, make: Callable[[], _T]) -> _T:
-        try:
-            return cast(_T, cache[key])
-        except KeyError:
-            pass
-        with self.eager():
-            value = cache[key] = make()
+        hit = cache.get(key, _MISSING)
+        if hit is not _MISSING and not isinstance(hit, _Traced):  # made from concrete arrays
+            return cast(_T, hit)
+        if isinstance(hit, _Traced) and hit.state == self.backend.trace_state():
+            return cast(_T, hit.value)
+        # made from traced arrays, in another trace (a branch of lax.cond, the body of a scan, or
+        # a function they call): its values belong there; made again here
+        concrete = self.is_concrete()
+        with self.backend.eager() if concrete else contextlib.nullcontext():
+            value = make()
+        cache[key] = value if concrete else _Traced(self.backend.trace_state(), value)
         return value
 
     def eager(self, *others: BoundedStructure) -> contextlib.AbstractContextManager[Any]:

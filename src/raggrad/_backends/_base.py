@@ -150,6 +150,11 @@ class Backend:
         arrays stay traced). Nothing to do where no trace stages work on concrete arrays."""
         return contextlib.nullcontext()
 
+    def trace_state(self) -> Any:
+        """What identifies the trace now staging work (compared with ``==``; None where work is
+        never staged on traced arrays that a structure caches)."""
+        return None
+
     def number(self, value: Any) -> Any:
         """A NumPy scalar or 0-d array as an operand of this backend's kernels: checked that its
         value survives the dtype the backend computes it in (jax without x64 narrows int64)."""

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any, cast
 
 import jax
+import jax.extend.core
 import jax.numpy as jnp
 import numpy as np
 
@@ -189,6 +190,9 @@ class JaxBackend(Backend):
         # jit stages every operation, even on concrete arrays: a value a concrete structure derived
         # inside one trace and cached would be that trace's tracer in the next one
         return cast(contextlib.AbstractContextManager[Any], jax.ensure_compile_time_eval())
+
+    def trace_state(self) -> Any:
+        return jax.extend.core.get_opaque_trace_state()
 
     def once(self, array: Any) -> Any:
         if self.is_concrete(array):
