@@ -656,6 +656,17 @@ def test_eval_shape_of_a_bounded_array_prints_its_type() -> None:
     assert rg.capacity(out) == rg.capacity(b)
 
 
+def test_bounded_offsets_are_read_only_as_exact_ones():
+    # the index maps are made once per structure and shared: a write through rg.offsets of one
+    # bounded array changed every later with_capacity of the same lists
+    x = rg.array([[1.0, 2.0, 3.0], [], [4.0, 5.0]])
+    with pytest.raises(ValueError, match="read-only"):
+        rg.offsets(rg.with_capacity(x))[1] = 1
+    with pytest.raises(ValueError, match="read-only"):
+        rg.offsets(x)[1] = 1
+    assert rg.with_capacity(x).to_list() == [[1.0, 2.0, 3.0], [], [4.0, 5.0]]
+
+
 def test_a_records_fields_are_bounded_with_one_set_of_index_maps():
     # the fields share their lists: the offsets and slot ids are made once (a repeat over the
     # elements per field before), and the bounded record keeps one structure

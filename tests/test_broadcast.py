@@ -171,6 +171,10 @@ def test_python_lists_and_host_bounded_arrays_join_the_other_operands_backend(ba
         out = host + other
         assert out.backend == backend and rg.is_bounded(out)
         assert out.to_list() == (x + other).to_list()
+    # a deeper exact operand on the host too: bounded on the shared backend
+    b, e = rg.with_capacity(rg.array([[1.0, 2.0], []])), rg.array([[[1.0], [2.0, 3.0]], []])
+    out = rg.where(b > 1.0, e, per_list[0])
+    assert out.backend == backend and out.to_list() == [[[10.0], [2.0, 3.0]], []]
 
 
 def test_dense_length_one_dims_broadcast_against_lists_and_inner_dims():

@@ -419,6 +419,8 @@ def _bound_maps(
         np.subtract(level.offsets[1:], level.offsets[:-1], out=counts[:-1])
         counts[-1] = capacities[k + 1] - level.size
         hosts.append(np.repeat(lists, counts))
+    for h in hosts:  # shared by every array bounded from ``s`` (rg.offsets gives them out)
+        h.setflags(write=False)
     return hosts
 
 

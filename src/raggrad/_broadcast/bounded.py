@@ -35,7 +35,7 @@ def bounded(args: tuple[Any, ...], backend: _backends.Backend, name: str) -> tup
         for a in args
     )
     deepest = _deepest_bounded(args)
-    args = tuple(_deeper(a, deepest, name) for a in args)
+    args = tuple(_deeper(a, deepest, backend, name) for a in args)
     target = _deepest_bounded(args)  # an exact operand deeper still, now bounded
     ts, nb_max = target._structure, max(a._nbatch for a in args if isinstance(a, RaggedArray))
     assert isinstance(ts, BoundedStructure)
@@ -112,7 +112,7 @@ def _deepest_bounded(args: tuple[Any, ...]) -> RaggedArray:
     return max(bounded_args, key=lambda a: a._structure.nlevels)
 
 
-def _deeper(a: Any, target: RaggedArray, name: str) -> Any:
+def _deeper(a: Any, target: RaggedArray, backend: _backends.Backend, name: str) -> Any:
     """An exact operand with more levels than the deepest bounded one, bounded: the target's
     capacities for the levels they share, buckets below (the other operands broadcast into it)."""
     ts = cast(BoundedStructure, target._structure)
@@ -124,7 +124,7 @@ def _deeper(a: Any, target: RaggedArray, name: str) -> Any:
     if any(s.count_at(d) > c for d, c in enumerate(ts.capacities)):
         raise mismatch(a, target, name, f"the exact operand does not fit the capacities {ts.capacities}")
     below = tuple(bucket(s.count_at(d)) for d in range(ts.nlevels + 1, s.nlevels + 1))
-    return RaggedArray._new(*bound(s, a._content, a._nbatch, (*ts.capacities, *below)))
+    return RaggedArray._new(*bound(s, content_on(backend, a._content), a._nbatch, (*ts.capacities, *below)))
 
 
 def _faces_inner(a: Any, arr: Any, ts: BoundedStructure, target: Any, name: str) -> tuple[bool, Any]:
