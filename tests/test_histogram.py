@@ -171,6 +171,8 @@ def test_bincount_equals_numpy() -> None:
             TypeError,
             "bins must be the edges",
         ),
+        (lambda: rg.hep.soft_histogram(rg.array([[0.5]]), [0.0, 1.0], bandwidth=None), TypeError, "not None"),
+        (lambda: rg.hep.soft_histogram(rg.array([[0.5]]), [0.0, 1.0], bandwidth=True), TypeError, "not True"),
         (lambda: rg.bincount(rg.array([[1]]), minlength=-1), ValueError, "minlength"),
         (lambda: np.histogram(X, bins=3, normed=True), TypeError, "normed"),
     ],

@@ -428,7 +428,10 @@ def logistic_cdf(z: Any) -> Any:
 def scalar_bandwidth(bandwidth: Any, bins: Any, name: str) -> Any:
     """``bandwidth``, checked to be one number (Python, NumPy or a 0-d backend array), and ``bins``
     to be no estimator's name (``soft_histogram`` takes the edges)."""
-    if isinstance(bandwidth, RaggedArray | str | list | tuple) or len(getattr(bandwidth, "shape", ())):
+    if bandwidth is None or isinstance(bandwidth, RaggedArray | str | list | tuple | bool | np.bool_):
+        msg = f"{name}: bandwidth must be one positive number, not {bandwidth!r}"
+        raise TypeError(msg)
+    if len(getattr(bandwidth, "shape", ())):
         msg = f"{name}: bandwidth must be one positive number, not {bandwidth!r}"
         raise TypeError(msg)
     if isinstance(bins, str):
