@@ -271,6 +271,21 @@ def test_torch_bfloat16_is_refused_by_name_where_jax_holds_it():
     assert rg.sum(y, axis=1).type == "2 * bfloat16" and rg.sum(y, axis=1).to_list() == [3.0, 3.0]
 
 
+def test_jvp_names_the_lists_where_a_bounded_tangent_differs_from_its_primal():
+    # bounded arrays of one capacity have one treedef: a tangent with other lists was read with
+    # the primal's lists, a quietly wrong derivative (234.0 here)
+    pytest.importorskip("jax")
+    primal = rg.with_capacity(rg.array([[1.0, 2.0, 3.0], [], [4.0, 5.0]], backend="jax"), lists=4, elements=8)
+    other = rg.with_capacity(rg.array([[1.0], [2.0, 3.0, 4.0], [5.0]], backend="jax"), lists=4, elements=8)
+
+    def loss(v):
+        return rg.sum(rg.sum(v, axis=1) ** 2)
+
+    with pytest.raises(ValueError, match=r"rg\.jvp: the tangent\[0\]'s lists differ from the primal\[0\]'s"):
+        rg.jvp(loss, (primal,), (other,))
+    assert float(rg.jvp(loss, (primal,), (rg.ones_like(primal),))[1]) == 2 * (6.0 * 3 + 9.0 * 2)
+
+
 def test_vjp_names_the_lists_where_the_cotangent_differs_from_the_output():
     jax = pytest.importorskip("jax")
     x = X.to_backend("jax")

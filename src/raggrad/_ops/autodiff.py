@@ -72,7 +72,12 @@ def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]
     >>> out, t = rg.jvp(lambda v: v * v, (x,), (rg.ones_like(x),))
     >>> t.to_list()
     [[2.0, 4.0], [6.0]]
+
+    A tangent of a bounded array with other lists than its primal's is refused (where both are
+    concrete), as ``rg.vjp`` refuses such a cotangent.
     """
+    for i, (tangent, primal) in enumerate(zip(tangents, primals, strict=False)):
+        _check_cotangent(tangent, primal, f"[{i}]", ("rg.jvp", "tangent", "primal"))
     return cast(tuple[Any, Any], _jax().jvp(fun, tuple(primals), tuple(tangents)))
 
 
@@ -107,28 +112,32 @@ def _check_output_cotangent(cotangent: Any, out: Any) -> None:
     _check_cotangent(cotangent, out, "")
 
 
-def _list_lengths(x: RaggedArray) -> list[list[int]] | None:
+def _list_lengths(x: RaggedArray, name: str) -> list[list[int]] | None:
     """The list lengths of ``x`` at each ragged axis, or None where they are data (traced)."""
     s = x._structure
     if isinstance(s, BoundedStructure):
         if not s.is_concrete():
             return None
-        s = x._trimmed("rg.vjp")._structure
+        s = x._trimmed(name)._structure
     if s is None:
         return []
     return [np.asarray(level.lengths).tolist() for level in s.levels]
 
 
-def _check_cotangent(cotangent: Any, out: Any, where: str) -> None:
+def _check_cotangent(
+    cotangent: Any, out: Any, where: str, names: tuple[str, str, str] = ("rg.vjp", "cotangent", "output")
+) -> None:
     """Raise a ValueError naming the lists where a RaggedArray in ``cotangent`` has other lists
-    than the one at the same place in ``out`` (JAX checks everything else)."""
+    than the one at the same place in ``out`` (JAX checks everything else, but not a bounded
+    array's lists, which are leaves). ``names``: the function, and what the two are called."""
+    op, ct, o = names
     if isinstance(out, RaggedArray) and isinstance(cotangent, RaggedArray):
-        mine, theirs = _list_lengths(cotangent), _list_lengths(out)
+        mine, theirs = _list_lengths(cotangent, op), _list_lengths(out, op)
         if mine is None or theirs is None or mine == theirs:
             return
         if len(mine) != len(theirs):
             msg = (
-                f"rg.vjp: the cotangent{where} has {len(mine)} ragged axes, the output{where} "
+                f"{op}: the {ct}{where} has {len(mine)} ragged axes, the {o}{where} "
                 f"{len(theirs)} (types {cotangent.type!r} vs {out.type!r})"
             )
             raise ValueError(msg)
@@ -136,15 +145,16 @@ def _check_cotangent(cotangent: Any, out: Any, where: str) -> None:
         a, b = mine[axis], theirs[axis]
         first = next((i for i, (p, q) in enumerate(zip(a, b, strict=False)) if p != q), None)
         which = f" (list {first}: {a[first]} vs {b[first]})" if first is not None else ""
+        like = "out" if o == "output" else "x"
         msg = (
-            f"rg.vjp: the cotangent{where}'s lists differ from the output{where}'s: at axis "
-            f"{axis + 1} the cotangent has {len(a)} lists of lengths {a}, the output {len(b)} lists "
-            f"of lengths {b}{which}; pass a cotangent with the output's lists, such as rg.ones_like(out)"
+            f"{op}: the {ct}{where}'s lists differ from the {o}{where}'s: at axis "
+            f"{axis + 1} the {ct} has {len(a)} lists of lengths {a}, the {o} {len(b)} lists "
+            f"of lengths {b}{which}; pass a {ct} with the {o}'s lists, such as rg.ones_like({like})"
         )
         raise ValueError(msg)
     if isinstance(out, (tuple, list)) and isinstance(cotangent, (tuple, list)) and len(out) == len(cotangent):
-        for i, (c, o) in enumerate(zip(cotangent, out, strict=True)):
-            _check_cotangent(c, o, f"{where}[{i}]")
+        for i, (c, v) in enumerate(zip(cotangent, out, strict=True)):
+            _check_cotangent(c, v, f"{where}[{i}]", names)
     elif isinstance(out, dict) and isinstance(cotangent, dict):
         for key in out.keys() & cotangent.keys():
-            _check_cotangent(cotangent[key], out[key], f"{where}[{key!r}]")
+            _check_cotangent(cotangent[key], out[key], f"{where}[{key!r}]", names)
