@@ -677,3 +677,23 @@ def test_a_records_fields_are_bounded_with_one_set_of_index_maps():
     assert all(m.levels[0] is maps[0].levels[0] and m.given_ids[0] is maps[0].given_ids[0] for m in maps)
     assert bounded["eta"].to_list() == [[0.0, 2.0], [], [4.0, 6.0, 8.0]]
     assert rg.capacity(bounded) == rg.capacity(rg.with_capacity(lists))
+
+
+def test_a_function_mapped_over_a_bounded_arrays_leaves_is_named_not_read_as_lists():
+    # its offsets, count and ids are pytree leaves: jax.tree.map (an SGD step, a sum of gradients)
+    # maps over them too, and to_list read the result as lists: [[0.88, 1.88], []] for a step
+    jax = pytest.importorskip("jax")
+    jnp = pytest.importorskip("jax.numpy")
+    b = rg.with_capacity(rg.array([[1.0, 2.0, 3.0], [], [4.0, 5.0]], backend="jax"))
+    g = rg.grad(lambda v: rg.sum(rg.sum(v, axis=1) ** 2))(b)
+    with pytest.raises(TypeError, match=r"lists are float32 arrays.*rg\.map_values"):
+        jax.tree.map(lambda p, d: p - 0.01 * d, b, g).to_list()
+    with pytest.raises(ValueError, match=r"offsets do not rise from 0"):
+        jax.tree.map(jnp.ones_like, b).to_list()
+    with pytest.raises(ValueError, match=r"list ids disagree with its offsets"):
+        jax.tree.map(lambda *gs: sum(gs), g, g).to_list()
+    with pytest.raises(TypeError, match=r"float0"):  # jax.vjp's cotangents of the integer leaves
+        jax.vjp(lambda v: rg.sum(v * 2), b)[1](jnp.float32(1.0))[0].to_list()
+    step = b - 0.01 * g  # the arrays' own arithmetic keeps the lists
+    np.testing.assert_allclose(rg.flatten(step).to_list(), [0.88, 1.88, 2.88, 3.82, 4.82], rtol=1e-6)
+    assert rg.map_values(lambda v: v * 2, b).to_list() == [[2.0, 4.0, 6.0], [], [8.0, 10.0]]

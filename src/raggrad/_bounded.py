@@ -324,6 +324,7 @@ class BoundedStructure(Cached):
 
     def concrete_count(self, what: str) -> int:
         self.check_single(what)  # a stack has a count per member
+        self.check_leaves(what)
         if not self.is_concrete():
             msg = (
                 f"{what} of a bounded array is data (traced inside jax.jit); use rg.num(x, axis=0) "
@@ -331,6 +332,16 @@ class BoundedStructure(Cached):
             )
             raise TracedStructureError(msg)
         return int(self.backend.to_numpy(self.count))
+
+    def check_leaves(self, what: str) -> None:
+        """``TypeError`` where the count, offsets or ids are not integer arrays: a function mapped
+        over a bounded array's pytree leaves (``jax.tree.map``) maps over its lists too."""
+        for leaf in (self.count, *self.levels, *(i for i in self.given_ids if i is not None)):
+            b = _backends.backend_of(leaf)
+            kind = np.dtype(b.numpy_dtype(leaf.dtype)).kind if b is not None else None
+            if kind not in ("i", "u"):
+                got = f"{b.numpy_dtype(leaf.dtype)} arrays" if b is not None else type(leaf).__name__
+                raise TypeError(_mapped_over(what, f"its lists are {got}, not integer arrays"))
 
     def check_valid(self, what: str) -> None:
         """``ValueError`` when an operation on the way found it could not give the right answer."""
@@ -352,14 +363,32 @@ class BoundedStructure(Cached):
         self.check_valid(what)
         levels: list[Segments] = []
         used = n
-        for offsets in self.levels:
-            host = np.asarray(self.backend.to_numpy(offsets), dtype=np.int64)
-            levels.append(Segments(host[: used + 1].copy()))
-            used = int(host[used])
+        if not 0 <= n <= self.capacities[0]:
+            raise ValueError(_mapped_over(what, f"its count is {n}"))
+        for offsets, capacity, ids in zip(self.levels, self.capacities[1:], self.given_ids, strict=True):
+            full = np.asarray(self.backend.to_numpy(offsets), dtype=np.int64)
+            host = full[: used + 1]
+            if host[0] != 0 or np.any(np.diff(host) < 0) or host[-1] > capacity:
+                raise ValueError(_mapped_over(what, "its offsets do not rise from 0 within its capacities"))
+            # the slots' list ids made with the offsets, where they travel beside them
+            if ids is not None and not np.array_equal(
+                self.backend.to_numpy(ids), np.searchsorted(full[1:], np.arange(capacity), side="right")
+            ):
+                raise ValueError(_mapped_over(what, "its list ids disagree with its offsets"))
+            levels.append(Segments(host.copy()))
+            used = int(host[-1])
         return Structure(n, tuple(levels), self.inner), np.int64(used)
 
     def __repr__(self) -> str:
         return f"BoundedStructure(capacities={self.capacities}, inner={self.inner})"
+
+
+def _mapped_over(what: str, found: str) -> str:
+    return (
+        f"{what}: this bounded array is not one: {found}. A function mapped over its pytree leaves "
+        "(jax.tree.map, an optimizer's update) was applied to its offsets too; map over the values "
+        "alone with rg.map_values(f, x), or compute with the arrays themselves (x - lr * g)"
+    )
 
 
 def bound(s: Structure, content: Any, nb: int, capacities: tuple[int, ...]) -> tuple[BoundedStructure, Any]:
