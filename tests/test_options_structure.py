@@ -173,6 +173,10 @@ def test_numpy_sort_of_all_elements_keeps_or_refuses_missing_values():
         with pytest.raises(NotImplementedError, match=rf"np\.{func.__name__}: axis=None over nested lists"):
             func(nested, axis=None)
     assert np.sort(rg.array([[3.0, 1.0], [2.0]]), axis=None).to_list() == [1.0, 2.0, 3.0]
+    only_lists = rg.array([[3.0, 1.0], None, [2.0]])  # a missing list holds no elements
+    assert np.sort(only_lists, axis=None).to_list() == [1.0, 2.0, 3.0]
+    assert np.argsort(only_lists, axis=None).to_list() == [1, 2, 0]
+    assert np.cumsum(only_lists).to_list() == [3.0, 4.0, 6.0]
 
 
 def test_ascending_and_descending_agree_or_raise():

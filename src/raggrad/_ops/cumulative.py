@@ -201,14 +201,17 @@ def _numpy_cumulative(name: str) -> Any:
 
 def flat_elements(a: Any, name: str) -> RaggedArray:
     """The elements of ``a`` in one list, for NumPy's ``axis=None``: a one-dimensional array with
-    missing values as it is (they stay in place), nested lists with them refused."""
+    missing values as it is (they stay in place), the elements of the lists present where only
+    lists are missing, nested lists with missing elements refused."""
     x = operand(a, name)
-    if getattr(x._structure, "masks", None) is not None:
+    masks = getattr(x._structure, "masks", None)
+    if masks is not None:
         if x.ndim == 1:
             return x
-        msg = f"{name}: axis=None over nested lists with missing values; flatten them (rg.flatten) first"
-        raise NotImplementedError(msg)
-    if isinstance(x._structure, BoundedStructure):  # the elements in use, never the padding
+        if masks[-1] is not None:
+            msg = f"{name}: axis=None over nested lists with missing values; flatten them (rg.flatten) first"
+            raise NotImplementedError(msg)
+    if masks is not None or isinstance(x._structure, BoundedStructure):  # (never the padding)
         flat: RaggedArray = flatten(x, axis=None)
         return flat
     content = x._backend.xp.reshape(x._content, (-1,))
