@@ -324,7 +324,9 @@ def test_meta_a_reduction_that_reads_padding_is_caught(name: str, monkeypatch: A
         return self.backend.xp.minimum(ids(self, level), self.in_use(level) - 1)
 
     monkeypatch.setattr(BoundedStructure, "ids", leaky)
-    with pytest.raises(AssertionError):
+    # caught by the comparison, or (softmax keeps the leaky ids in its result) by the reading of
+    # a result whose list ids disagree with its offsets
+    with pytest.raises((AssertionError, ValueError)):
         check()
 
 
