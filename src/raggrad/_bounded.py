@@ -338,9 +338,9 @@ class BoundedStructure(Cached):
         over a bounded array's pytree leaves (``jax.tree.map``) maps over its lists too."""
         for leaf in (self.count, *self.levels, *(i for i in self.given_ids if i is not None)):
             b = _backends.backend_of(leaf)
-            kind = np.dtype(b.numpy_dtype(leaf.dtype)).kind if b is not None else None
-            if kind not in ("i", "u"):
-                got = f"{b.numpy_dtype(leaf.dtype)} arrays" if b is not None else type(leaf).__name__
+            dtype = np.dtype(b.numpy_dtype(leaf.dtype)) if b is not None else None
+            if dtype is None or dtype.kind not in "iu":
+                got = f"{dtype} arrays" if dtype is not None else type(leaf).__name__
                 raise TypeError(_mapped_over(what, f"its lists are {got}, not integer arrays"))
 
     def check_valid(self, what: str) -> None:

@@ -85,7 +85,7 @@ def device_wrap(b: Any, local: Any, lens: Any, longest: int, dtype: Any) -> tupl
     there first, so that the cast to the index ``dtype`` cannot wrap one into range."""
     xp, info, limit = b.xp, np.iinfo(b.numpy_dtype(local.dtype)), longest + 1
     if info.max > np.iinfo(np.int64).max and b.is_concrete(local):  # uint64: NumPy has kernels, torch not
-        local, info = b.asarray(np.minimum(b.to_numpy(local), limit).astype(np.int64)), np.iinfo(np.int64)
+        local, info = b.asarray(host_local(b, local)), np.iinfo(np.int64)
     if limit < info.max:
         local = xp.minimum(local, limit)
     if info.min < -limit:
