@@ -109,23 +109,21 @@ def _columns(news: list[np.ndarray], reps: list[np.ndarray]) -> list[np.ndarray]
 
 
 def _local_plan(L: np.ndarray, n: int) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Per combination of ``n`` items of lists of lengths ``L`` (no replacement): its list and the
-    local index of every member, combinations in lexicographic order."""
+    """Per list of lengths ``L``, its number of combinations of ``n`` items (no replacement), and
+    per member the local index it picks in every combination (lexicographic order)."""
     if n == 1:
-        rows = np.repeat(np.arange(len(L), dtype=np.int64), L)
-        return rows, [ranges(np.zeros(len(L), dtype=np.int64), L)[1]]
+        return L, [ranges(np.zeros(len(L), dtype=np.int64), L)[1]]
     if L.max(initial=0) < n:  # no list is long enough: empty lists at once, whatever n is
         empty = np.zeros(0, dtype=np.int64)
-        return empty, [empty] * n
+        return np.zeros(len(L), dtype=np.int64), [empty] * n
     if n == 2:
         # item p of list j is the first member of (L_j - 1 - p) pairs, whose second members run
-        # from p + 1 to the list's end: two repeats, no per-pair gathers
+        # from p + 1 to the list's end: two repeats, no per-pair gathers, and the lists' counts
+        # in closed form (no map from pairs to lists)
         _, local = ranges(np.zeros(len(L), dtype=np.int64), L)
         ends = np.repeat(L - 1, L) - local
-        rows = np.repeat(np.repeat(np.arange(len(L), dtype=np.int64), L), ends)
-        first = np.repeat(local, ends)
         _, second = ranges(local + 1, ends)
-        return rows, [first, second]
+        return L * (L - 1) // 2, [np.repeat(local, ends), second]
     first_counts = np.maximum(L - n + 1, 0)
     _, col = ranges(np.zeros(len(L), dtype=np.int64), first_counts)
     rows = np.repeat(np.arange(len(L), dtype=np.int64), first_counts)
@@ -135,7 +133,7 @@ def _local_plan(L: np.ndarray, n: int) -> tuple[np.ndarray, list[np.ndarray]]:
         more = L[rows] - (n - t) - news[-1]
         rows, new = _repeat_rows(rows, more, news[-1] + 1, reps)
         news.append(new)
-    return rows, _columns(news, reps)
+    return np.bincount(rows, minlength=len(L)), _columns(news, reps)
 
 
 def _choose(L: np.ndarray, n: int, replacement: bool) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -143,18 +141,25 @@ def _choose(L: np.ndarray, n: int, replacement: bool) -> tuple[np.ndarray, list[
     ``t`` moved back by ``t`` (the usual bijection onto multisets), so members may repeat."""
     if not replacement:
         return _local_plan(L, n)
-    rows, cols = _local_plan(np.where(L > 0, L + (n - 1), 0), n)
-    return rows, [c - t for t, c in enumerate(cols)]
+    counts, cols = _local_plan(np.where(L > 0, L + (n - 1), 0), n)
+    return counts, [c - t for t, c in enumerate(cols)]
+
+
+def _local_combinations(
+    s: Structure, n: int, d: int, replacement: bool
+) -> tuple[list[Any], np.ndarray, list[np.ndarray]]:
+    """Levels of the result's lists, their number of combinations per list at depth ``d``, and per
+    member the local index it picks (within its list)."""
+    levels = ext(s)
+    counts, cols = _choose(levels[d].lengths, n, replacement)
+    return [*levels[:d], offsets_from_lengths(counts)], counts, cols
 
 
 def _combinations_plan(s: Structure, n: int, d: int, replacement: bool) -> tuple[list[Any], list[np.ndarray]]:
     """Levels of the result's lists, and per member the items it picks (global indices at ``d + 1``)."""
-    levels = ext(s)
-    seg = levels[d]
-    rows, cols = _choose(seg.lengths, n, replacement)
-    starts = seg.offsets[:-1][rows]
-    offsets = offsets_from_lengths(np.bincount(rows, minlength=seg.n))
-    return [*levels[:d], offsets], [starts + c for c in cols]
+    levels, counts, cols = _local_combinations(s, n, d, replacement)
+    starts = np.repeat(ext(s)[d].offsets[:-1], counts)
+    return levels, [starts + c for c in cols]
 
 
 def _member(s: Structure, above: Any, levels: list[Any], picked: np.ndarray, d: int) -> tuple[Any, Any]:
@@ -476,11 +481,9 @@ def _argcombinations(
     count = _checked_count(x, n, d, r, n * _INDEX_BYTES * (1 + math.prod(x._batch)), "rg.argcombinations")
 
     def make() -> tuple[Structure, list[np.ndarray]]:
-        levels, picked = _combinations_plan(s, n, d, r)
-        # local index = picked item - the start of its list
-        starts = np.repeat(ext(s)[d].offsets[:-1], np.diff(levels[-1]))
+        levels, _, cols = _local_combinations(s, n, d, r)
         structure = from_levels(levels) if s.masks is None else og.build(levels, [*s.masks[:d], None])
-        return cast(Structure, structure), [g - starts for g in picked]
+        return cast(Structure, structure), cols
 
     key = ("argcombinations", n, d, r)
     structure, cols = s.cached(key, make)
