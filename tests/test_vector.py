@@ -360,6 +360,16 @@ def test_edge_values_are_vectors_own() -> None:
     assert flat(zero.Et).tolist() == np.asarray(ak.flatten(wzero.Et)).tolist() == [0.0]
 
 
+def test_spacelike_masses_beyond_the_momentum_dot_and_add_as_vector() -> None:
+    """A stored negative mass larger than the momentum (``m² + p² < 0``, so ``E`` is 0, as in
+    vector): ``dot`` and the mass of a sum use that ``E``, not ``E² = m|m| + p²``."""
+    a, wa = _zipped({"pt": [[5.0, 5.0]], "eta": [[0.0, 0.5]], "phi": [[3.0, 1.0]], "mass": [[-10.0, -1e3]]})
+    b, wb = _zipped({"pt": [[20.0, 20.0]], "eta": [[1.2, 1.2]], "phi": [[0.3, 0.3]], "mass": [[5.0, -30.0]]})
+    with np.errstate(all="ignore"):
+        for mine, theirs in ((a.dot(b), wa.dot(wb)), (b.dot(a), wb.dot(wa)), ((a + b).mass, (wa + wb).mass)):
+            np.testing.assert_allclose(flat(mine), np.asarray(ak.flatten(theirs)), rtol=1e-12)
+
+
 def test_combinations_of_vectors_and_pair_masses_match_vector() -> None:
     data = kinematics(10)
     for system in SYSTEMS_4D:

@@ -29,7 +29,9 @@ choices for stability and finite derivatives (``tests/test_vector.py`` checks ea
   its mass where ``E² - p²`` of the sum cancels (in float32 that loses the π0 mass of a 100 GeV
   photon pair), and pairs given by ``pt, eta, phi`` keep every digit (``Δη``, ``Δφ`` of close
   values are exact). ``dot`` of two such vectors uses the same form. On the beam axis
-  (``pt = 0``) and for two zero vectors, the plain ``t1 t2 - p1·p2`` (for two vectors stored
+  (``pt = 0``), for two zero vectors, and for a spacelike vector with ``m² < -p²`` (whose ``E`` is
+  0, as in ``vector``, so ``E² = m|m| + p²`` fails; its share of the sum's mass is then ``-p²``),
+  the plain ``t1 t2 - p1·p2`` (for two vectors stored
   as ``pt, eta, phi``, with ``p1·p2 = pt1 pt2 (1 - 2 sin²(Δφ / 2) + sinh η1 sinh η2)``: the
   same function, from the sine the first form computes anyway: two sines and two cosines fewer
   per pair, computed for every pair since ``where`` evaluates both forms). The mass of
@@ -276,6 +278,15 @@ def tau2(c: Coords) -> Any:
     return signed_sq(c["tau"]) if "tau" in c else _sq(c["t"]) - mag2(c)
 
 
+def _energy_tau2(c: Coords) -> Any:
+    """``t² - p²`` of the ``t`` that :func:`t` gives: the stored ``tau²``, except where a
+    spacelike ``tau² < -p²`` makes ``t`` 0 (as in vector), where it is ``-p²``."""
+    if "tau" not in c:
+        return tau2(c)
+    m = signed_sq(c["tau"])
+    return where(m + mag2(c) >= 0, m, -mag2(c))
+
+
 def tau(c: Coords) -> Any:
     return c["tau"] if "tau" in c else signed_sqrt(tau2(c))
 
@@ -341,7 +352,8 @@ def lorentz_dot(c1: Coords, c2: Coords) -> Any:
         return t(c1) * t(c2) - spatial_dot(c1, c2)
     m1, m2, pt1, pt2 = signed_sq(c1["tau"]), signed_sq(c2["tau"]), rho(c1), rho(c2)
     p1, p2, e1, e2 = mag(c1), mag(c2), t(c1), t(c2)
-    ok = (pt1 > 0) & (pt2 > 0) & (e1 * e2 + p1 * p2 > 0)  # off the beam axis, not both zero
+    # off the beam axis, not both zero, and t² = m|m| + p² (not clamped to 0: spacelike m² < -p²)
+    ok = (pt1 > 0) & (pt2 > 0) & (e1 * e2 + p1 * p2 > 0) & (m1 + _sq(p1) >= 0) & (m2 + _sq(p2) >= 0)
     both = where(ok, e1 * e2 + p1 * p2, 1.0)
     # t1 t2 - |p1||p2|, and |p1||p2| - p1·p2 = pt1 pt2 (cosh Δη - cos Δφ), without cancellation
     core = (m1 * _sq(p2) + m2 * _sq(p1) + m1 * m2) / both
@@ -384,7 +396,7 @@ def combine(c1: Coords, c2: Coords, sign_: float) -> Coords:
     if len(s1) == 4 and "t" in s1 + s2:
         out["t"] = join(t(c1), t(c2))
     elif len(s1) == 4 and sign_ > 0:
-        out["tau"] = signed_sqrt(tau2(c1) + tau2(c2) + 2.0 * lorentz_dot(c1, c2))
+        out["tau"] = signed_sqrt(_energy_tau2(c1) + _energy_tau2(c2) + 2.0 * lorentz_dot(c1, c2))
     elif len(s1) == 4:  # from the differences: m_a² + m_b² - 2 a·b cancels where a is near b
         out["tau"] = signed_sqrt(_sq(join(t(c1), t(c2))) - mag2(cart))
     return out
