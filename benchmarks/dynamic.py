@@ -16,9 +16,10 @@ dataset of 2,048 against the padded-and-masked version users write, and workload
 over chunks of events (``bounded``: the pairs made on the device by ``rg.combinations``;
 ``bounded, host pairs``: their positions made on the host by ``rg.argcombinations``, as the
 hand-written version makes its pair indices), and workload A on the torch backend under
-``torch.compile(dynamic=True)`` (its compiled frames and graphs over 30 batches). Reported: median step after the first, the whole
-loop with compiles, traces, peak memory of the compiled step (XLA's memory analysis), ratios to
-the hand-written loop. ``python -m benchmarks.dynamic [--quick] [--out FILE]``.
+``torch.compile(dynamic=True)`` (its compiled frames and graphs over 30 batches). Reported:
+median step after the first, the whole loop with compiles, traces, peak memory of the compiled
+step (XLA's memory analysis), ratios to the hand-written loop.
+``python -m benchmarks.dynamic [--quick] [--only FAMILY] [--out FILE]``.
 """
 
 from __future__ import annotations

@@ -208,11 +208,7 @@ def pyhf_significance(s: Any, b: Any) -> Any:
     the model is built once and is differentiable in them; ``mu`` scales the signal. With
     nuisance parameters the conditional fit at ``mu = 0`` would need a differentiable fit
     (implicit differentiation, as in ``relaxed.infer``)."""
-    import pyhf  # here: pyhf's JAX backend turns on JAX's x64 mode for the whole process
-
-    if pyhf.tensorlib.name != "jax":  # pyhf's own API; also on dask workers (per process)
-        pyhf.set_backend("jax")
-    model = _pyhf_model(len(EDGES) - 1)
+    model = pyhf_ready()
     c = model.config
 
     def pars(mu: float) -> Any:
@@ -222,6 +218,16 @@ def pyhf_significance(s: Any, b: Any) -> Any:
     data = s + b
     q0 = 2 * (model.logpdf(pars(1.0), data)[0] - model.logpdf(pars(0.0), data)[0])
     return jnp.sqrt(q0)
+
+
+def pyhf_ready() -> Any:
+    """pyhf on its JAX backend, and the model: once per process (also on dask workers), and
+    outside ``jax.jit``, whose trace cannot build the model (it needs concrete values)."""
+    import pyhf  # here: pyhf's JAX backend turns on JAX's x64 mode for the whole process
+
+    if pyhf.tensorlib.name != "jax":  # pyhf's own API
+        pyhf.set_backend("jax")
+    return _pyhf_model(len(EDGES) - 1)
 
 
 _MODELS: dict[int, Any] = {}
@@ -290,7 +296,11 @@ class Step:
 
     def __init__(self, samples: dict[str, list[Chunk]], capacity: int, likelihood: str = "pyhf") -> None:
         self.samples = samples
-        self.significance = SIGNIFICANCE[likelihood]
+        significance = SIGNIFICANCE[likelihood]
+        if likelihood == "pyhf":
+            pyhf_ready()  # before any program compiles: pyhf's backend turns on JAX's x64 mode
+        # jitted: eagerly, its value and gradient would run op by op, about 3 ms of dispatch per step
+        self.significance = jax.jit(jax.value_and_grad(lambda t: significance(t["signal"], t["background"])))
 
         def one(u: Params, chunk: Chunk) -> Any:
             return histogram(u, chunk["Muon"], chunk["Jet"], chunk["genWeight"], capacity)
@@ -310,7 +320,7 @@ class Step:
                 h, pullback = self.forward(u, chunk)
                 totals[kind] = totals.get(kind, 0) + h
                 pullbacks.append((kind, pullback))
-        z, cotangents = jax.value_and_grad(lambda t: self.significance(t["signal"], t["background"]))(totals)
+        z, cotangents = self.significance(totals)
         parts = [self.pull(pullback, cotangents[kind]) for kind, pullback in pullbacks]
         return z, jax.tree.map(lambda *g: sum(g), *parts)
 
