@@ -37,14 +37,26 @@ def is_numeric(dtype: np.dtype) -> builtins.bool:
     return dtype.kind in NUMERIC_KINDS or (dtype.kind == "V" and dtype.name.startswith(("bfloat", "float")))
 
 
-def check_fits(value: Any, dtype: np.dtype, name: str, *, real: builtins.bool = False) -> None:
+def check_fits(
+    value: Any, dtype: np.dtype, name: str, *, real: builtins.bool = False, finite: builtins.bool = False
+) -> None:
     """NumPy's rule for an integer put into an integer array (a fill value): one that ``dtype``
     cannot hold raises ``OverflowError`` (jax and torch would wrap it around, or raise their own).
     With ``real``, a complex number for a real dtype raises ``TypeError`` (NumPy warns and drops
-    its imaginary part: an array made of it)."""
+    its imaginary part: an array made of it). With ``finite``, a NaN or infinite number for an
+    integer dtype raises ``ValueError`` (NumPy warns and stores an arbitrary integer,
+    the smallest one on x86)."""
     if real and isinstance(value, complex) and np.dtype(dtype).kind != "c":
         msg = f"{name}: a complex fill value ({value}) in {np.dtype(dtype)}; give a complex dtype"
         raise TypeError(msg)
+    if (
+        finite
+        and isinstance(value, float | np.floating)
+        and np.dtype(dtype).kind in "biu"
+        and not np.isfinite(value)
+    ):
+        msg = f"{name}: the fill value {value} has no {np.dtype(dtype)} value; use a floating-point dtype"
+        raise ValueError(msg)
     if isinstance(value, int | np.integer) and not isinstance(value, bool) and np.dtype(dtype).kind in "iu":
         info = np.iinfo(dtype)
         if not info.min <= int(value) <= info.max:
@@ -57,3 +69,39 @@ def check_numeric(dtype: np.dtype, name: str) -> None:
     if not is_numeric(dtype):
         msg = f"{name}: raggrad holds numbers and booleans only, not dtype {np.dtype(dtype)}"
         raise TypeError(msg)
+
+
+def check_fill(fill_value: Any, dtype: np.dtype, name: str) -> None:
+    """``TypeError`` when ``fill_value`` is not a number; ``ValueError`` when it cannot be stored
+    exactly in ``dtype`` (NaN or 2.0**63 in int64, a complex number in real numbers)."""
+    if (
+        fill_value is None
+        or isinstance(fill_value, (str, bytes))
+        or (isinstance(fill_value, (np.ndarray, np.generic)) and not is_numeric(fill_value.dtype))
+    ):
+        msg = f"{name}: fill_value must be a number or a boolean, not {fill_value!r}"
+        raise TypeError(msg)
+    if dtype.kind == "c":
+        return
+    if dtype.kind == "f":
+        ok = not np.iscomplexobj(fill_value)  # NumPy would drop the imaginary part
+    else:
+        value = np.asarray(fill_value)
+        ok = value.dtype.kind in "biu" or (
+            value.dtype.kind == "f" and builtins.bool(np.all(np.isfinite(value)))
+        )
+        if ok and value.dtype.kind == "f":
+            ok = builtins.bool(np.all(value == np.round(value)))
+        if ok and dtype.kind in "iu":
+            # Python ints and floats compare exactly (NumPy would round the bounds to float64)
+            low, high = int(np.iinfo(dtype).min), int(np.iinfo(dtype).max)
+            ok = all(low <= v <= high for v in value.ravel().tolist())
+        if ok and dtype.kind == "b":
+            ok = builtins.bool(np.all((value == 0) | (value == 1)))
+    if not ok:
+        wider = "complex128" if np.iscomplexobj(fill_value) else "float64"
+        msg = (
+            f"{name}: fill_value={fill_value!r} cannot be stored in the array's dtype {dtype}; "
+            f"convert first (rg.astype(x, rg.{wider})) or choose a value of that dtype"
+        )
+        raise ValueError(msg)

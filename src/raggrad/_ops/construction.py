@@ -30,7 +30,7 @@ from .._convert import (
     refuse_masked,
     slice_outer,
 )
-from .._dtypes import check_numeric, is_numeric
+from .._dtypes import check_fill, check_numeric
 from .._errors import OptionTypeError, check_concrete
 from .._events import EventArray
 from .._options import element_mask
@@ -65,7 +65,9 @@ def array(obj: Any, *, dtype: Any = None, backend: str | None = None, device: An
     """A RaggedArray from nested lists, a NumPy/JAX/torch array, an awkward Array or a RaggedArray.
 
     ``backend=None`` keeps the backend of ``obj`` (numpy for Python lists and NumPy arrays).
-    A scalar or 0-d input gives a 0-d backend array.
+    A scalar or 0-d input gives a 0-d backend array. An array of the target backend and dtype is
+    not copied, as awkward's ``ak.Array`` does not copy it: writing into it later changes the
+    result (``rg.asarray(obj, copy=True)`` copies).
 
     >>> import raggrad as rg
     >>> x = rg.array([[1, 2, 3], [], [4, 5]])
@@ -147,19 +149,21 @@ def asarray(
     >>> rg.asarray([[1, 2], [3]]).type
     '2 * var * int64'
     """
+    given = obj
     if isinstance(obj, list | tuple) and obj:
+        spec = None if dtype is None else _backends.parse_dtype(dtype, "rg.asarray")  # torch's too
         try:
-            regular = np.asarray(obj, dtype=dtype)
+            regular = np.asarray(obj, dtype=spec)
         except (ValueError, TypeError):  # ragged lists, or values NumPy cannot hold
             regular = None
         if regular is not None and regular.dtype != object:
             obj = regular
     out = array(obj, dtype=dtype, backend=backend, device=device)
     content = out._content if isinstance(out, RaggedArray) else out
-    source = obj._content if isinstance(obj, RaggedArray) else obj
+    source = given._content if isinstance(given, RaggedArray) else given
     shares = _backends.backend_of(source) is not None and content is source
-    if copy is False and not shares and _backends.backend_of(source) is not None:
-        msg = "rg.asarray: copy=False, but the array must be copied (its dtype, backend or device changes)"
+    if copy is False and not shares:  # as NumPy refuses
+        msg = f"rg.asarray: copy=False, but the {type(source).__name__} must be copied to make this array"
         raise ValueError(msg)
     if copy and shares:
         b = cast(_backends.Backend, _backends.backend_of(content))  # content shares a backend array
@@ -187,6 +191,8 @@ def host_ints(values: Any, name: str, what: str, traced: str = "") -> np.ndarray
         values = backend.to_numpy(values)
     try:
         arr = np.asarray(values)
+        if arr.dtype.kind == "f" and isinstance(values, list | tuple) and all(map(_is_int, values)):
+            arr = np.asarray(values, dtype=object)  # [0, 2**63] is float64 to NumPy: Python's ints
     except (ValueError, OverflowError) as exc:
         msg = f"{name}: {what} must be a 1-d integer array ({exc})"
         raise ValueError(msg) from None
@@ -380,14 +386,18 @@ def to_list(x: Any) -> Any:
 def to_numpy(x: Any) -> np.ndarray:
     """A NumPy array of an array with no ragged dimension (``ValueError`` otherwise).
 
-    An array with a missing value (None) raises :class:`~raggrad.OptionTypeError`.
+    An array with a missing value (None) raises :class:`~raggrad.OptionTypeError`. Of a
+    RaggedArray it is a read-only view of the content, as ``np.asarray(x)`` (the array is
+    immutable); ``np.array(rg.to_numpy(x))`` copies.
 
     >>> import numpy as np, raggrad as rg
     >>> rg.to_numpy(rg.sum(rg.array([[1, 2], [3]]), axis=1)).tolist()
     [3, 3]
     """
     if isinstance(x, RaggedArray):
-        return x._to_numpy("rg.to_numpy")
+        out = x._to_numpy("rg.to_numpy").view()
+        out.flags.writeable = False
+        return out
     backend = _backends.backend_of(x)
     return backend.to_numpy(x) if backend else np.asarray(x)
 
@@ -436,40 +446,6 @@ def to_backend(x: Any, name: str, *, device: Any = None) -> Any:
     return content_to(x, None, name, device)
 
 
-def _check_fill(fill_value: Any, dtype: np.dtype, name: str) -> None:
-    """``TypeError`` when ``fill_value`` is not a number; ``ValueError`` when it cannot be stored
-    exactly in ``dtype`` (NaN or 2.0**63 in int64, a complex number in real numbers)."""
-    if (
-        fill_value is None
-        or isinstance(fill_value, (str, bytes))
-        or (isinstance(fill_value, (np.ndarray, np.generic)) and not is_numeric(fill_value.dtype))
-    ):
-        msg = f"{name}: fill_value must be a number or a boolean, not {fill_value!r}"
-        raise TypeError(msg)
-    if dtype.kind == "c":
-        return
-    if dtype.kind == "f":
-        ok = not np.iscomplexobj(fill_value)  # NumPy would drop the imaginary part
-    else:
-        value = np.asarray(fill_value)
-        ok = value.dtype.kind in "biu" or (value.dtype.kind == "f" and bool(np.all(np.isfinite(value))))
-        if ok and value.dtype.kind == "f":
-            ok = bool(np.all(value == np.round(value)))
-        if ok and dtype.kind in "iu":
-            # Python ints and floats compare exactly (NumPy would round the bounds to float64)
-            low, high = int(np.iinfo(dtype).min), int(np.iinfo(dtype).max)
-            ok = all(low <= v <= high for v in value.ravel().tolist())
-        if ok and dtype.kind == "b":
-            ok = bool(np.all((value == 0) | (value == 1)))
-    if not ok:
-        wider = "complex128" if np.iscomplexobj(fill_value) else "float64"
-        msg = (
-            f"{name}: fill_value={fill_value!r} cannot be stored in the array's dtype {dtype}; "
-            f"convert first (rg.astype(x, rg.{wider})) or choose a value of that dtype"
-        )
-        raise ValueError(msg)
-
-
 @register("to_padded", "conversion", options=True)
 def to_padded(x: RaggedArray, length: int | None = None, *, fill_value: Any = 0) -> tuple[Any, Any]:
     """``(dense, mask)`` of an array with one ragged dimension, lists padded (or cut) to ``length``.
@@ -502,7 +478,7 @@ def to_padded(x: RaggedArray, length: int | None = None, *, fill_value: Any = 0)
         msg = f"{name}: length must be non-negative, got {length}"
         raise ValueError(msg)
     backend, xp = x._backend, x._backend.xp
-    _check_fill(fill_value, backend.numpy_dtype(x.dtype), name)
+    check_fill(fill_value, backend.numpy_dtype(x.dtype), name)
     shape = x._content.shape  # a slot: its values (batch and inner axes), a gather index, a flag
     item = backend.numpy_dtype(x.dtype).itemsize * math.prod(shape[: x._nbatch] + shape[x._nbatch + 1 :]) + 9
     check_size(name, (s.length * width, True), "padded slots", item, 2, "pass a smaller length")

@@ -85,7 +85,7 @@ def _like(x: Any, fill: Any, dtype: Any, device: Any, name: str) -> Any:
         content = x if _backends.backend_of(x) is not None else np.asarray(x)
         structure, nb = None, 0
     dt = _dtype_arg(backend, dtype, name) if dtype is not None else content.dtype
-    check_fits(fill, backend.numpy_dtype(dt), name, real=True)
+    check_fits(fill, backend.numpy_dtype(dt), name, real=True, finite=True)
     out = _on(backend, backend.xp.full(tuple(content.shape), fill, dtype=dt), device)
     if structure is None:
         return wrap(None, out)
@@ -243,7 +243,7 @@ def full(
     elif dt is None and type(fill_value) is int:
         dt = b.default_int()  # (a Python int beyond it raises below, as NumPy's int64 does)
     if dt is not None:
-        check_fits(fill_value, b.numpy_dtype(dt), "rg.full", real=True)
+        check_fits(fill_value, b.numpy_dtype(dt), "rg.full", real=True, finite=True)
     return wrap(None, _on(b, b.xp.full(_shape(shape, "rg.full"), fill_value, dtype=dt), device))
 
 

@@ -19,6 +19,12 @@ __all__ = ["matmul", "matvec", "vecdot", "vecmat"]
 
 
 def _core_ok(x: Any, core: int, name: str) -> None:
+    if not isinstance(x, RaggedArray) and len(x.shape) < core:  # a 0-d operand (a number) has no core
+        msg = (
+            f"{name}: an operand of shape {tuple(x.shape)} has {len(x.shape)} dimension(s), and the "
+            f"product needs {core} (a vector or a matrix); to scale by a number, use *"
+        )
+        raise ValueError(msg)
     if isinstance(x, RaggedArray) and len(x._structure.inner) < core:
         msg = (
             f"{name}: the last {core} dimension(s) must be regular, but the array has type "

@@ -296,7 +296,7 @@ def unflatten(x: RaggedArray, counts: Any, /, axis: int = 0, *, capacity: int | 
 # ---- firsts, lasts ----------------------------------------------------------------------------
 def _first_or_last(x: RaggedArray, axis: int, fill_value: Any, which: int, name: str) -> Any:
     x = single(x, name)
-    check_fits(fill_value, x._backend.numpy_dtype(x.dtype), name)
+    check_fits(fill_value, x._backend.numpy_dtype(x.dtype), name, finite=True)
     s, nb = x._structure, x._nbatch
     kind, k = classify_axis(x, axis, name)
     if mb.is_bounded(x):
