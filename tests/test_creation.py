@@ -19,7 +19,8 @@ def _b(name):
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_like_functions_keep_structure_dtype_and_backend(backend):
     x = rg.array([[1.5, 2.5], [], [3.5]], backend=_b(backend))
-    for f, value in ((rg.zeros_like, 0), (rg.ones_like, 1), (lambda a: rg.full_like(a, 7.0), 7)):
+    likes = ((rg.zeros_like, 0), (rg.ones_like, 1), (lambda a: rg.full_like(a, 7.0), 7), (rg.empty_like, 0))
+    for f, value in likes:
         out = f(x)
         assert out.type == x.type and out.backend == backend
         assert out.to_list() == [[value] * 2, [], [value]]
@@ -30,6 +31,10 @@ def test_like_numpy_signatures():
     x = rg.array([[1, 2], []])
     assert np.zeros_like(x, dtype=np.float32).type == "2 * var * float32"
     assert np.full_like(x, 4).to_list() == [[4, 4], []]
+    assert np.empty_like(x, dtype=np.float32).type == "2 * var * float32"
+    assert rg.empty_like(rg.array([[1.0, None], []])).to_list() == [[0.0, None], []]
+    bounded = rg.empty_like(rg.with_capacity(rg.array([[1.0, 2.0], []])))
+    assert rg.is_bounded(bounded) and bounded.to_list() == [[0.0, 0.0], []]
     with pytest.raises(NotImplementedError, match="shape="):
         np.ones_like(x, shape=(3,))
 

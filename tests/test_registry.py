@@ -92,6 +92,7 @@ def test_every_ufunc_belongs_to_exactly_one_op():
         np.nan_to_num,
         np.zeros_like,
         np.ones_like,
+        np.empty_like,
         np.full_like,
     ],
 )

@@ -74,6 +74,7 @@ from ._ops.creation import arange as arange
 from ._ops.creation import astype as astype
 from ._ops.creation import broadcast_to as broadcast_to
 from ._ops.creation import empty as empty
+from ._ops.creation import empty_like as empty_like
 from ._ops.creation import finfo as finfo
 from ._ops.creation import full as full
 from ._ops.creation import full_like as full_like
@@ -335,6 +336,7 @@ __all__ = [
     "drop_none",
     "e",
     "empty",
+    "empty_like",
     "equal",
     "exp",
     "exp2",

@@ -32,6 +32,7 @@ __all__ = [
     "astype",
     "broadcast_to",
     "empty",
+    "empty_like",
     "finfo",
     "full",
     "full_like",
@@ -160,6 +161,24 @@ def ones_like(x: Any, /, *, dtype: Any = None, device: Any = None) -> Any:
     '2 * var * float32'
     """
     return _like(x, 1, dtype, device, "rg.ones_like")
+
+
+@register(
+    "empty_like",
+    "creation",
+    numpy=(np.empty_like,),
+    numpy_impl=_like_numpy("empty_like", 0),
+    differentiable=False,
+    options=True,
+)
+def empty_like(x: Any, /, *, dtype: Any = None, device: Any = None) -> Any:
+    """An array with the structure of ``x`` (its values are zeros, as :func:`empty`'s).
+
+    >>> import raggrad as rg
+    >>> rg.empty_like(rg.array([[1, 2], [], [3]])).to_list()
+    [[0, 0], [], [0]]
+    """
+    return _like(x, 0, dtype, device, "rg.empty_like")
 
 
 @register(
