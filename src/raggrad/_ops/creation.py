@@ -97,6 +97,17 @@ def _like(x: Any, fill: Any, dtype: Any, device: Any, name: str) -> Any:
     return RaggedArray._new(structure, out) if nb == 0 else wrap(structure, out, nb)
 
 
+def _like_op(name: str, fill: Any = None) -> dict[str, Any]:
+    """How ``rg.<name>`` (a ``*_like`` function) registers: NumPy's function of that name
+    dispatches to it, not differentiable, missing values kept."""
+    return {
+        "numpy": (getattr(np, name),),
+        "numpy_impl": _like_numpy(name, fill),
+        "differentiable": False,
+        "options": True,
+    }
+
+
 def _like_numpy(name: str, fill: Any = None) -> Any:
     def impl(
         a: Any,
@@ -122,14 +133,7 @@ def _like_numpy(name: str, fill: Any = None) -> Any:
     return impl
 
 
-@register(
-    "zeros_like",
-    "creation",
-    numpy=(np.zeros_like,),
-    numpy_impl=_like_numpy("zeros_like", 0),
-    differentiable=False,
-    options=True,
-)
+@register("zeros_like", "creation", **_like_op("zeros_like", 0))
 def zeros_like(x: Any, /, *, dtype: Any = None, device: Any = None) -> Any:
     """Zeros with the structure (and by default the dtype and backend) of ``x``.
 
@@ -145,14 +149,7 @@ def zeros_like(x: Any, /, *, dtype: Any = None, device: Any = None) -> Any:
     return _like(x, 0, dtype, device, "rg.zeros_like")
 
 
-@register(
-    "ones_like",
-    "creation",
-    numpy=(np.ones_like,),
-    numpy_impl=_like_numpy("ones_like", 1),
-    differentiable=False,
-    options=True,
-)
+@register("ones_like", "creation", **_like_op("ones_like", 1))
 def ones_like(x: Any, /, *, dtype: Any = None, device: Any = None) -> Any:
     """Ones with the structure of ``x``.
 
@@ -163,14 +160,7 @@ def ones_like(x: Any, /, *, dtype: Any = None, device: Any = None) -> Any:
     return _like(x, 1, dtype, device, "rg.ones_like")
 
 
-@register(
-    "empty_like",
-    "creation",
-    numpy=(np.empty_like,),
-    numpy_impl=_like_numpy("empty_like", 0),
-    differentiable=False,
-    options=True,
-)
+@register("empty_like", "creation", **_like_op("empty_like", 0))
 def empty_like(x: Any, /, *, dtype: Any = None, device: Any = None) -> Any:
     """An array with the structure of ``x`` (its values are zeros, as :func:`empty`'s).
 
@@ -181,14 +171,7 @@ def empty_like(x: Any, /, *, dtype: Any = None, device: Any = None) -> Any:
     return _like(x, 0, dtype, device, "rg.empty_like")
 
 
-@register(
-    "full_like",
-    "creation",
-    numpy=(np.full_like,),
-    numpy_impl=_like_numpy("full_like"),
-    differentiable=False,
-    options=True,
-)
+@register("full_like", "creation", **_like_op("full_like"))
 def full_like(x: Any, /, fill_value: Any, *, dtype: Any = None, device: Any = None) -> Any:
     """``fill_value`` everywhere, with the structure of ``x``.
 
