@@ -16,6 +16,11 @@ def test_asarray_reads_equal_lists_as_regular_whatever_the_dtype_is_spelled() ->
         x = rg.asarray([[1, 2], [3, 4]], dtype=dtype)
         assert x.type == "2 * 2 * float32", (dtype, x.type)
     assert rg.asarray([[1, 2], [3]], dtype=torch.float32).type == "2 * var * float32"
+    # None is a missing value in any dtype, not NaN or False; and too large an int is named
+    for dt in (torch.float32, np.float64, "float32", rg.bool):
+        assert rg.asarray([[1.0, None], [2.0, 3.0]], dtype=dt).to_list()[0][1] is None
+    with pytest.raises(TypeError, match=r"rg\.array: cannot convert"):
+        rg.asarray([[2**63, 1], [1, 1]], dtype=torch.int64)
 
 
 def test_asarray_copy_false_refuses_what_it_must_copy() -> None:
@@ -28,10 +33,13 @@ def test_asarray_copy_false_refuses_what_it_must_copy() -> None:
     assert np.shares_memory(np.asarray(rg.asarray(a, copy=False)), a)
     x = rg.array([[1.0, 2.0], [3.0]])
     assert rg.asarray(x, copy=False)._content is x._content
+    record = rg.zip({"a": x})  # records are taken as they are, without a copy
+    same = rg.asarray(record, copy=False)
+    assert same.to_list() == record.to_list() and np.shares_memory(same["a"].values, x.values)
 
 
 @pytest.mark.parametrize("make", ["full", "full_like", "firsts", "lasts"])
-@pytest.mark.parametrize("fill", [float("nan"), float("inf"), np.float32("-inf")])
+@pytest.mark.parametrize("fill", [float("nan"), float("inf"), np.float32("-inf"), 1e30, -1e19])
 def test_a_fill_value_without_an_integer_value_is_refused(make: str, fill: float) -> None:
     calls = {
         "full": lambda: rg.full((2,), fill, dtype=rg.int64),
@@ -39,10 +47,12 @@ def test_a_fill_value_without_an_integer_value_is_refused(make: str, fill: float
         "firsts": lambda: rg.firsts(rg.array([[1], []]), fill_value=fill),
         "lasts": lambda: rg.lasts(rg.array([[1], []], dtype=rg.int32), fill_value=fill),
     }
-    with pytest.raises(ValueError, match="has no int"):
+    with pytest.raises(ValueError, match="does not fit in int"):
         calls[make]()
     # a number with an integer value, or a floating-point dtype, is as NumPy has it
     assert rg.full((2,), 2.5, dtype=rg.int64).to_list() == np.full(2, 2.5, dtype=np.int64).tolist()
+    assert rg.full((2,), 255.9, dtype=rg.uint8).to_list() == [255, 255]
+    assert rg.full((2,), fill, dtype=rg.bool).to_list() == np.full(2, fill, dtype=bool).tolist()  # True
     assert np.isnan(rg.full((2,), fill, dtype=rg.float64).to_list()[0]) == np.isnan(fill)
     assert rg.firsts(rg.array([[1.0], []]), fill_value=fill).to_list()[1] == pytest.approx(fill, nan_ok=True)
 

@@ -83,6 +83,11 @@ def test_vectors_of_elements_and_a_dense_core_are_one_product(dense, ragged_firs
     args = (a, w) if ragged_first else (w, a)
     expected = np.stack([np.matmul(*((v, w) if ragged_first else (w, v))) for v in np.asarray(a.values)])
     np.testing.assert_allclose(np.asarray(rg.matmul(*args).values), expected, rtol=1e-12)
+    torch = pytest.importorskip("torch")
+    for dense_part in (w, w.tolist(), torch.as_tensor(w)):  # the dense operand of any library
+        x = a.to_backend("torch")
+        got = rg.matmul(x, dense_part) if ragged_first else rg.matmul(dense_part, x)
+        np.testing.assert_allclose(np.asarray(got.values), expected, rtol=1e-12)
     jax = pytest.importorskip("jax")
 
     def product(values):

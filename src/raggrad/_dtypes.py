@@ -8,6 +8,7 @@ raggrad's dtype objects are NumPy's (``rg.float32 is np.float32``); they compare
 from __future__ import annotations
 
 import builtins
+import math
 from typing import Any
 
 import numpy as np
@@ -43,20 +44,17 @@ def check_fits(
     """NumPy's rule for an integer put into an integer array (a fill value): one that ``dtype``
     cannot hold raises ``OverflowError`` (jax and torch would wrap it around, or raise their own).
     With ``real``, a complex number for a real dtype raises ``TypeError`` (NumPy warns and drops
-    its imaginary part: an array made of it). With ``finite``, a NaN or infinite number for an
-    integer dtype raises ``ValueError`` (NumPy warns and stores an arbitrary integer,
-    the smallest one on x86)."""
+    its imaginary part: an array made of it). With ``finite``, a float for an integer dtype whose
+    integer part the dtype cannot hold (NaN, ±inf, 1e30 in int64, 256.0 in uint8) raises
+    ``ValueError``: NumPy warns and stores an arbitrary integer. (It truncates 2.5 to 2, as here.)"""
     if real and isinstance(value, complex) and np.dtype(dtype).kind != "c":
         msg = f"{name}: a complex fill value ({value}) in {np.dtype(dtype)}; give a complex dtype"
         raise TypeError(msg)
-    if (
-        finite
-        and isinstance(value, float | np.floating)
-        and np.dtype(dtype).kind in "biu"
-        and not np.isfinite(value)
-    ):
-        msg = f"{name}: the fill value {value} has no {np.dtype(dtype)} value; use a floating-point dtype"
-        raise ValueError(msg)
+    if finite and isinstance(value, float | np.floating) and np.dtype(dtype).kind in "iu":
+        info = np.iinfo(dtype)
+        if not (np.isfinite(value) and info.min <= math.trunc(float(value)) <= info.max):
+            msg = f"{name}: the fill value {value} does not fit in {np.dtype(dtype)}; use a float dtype"
+            raise ValueError(msg)
     if isinstance(value, int | np.integer) and not isinstance(value, bool) and np.dtype(dtype).kind in "iu":
         info = np.iinfo(dtype)
         if not info.min <= int(value) <= info.max:

@@ -152,9 +152,11 @@ def asarray(
     given = obj
     if isinstance(obj, list | tuple) and obj:
         spec = None if dtype is None else _backends.parse_dtype(dtype, "rg.asarray")  # torch's too
-        try:
-            regular = np.asarray(obj, dtype=spec)
-        except (ValueError, TypeError):  # ragged lists, or values NumPy cannot hold
+        try:  # equal lengths and no None (NumPy's object dtype), then in the dtype asked for
+            regular = np.asarray(obj)
+            if regular.dtype != object and spec is not None:
+                regular = np.asarray(obj, dtype=spec)
+        except (ValueError, TypeError, OverflowError):  # ragged lists, or values NumPy cannot hold
             regular = None
         if regular is not None and regular.dtype != object:
             obj = regular
@@ -162,7 +164,8 @@ def asarray(
     content = out._content if isinstance(out, RaggedArray) else out
     source = given._content if isinstance(given, RaggedArray) else given
     shares = _backends.backend_of(source) is not None and content is source
-    if copy is False and not shares:  # as NumPy refuses
+    plain = isinstance(source, list | tuple | int | float | complex | np.generic)  # NumPy refuses
+    if copy is False and not shares and (plain or _backends.backend_of(source) is not None):
         msg = f"rg.asarray: copy=False, but the {type(source).__name__} must be copied to make this array"
         raise ValueError(msg)
     if copy and shares:
