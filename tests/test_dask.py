@@ -445,12 +445,46 @@ def test_per_event_results_are_refused_not_summed_across_partitions(sync: Any) -
     per_event = rg.dask.value_and_grad(
         lambda t, x: {"s": rg.sum(x * t, axis=1)}, finalize=lambda tt: rg.sum(tt["s"])
     )
-    for bounds in ([0, 2, 6], [0, 2, 24]):  # the same capacities; then other ones
+    for bounds in ([0, 2, 6], [0, 2, 24], [0, 3, 6]):  # the same capacities; other ones; equal lists
         c = _split(events, bounds)
-        with pytest.raises(ValueError, match=r"lists that differ from one partition to the next"):
+        with pytest.raises(ValueError, match=r"per-event values"):
             per_event(jnp.float32(1.0), c)  # gave 21 (not 28) for the first split
         total = rg.dask.value_and_grad(lambda t, x: rg.sum(x * t))(jnp.float32(1.0), c)
         assert float(total[0]) == float(ak.sum(events[: bounds[-1]]))
+
+
+@needs_dask
+def test_per_event_values_of_partitions_with_equal_lists_are_refused(sync: Any) -> None:
+    # partitions of equal event counts and list lengths: nothing in the sum's leaves differs, so
+    # only where the values come from tells; event i of one partition is not event i of the next
+    import awkward as ak
+    import jax.numpy as jnp
+
+    c = _split(ak.Array([[1.0, 2.0], [3.0], [10.0, 20.0], [30.0]]), [0, 2, 4])
+    for loss in (
+        lambda w, x: w * x,
+        lambda w, x: rg.sum(w * x, axis=1),
+        lambda w, x: {"m": rg.mean(x * w, axis=-1)},
+    ):
+        f = rg.dask.value_and_grad(loss, finalize=lambda t: sum(rg.sum(v**2) for v in jax_leaves(t)))
+        with pytest.raises(ValueError, match=r"per-event values"):
+            f(jnp.float32(2.0), c)  # gave 6776 for w * x, where the whole dataset gives 5656
+
+
+def jax_leaves(tree: Any) -> list[Any]:
+    return list(tree.values()) if isinstance(tree, dict) else [tree]
+
+
+@needs_dask
+def test_totals_per_position_name_what_differs(sync: Any) -> None:
+    import awkward as ak
+    import jax.numpy as jnp
+
+    c = _split(ak.Array([[1.0, 2.0, 3.0], [4.0], [], [5.0, 6.0]]), [0, 2, 4])
+    f = rg.dask.value_and_grad(lambda w, x: rg.sum(w * x, axis=0), finalize=lambda t: rg.sum(t**2))
+    with pytest.raises(ValueError, match=r"lists that differ") as info:
+        f(jnp.float32(2.0), c)
+    assert "axis=0" not in str(info.value) or "pad" in str(info.value)  # no advice to use what fails
 
 
 @needs_dask

@@ -52,6 +52,7 @@ from dask.highlevelgraph import HighLevelGraph
 
 from . import _backends
 from ._array import RaggedArray
+from ._bounded import BoundedStructure
 from ._connect.awkward import from_awkward as _from_awkward
 from ._events import EventArray
 from ._ops.bounded import with_capacity
@@ -331,9 +332,37 @@ def _counted(loss: Callable[..., Any]) -> Callable[..., Any]:
     def traced(*args: Any) -> Any:
         with _LOCK:  # runs once per trace: jit calls the Python function only to trace it
             _TRACES[0] += 1
-        return loss(*args)
+        out = loss(*args)
+        _refuse_per_event(out, args)
+        return out
 
     return traced
+
+
+def _held(v: Any) -> bool:
+    return isinstance(v, RaggedArray | RecordArray)
+
+
+def _refuse_per_event(out: Any, args: Sequence[Any]) -> None:
+    """Refuse a result whose outer dimension is the events of a partition (``w * x``,
+    ``rg.sum(v, axis=1)``: their outer count is the input's own leaf). The partitions' results are
+    summed, and event i of one partition is not event i of the next; where two partitions have
+    equal lists, nothing in the sum would tell."""
+    t = _transforms()
+    events = [a._structure.count for a in t.tree_leaves(list(args), _held) if _held(a) and _bounded(a)]
+    for leaf in t.tree_leaves(out, _held):
+        if _held(leaf) and _bounded(leaf) and any(leaf._structure.count is c for c in events):
+            msg = (
+                "rg.dask.value_and_grad: the function returned per-event values (one item per event "
+                "of the partition); the partitions' results are summed, and event i of one partition "
+                "is not event i of the next. Return totals (rg.sum(v), a histogram) and combine them "
+                "in finalize=; per-event values come from rg.dask.map_partitions"
+            )
+            raise ValueError(msg)
+
+
+def _bounded(x: Any) -> bool:
+    return isinstance(x._structure, BoundedStructure)
 
 
 def _pullback(loss: Callable[..., Any], argnums: int | tuple[int, ...], ct: Any, *args: Any) -> Any:

@@ -189,6 +189,11 @@ def tree_map(f: Callable[..., Any], tree: Any, *rest: Any) -> Any:
     return jax.tree_util.tree_map(f, tree, *rest)
 
 
+def tree_leaves(tree: Any, is_leaf: Callable[[Any], bool] | None = None) -> list[Any]:
+    """``jax.tree_util.tree_leaves``: raggrad.dask finds the arrays a partition's loss returns."""
+    return jax.tree_util.tree_leaves(tree, is_leaf=is_leaf)
+
+
 def _float0(leaf: Any) -> bool:
     return getattr(leaf, "dtype", None) == jax.dtypes.float0
 
@@ -217,9 +222,10 @@ def _different_lists(where: str = "") -> ValueError:
     return ValueError(
         "rg.dask: the partitions' results are summed leaf by leaf, but an array in them"
         f"{' (at ' + where + ')' if where else ''} has lists that differ from one partition to the "
-        "next: per-event values cannot be summed across partitions. Return totals from the "
-        "function (e.g. rg.sum(v) or rg.sum(v, axis=0)), and per-event values from "
-        "rg.dask.map_partitions instead"
+        "next, so no sum can join them: per-event values, or totals per position of lists whose "
+        "lengths differ (rg.sum(v, axis=0)). Return totals of a fixed shape from the function "
+        "(rg.sum(v), a histogram; pad totals per position to one length with rg.to_padded), and "
+        "per-event values from rg.dask.map_partitions instead"
     )
 
 
