@@ -88,3 +88,18 @@ def test_matmul_with_a_number_is_refused_alike_on_every_backend(backend: str) ->
     for args in ((x, 2.0), (2.0, x), (x, np.float64(2.0)), (np.ones(2), 3.0)):
         with pytest.raises(ValueError, match=r"rg.matmul: an operand of shape \(\) has 0 dimension"):
             rg.matmul(*args)
+
+
+@pytest.mark.parametrize(
+    ("name", "call"),
+    [
+        ("rg.zeros_like", lambda v: rg.zeros_like(v)),
+        ("rg.full_like", lambda v: rg.full_like(v, 1)),
+        ("rg.astype", lambda v: rg.astype(v, rg.float64)),
+        ("rg.to_numpy", lambda v: rg.to_numpy(v)),
+    ],
+)
+def test_ragged_python_lists_where_an_array_is_read_name_rg_array(name, call) -> None:
+    with pytest.raises(ValueError, match=rf"{name}: the nested lists have different lengths .* rg\.array"):
+        call([[1, 2], [3]])
+    assert np.asarray(call([[1, 2], [3, 4]])).shape == (2, 2)  # equal lengths: NumPy's array

@@ -83,6 +83,20 @@ def is_listlike(obj: Any) -> bool:
     return isinstance(obj, (list, tuple)) or (isinstance(obj, np.ndarray) and obj.ndim > 0)
 
 
+def dense_input(obj: Any, name: str) -> np.ndarray:
+    """``np.asarray(obj)`` of a non-array argument; nested lists of different lengths (which NumPy
+    refuses as "inhomogeneous") raise a ``ValueError`` that names ``rg.array``."""
+    try:
+        return np.asarray(obj)
+    except ValueError as exc:
+        if not is_listlike(obj):
+            raise
+        msg = (
+            f"{name}: the nested lists have different lengths (ragged); make them a RaggedArray with rg.array"
+        )
+        raise ValueError(msg) from exc
+
+
 def refuse_masked(values: Any, name: str, what: str) -> None:
     """``TypeError`` for a NumPy masked array with masked entries given as ``what`` (offsets,
     lengths, counts): its hidden data would be read as values."""

@@ -23,6 +23,7 @@ from .._array import RaggedArray, as_ragged, exact_structure
 from .._axes import as_index, classify_axis
 from .._convert import (
     content_to,
+    dense_input,
     dtype_of,
     is_listlike,
     masked_parts,
@@ -402,7 +403,7 @@ def to_numpy(x: Any) -> np.ndarray:
         out.flags.writeable = False
         return out
     backend = _backends.backend_of(x)
-    return backend.to_numpy(x) if backend else np.asarray(x)
+    return backend.to_numpy(x) if backend else dense_input(x, "rg.to_numpy")
 
 
 @register("offsets", "structural", differentiable=False, options=True)

@@ -21,6 +21,7 @@ from .. import _backends
 from .._array import RaggedArray, wrap
 from .._bounded import BoundedStructure
 from .._broadcast import common_backend
+from .._convert import dense_input
 from .._dtypes import check_fits
 from .._errors import TracedStructureError
 from .._options import replace_masks
@@ -83,7 +84,7 @@ def _like(x: Any, fill: Any, dtype: Any, device: Any, name: str) -> Any:
         backend, content, structure, nb = x._backend, x._content, x._structure, x._nbatch
     else:
         backend = _backends.backend_of(x) or _backends.get_backend("numpy")
-        content = x if _backends.backend_of(x) is not None else np.asarray(x)
+        content = x if _backends.backend_of(x) is not None else dense_input(x, name)
         structure, nb = None, 0
     dt = _dtype_arg(backend, dtype, name) if dtype is not None else content.dtype
     check_fits(fill, backend.numpy_dtype(dt), name, real=True, finite=True)
@@ -321,7 +322,7 @@ def _dense(x: Any, name: str) -> tuple[_backends.Backend, Any]:
         return x._backend, x._content
     backend = _backends.backend_of(x)
     if backend is None:
-        return _backends.get_backend("numpy"), np.asarray(x)
+        return _backends.get_backend("numpy"), dense_input(x, name)
     return backend, x
 
 
