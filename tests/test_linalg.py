@@ -154,3 +154,19 @@ def test_backends_match_numpy(backend):
     np.testing.assert_allclose(
         np.asarray(got.to_list()[2]), per_element(np.matmul, a, b)[2:5], rtol=1e-6, atol=1e-6
     )
+
+
+@pytest.mark.parametrize("backend", ["torch", "jax"])
+def test_numpy_arrays_and_lists_beside_another_backend_are_read_as_its_arrays(backend):
+    pytest.importorskip(backend)
+    # no lists: a RaggedArray of one regular dim @ a NumPy vector or a list, either side
+    s = rg.sum(rg.array([[1.0, 2.0], [], [3.0]]), axis=1)
+    on = rg.to_backend(s, backend)
+    for got in (on @ np.ones(3), np.ones(3) @ on, on @ [1.0, 1.0, 1.0], rg.matmul(on, np.ones(3))):
+        assert float(np.asarray(got)) == pytest.approx(float(s @ np.ones(3))) == 6.0
+    # a matrix per element @ a NumPy vector (the vector gets a unit dim in the backend's xp)
+    m = rg.from_lengths([2, 1], RNG.standard_normal((3, 2, 3)))
+    for v in (np.ones(3), [1, 1, 1]):
+        got = rg.matmul(rg.to_backend(m, backend), v)
+        expected = np.stack([e @ np.asarray(v, dtype=float) for e in np.asarray(m.values)])
+        np.testing.assert_allclose(np.asarray(got.values), expected, rtol=1e-6)

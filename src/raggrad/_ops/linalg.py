@@ -62,6 +62,8 @@ def _gufunc(name: str, x1: Any, x2: Any) -> Any:
         x1, x2 = plain
     else:  # a list-free RaggedArray beside a ragged one has one item per list, as in broadcasting
         x1, x2 = (x if isinstance(x, RaggedArray) else p for x, p in zip((x1, x2), plain, strict=True))
+    # a NumPy array or list beside another backend's arrays: that backend's (its xp reshapes it)
+    x1, x2 = (x if isinstance(x, RaggedArray) or backend.owns(x) else backend.asarray(x) for x in (x1, x2))
     cores = [
         c if c is not None else (1 if _dims(x) == 1 else 2)
         for c, x in zip(_CORES[name], (x1, x2), strict=True)
