@@ -226,6 +226,21 @@ def test_map_values_with_jax_functions_jit_and_grad() -> None:
     assert jax.jit(lambda v: rg.map_values(jnp.log, v))(b).to_list() == rg.map_values(jnp.log, x).to_list()
 
 
+@pytest.mark.parametrize("lengths", [[0, 0, 0], []])
+def test_map_values_of_a_bounded_array_with_no_element_in_use_has_finite_gradients(lengths) -> None:
+    # the padding sees the first element's value; with none in use, 1 (not a padding zero, where
+    # log and sqrt have infinite derivatives: 0 * inf = NaN reached the parameters)
+    b = rg.with_capacity(rg.from_lengths(np.asarray(lengths, dtype=np.int64), jnp.zeros(0)))
+
+    def f(w, v):
+        return rg.sum(rg.map_values(lambda a: jnp.log(w * a), v))
+
+    for g in (jax.grad(f)(0.7, b), jax.jit(jax.grad(f))(0.7, b)):
+        assert float(g) == 0.0
+    g = rg.grad(lambda v: rg.sum(rg.map_values(jnp.sqrt, v)))(b)
+    assert not np.any(np.asarray(g.values))
+
+
 def test_to_regular_under_jit() -> None:
     x = rg.array([[1.0, 2.0], [3.0, 4.0]], backend="jax")
     assert jax.jit(rg.to_regular)(x).type == "2 * 2 * float32"

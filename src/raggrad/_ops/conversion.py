@@ -116,8 +116,8 @@ def map_values(f: Callable[[Any], Any], x: Any, /) -> RaggedArray:
     it receives the content (elements first, regular inner dims after) and must keep the element
     axis; it may change the inner dims (``jax.nn.one_hot`` adds one). Derivatives, ``jax.jit`` and
     ``jax.vmap`` go through ``f``. On a bounded array, ``f`` sees the first element's value in the
-    padding slots (a value of its domain, so no NaN reaches a gradient) and the padding is zeroed
-    again afterwards.
+    padding slots (a value of its domain, so no NaN reaches a gradient; 1 where no element is in
+    use) and the padding is zeroed again afterwards.
 
     >>> import numpy as np, raggrad as rg
     >>> rg.map_values(np.tanh, rg.array([[0.0, 1.0], [], [2.0]])).to_list()
@@ -136,7 +136,8 @@ def map_values(f: Callable[[Any], Any], x: Any, /) -> RaggedArray:
     bounded = isinstance(s, BoundedStructure)
     if bounded:
         used = s.slot_mask(s.nlevels)
-        first = content[(slice(None),) * nb + (slice(0, 1),)]
+        first = content[(slice(None),) * nb + (slice(0, 1),)]  # in use unless no element is: then 1
+        first = xp.where(_lead(xp, used[:1], nb, len(content.shape)), first, xp.ones_like(first))
         content = xp.where(_lead(xp, used, nb, len(content.shape)), content, first)
     out = f(content)
     if _backends.backend_of(out) is not backend:
