@@ -169,4 +169,4 @@ def test_numpy_arrays_and_lists_beside_another_backend_are_read_as_its_arrays(ba
     for v in (np.ones(3), [1, 1, 1]):
         got = rg.matmul(rg.to_backend(m, backend), v)
         expected = np.stack([e @ np.asarray(v, dtype=float) for e in np.asarray(m.values)])
-        np.testing.assert_allclose(np.asarray(got.values), expected, rtol=1e-6)
+        np.testing.assert_allclose(np.asarray(got.values), expected, rtol=1e-5, atol=1e-6)  # float32 on jax
