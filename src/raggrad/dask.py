@@ -52,10 +52,9 @@ from dask.highlevelgraph import HighLevelGraph
 
 from . import _backends
 from ._array import RaggedArray
-from ._bounded import BoundedStructure
 from ._connect.awkward import from_awkward as _from_awkward
 from ._events import EventArray
-from ._ops.bounded import with_capacity
+from ._ops.bounded import is_bounded, with_capacity
 from ._ops.construction import to_backend
 from ._records import RecordArray
 
@@ -349,9 +348,9 @@ def _refuse_per_event(out: Any, args: Sequence[Any]) -> None:
     summed, and event i of one partition is not event i of the next; where two partitions have
     equal lists, nothing in the sum would tell."""
     t = _transforms()
-    events = [a._structure.count for a in t.tree_leaves(list(args), _held) if _held(a) and _bounded(a)]
+    events = [a._structure.count for a in t.tree_leaves(list(args), _held) if _held(a) and is_bounded(a)]
     for leaf in t.tree_leaves(out, _held):
-        if _held(leaf) and _bounded(leaf) and any(leaf._structure.count is c for c in events):
+        if _held(leaf) and is_bounded(leaf) and any(leaf._structure.count is c for c in events):
             msg = (
                 "rg.dask.value_and_grad: the function returned per-event values (one item per event "
                 "of the partition); the partitions' results are summed, and event i of one partition "
@@ -359,10 +358,6 @@ def _refuse_per_event(out: Any, args: Sequence[Any]) -> None:
                 "in finalize=; per-event values come from rg.dask.map_partitions"
             )
             raise ValueError(msg)
-
-
-def _bounded(x: Any) -> bool:
-    return isinstance(x._structure, BoundedStructure)
 
 
 def _pullback(loss: Callable[..., Any], argnums: int | tuple[int, ...], ct: Any, *args: Any) -> Any:

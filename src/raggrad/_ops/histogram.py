@@ -428,10 +428,8 @@ def logistic_cdf(z: Any) -> Any:
 def scalar_bandwidth(bandwidth: Any, bins: Any, name: str) -> Any:
     """``bandwidth``, checked to be one number (Python, NumPy or a 0-d backend array), and ``bins``
     to be no estimator's name (``soft_histogram`` takes the edges)."""
-    if bandwidth is None or isinstance(bandwidth, RaggedArray | str | list | tuple | bool | np.bool_):
-        msg = f"{name}: bandwidth must be one positive number, not {bandwidth!r}"
-        raise TypeError(msg)
-    if len(getattr(bandwidth, "shape", ())):
+    kinds = (RaggedArray, str, list, tuple, bool, np.bool_)
+    if bandwidth is None or isinstance(bandwidth, kinds) or len(getattr(bandwidth, "shape", ())):
         msg = f"{name}: bandwidth must be one positive number, not {bandwidth!r}"
         raise TypeError(msg)
     if isinstance(bins, str):

@@ -79,9 +79,8 @@ def _gufunc(name: str, x1: Any, x2: Any) -> Any:
     ):
         # a vector per element and a dense matrix or vector: the elements' vectors as the rows of
         # one matrix, one product (one GEMM; a unit dim per element halves XLA's speed)
-        # (a dense matrix on the left: (W @ V^T)^T, so that only the backend's array is transposed)
-        fn, t = backend.ufunc(name), xp.matrix_transpose
-        return wrap(structure, fn(a, b) if r1 else t(fn(a, t(b))) if cores[0] == 2 else fn(b, a), nb)
+        fn = backend.ufunc(name)
+        return wrap(structure, fn(a, b) if r1 else fn(b, xp.matrix_transpose(a) if cores[0] == 2 else a), nb)
     out = backend.ufunc(name)(
         xp.expand_dims(a, axis=-2) if vec1 else a, xp.expand_dims(b, axis=-1) if vec2 else b
     )
